@@ -1,0 +1,39 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SmartApi.Contracts;
+
+/// <summary>
+/// The one source-generated serializer context of the Smart API, shared by the server and the client
+/// so both read and write exactly the same JSON.
+/// </summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    Converters = [typeof(UtcTimestampConverter)])]
+[JsonSerializable(typeof(CreateOrganizationRequest))]
+[JsonSerializable(typeof(OrganizationResponse))]
+[JsonSerializable(typeof(Page<OrganizationResponse>))]
+[JsonSerializable(typeof(CreateApiKeyRequest))]
+[JsonSerializable(typeof(ApiKeyResponse))]
+[JsonSerializable(typeof(Page<ApiKeyResponse>))]
+[JsonSerializable(typeof(CreateDeviceRequest))]
+[JsonSerializable(typeof(UpdateDeviceRequest))]
+[JsonSerializable(typeof(DeviceResponse))]
+[JsonSerializable(typeof(Page<DeviceResponse>))]
+[JsonSerializable(typeof(SwitchRequest))]
+[JsonSerializable(typeof(CommandResponse))]
+[JsonSerializable(typeof(Page<CommandResponse>))]
+[JsonSerializable(typeof(Page<MeasurementPoint>))]
+[JsonSerializable(typeof(EventResponse))]
+[JsonSerializable(typeof(Page<EventResponse>))]
+[JsonSerializable(typeof(Page<EventTypeResponse>))]
+public sealed partial class SmartApiJsonContext : JsonSerializerContext
+{
+    /// <summary>Applies the contract's settings to options that use this context as a resolver (such as ASP.NET Core's).</summary>
+    public static void Configure(JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.TypeInfoResolverChain.Insert(0, Default);
+        options.Converters.Add(new UtcTimestampConverter());
+    }
+}

@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using SmartApi.Server.Infrastructure;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.ApiKeys;
+
+/// <summary>The authenticated identity: it carries the <see cref="Caller"/> so handlers never parse claims.</summary>
+internal sealed class CallerIdentity(Caller caller) : ClaimsIdentity(ApiKeyAuthentication.SchemeName)
+{
+    public Caller Caller { get; } = caller;
+}
+
+internal static class CallerExtensions
+{
+    public static Caller Caller(this ClaimsPrincipal user) =>
+        (user.Identity as CallerIdentity)?.Caller ?? throw new InvalidOperationException("The endpoint is not behind API key authentication.");
+}
+
+/// <summary>
+/// Resolves API keys to callers. Keys are cached by hash for a short time so that a request costs
+/// no database read for authentication; revoking through this node evicts at once, other nodes
+/// notice within <see cref="CacheLifetime"/>.
+/// </summary>
+internal sealed class ApiKeyAuthenticator(ISmartApiStore store, ApiKeyUsageTracker usage, TimeProvider time)
+{
+    public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
+    private const int MaxCachedKeys = 10_000;
+    private readonly ConcurrentDictionary<string, (ApiKey? Key, Caller? Caller, long LoadedAt)> _cache = new(StringComparer.Ordinal);
+
+    public async ValueTask<(Caller? Caller, string? Failure)> AuthenticateAsync(string secret, CancellationToken cancellationToken)
+    {
+        if (secret.Length is < 32 or > 256)
+        {
+            return (null, "The API key is not valid.");
+        }
+        var hash = ApiKeySecrets.Hash(secret);
+        var cacheKey = Convert.ToBase64String(hash);
+        var now = time.GetTimestamp();
+        if (!_cache.TryGetValue(cacheKey, out var entry) || time.GetElapsedTime(entry.LoadedAt, now) > CacheLifetime)
+        {
+            var key = await store.FindApiKeyByHashAsync(hash, cancellationToken);
+            // Defence in depth: the index lookup already matched the hash; compare in constant time anyway.
+            if (key is not null && !CryptographicOperations.FixedTimeEquals(key.Hash, hash))
+            {
+                key = null;
+            }
+            if (_cache.Count >= MaxCachedKeys)
+            {
+                _cache.Clear();
+            }
+            entry = (key, key is null ? null : new Caller(key.Id, key.OrganizationId, key.Scopes), now);
+            _cache[cacheKey] = entry;
+        }
+
+        if (entry.Key is null)
+        {
+            return (null, "The API key is not valid.");
+        }
+        if (entry.Key.RevokedAt is not null)
+        {
+            return (null, "The API key was revoked.");
+        }
+        usage.Record(entry.Key.Id);
+        return (entry.Caller, null);
+    }
+
+    /// <summary>Drops a key from the cache (after revocation) so this node refuses it at once.</summary>
+    public void Evict(string keyId)
+    {
+        foreach (var (cacheKey, entry) in _cache)
+        {
+            if (entry.Key?.Id == keyId)
+            {
+                _cache.TryRemove(cacheKey, out _);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// ASP.NET Core authentication for <c>Authorization: Bearer &lt;key&gt;</c> or <c>X-API-Key</c>.
+/// 401 and 403 answer problem+json like every other error.
+/// </summary>
+internal sealed class ApiKeyAuthentication(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyAuthenticator authenticator,
+    IProblemDetailsService problems)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    private const string MissingKey = "Send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var secret = ReadKey(Request.Headers);
+        if (secret is null)
+        {
+            return AuthenticateResult.Fail(MissingKey);
+        }
+        var (caller, failure) = await authenticator.AuthenticateAsync(secret, Context.RequestAborted);
+        return caller is null
+            ? AuthenticateResult.Fail(failure!)
+            : AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new CallerIdentity(caller)), SchemeName));
+    }
+
+    private static string? ReadKey(IHeaderDictionary headers)
+    {
+        var authorization = headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization[7..].Trim();
+        }
+        var apiKey = headers["X-API-Key"].ToString().Trim();
+        return apiKey.Length > 0 ? apiKey : null;
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var result = await HandleAuthenticateOnceSafeAsync();
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await WriteProblemAsync(401, "unauthorized", "Unauthorized", result.Failure?.Message ?? MissingKey);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        var scope = Context.GetEndpoint()?.Metadata.GetMetadata<RequiredScope>()?.Scope;
+        await WriteProblemAsync(403, "insufficient_scope", "Forbidden",
+            scope is null ? "The API key lacks a scope this operation needs." : $"The API key lacks the '{scope}' scope this operation needs.");
+    }
+
+    private async Task WriteProblemAsync(int status, string code, string title, string detail) =>
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
+            {
+                Status = status,
+                Title = title,
+                Detail = detail,
+                Type = Problems.TypeBase + code,
+                Extensions = { ["code"] = code },
+            },
+        });
+}
+
+/// <summary>Endpoint metadata naming the scope an endpoint needs (for the 403 message and the OpenAPI document).</summary>
+internal sealed record RequiredScope(string Scope);
+
+internal static class ScopeAuthorization
+{
+    public static string PolicyName(string scope) => "scope:" + scope;
+
+    public static void AddScopePolicies(this Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
+    {
+        foreach (var scope in Scopes.All)
+        {
+            options.AddPolicy(PolicyName(scope), policy => policy
+                .AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => context.User.Identity is CallerIdentity identity && identity.Caller.Has(scope)));
+        }
+    }
+
+    /// <summary>Requires an API key with <paramref name="scope"/> (or <c>admin</c>) on every endpoint of the builder.</summary>
+    public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(PolicyName(scope)).WithMetadata(new RequiredScope(scope));
+}

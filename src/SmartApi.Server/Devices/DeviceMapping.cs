@@ -1,0 +1,58 @@
+using SmartApi.Contracts;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.Devices;
+
+/// <summary>Entity to contract mapping; the storage keeps enum values as their wire strings.</summary>
+internal static class DeviceMapping
+{
+    public static DeviceResponse ToResponse(this Device d, DeviceCredentials? credentials = null) => new(
+        d.Id, d.OrganizationId, d.Serial, d.Name, d.Model, d.Tags,
+        new DeviceSettings(ParsePowerOnState(d.PowerOnState)),
+        d.Online, d.LastSeenAt, ParseSwitch(d.Switch),
+        d.Latest is { } m ? new LatestMeasurement(m.Ts, m.PowerW, m.VoltageV, m.CurrentA, m.TotalWh, m.TemperatureC) : null,
+        d.CreatedAt, d.UpdatedAt, credentials);
+
+    public static CommandResponse ToResponse(this Command c) => new(
+        c.Id, c.DeviceId, c.Action, ParseAction(c.State), ParseStatus(c.Status), c.CreatedAt, c.UpdatedAt, c.ExpiresAt, c.Error);
+
+    public static string ToWire(this PowerOnState state) => state switch
+    {
+        PowerOnState.On => "on",
+        PowerOnState.Off => "off",
+        _ => "last",
+    };
+
+    public static string ToWire(this SwitchAction action) => action switch
+    {
+        SwitchAction.On => "on",
+        SwitchAction.Off => "off",
+        _ => "toggle",
+    };
+
+    public static string ToWire(this CommandStatus status) => status.ToString().ToLowerInvariant();
+
+    private static PowerOnState ParsePowerOnState(string value) => value switch
+    {
+        "on" => PowerOnState.On,
+        "off" => PowerOnState.Off,
+        _ => PowerOnState.Last,
+    };
+
+    private static SwitchState ParseSwitch(string value) => value switch
+    {
+        "on" => SwitchState.On,
+        "off" => SwitchState.Off,
+        _ => SwitchState.Unknown,
+    };
+
+    private static SwitchAction ParseAction(string value) => value switch
+    {
+        "on" => SwitchAction.On,
+        "off" => SwitchAction.Off,
+        _ => SwitchAction.Toggle,
+    };
+
+    private static CommandStatus ParseStatus(string value) =>
+        Enum.TryParse<CommandStatus>(value, ignoreCase: true, out var status) ? status : CommandStatus.Pending;
+}

@@ -1,0 +1,124 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using SmartApi.Contracts;
+using SmartApi.Server.ApiKeys;
+using SmartApi.Server.Events;
+using SmartApi.Server.Infrastructure;
+using SmartApi.Storage;
+using Microsoft.Extensions.Options;
+
+namespace SmartApi.Server.Devices;
+
+/// <summary>Device changes, each committed together with the event it emits.</summary>
+internal sealed class DeviceService(ISmartApiStore store, IdGenerator ids, TimeProvider time, EventFactory events, IOptions<SmartApiOptions> options)
+{
+    public async Task<(Device Device, DeviceCredentials Credentials)> CreateAsync(string organizationId, CreateDeviceRequest request, CancellationToken cancellationToken)
+    {
+        var password = ApiKeySecrets.Base64Url(RandomNumberGenerator.GetBytes(32));
+        var now = time.GetUtcNow();
+        var device = new Device(
+            ids.New("dev"), organizationId, request.Serial!, request.Name!.Trim(), request.Model?.Trim(),
+            request.Tags ?? [], (request.Settings?.PowerOnState ?? PowerOnState.Last).ToWire(),
+            SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(password)),
+            Online: false, LastSeenAt: null, Switch: "unknown", Latest: null, now, now);
+        var created = events.Create(EventTypes.DeviceCreated, organizationId, device.Id,
+            new DeviceChangedData(device.Serial, device.Name, []), EventDataJsonContext.Default.DeviceChangedData);
+        await store.WriteAsync(async tx =>
+        {
+            await tx.InsertDeviceAsync(device);
+            await tx.AppendEventAsync(created);
+            return true;
+        }, cancellationToken);
+        return (device, new DeviceCredentials(device.Serial, password));
+    }
+
+    /// <summary>Applies a merge patch; emits <c>device.updated</c> only when something changed.</summary>
+    public Task<Device?> UpdateAsync(string organizationId, string id, UpdateDeviceRequest request, CancellationToken cancellationToken) =>
+        store.WriteAsync<Device?>(async tx =>
+        {
+            var device = await tx.GetDeviceAsync(organizationId, id);
+            if (device is null)
+            {
+                return null;
+            }
+            var changes = new Dictionary<string, FieldChange>(StringComparer.Ordinal);
+            var updated = device;
+            if (request.Name is { } name && name.Trim() != device.Name)
+            {
+                changes["name"] = Change(device.Name, EventDataJsonContext.Default.String);
+                updated = updated with { Name = name.Trim() };
+            }
+            if (request.Tags is { } patch)
+            {
+                var tags = new Dictionary<string, string>(device.Tags, StringComparer.Ordinal);
+                foreach (var (key, value) in patch)
+                {
+                    if (value is null)
+                    {
+                        tags.Remove(key);
+                    }
+                    else
+                    {
+                        tags[key] = value;
+                    }
+                }
+                if (tags.Count != device.Tags.Count || tags.Any(t => !device.Tags.TryGetValue(t.Key, out var v) || v != t.Value))
+                {
+                    changes["tags"] = Change(device.Tags, EventDataJsonContext.Default.IReadOnlyDictionaryStringString);
+                    updated = updated with { Tags = tags };
+                }
+            }
+            if (request.Settings?.PowerOnState is { } powerOn && powerOn.ToWire() != device.PowerOnState)
+            {
+                changes["settings.powerOnState"] = Change(device.PowerOnState, EventDataJsonContext.Default.String);
+                updated = updated with { PowerOnState = powerOn.ToWire() };
+            }
+            if (changes.Count == 0)
+            {
+                return device;
+            }
+            if (updated.Tags.Count > DeviceValidation.MaxTags)
+            {
+                throw new TooManyTagsException();
+            }
+            updated = updated with { UpdatedAt = time.GetUtcNow() };
+            await tx.UpdateDeviceAsync(updated);
+            await tx.AppendEventAsync(events.Create(EventTypes.DeviceUpdated, organizationId, id,
+                new DeviceChangedData(updated.Serial, updated.Name, changes), EventDataJsonContext.Default.DeviceChangedData));
+            return updated;
+        }, cancellationToken);
+
+    public Task<bool> DeleteAsync(string organizationId, string id, CancellationToken cancellationToken) =>
+        store.WriteAsync(async tx =>
+        {
+            var device = await tx.GetDeviceAsync(organizationId, id);
+            if (device is null)
+            {
+                return false;
+            }
+            // The event goes first: it takes the device's next sequence number from the row.
+            await tx.AppendEventAsync(events.Create(EventTypes.DeviceDeleted, organizationId, id,
+                new DeviceChangedData(device.Serial, device.Name, []), EventDataJsonContext.Default.DeviceChangedData));
+            return await tx.DeleteDeviceAsync(organizationId, id);
+        }, cancellationToken);
+
+    /// <summary>Stores a switch command as pending; the MQTT gateway delivers it.</summary>
+    public Task<Command?> SwitchAsync(string organizationId, string deviceId, SwitchAction action, CancellationToken cancellationToken) =>
+        store.WriteAsync<Command?>(async tx =>
+        {
+            if (await tx.GetDeviceAsync(organizationId, deviceId) is null)
+            {
+                return null;
+            }
+            var now = time.GetUtcNow();
+            var command = new Command(ids.New("cmd"), organizationId, deviceId, "switch", action.ToWire(),
+                CommandStatus.Pending.ToWire(), now, now, now + options.Value.Commands.Ttl, null);
+            await tx.InsertCommandAsync(command);
+            return command;
+        }, cancellationToken);
+
+    private static FieldChange Change<T>(T previous, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo) =>
+        new(JsonSerializer.SerializeToElement(previous, typeInfo));
+}
+
+internal sealed class TooManyTagsException() : Exception($"A device can have at most {DeviceValidation.MaxTags} tags.");

@@ -1,0 +1,75 @@
+using System.Buffers;
+using SmartApi.Contracts;
+using SmartApi.Server.Infrastructure;
+
+namespace SmartApi.Server.Devices;
+
+/// <summary>
+/// Rules for device fields. A serial becomes an MQTT client id and topic level, so it may not hold
+/// '/', '+', '#' or spaces.
+/// </summary>
+internal static class DeviceValidation
+{
+    public const int MaxTags = 50;
+    public const int MaxTagKeyLength = 40;
+    public const int MaxTagValueLength = 500;
+    private static readonly SearchValues<char> SerialChars =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:");
+
+    public static void Serial(string? serial, ValidationErrors errors)
+    {
+        if (string.IsNullOrEmpty(serial) || serial.Length > 64 || serial.AsSpan().IndexOfAnyExcept(SerialChars) >= 0)
+        {
+            errors.Add("serial", "serial is required: 1-64 characters of A-Z, a-z, 0-9, '-', '_', '.', ':'.");
+        }
+    }
+
+    public static void Name(string? name, ValidationErrors errors, bool required)
+    {
+        if (name is null ? required : name.Trim().Length is 0 or > 200)
+        {
+            errors.Add("name", "name must be 1-200 characters.");
+        }
+    }
+
+    public static void Model(string? model, ValidationErrors errors)
+    {
+        if (model is not null && model.Trim().Length is 0 or > 64)
+        {
+            errors.Add("model", "model must be 1-64 characters.");
+        }
+    }
+
+    public static void Tags<TValue>(IReadOnlyDictionary<string, TValue>? tags, ValidationErrors errors, Func<TValue, string?> value)
+    {
+        if (tags is null)
+        {
+            return;
+        }
+        if (tags.Count > MaxTags)
+        {
+            errors.Add("tags", $"At most {MaxTags} tags.");
+        }
+        foreach (var (key, v) in tags)
+        {
+            if (key.Length is 0 or > MaxTagKeyLength)
+            {
+                errors.Add("tags", $"Tag keys must be 1-{MaxTagKeyLength} characters ('{Truncate(key)}').");
+            }
+            if (value(v) is { Length: > MaxTagValueLength })
+            {
+                errors.Add($"tags.{Truncate(key)}", $"Tag values must be at most {MaxTagValueLength} characters.");
+            }
+        }
+    }
+
+    public static void Settings(DeviceSettingsRequest? settings, ValidationErrors errors)
+    {
+        if (settings?.PowerOnState is { } state && !Enum.IsDefined(state))
+        {
+            errors.Add("settings.powerOnState", "powerOnState must be on, off or last.");
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= MaxTagKeyLength ? text : text[..MaxTagKeyLength] + "...";
+}

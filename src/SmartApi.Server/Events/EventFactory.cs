@@ -1,0 +1,34 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using SmartApi.Contracts;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.Events;
+
+/// <summary>Builds events to append: an id, the time, and the type's data serialized once.</summary>
+internal sealed class EventFactory(IdGenerator ids, TimeProvider time)
+{
+    public NewEvent Create<T>(string type, string organizationId, string? deviceId, T data, JsonTypeInfo<T> typeInfo) =>
+        new(ids.New("evt"), organizationId, type, deviceId, time.GetUtcNow(), JsonSerializer.Serialize(data, typeInfo));
+
+    public static EventResponse ToResponse(StoredEvent e) =>
+        new(e.Id, e.Type, e.CreatedAt, e.OrganizationId, JsonDocument.Parse(e.DataJson).RootElement);
+}
+
+// The data of each event type (besides deviceId and sequence, which the store adds).
+
+/// <summary>A field's previous value, GitHub-style: <c>"changes":{"name":{"from":"Old"}}</c>.</summary>
+internal sealed record FieldChange(JsonElement From);
+
+internal sealed record DeviceChangedData(string Serial, string Name, Dictionary<string, FieldChange> Changes);
+
+internal sealed record CounterResetData(double PreviousWh, double NewWh);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, Converters = [typeof(UtcTimestampConverter)])]
+[JsonSerializable(typeof(DeviceChangedData))]
+[JsonSerializable(typeof(CounterResetData))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
+internal sealed partial class EventDataJsonContext : JsonSerializerContext;

@@ -1,0 +1,74 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using SmartApi.Contracts;
+using SmartApi.Server.ApiKeys;
+using SmartApi.Server.Infrastructure;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.Events;
+
+internal static class EventsApi
+{
+    private const int MaxTypeFilters = 50;
+
+    public static RouteGroupBuilder MapEvents(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1").WithTags("Events").RequireScope(Scopes.EventsRead);
+        group.MapGet("/events", List).WithName("ListEvents")
+            .WithSummary("List events in order of occurrence, with no gaps; poll with after=<nextCursor>.");
+        group.MapGet("/events/{id}", Get).WithName("GetEvent").WithSummary("Get an event.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/event-types", ListTypes).WithName("ListEventTypes")
+            .WithSummary("The event catalog: every type with a description and the JSON Schema of its data.");
+        return group;
+    }
+
+    /// <param name="types">Comma-separated event types to include; all when absent.</param>
+    /// <param name="deviceId">Only events of this device.</param>
+    /// <param name="after">The nextCursor of the previous page (an event id).</param>
+    /// <param name="limit">Page size, 1-500 (default 50).</param>
+    private static async Task<Results<Ok<Page<EventResponse>>, ProblemHttpResult>> List(
+        ClaimsPrincipal user, ISmartApiStore store, string? types, string? deviceId, string? after, int? limit, CancellationToken cancellationToken)
+    {
+        if (!Paging.TryCreate(limit, after, "evt", out var page, out var problem))
+        {
+            return problem!;
+        }
+        List<string>? typeFilter = null;
+        if (!string.IsNullOrWhiteSpace(types))
+        {
+            typeFilter = types.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
+            var unknown = typeFilter.Where(t => !EventCatalog.Types.Contains(t)).ToList();
+            if (unknown.Count > 0)
+            {
+                return Problems.Validation("types", $"Unknown event types: {string.Join(", ", unknown)}. See GET /v1/event-types.");
+            }
+            if (typeFilter.Count > MaxTypeFilters)
+            {
+                return Problems.Validation("types", $"At most {MaxTypeFilters} types.");
+            }
+        }
+        if (deviceId is not null && !IdGenerator.IsWellFormed(deviceId, "dev"))
+        {
+            return Problems.Validation("deviceId", "deviceId must be a device id (dev_...).");
+        }
+        try
+        {
+            var result = await store.ListEventsAsync(user.Caller().OrganizationId, new EventFilter(typeFilter, deviceId), page, cancellationToken);
+            return TypedResults.Ok(Paging.ToPage(result, EventFactory.ToResponse, e => e.Id));
+        }
+        catch (InvalidCursorException ex)
+        {
+            return Problems.InvalidCursor(ex.Cursor);
+        }
+    }
+
+    private static async Task<Results<Ok<EventResponse>, ProblemHttpResult>> Get(
+        string id, ClaimsPrincipal user, ISmartApiStore store, CancellationToken cancellationToken) =>
+        await store.GetEventAsync(user.Caller().OrganizationId, id, cancellationToken) is { } stored
+            ? TypedResults.Ok(EventFactory.ToResponse(stored))
+            : Problems.NotFound("event", id);
+
+    private static Ok<Page<EventTypeResponse>> ListTypes() =>
+        TypedResults.Ok(new Page<EventTypeResponse>(EventCatalog.All, false, null));
+}

@@ -1,0 +1,17 @@
+namespace SmartApi.Server.Infrastructure;
+
+/// <summary>Every log event id of the server, in one place, so ids stay unique and greppable.</summary>
+internal static class LogEvents
+{
+    public const int UnhandledException = 1000;
+
+    public const int StorageMigrated = 1100;
+    public const int BootstrapKeyCreated = 1101;
+    public const int BootstrapKeyGenerated = 1102;
+
+    public const int ApiKeyUsageFlushFailed = 1200;
+
+    public const int TelemetryRejected = 1300;
+    public const int TelemetryBatchFailed = 1301;
+    public const int TelemetryDuplicate = 1302;
+}

@@ -1,0 +1,112 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Scalar.AspNetCore;
+using SmartApi.Contracts;
+using SmartApi.Server.ApiKeys;
+using SmartApi.Server.Devices;
+using SmartApi.Server.Events;
+using SmartApi.Server.Measurements;
+using SmartApi.Server.Organizations;
+using SmartApi.Storage;
+using SmartApi.Storage.Sqlite;
+
+namespace SmartApi.Server.Infrastructure;
+
+/// <summary>The server's services and middleware; Program.cs and the test host both use these two methods.</summary>
+internal static class SmartApiHosting
+{
+    public const string DefaultUrl = "http://127.0.0.1:8080";
+
+    public static WebApplicationBuilder AddSmartApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        services.AddOptions<SmartApiOptions>().BindConfiguration(SmartApiOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SmartApiOptions>, SmartApiOptionsValidator>();
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IOptions<SmartApiOptions>>((kestrel, smart) => kestrel.Limits.MaxRequestBodySize = smart.Value.Http.MaxRequestBodySize);
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IdGenerator>();
+        services.AddSingleton<SqliteSmartApiStore>(sp => new SqliteSmartApiStore(
+            new SqliteStorageOptions { ConnectionString = sp.GetRequiredService<IOptions<SmartApiOptions>>().Value.SqliteConnectionString },
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ISmartApiStore>(sp => sp.GetRequiredService<SqliteSmartApiStore>());
+        services.AddHostedService<StorageInitializer>();
+
+        services.ConfigureHttpJsonOptions(o => SmartApiJsonContext.Configure(o.SerializerOptions));
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ErrorHandling.Customize);
+        services.AddExceptionHandler<ErrorHandling>();
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddSmartApiOpenApi();
+        services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
+
+        services.AddAuthentication(ApiKeyAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        services.AddAuthorization(o => o.AddScopePolicies());
+        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<ApiKeyUsageTracker>();
+        services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsageTracker>());
+        services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<OrganizationService>();
+
+        services.AddSingleton<EventFactory>();
+        services.AddSingleton<DeviceService>();
+        services.AddSingleton<TelemetryIngestor>();
+        services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngestor>());
+        return builder;
+    }
+
+    public static WebApplication MapSmartApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/docs", o => o
+            .WithTitle("Smart API")
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            .DisableDefaultFonts());
+
+        app.MapOrganizations();
+        app.MapApiKeys();
+        app.MapDevices();
+        app.MapMeasurements();
+        app.MapEvents();
+        return app;
+    }
+
+    private static void TryAddSingleton<T>(this IServiceCollection services, T instance) where T : class
+    {
+        if (!services.Any(d => d.ServiceType == typeof(T)))
+        {
+            services.AddSingleton(instance);
+        }
+    }
+}
+
+internal sealed class StorageHealthCheck(ISmartApiStore store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await store.PingAsync(cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("storage did not answer");
+        }
+        catch (Exception ex)
+        {
+            return HealthCheckResult.Unhealthy("storage failed", ex);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace SmartApi.Server.Infrastructure;
+
+/// <summary>The <c>SmartApi</c> configuration section; key names are part of the public contract (SPEC).</summary>
+internal sealed class SmartApiOptions
+{
+    public const string Section = "SmartApi";
+
+    public string DataDirectory { get; set; } = "./data";
+    public string? BootstrapApiKey { get; set; }
+    public StorageOptions Storage { get; set; } = new();
+    public MqttOptions Mqtt { get; set; } = new();
+    public WebhookOptions Webhooks { get; set; } = new();
+    public HttpOptions Http { get; set; } = new();
+    public CommandOptions Commands { get; set; } = new();
+
+    internal sealed class StorageOptions
+    {
+        public string Provider { get; set; } = "sqlite";
+        public string? ConnectionString { get; set; }
+    }
+
+    internal sealed class MqttOptions
+    {
+        public int Port { get; set; } = 1883;
+        public string? ExternalBroker { get; set; }
+    }
+
+    internal sealed class WebhookOptions
+    {
+        public bool AllowPrivateNetworks { get; set; }
+        public List<string> AllowedNetworks { get; set; } = [];
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+        public List<TimeSpan>? RetrySchedule { get; set; }
+    }
+
+    internal sealed class HttpOptions
+    {
+        /// <summary>Largest request body accepted; larger bodies answer 413.</summary>
+        public long MaxRequestBodySize { get; set; } = 1024 * 1024;
+    }
+
+    internal sealed class CommandOptions
+    {
+        /// <summary>How long a command waits for delivery to its device before it expires.</summary>
+        public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);
+    }
+
+    /// <summary>The SQLite connection string: the configured one, or a file in the data directory.</summary>
+    public string SqliteConnectionString =>
+        Storage.ConnectionString ?? $"Data Source={Path.Combine(DataDirectory, "smartapi.db")}";
+}
+
+/// <summary>Checks the whole configuration at start-up so a mistake fails fast with a message naming the key.</summary>
+internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SmartApiOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            failures.Add("SmartApi:DataDirectory must name a directory.");
+        }
+        if (options.Storage.Provider is not ("sqlite" or "postgres"))
+        {
+            failures.Add($"SmartApi:Storage:Provider must be 'sqlite' or 'postgres', not '{options.Storage.Provider}'.");
+        }
+        else if (options.Storage.Provider == "postgres")
+        {
+            failures.Add("SmartApi:Storage:Provider 'postgres' is not available in this version yet; use 'sqlite'.");
+        }
+        if (options.BootstrapApiKey is { } key && (key.Length < 32 || key.Any(c => c is < '!' or > '~')))
+        {
+            failures.Add("SmartApi:BootstrapApiKey must be at least 32 printable ASCII characters without spaces.");
+        }
+        if (options.Mqtt.Port is < 0 or > 65535)
+        {
+            failures.Add($"SmartApi:Mqtt:Port must be between 0 and 65535, not {options.Mqtt.Port}.");
+        }
+        if (options.Mqtt.ExternalBroker is { } broker
+            && (!Uri.TryCreate(broker, UriKind.Absolute, out var uri) || uri.Scheme is not ("mqtt" or "mqtts") || string.IsNullOrEmpty(uri.Host)))
+        {
+            failures.Add($"SmartApi:Mqtt:ExternalBroker must look like mqtt://host:port, not '{broker}'.");
+        }
+        foreach (var network in options.Webhooks.AllowedNetworks)
+        {
+            if (!IPNetwork.TryParse(network, out _))
+            {
+                failures.Add($"SmartApi:Webhooks:AllowedNetworks: '{network}' is not a CIDR range such as 192.168.1.0/24.");
+            }
+        }
+        if (options.Webhooks.Timeout <= TimeSpan.Zero || options.Webhooks.Timeout > TimeSpan.FromMinutes(5))
+        {
+            failures.Add("SmartApi:Webhooks:Timeout must be between 00:00:00.001 and 00:05:00.");
+        }
+        if (options.Webhooks.RetrySchedule is { } schedule && schedule.Any(d => d <= TimeSpan.Zero))
+        {
+            failures.Add("SmartApi:Webhooks:RetrySchedule delays must all be positive.");
+        }
+        if (options.Http.MaxRequestBodySize is < 1024 or > 100 * 1024 * 1024)
+        {
+            failures.Add("SmartApi:Http:MaxRequestBodySize must be between 1024 and 104857600 bytes.");
+        }
+        if (options.Commands.Ttl <= TimeSpan.Zero)
+        {
+            failures.Add("SmartApi:Commands:Ttl must be positive.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Options;
+using SmartApi.Server.ApiKeys;
+using SmartApi.Server.Organizations;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.Infrastructure;
+
+/// <summary>
+/// Runs before the server accepts requests (a lifecycle "starting" hook): applies migrations, then
+/// creates the admin key on first start, from <c>SmartApi:BootstrapApiKey</c> or generated and
+/// printed once to the console (not to the logs, which are often shipped elsewhere).
+/// </summary>
+internal sealed partial class StorageInitializer(
+    ISmartApiStore store,
+    OrganizationService organizations,
+    ApiKeyService keys,
+    IOptions<SmartApiOptions> options,
+    ILogger<StorageInitializer> logger) : IHostedLifecycleService
+{
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        await store.MigrateAsync(cancellationToken);
+        Log.Migrated(logger);
+        if (await store.AnyApiKeyAsync(cancellationToken))
+        {
+            return;
+        }
+        var organization = await organizations.CreateAsync("default", cancellationToken);
+        var configured = options.Value.BootstrapApiKey;
+        var (key, secret) = await keys.CreateAsync(organization.Id, "bootstrap admin", [Scopes.Admin], configured, cancellationToken);
+        if (configured is null)
+        {
+            Console.WriteLine($"""
+
+                Smart API: created the admin API key (shown once, store it now):
+
+                    {secret}
+
+                """);
+            Log.BootstrapGenerated(logger, key.Id, key.Prefix);
+        }
+        else
+        {
+            Log.BootstrapCreated(logger, key.Id, key.Prefix);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = LogEvents.StorageMigrated, Level = LogLevel.Information, Message = "Storage schema is up to date")]
+        public static partial void Migrated(ILogger logger);
+
+        [LoggerMessage(EventId = LogEvents.BootstrapKeyCreated, Level = LogLevel.Information, Message = "Created the admin API key {KeyId} ({Prefix}...) from SmartApi:BootstrapApiKey")]
+        public static partial void BootstrapCreated(ILogger logger, string keyId, string prefix);
+
+        [LoggerMessage(EventId = LogEvents.BootstrapKeyGenerated, Level = LogLevel.Warning, Message = "Generated the admin API key {KeyId} ({Prefix}...); its secret was printed to the console once")]
+        public static partial void BootstrapGenerated(ILogger logger, string keyId, string prefix);
+    }
+}

@@ -1,0 +1,158 @@
+using System.Text.Json;
+
+namespace SmartApi.Storage.Sqlite;
+
+// Dapper maps snake_case columns onto these (MatchNamesWithUnderscores); each knows its entity.
+
+internal static class Ms
+{
+    public static DateTimeOffset ToTime(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    public static DateTimeOffset? ToTime(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
+    public static long Of(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+    public static long? Of(DateTimeOffset? time) => time?.ToUnixTimeMilliseconds();
+}
+
+internal sealed class OrganizationRow
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public long CreatedAt { get; set; }
+
+    public Organization ToEntity() => new(Id, Name, Ms.ToTime(CreatedAt));
+}
+
+internal sealed class ApiKeyRow
+{
+    public string Id { get; set; } = "";
+    public string OrganizationId { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string Prefix { get; set; } = "";
+    public byte[] Hash { get; set; } = [];
+    public string Scopes { get; set; } = "[]";
+    public long CreatedAt { get; set; }
+    public long? LastUsedAt { get; set; }
+    public long? RevokedAt { get; set; }
+
+    public ApiKey ToEntity() => new(
+        Id, OrganizationId, Name, Prefix, Hash,
+        JsonSerializer.Deserialize(Scopes, StorageJsonContext.Default.StringArray) ?? [],
+        Ms.ToTime(CreatedAt), Ms.ToTime(LastUsedAt), Ms.ToTime(RevokedAt));
+}
+
+internal sealed class DeviceRow
+{
+    public string Id { get; set; } = "";
+    public string OrganizationId { get; set; } = "";
+    public string Serial { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string? Model { get; set; }
+    public string Tags { get; set; } = "{}";
+    public string PowerOnState { get; set; } = "";
+    public byte[] MqttPasswordHash { get; set; } = [];
+    public bool Online { get; set; }
+    public long? LastSeenAt { get; set; }
+    public string Switch { get; set; } = "";
+    public double TotalWh { get; set; }
+    public long? LatestTs { get; set; }
+    public double? LatestPowerW { get; set; }
+    public double? LatestVoltageV { get; set; }
+    public double? LatestCurrentA { get; set; }
+    public double? LatestTemperatureC { get; set; }
+    public long CreatedAt { get; set; }
+    public long UpdatedAt { get; set; }
+
+    public Device ToEntity() => new(
+        Id, OrganizationId, Serial, Name, Model,
+        JsonSerializer.Deserialize(Tags, StorageJsonContext.Default.DictionaryStringString) ?? [],
+        PowerOnState, MqttPasswordHash, Online, Ms.ToTime(LastSeenAt), Switch,
+        LatestTs is { } ts ? new Measurement(Ms.ToTime(ts), LatestPowerW ?? 0, LatestVoltageV, LatestCurrentA, LatestTemperatureC, TotalWh) : null,
+        Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt));
+
+    public static object Parameters(Device d) => new
+    {
+        d.Id,
+        d.OrganizationId,
+        d.Serial,
+        d.Name,
+        d.Model,
+        Tags = JsonSerializer.Serialize(d.Tags, StorageJsonContext.Default.IReadOnlyDictionaryStringString),
+        d.PowerOnState,
+        d.MqttPasswordHash,
+        d.Online,
+        LastSeenAt = Ms.Of(d.LastSeenAt),
+        d.Switch,
+        CreatedAt = Ms.Of(d.CreatedAt),
+        UpdatedAt = Ms.Of(d.UpdatedAt),
+    };
+}
+
+internal sealed class EnergyStateRow
+{
+    public string OrganizationId { get; set; } = "";
+    public double TotalWh { get; set; }
+    public double? LastCounterWh { get; set; }
+    public long? LatestTs { get; set; }
+    public double? LatestPowerW { get; set; }
+    public double? LatestVoltageV { get; set; }
+    public double? LatestCurrentA { get; set; }
+    public double? LatestTemperatureC { get; set; }
+
+    public EnergyState ToEntity() => new(
+        OrganizationId, TotalWh, LastCounterWh,
+        LatestTs is { } ts ? new Measurement(Ms.ToTime(ts), LatestPowerW ?? 0, LatestVoltageV, LatestCurrentA, LatestTemperatureC, TotalWh) : null);
+}
+
+internal sealed class EventRow
+{
+    public long Position { get; set; }
+    public string Id { get; set; } = "";
+    public string OrganizationId { get; set; } = "";
+    public string Type { get; set; } = "";
+    public string? DeviceId { get; set; }
+    public long CreatedAt { get; set; }
+    public string Data { get; set; } = "{}";
+
+    public StoredEvent ToEntity() => new(Position, Id, OrganizationId, Type, DeviceId, Ms.ToTime(CreatedAt), Data);
+}
+
+internal sealed class CommandRow
+{
+    public string Id { get; set; } = "";
+    public string OrganizationId { get; set; } = "";
+    public string DeviceId { get; set; } = "";
+    public string Action { get; set; } = "";
+    public string State { get; set; } = "";
+    public string Status { get; set; } = "";
+    public long CreatedAt { get; set; }
+    public long UpdatedAt { get; set; }
+    public long ExpiresAt { get; set; }
+    public string? Error { get; set; }
+
+    public Command ToEntity() => new(
+        Id, OrganizationId, DeviceId, Action, State, Status,
+        Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt), Ms.ToTime(ExpiresAt), Error);
+}
+
+internal sealed class MeasurementRowData
+{
+    public long Ts { get; set; }
+    public double PowerW { get; set; }
+    public double? VoltageV { get; set; }
+    public double? CurrentA { get; set; }
+    public double? TemperatureC { get; set; }
+    public double TotalWh { get; set; }
+
+    public Measurement ToEntity() => new(Ms.ToTime(Ts), PowerW, VoltageV, CurrentA, TemperatureC, TotalWh);
+}
+
+internal sealed class BucketRow
+{
+    public long Start { get; set; }
+    public double AvgPowerW { get; set; }
+    public double MinPowerW { get; set; }
+    public double MaxPowerW { get; set; }
+    public double EnergyWh { get; set; }
+    public long Samples { get; set; }
+
+    public MeasurementBucket ToEntity() => new(Ms.ToTime(Start), AvgPowerW, MinPowerW, MaxPowerW, EnergyWh, (int)Samples);
+}

@@ -1,0 +1,210 @@
+using System.Globalization;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace SmartApi.Storage.Sqlite;
+
+/// <summary>
+/// The embedded SQLite store: WAL mode so readers never block the writer, one writer connection
+/// with group commit (<see cref="SqliteWriter"/>), and pooled reader connections.
+/// </summary>
+public sealed class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposable
+{
+    private readonly string _connectionString;
+    private readonly SqliteStorageOptions _options;
+    private readonly TimeProvider _time;
+    private SqliteConnection? _writerConnection;
+    private SqliteWriter? _writer;
+
+    static SqliteSmartApiStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+    public SqliteSmartApiStore(SqliteStorageOptions options, TimeProvider time)
+    {
+        _options = options;
+        _time = time;
+        var builder = new SqliteConnectionStringBuilder(options.ConnectionString) { Pooling = true };
+        if (builder.DataSource is { Length: > 0 } path && builder.Mode != SqliteOpenMode.Memory && !path.StartsWith(':'))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        }
+        _connectionString = builder.ToString();
+    }
+
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(Sql.Pragmas);
+        await Migrator.MigrateAsync(connection, _time, cancellationToken);
+        _writerConnection = connection;
+        _writer = new SqliteWriter(connection, _options.MaxBatchSize);
+    }
+
+    public async Task<bool> PingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>("SELECT 1") == 1;
+    }
+
+    public Task<T> WriteAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>
+        (_writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.")).EnqueueAsync(work, cancellationToken);
+
+    public async Task<Organization?> GetOrganizationAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return (await connection.QuerySingleOrDefaultAsync<OrganizationRow>(Sql.GetOrganization, new { id }))?.ToEntity();
+    }
+
+    public async Task<PageResult<Organization>> ListOrganizationsAsync(PageRequest page, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<OrganizationRow>(Sql.ListOrganizations, new { after = page.After ?? "", limit = page.Limit + 1 });
+        return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
+    }
+
+    public async Task<bool> AnyApiKeyAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(Sql.AnyApiKey);
+    }
+
+    public async Task<ApiKey?> FindApiKeyByHashAsync(byte[] hash, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return (await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(Sql.FindApiKeyByHash, new { hash }))?.ToEntity();
+    }
+
+    public async Task<ApiKey?> GetApiKeyAsync(string organizationId, string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return (await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(Sql.GetApiKey, new { org = organizationId, id }))?.ToEntity();
+    }
+
+    public async Task<PageResult<ApiKey>> ListApiKeysAsync(string organizationId, PageRequest page, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<ApiKeyRow>(Sql.ListApiKeys, new { org = organizationId, after = page.After ?? "", limit = page.Limit + 1 });
+        return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
+    }
+
+    public async Task<Device?> GetDeviceAsync(string organizationId, string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return (await connection.QuerySingleOrDefaultAsync<DeviceRow>(Sql.GetDevice, new { org = organizationId, id }))?.ToEntity();
+    }
+
+    public async Task<Device?> FindDeviceBySerialAsync(string organizationId, string serial, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return (await connection.QuerySingleOrDefaultAsync<DeviceRow>(Sql.FindDeviceBySerial, new { org = organizationId, serial }))?.ToEntity();
+    }
+
+    public async Task<PageResult<Device>> ListDevicesAsync(string organizationId, DeviceFilter filter, PageRequest page, CancellationToken cancellationToken = default)
+    {
+        var sql = Sql.ListDevices;
+        if (filter.Online is not null)
+        {
+            sql += Sql.OnlineFilter;
+        }
+        if (filter.TagKey is not null)
+        {
+            sql += filter.TagValue is null ? Sql.TagPresentFilter : Sql.TagFilter;
+        }
+        sql += Sql.OrderByIdLimit;
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<DeviceRow>(sql, new
+        {
+            org = organizationId,
+            after = page.After ?? "",
+            limit = page.Limit + 1,
+            online = filter.Online,
+            tagKey = filter.TagKey?.Replace("\"", "\"\"", StringComparison.Ordinal),
+            tagValue = filter.TagValue,
+        });
+        return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
+    }
+
+    public async Task<Command?> GetCommandAsync(string organizationId, string deviceId, string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return (await connection.QuerySingleOrDefaultAsync<CommandRow>(Sql.GetCommand, new { org = organizationId, device = deviceId, id }))?.ToEntity();
+    }
+
+    public async Task<PageResult<Command>> ListCommandsAsync(string organizationId, string deviceId, PageRequest page, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<CommandRow>(Sql.ListCommands, new { org = organizationId, device = deviceId, after = page.After ?? "", limit = page.Limit + 1 });
+        return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
+    }
+
+    public async Task<StoredEvent?> GetEventAsync(string organizationId, string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return (await connection.QuerySingleOrDefaultAsync<EventRow>(Sql.GetEvent, new { org = organizationId, id }))?.ToEntity();
+    }
+
+    public async Task<PageResult<StoredEvent>> ListEventsAsync(string organizationId, EventFilter filter, PageRequest page, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        long after = 0;
+        if (page.After is not null)
+        {
+            after = await connection.ExecuteScalarAsync<long?>(Sql.EventPosition, new { org = organizationId, id = page.After })
+                ?? throw new InvalidCursorException(page.After);
+        }
+        var sql = Sql.ListEvents;
+        if (filter.DeviceId is not null)
+        {
+            sql += Sql.EventDeviceFilter;
+        }
+        if (filter.Types is { Count: > 0 })
+        {
+            sql += Sql.EventTypeFilter;
+        }
+        sql += Sql.OrderByPositionLimit;
+        // Gap-free by construction: one writer assigns positions in commit order, and a WAL reader
+        // sees a prefix of the commits, so no later position is visible before an earlier one.
+        var rows = await connection.QueryAsync<EventRow>(sql, new { org = organizationId, after, device = filter.DeviceId, types = filter.Types, limit = page.Limit + 1 });
+        return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
+    }
+
+    public async Task<PageResult<Measurement>> ListMeasurementsAsync(string deviceId, DateTimeOffset from, DateTimeOffset to, PageRequest page, CancellationToken cancellationToken = default)
+    {
+        long after = long.MinValue;
+        if (page.After is not null && !long.TryParse(page.After, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out after))
+        {
+            throw new InvalidCursorException(page.After);
+        }
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<MeasurementRowData>(Sql.ListMeasurements,
+            new { device = deviceId, from = Ms.Of(from), to = Ms.Of(to), after, limit = page.Limit + 1 });
+        return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
+    }
+
+    public async Task<IReadOnlyList<MeasurementBucket>> AggregateMeasurementsAsync(string deviceId, DateTimeOffset from, DateTimeOffset to, TimeSpan bucket, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<BucketRow>(Sql.AggregateMeasurements,
+            new { device = deviceId, from = Ms.Of(from), to = Ms.Of(to), bucket = (long)bucket.TotalMilliseconds });
+        return rows.Select(r => r.ToEntity()).ToList();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+        }
+        if (_writerConnection is not null)
+        {
+            await _writerConnection.DisposeAsync();
+        }
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+}

@@ -1,0 +1,10 @@
+namespace SmartApi.Storage.Sqlite;
+
+public sealed class SqliteStorageOptions
+{
+    /// <summary>ADO.NET connection string, such as <c>Data Source=./data/smartapi.db</c>.</summary>
+    public required string ConnectionString { get; init; }
+
+    /// <summary>Most write units committed in one transaction (group commit).</summary>
+    public int MaxBatchSize { get; init; } = 512;
+}

@@ -1,0 +1,88 @@
+namespace SmartApi.Storage;
+
+// Storage entities: what the database holds. They never go over the wire; the server maps them
+// to the contracts in SmartApi.Contracts.
+
+public sealed record Organization(string Id, string Name, DateTimeOffset CreatedAt);
+
+public sealed record ApiKey(
+    string Id,
+    string OrganizationId,
+    string Name,
+    string Prefix,
+    byte[] Hash,
+    IReadOnlyList<string> Scopes,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? LastUsedAt,
+    DateTimeOffset? RevokedAt);
+
+public sealed record Device(
+    string Id,
+    string OrganizationId,
+    string Serial,
+    string Name,
+    string? Model,
+    IReadOnlyDictionary<string, string> Tags,
+    string PowerOnState,
+    byte[] MqttPasswordHash,
+    bool Online,
+    DateTimeOffset? LastSeenAt,
+    string Switch,
+    Measurement? Latest,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>One telemetry sample as stored. <see cref="TotalWh"/> is the server's own energy total.</summary>
+public sealed record Measurement(
+    DateTimeOffset Ts,
+    double PowerW,
+    double? VoltageV,
+    double? CurrentA,
+    double? TemperatureC,
+    double TotalWh);
+
+/// <summary>
+/// What the ingestion needs to know about a device's energy between two samples: the server's total,
+/// the device's last counter reading (to detect resets) and the previous sample (to integrate power
+/// when a device sends no counter).
+/// </summary>
+public sealed record EnergyState(string OrganizationId, double TotalWh, double? LastCounterWh, Measurement? Latest);
+
+/// <summary>A sample to insert, with the energy consumed since the device's previous sample.</summary>
+public sealed record MeasurementRow(string DeviceId, Measurement Sample, double DeltaWh);
+
+public sealed record MeasurementBucket(
+    DateTimeOffset Start,
+    double AvgPowerW,
+    double MinPowerW,
+    double MaxPowerW,
+    double EnergyWh,
+    int Samples);
+
+public sealed record Command(
+    string Id,
+    string OrganizationId,
+    string DeviceId,
+    string Action,
+    string State,
+    string Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset ExpiresAt,
+    string? Error);
+
+/// <summary>An event as stored. <see cref="Position"/> is its place in the log, used by cursors.</summary>
+public sealed record StoredEvent(
+    long Position,
+    string Id,
+    string OrganizationId,
+    string Type,
+    string? DeviceId,
+    DateTimeOffset CreatedAt,
+    string DataJson);
+
+/// <summary>
+/// An event to append. <see cref="DataJson"/> is a JSON object without <c>deviceId</c> and
+/// <c>sequence</c>: the store adds both, allocating the sequence in the same transaction.
+/// </summary>
+public sealed record NewEvent(string Id, string OrganizationId, string Type, string? DeviceId, DateTimeOffset CreatedAt, string DataJson);

@@ -1,0 +1,78 @@
+namespace SmartApi.Storage;
+
+/// <summary>
+/// The storage of the Smart API. Every provider (SQLite, PostgreSQL) implements it and passes the
+/// compliance suite. Reads go through the query methods; every change goes through
+/// <see cref="WriteAsync{T}"/>, so a change and the events it emits commit together.
+/// </summary>
+public interface ISmartApiStore
+{
+    /// <summary>Creates or upgrades the schema. Safe to call on every start.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Whether the database answers (readiness).</summary>
+    Task<bool> PingAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction and returns its result once committed.
+    /// If it throws, none of its changes are kept and the exception reaches the caller.
+    /// Providers may commit several callers' work together (group commit).
+    /// </summary>
+    Task<T> WriteAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default);
+
+    Task<Organization?> GetOrganizationAsync(string id, CancellationToken cancellationToken = default);
+    Task<PageResult<Organization>> ListOrganizationsAsync(PageRequest page, CancellationToken cancellationToken = default);
+
+    Task<bool> AnyApiKeyAsync(CancellationToken cancellationToken = default);
+    Task<ApiKey?> FindApiKeyByHashAsync(byte[] hash, CancellationToken cancellationToken = default);
+    Task<ApiKey?> GetApiKeyAsync(string organizationId, string id, CancellationToken cancellationToken = default);
+    Task<PageResult<ApiKey>> ListApiKeysAsync(string organizationId, PageRequest page, CancellationToken cancellationToken = default);
+
+    Task<Device?> GetDeviceAsync(string organizationId, string id, CancellationToken cancellationToken = default);
+    Task<Device?> FindDeviceBySerialAsync(string organizationId, string serial, CancellationToken cancellationToken = default);
+    Task<PageResult<Device>> ListDevicesAsync(string organizationId, DeviceFilter filter, PageRequest page, CancellationToken cancellationToken = default);
+
+    Task<Command?> GetCommandAsync(string organizationId, string deviceId, string id, CancellationToken cancellationToken = default);
+    Task<PageResult<Command>> ListCommandsAsync(string organizationId, string deviceId, PageRequest page, CancellationToken cancellationToken = default);
+
+    Task<StoredEvent?> GetEventAsync(string organizationId, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Events in log order strictly after the cursor (an event id). Never skips an event that a
+    /// later call could return before the cursor, even while other transactions append.
+    /// </summary>
+    Task<PageResult<StoredEvent>> ListEventsAsync(string organizationId, EventFilter filter, PageRequest page, CancellationToken cancellationToken = default);
+
+    /// <summary>Raw samples with <c>from &lt;= ts &lt; to</c>, in time order, after the cursor (a timestamp in unix milliseconds).</summary>
+    Task<PageResult<Measurement>> ListMeasurementsAsync(string deviceId, DateTimeOffset from, DateTimeOffset to, PageRequest page, CancellationToken cancellationToken = default);
+
+    /// <summary>Buckets of <paramref name="bucket"/> length aligned to the unix epoch, with <c>from &lt;= start &lt; to</c>; empty buckets are left out.</summary>
+    Task<IReadOnlyList<MeasurementBucket>> AggregateMeasurementsAsync(string deviceId, DateTimeOffset from, DateTimeOffset to, TimeSpan bucket, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The operations available inside one write transaction.</summary>
+public interface IStoreTransaction
+{
+    ValueTask InsertOrganizationAsync(Organization organization);
+
+    ValueTask InsertApiKeyAsync(ApiKey key);
+    ValueTask<bool> RevokeApiKeyAsync(string organizationId, string id, DateTimeOffset at);
+
+    /// <summary>Records key use; a key's stored value only moves forward, and only by at least <paramref name="granularity"/>.</summary>
+    ValueTask TouchApiKeysAsync(IReadOnlyList<(string Id, DateTimeOffset UsedAt)> uses, TimeSpan granularity);
+
+    /// <exception cref="DuplicateKeyException">The serial is already used in the organization.</exception>
+    ValueTask InsertDeviceAsync(Device device);
+    ValueTask<Device?> GetDeviceAsync(string organizationId, string id);
+    ValueTask UpdateDeviceAsync(Device device);
+    ValueTask<bool> DeleteDeviceAsync(string organizationId, string id);
+
+    /// <summary>Appends an event; for device events it allocates the device's next sequence number.</summary>
+    ValueTask<StoredEvent> AppendEventAsync(NewEvent newEvent);
+
+    ValueTask InsertCommandAsync(Command command);
+
+    ValueTask<EnergyState?> GetEnergyStateAsync(string deviceId);
+    ValueTask InsertMeasurementsAsync(IReadOnlyList<MeasurementRow> rows);
+    ValueTask SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest);
+}
