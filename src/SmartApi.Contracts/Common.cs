@@ -9,7 +9,7 @@ namespace SmartApi.Contracts;
 public sealed record Page<T>(IReadOnlyList<T> Data, bool HasMore, string? NextCursor);
 
 /// <summary>State of a device's relay.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<SwitchState>))]
+[JsonConverter(typeof(StrictEnumConverter<SwitchState>))]
 public enum SwitchState
 {
     /// <summary>The state is not known yet (the device never reported it).</summary>
@@ -21,7 +21,7 @@ public enum SwitchState
 }
 
 /// <summary>What a switch command asks for.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<SwitchAction>))]
+[JsonConverter(typeof(StrictEnumConverter<SwitchAction>))]
 public enum SwitchAction
 {
     /// <summary>Switch on.</summary>
@@ -33,7 +33,7 @@ public enum SwitchAction
 }
 
 /// <summary>The state a device takes when power returns.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<PowerOnState>))]
+[JsonConverter(typeof(StrictEnumConverter<PowerOnState>))]
 public enum PowerOnState
 {
     /// <summary>Switch on when power returns.</summary>
@@ -45,7 +45,7 @@ public enum PowerOnState
 }
 
 /// <summary>Lifecycle of a command sent to a device.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<CommandStatus>))]
+[JsonConverter(typeof(StrictEnumConverter<CommandStatus>))]
 public enum CommandStatus
 {
     /// <summary>Accepted, not yet delivered to the device.</summary>
@@ -59,3 +59,7 @@ public enum CommandStatus
     /// <summary>Not delivered before its time to live ran out.</summary>
     [JsonStringEnumMemberName("expired")] Expired,
 }
+
+/// <summary>Enums travel as their names only: a number where a name is expected is a bad request.</summary>
+public sealed class StrictEnumConverter<TEnum>() : JsonStringEnumConverter<TEnum>(namingPolicy: null, allowIntegerValues: false)
+    where TEnum : struct, Enum;

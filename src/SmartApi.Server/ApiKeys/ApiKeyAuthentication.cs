@@ -34,7 +34,7 @@ internal sealed class ApiKeyAuthenticator(ISmartApiStore store, ApiKeyUsageTrack
 
     public async ValueTask<(Caller? Caller, string? Failure)> AuthenticateAsync(string secret, CancellationToken cancellationToken)
     {
-        if (secret.Length is < 32 or > 256)
+        if (secret.Length is < 32 or > ApiKeySecrets.MaxLength)
         {
             return (null, "The API key is not valid.");
         }

@@ -11,6 +11,9 @@ namespace SmartApi.Server.ApiKeys;
 internal static class ApiKeySecrets
 {
     public const string SecretPrefix = "sk_";
+
+    /// <summary>Longest secret accepted (a configured bootstrap key may be longer than generated ones).</summary>
+    public const int MaxLength = 1024;
     private const int VisiblePrefixLength = 11;
 
     public static string NewSecret() => SecretPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));

@@ -10,14 +10,21 @@ internal sealed class ApiKeyService(ISmartApiStore store, IdGenerator ids, TimeP
     public async Task<(ApiKey Key, string Secret)> CreateAsync(
         string organizationId, string name, IReadOnlyList<string> scopes, string? secret, CancellationToken cancellationToken)
     {
-        secret ??= ApiKeySecrets.NewSecret();
-        var key = new ApiKey(ids.New("key"), organizationId, name, ApiKeySecrets.VisiblePrefix(secret), ApiKeySecrets.Hash(secret),
-            scopes, time.GetUtcNow(), null, null);
+        (var key, secret) = New(organizationId, name, scopes, secret);
         await store.WriteAsync(async tx =>
         {
             await tx.InsertApiKeyAsync(key);
             return key;
         }, cancellationToken);
+        return (key, secret);
+    }
+
+    /// <summary>A key ready to insert, and its secret; nothing is stored yet.</summary>
+    public (ApiKey Key, string Secret) New(string organizationId, string name, IReadOnlyList<string> scopes, string? secret = null)
+    {
+        secret ??= ApiKeySecrets.NewSecret();
+        var key = new ApiKey(ids.New("key"), organizationId, name, ApiKeySecrets.VisiblePrefix(secret), ApiKeySecrets.Hash(secret),
+            scopes, time.GetUtcNow(), null, null);
         return (key, secret);
     }
 

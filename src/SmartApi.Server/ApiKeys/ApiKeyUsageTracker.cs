@@ -14,7 +14,7 @@ internal sealed partial class ApiKeyUsageTracker(ISmartApiStore store, TimeProvi
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan Granularity = TimeSpan.FromMinutes(1);
-    private ConcurrentDictionary<string, DateTimeOffset> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _pending = new(StringComparer.Ordinal);
 
     public void Record(string keyId) => _pending[keyId] = time.GetUtcNow();
 
@@ -27,8 +27,7 @@ internal sealed partial class ApiKeyUsageTracker(ISmartApiStore store, TimeProvi
         {
             return;
         }
-        var batch = Interlocked.Exchange(ref _pending, new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal));
-        var uses = batch.Select(p => (p.Key, p.Value)).ToList();
+        var uses = _pending.Select(p => (p.Key, p.Value)).ToList();
         try
         {
             await store.WriteAsync(async tx =>
@@ -36,14 +35,15 @@ internal sealed partial class ApiKeyUsageTracker(ISmartApiStore store, TimeProvi
                 await tx.TouchApiKeysAsync(uses, Granularity);
                 return true;
             }, cancellationToken);
+            // Remove only what was written: a use recorded meanwhile stays for the next flush.
+            foreach (var use in uses)
+            {
+                _pending.TryRemove(new KeyValuePair<string, DateTimeOffset>(use.Key, use.Value));
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Log.FlushFailed(logger, uses.Count, ex);
-            foreach (var (id, at) in uses)
-            {
-                _pending.TryAdd(id, at);
-            }
         }
     }
 

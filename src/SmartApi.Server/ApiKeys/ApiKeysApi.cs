@@ -87,7 +87,18 @@ internal static class ApiKeysApi
     private static async Task<Results<Ok<ApiKeyResponse>, ProblemHttpResult>> Revoke(
         string id, ClaimsPrincipal user, ApiKeyService keys, ApiKeyUsageTracker usage, CancellationToken cancellationToken)
     {
-        var key = await keys.RevokeAsync(user.Caller().OrganizationId, id, cancellationToken);
+        var caller = user.Caller();
+        var existing = await keys.Store.GetApiKeyAsync(caller.OrganizationId, id, cancellationToken);
+        if (existing is null)
+        {
+            return Problems.NotFound("API key", id);
+        }
+        // The no-escalation rule works both ways: a key cannot revoke a key more powerful than itself.
+        if (!caller.IsAdmin && existing.Scopes.Any(s => !caller.Has(s) || s == Scopes.Admin))
+        {
+            return Problems.Forbidden("A key cannot revoke a key holding scopes it does not hold itself.");
+        }
+        var key = await keys.RevokeAsync(caller.OrganizationId, id, cancellationToken);
         return key is null ? Problems.NotFound("API key", id) : TypedResults.Ok(ToResponse(key, usage));
     }
 

@@ -45,6 +45,10 @@ internal static class DevicesApi
         DeviceValidation.Name(request.Name, errors, required: true);
         DeviceValidation.Model(request.Model, errors);
         DeviceValidation.Tags(request.Tags, errors, v => v);
+        if (request.Tags?.Any(t => t.Value is null) == true)
+        {
+            errors.Add("tags", "Tag values must be strings.");
+        }
         DeviceValidation.Settings(request.Settings, errors);
         if (errors.Any)
         {

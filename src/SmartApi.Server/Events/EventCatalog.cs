@@ -63,6 +63,6 @@ internal static class EventCatalog
         var allProperties = device ? Device + "," + properties : properties;
         var allRequired = (device ? DeviceRequired : []).Concat(required).Select(r => $"\"{r}\"");
         var schema = $$"""{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{{{allProperties}}},"required":[{{string.Join(",", allRequired)}}]}""";
-        return new EventTypeResponse(type, description, JsonDocument.Parse(schema).RootElement);
+        return new EventTypeResponse(type, description, JsonSerializer.Deserialize(schema, EventDataJsonContext.Default.JsonElement));
     }
 }

@@ -13,7 +13,7 @@ internal sealed class EventFactory(IdGenerator ids, TimeProvider time)
         new(ids.New("evt"), organizationId, type, deviceId, time.GetUtcNow(), JsonSerializer.Serialize(data, typeInfo));
 
     public static EventResponse ToResponse(StoredEvent e) =>
-        new(e.Id, e.Type, e.CreatedAt, e.OrganizationId, JsonDocument.Parse(e.DataJson).RootElement);
+        new(e.Id, e.Type, e.CreatedAt, e.OrganizationId, JsonSerializer.Deserialize(e.DataJson, EventDataJsonContext.Default.JsonElement));
 }
 
 // The data of each event type (besides deviceId and sequence, which the store adds).

@@ -55,7 +55,10 @@ internal static class EventsApi
         try
         {
             var result = await store.ListEventsAsync(user.Caller().OrganizationId, new EventFilter(typeFilter, deviceId), page, cancellationToken);
-            return TypedResults.Ok(Paging.ToPage(result, EventFactory.ToResponse, e => e.Id));
+            // Unlike other lists, the event log always answers a nextCursor (the last event read, or the
+            // cursor given when nothing new arrived), so a poller simply passes it back on its next call.
+            var events = result.Items.Select(EventFactory.ToResponse).ToList();
+            return TypedResults.Ok(new Page<EventResponse>(events, result.HasMore, events.Count > 0 ? events[^1].Id : after));
         }
         catch (InvalidCursorException ex)
         {

@@ -71,9 +71,10 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
         {
             failures.Add("SmartApi:Storage:Provider 'postgres' is not available in this version yet; use 'sqlite'.");
         }
-        if (options.BootstrapApiKey is { } key && (key.Length < 32 || key.Any(c => c is < '!' or > '~')))
+        if (options.BootstrapApiKey is { } key
+            && (key.Length is < 32 or > ApiKeys.ApiKeySecrets.MaxLength || key.Any(c => c is < ' ' or > '~') || key.Trim().Length != key.Length))
         {
-            failures.Add("SmartApi:BootstrapApiKey must be at least 32 printable ASCII characters without spaces.");
+            failures.Add($"SmartApi:BootstrapApiKey must be 32-{ApiKeys.ApiKeySecrets.MaxLength} printable ASCII characters, not starting or ending with a space.");
         }
         if (options.Mqtt.Port is < 0 or > 65535)
         {

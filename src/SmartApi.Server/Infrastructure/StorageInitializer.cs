@@ -25,9 +25,17 @@ internal sealed partial class StorageInitializer(
         {
             return;
         }
-        var organization = await organizations.CreateAsync("default", cancellationToken);
+        // The organization and its key in one transaction: a crash in between must not leave an
+        // organization without a key (the next start would create a second "default").
+        var organization = organizations.New("default");
         var configured = options.Value.BootstrapApiKey;
-        var (key, secret) = await keys.CreateAsync(organization.Id, "bootstrap admin", [Scopes.Admin], configured, cancellationToken);
+        var (key, secret) = keys.New(organization.Id, "bootstrap admin", [Scopes.Admin], configured);
+        await store.WriteAsync(async tx =>
+        {
+            await tx.InsertOrganizationAsync(organization);
+            await tx.InsertApiKeyAsync(key);
+            return true;
+        }, cancellationToken);
         if (configured is null)
         {
             Console.WriteLine($"""

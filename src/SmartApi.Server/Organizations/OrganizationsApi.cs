@@ -52,9 +52,11 @@ internal static class OrganizationsApi
 
 internal sealed class OrganizationService(ISmartApiStore store, IdGenerator ids, TimeProvider time)
 {
+    public Organization New(string name) => new(ids.New("org"), name, time.GetUtcNow());
+
     public async Task<Organization> CreateAsync(string name, CancellationToken cancellationToken)
     {
-        var organization = new Organization(ids.New("org"), name, time.GetUtcNow());
+        var organization = New(name);
         await store.WriteAsync(async tx =>
         {
             await tx.InsertOrganizationAsync(organization);

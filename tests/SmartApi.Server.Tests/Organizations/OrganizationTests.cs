@@ -1,0 +1,67 @@
+using System.Net;
+using SmartApi.Contracts;
+
+namespace SmartApi.Server.Tests.Organizations;
+
+public sealed class OrganizationTests(AppFixture fixture) : IClassFixture<AppFixture>
+{
+    private SmartApiApplication App => fixture.App;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Admin_creates_gets_and_lists_organizations()
+    {
+        var created = await App.Admin.PostJsonAsync("/v1/organizations", """{"name":"Acme"}""");
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var organization = await created.ReadAsync(SmartApiJsonContext.Default.OrganizationResponse);
+        Assert.StartsWith("org_", organization.Id);
+        Assert.Equal($"/v1/organizations/{organization.Id}", created.Headers.Location?.ToString());
+
+        var fetched = await (await App.Admin.GetAsync($"/v1/organizations/{organization.Id}", Ct)).ReadAsync(SmartApiJsonContext.Default.OrganizationResponse);
+        Assert.Equal("Acme", fetched.Name);
+        var all = await (await App.Admin.GetAsync("/v1/organizations?limit=500", Ct)).ReadAsync(SmartApiJsonContext.Default.PageOrganizationResponse);
+        Assert.Contains(all.Data, o => o.Name == "default");
+        Assert.Contains(all.Data, o => o.Id == organization.Id);
+    }
+
+    [Fact]
+    public async Task Invalid_organization_is_400_and_unknown_is_404()
+    {
+        await (await App.Admin.PostJsonAsync("/v1/organizations", """{"name":"  "}""")).ProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        await (await App.Admin.GetAsync("/v1/organizations/org_01M8BQWSSN0C43SSNM7Z9ZPGRB", Ct)).ProblemAsync(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
+    public async Task Tenant_key_sees_only_its_organization_data()
+    {
+        var (_, a) = await App.CreateTenantAsync("devices:read", "devices:write", "events:read");
+        var (_, b) = await App.CreateTenantAsync("devices:read", "devices:write", "events:read");
+        var device = await SmartApiApplication.CreateDeviceAsync(a, "DT31-SHARED");
+        // The same serial is fine in another organization.
+        var other = await SmartApiApplication.CreateDeviceAsync(b, "DT31-SHARED");
+
+        await (await b.GetAsync($"/v1/devices/{device.Id}", Ct)).ProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await b.PatchJsonAsync($"/v1/devices/{device.Id}", """{"name":"x"}""")).ProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await b.PostJsonAsync($"/v1/devices/{device.Id}/switch", """{"state":"on"}""")).ProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await b.GetAsync($"/v1/devices/{device.Id}/measurements", Ct)).ProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await b.GetAsync($"/v1/devices/{device.Id}/commands", Ct)).ProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await b.DeleteAsync($"/v1/devices/{device.Id}", Ct)).ProblemAsync(HttpStatusCode.NotFound, "not_found");
+
+        var command = await (await a.PostJsonAsync($"/v1/devices/{device.Id}/switch", """{"state":"on"}""")).ReadAsync(SmartApiJsonContext.Default.CommandResponse);
+        await (await b.GetAsync($"/v1/devices/{device.Id}/commands/{command.Id}", Ct)).ProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await b.GetAsync($"/v1/devices/{other.Id}/commands/{command.Id}", Ct)).ProblemAsync(HttpStatusCode.NotFound, "not_found");
+
+        var eventsOfA = await (await a.GetAsync("/v1/events", Ct)).ReadAsync(SmartApiJsonContext.Default.PageEventResponse);
+        var foreignEvent = eventsOfA.Data[0].Id;
+        await (await b.GetAsync($"/v1/events/{foreignEvent}", Ct)).ProblemAsync(HttpStatusCode.NotFound, "not_found");
+        // A foreign event id is not a usable cursor either.
+        await (await b.GetAsync($"/v1/events?after={foreignEvent}", Ct)).ProblemAsync(HttpStatusCode.BadRequest, "invalid_cursor");
+        var eventsOfB = await (await b.GetAsync("/v1/events?limit=500", Ct)).ReadAsync(SmartApiJsonContext.Default.PageEventResponse);
+        Assert.DoesNotContain(eventsOfB.Data, e => e.Id == foreignEvent);
+        var devicesOfB = await (await b.GetAsync("/v1/devices", Ct)).ReadAsync(SmartApiJsonContext.Default.PageDeviceResponse);
+        Assert.Equal([other.Id], devicesOfB.Data.Select(d => d.Id));
+
+        // The device of A is untouched by B's attempts.
+        Assert.Equal(HttpStatusCode.OK, (await a.GetAsync($"/v1/devices/{device.Id}", Ct)).StatusCode);
+    }
+}
