@@ -153,3 +153,10 @@ public sealed class AppFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await App.DisposeAsync();
 }
+
+/// <summary>Base of the tests that share one server per class.</summary>
+public abstract class ServerTest(AppFixture fixture) : IClassFixture<AppFixture>
+{
+    protected SmartApiApplication App => fixture.App;
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+}

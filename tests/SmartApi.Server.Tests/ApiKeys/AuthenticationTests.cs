@@ -5,11 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace SmartApi.Server.Tests.ApiKeys;
 
-public sealed class AuthenticationTests(AppFixture fixture) : IClassFixture<AppFixture>
+public sealed class AuthenticationTests(AppFixture fixture) : ServerTest(fixture)
 {
-    private SmartApiApplication App => fixture.App;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Theory]
     [InlineData("/v1/devices")]
     [InlineData("/v1/events")]

@@ -3,11 +3,8 @@ using SmartApi.Contracts;
 
 namespace SmartApi.Server.Tests.Devices;
 
-public sealed class DeviceTests(AppFixture fixture) : IClassFixture<AppFixture>
+public sealed class DeviceTests(AppFixture fixture) : ServerTest(fixture)
 {
-    private SmartApiApplication App => fixture.App;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Create_returns_device_with_credentials_once()
     {

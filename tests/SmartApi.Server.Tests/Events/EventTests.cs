@@ -4,11 +4,8 @@ using SmartApi.Server.Events;
 
 namespace SmartApi.Server.Tests.Events;
 
-public sealed class EventTests(AppFixture fixture) : IClassFixture<AppFixture>
+public sealed class EventTests(AppFixture fixture) : ServerTest(fixture)
 {
-    private SmartApiApplication App => fixture.App;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Events_filter_by_type_and_device_and_get_by_id()
     {

@@ -4,11 +4,8 @@ using CsCheck;
 
 namespace SmartApi.Server.Tests.Infrastructure;
 
-public sealed class ErrorHandlingTests(AppFixture fixture) : IClassFixture<AppFixture>
+public sealed class ErrorHandlingTests(AppFixture fixture) : ServerTest(fixture)
 {
-    private SmartApiApplication App => fixture.App;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Theory]
     [InlineData("""{"serial":""", "invalid_json")]
     [InlineData("""not json""", "invalid_json")]

@@ -5,11 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace SmartApi.Server.Tests.Infrastructure;
 
-public sealed class OpenApiTests(AppFixture fixture) : IClassFixture<AppFixture>
+public sealed class OpenApiTests(AppFixture fixture) : ServerTest(fixture)
 {
-    private SmartApiApplication App => fixture.App;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private async Task<JsonElement> DocumentAsync()
     {
         var response = await App.CreateClient().GetAsync("/openapi/v1.json", Ct);

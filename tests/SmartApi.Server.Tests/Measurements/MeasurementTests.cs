@@ -5,10 +5,8 @@ using SmartApi.Server.Measurements;
 
 namespace SmartApi.Server.Tests.Measurements;
 
-public sealed class MeasurementTests(AppFixture fixture) : IClassFixture<AppFixture>
+public sealed class MeasurementTests(AppFixture fixture) : ServerTest(fixture)
 {
-    private SmartApiApplication App => fixture.App;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private TelemetryIngestor Ingestor => App.Services.GetRequiredService<TelemetryIngestor>();
 
     // A fixed hour in the past, aligned to the hour, so buckets are predictable.

@@ -3,11 +3,8 @@ using SmartApi.Contracts;
 
 namespace SmartApi.Server.Tests.Organizations;
 
-public sealed class OrganizationTests(AppFixture fixture) : IClassFixture<AppFixture>
+public sealed class OrganizationTests(AppFixture fixture) : ServerTest(fixture)
 {
-    private SmartApiApplication App => fixture.App;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Admin_creates_gets_and_lists_organizations()
     {
