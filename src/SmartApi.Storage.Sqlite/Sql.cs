@@ -38,8 +38,10 @@ internal static class Sql
     public const string FindDeviceBySerial = "SELECT " + DeviceColumns + " FROM devices WHERE organization_id = @org AND serial = @serial";
     public const string ListDevices = "SELECT " + DeviceColumns + " FROM devices WHERE organization_id = @org AND id > @after";
     public const string OnlineFilter = " AND online = @online";
-    public const string TagFilter = " AND json_extract(tags, '$.\"' || @tagKey || '\"') = @tagValue";
-    public const string TagPresentFilter = " AND json_type(tags, '$.\"' || @tagKey || '\"') IS NOT NULL";
+    // json_each compares the decoded key, so any key works; a JSON path cannot address keys holding
+    // '"' or a backslash (SQLite has no escape inside a quoted path label).
+    public const string TagFilter = " AND EXISTS (SELECT 1 FROM json_each(tags) WHERE key = @tagKey AND value = @tagValue)";
+    public const string TagPresentFilter = " AND EXISTS (SELECT 1 FROM json_each(tags) WHERE key = @tagKey)";
     public const string OrderByIdLimit = " ORDER BY id LIMIT @limit";
     public const string UpdateDevice =
         "UPDATE devices SET name = @Name, model = @Model, tags = @Tags, power_on_state = @PowerOnState, online = @Online, " +

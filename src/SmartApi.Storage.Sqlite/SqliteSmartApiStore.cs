@@ -118,7 +118,7 @@ public sealed class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposable
             after = page.After ?? "",
             limit = page.Limit + 1,
             online = filter.Online,
-            tagKey = filter.TagKey?.Replace("\"", "\"\"", StringComparison.Ordinal),
+            tagKey = filter.TagKey,
             tagValue = filter.TagValue,
         });
         return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
