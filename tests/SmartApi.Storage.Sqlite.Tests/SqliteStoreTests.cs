@@ -85,6 +85,22 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task DisposeAsync_AfterMigratingTwice_ClosesEveryConnection()
+    {
+        var store = await _database.OpenAsync(Token);
+        await store.MigrateAsync(Token);
+        await InsertOrganizationAsync(store);
+        Assert.True(await store.PingAsync(Token));
+
+        await store.DisposeAsync();
+
+        // Leaving WAL mode needs every other connection to the file closed.
+        await using var connection = new SqliteConnection(_database.ConnectionString + ";Pooling=False;Default Timeout=1");
+        await connection.OpenAsync(Token);
+        Assert.Equal("delete", await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode = DELETE"));
+    }
+
+    [Fact]
     public async Task DisposeAsync_PendingWrites_CommitsThemFirst()
     {
         Organization[] organizations;
