@@ -6,6 +6,8 @@ internal static class Sql
     public const string Pragmas =
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
 
+    public const string ReaderPragmas = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+
     public const string InsertOrganization =
         "INSERT INTO organizations (id, name, created_at) VALUES (@Id, @Name, @CreatedAt)";
     public const string GetOrganization = "SELECT id, name, created_at FROM organizations WHERE id = @id";
@@ -36,9 +38,10 @@ internal static class Sql
     public const string FindDeviceBySerial = "SELECT " + DeviceColumns + " FROM devices WHERE organization_id = @org AND serial = @serial";
     public const string ListDevices = "SELECT " + DeviceColumns + " FROM devices WHERE organization_id = @org AND id > @after";
     public const string OnlineFilter = " AND online = @online";
-    // json_each instead of a JSON path: tag keys may hold any character, and a path cannot quote all of them.
-    public const string TagFilter = " AND EXISTS (SELECT 1 FROM json_each(devices.tags) WHERE key = @tagKey AND value = @tagValue)";
-    public const string TagPresentFilter = " AND EXISTS (SELECT 1 FROM json_each(devices.tags) WHERE key = @tagKey)";
+    // json_each compares the decoded key, so any key works; a JSON path cannot address keys holding
+    // '"' or a backslash (SQLite has no escape inside a quoted path label).
+    public const string TagFilter = " AND EXISTS (SELECT 1 FROM json_each(tags) WHERE key = @tagKey AND value = @tagValue)";
+    public const string TagPresentFilter = " AND EXISTS (SELECT 1 FROM json_each(tags) WHERE key = @tagKey)";
     public const string OrderByIdLimit = " ORDER BY id LIMIT @limit";
     public const string UpdateDevice =
         "UPDATE devices SET name = @Name, model = @Model, tags = @Tags, power_on_state = @PowerOnState, online = @Online, " +

@@ -33,9 +33,23 @@ public sealed class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposable
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
         var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(Sql.Pragmas);
-        await Migrator.MigrateAsync(connection, _time, cancellationToken);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await connection.ExecuteAsync(Sql.Pragmas);
+            await Migrator.MigrateAsync(connection, _time, cancellationToken);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+        if (_writer is not null)
+        {
+            // Migrated again: the running writer stays; a second one would never be disposed.
+            await connection.DisposeAsync();
+            return;
+        }
         _writerConnection = connection;
         _writer = new SqliteWriter(connection, _options.MaxBatchSize);
     }
@@ -199,6 +213,9 @@ public sealed class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposable
         {
             await _writerConnection.DisposeAsync();
         }
+        // Pooled connections would keep the file open after the store is gone.
+        using var pooled = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(pooled);
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)

@@ -1,0 +1,171 @@
+using Xunit;
+
+namespace SmartApi.Storage.Compliance;
+
+public abstract class EventComplianceTests : StorageComplianceTests
+{
+    [Fact]
+    public async Task AppendEvent_Several_AssignsStrictlyIncreasingPositions()
+    {
+        var organization = await CreateOrganizationAsync();
+        var positions = new List<long>();
+        for (var i = 0; i < 5; i++)
+        {
+            positions.Add((await AppendAsync(NewEvent(organization.Id))).Position);
+        }
+
+        for (var i = 1; i < positions.Count; i++)
+        {
+            Assert.True(positions[i] > positions[i - 1]);
+        }
+    }
+
+    [Fact]
+    public async Task AppendEvent_DeviceEvents_NumberEachDeviceFromOne()
+    {
+        var organization = await CreateOrganizationAsync();
+        var first = await CreateDeviceAsync(organization.Id);
+        var second = await CreateDeviceAsync(organization.Id);
+
+        var a1 = await AppendAsync(NewEvent(organization.Id, "device.online", first.Id, """{"reason":"boot"}"""));
+        var a2 = await AppendAsync(NewEvent(organization.Id, "device.offline", first.Id, "{ }"));
+        var b1 = await AppendAsync(NewEvent(organization.Id, "device.online", second.Id));
+        var a3 = await AppendAsync(NewEvent(organization.Id, "device.switched", first.Id, """{"state":"on","by":{"type":"api"}}"""));
+
+        Assert.Equal(EventData.Compose(first.Id, 1, """{"reason":"boot"}"""), a1.DataJson);
+        Assert.StartsWith($$"""{"deviceId":"{{first.Id}}","sequence":1,""", a1.DataJson, StringComparison.Ordinal);
+        Assert.Equal($$"""{"deviceId":"{{first.Id}}","sequence":2}""", a2.DataJson);
+        Assert.Equal($$"""{"deviceId":"{{second.Id}}","sequence":1}""", b1.DataJson);
+        Assert.Equal($$$"""{"deviceId":"{{{first.Id}}}","sequence":3,"state":"on","by":{"type":"api"}}""", a3.DataJson);
+        Assert.Equal(a3, await Store.GetEventAsync(organization.Id, a3.Id, Token));
+    }
+
+    [Fact]
+    public async Task AppendEvent_WithoutDevice_StoresDataUnchanged()
+    {
+        var organization = await CreateOrganizationAsync();
+        var appended = await AppendAsync(NewEvent(organization.Id, "automation.failed", null, """{"automationId":"aut_1"}"""));
+
+        var stored = await Store.GetEventAsync(organization.Id, appended.Id, Token);
+
+        Assert.Equal("""{"automationId":"aut_1"}""", appended.DataJson);
+        Assert.Equal(appended, stored);
+        Assert.Null(stored!.DeviceId);
+    }
+
+    [Fact]
+    public async Task GetEvent_OtherOrganization_ReturnsNullAndEmptyList()
+    {
+        var owner = await CreateOrganizationAsync("Owner");
+        var other = await CreateOrganizationAsync("Other");
+        var appended = await AppendAsync(NewEvent(owner.Id));
+
+        Assert.Null(await Store.GetEventAsync(other.Id, appended.Id, Token));
+        Assert.Empty((await Store.ListEventsAsync(other.Id, new EventFilter(), new PageRequest(null, 10), Token)).Items);
+    }
+
+    [Fact]
+    public async Task ListEvents_SeveralPages_ReturnsLogOrderStrictlyAfterCursor()
+    {
+        var organization = await CreateOrganizationAsync();
+        var other = await CreateOrganizationAsync("Other");
+        var appended = new List<StoredEvent>();
+        for (var i = 0; i < 7; i++)
+        {
+            appended.Add(await AppendAsync(NewEvent(organization.Id)));
+            await AppendAsync(NewEvent(other.Id));
+        }
+
+        var first = await Store.ListEventsAsync(organization.Id, new EventFilter(), new PageRequest(null, 3), Token);
+        var afterThird = await Store.ListEventsAsync(organization.Id, new EventFilter(), new PageRequest(appended[2].Id, 100), Token);
+        var afterLast = await Store.ListEventsAsync(organization.Id, new EventFilter(), new PageRequest(appended[^1].Id, 100), Token);
+        var all = await ReadAllPagesAsync(after => Store.ListEventsAsync(organization.Id, new EventFilter(), new PageRequest(after, 3), Token), e => e.Id, 3);
+
+        Assert.True(first.HasMore);
+        Assert.Equal(appended.Take(3), first.Items);
+        Assert.Equal(appended.Skip(3), afterThird.Items);
+        Assert.False(afterThird.HasMore);
+        Assert.Empty(afterLast.Items);
+        Assert.False(afterLast.HasMore);
+        Assert.Equal(appended, all);
+    }
+
+    [Fact]
+    public async Task ListEvents_UnknownCursor_ThrowsInvalidCursor()
+    {
+        var organization = await CreateOrganizationAsync();
+        await AppendAsync(NewEvent(organization.Id));
+        var unknown = Ids.New("evt");
+
+        var ex = await Assert.ThrowsAsync<InvalidCursorException>(
+            () => Store.ListEventsAsync(organization.Id, new EventFilter(), new PageRequest(unknown, 10), Token));
+
+        Assert.Equal(unknown, ex.Cursor);
+    }
+
+    [Fact]
+    public async Task ListEvents_CursorOfOtherOrganization_ThrowsInvalidCursor()
+    {
+        var owner = await CreateOrganizationAsync("Owner");
+        var other = await CreateOrganizationAsync("Other");
+        var foreign = await AppendAsync(NewEvent(other.Id));
+        await AppendAsync(NewEvent(owner.Id));
+
+        await Assert.ThrowsAsync<InvalidCursorException>(
+            () => Store.ListEventsAsync(owner.Id, new EventFilter(), new PageRequest(foreign.Id, 10), Token));
+    }
+
+    [Fact]
+    public async Task ListEvents_TypeAndDeviceFilters_ReturnMatchesOnly()
+    {
+        var organization = await CreateOrganizationAsync();
+        var first = await CreateDeviceAsync(organization.Id);
+        var second = await CreateDeviceAsync(organization.Id);
+        var online1 = await AppendAsync(NewEvent(organization.Id, "device.online", first.Id));
+        var switched1 = await AppendAsync(NewEvent(organization.Id, "device.switched", first.Id));
+        var online2 = await AppendAsync(NewEvent(organization.Id, "device.online", second.Id));
+        var failed = await AppendAsync(NewEvent(organization.Id, "automation.failed"));
+        var offline1 = await AppendAsync(NewEvent(organization.Id, "device.offline", first.Id));
+
+        Assert.Equal([online1, online2], await ListAsync(organization.Id, new EventFilter(["device.online"])));
+        Assert.Equal([online1, online2, failed], await ListAsync(organization.Id, new EventFilter(["automation.failed", "device.online"])));
+        Assert.Equal([online1, switched1, offline1], await ListAsync(organization.Id, new EventFilter(DeviceId: first.Id)));
+        Assert.Equal([online1, offline1], await ListAsync(organization.Id, new EventFilter(["device.online", "device.offline"], first.Id)));
+        Assert.Equal([online1, switched1, online2, failed, offline1], await ListAsync(organization.Id, new EventFilter([])));
+        Assert.Empty(await ListAsync(organization.Id, new EventFilter(["device.unknown"])));
+    }
+
+    [Fact]
+    public async Task ListEvents_FilterWithCursorOfNonMatchingEvent_ContinuesAfterIt()
+    {
+        var organization = await CreateOrganizationAsync();
+        var online1 = await AppendAsync(NewEvent(organization.Id, "device.online"));
+        var offline = await AppendAsync(NewEvent(organization.Id, "device.offline"));
+        var online2 = await AppendAsync(NewEvent(organization.Id, "device.online"));
+
+        var page = await Store.ListEventsAsync(organization.Id, new EventFilter(["device.online"]), new PageRequest(offline.Id, 10), Token);
+
+        Assert.Equal([online2], page.Items);
+        Assert.DoesNotContain(online1, page.Items);
+    }
+
+    [Fact]
+    public async Task ListEvents_FilterWithPaging_PagesOverMatchesOnly()
+    {
+        var organization = await CreateOrganizationAsync();
+        var matches = new List<StoredEvent>();
+        for (var i = 0; i < 6; i++)
+        {
+            matches.Add(await AppendAsync(NewEvent(organization.Id, "device.online")));
+            await AppendAsync(NewEvent(organization.Id, "device.offline"));
+        }
+        var filter = new EventFilter(["device.online"]);
+
+        var all = await ReadAllPagesAsync(after => Store.ListEventsAsync(organization.Id, filter, new PageRequest(after, 4), Token), e => e.Id, 4);
+
+        Assert.Equal(matches, all);
+    }
+
+    private async Task<List<StoredEvent>> ListAsync(string organizationId, EventFilter filter) =>
+        await ReadAllPagesAsync(after => Store.ListEventsAsync(organizationId, filter, new PageRequest(after, 2), Token), e => e.Id, 2);
+}

@@ -1,0 +1,208 @@
+using System.Globalization;
+using Xunit;
+
+namespace SmartApi.Storage.Compliance;
+
+public abstract class MeasurementComplianceTests : StorageComplianceTests
+{
+    private static readonly DateTimeOffset T0 = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task ListMeasurements_TimeRange_ReturnsFromInclusiveToExclusiveInTimeOrder()
+    {
+        var device = await CreateDeviceInNewOrganizationAsync();
+        // Inserted out of order: the store sorts by time.
+        await InsertAsync(device.Id, Sample(T0.AddSeconds(30), 3), Sample(T0, 1), Sample(T0.AddSeconds(10), 2), Sample(T0.AddSeconds(40), 4), Sample(T0.AddSeconds(-1), 0));
+
+        var page = await Store.ListMeasurementsAsync(device.Id, T0, T0.AddSeconds(40), new PageRequest(null, 10), Token);
+
+        Assert.Equal([1d, 2d, 3d], page.Items.Select(m => m.PowerW));
+        Assert.False(page.HasMore);
+    }
+
+    [Fact]
+    public async Task InsertMeasurements_RoundTrip_KeepsEveryField()
+    {
+        var device = await CreateDeviceInNewOrganizationAsync();
+        var full = new Measurement(T0.AddMilliseconds(123), 12.5, 230.1, 0.054, 41.5, 1234.5);
+        var sparse = new Measurement(T0.AddSeconds(1), 0, null, null, null, 1234.5);
+        await WriteAsync(tx => tx.InsertMeasurementsAsync([new MeasurementRow(device.Id, full, 0.1), new MeasurementRow(device.Id, sparse, 0)]));
+
+        var page = await Store.ListMeasurementsAsync(device.Id, T0, T0.AddMinutes(1), new PageRequest(null, 10), Token);
+
+        Assert.Equal([full, sparse], page.Items);
+    }
+
+    [Fact]
+    public async Task ListMeasurements_Cursor_PagesStrictlyAfterIt()
+    {
+        var device = await CreateDeviceInNewOrganizationAsync();
+        var samples = Enumerable.Range(0, 7).Select(i => Sample(T0.AddSeconds(i), i)).ToArray();
+        await InsertAsync(device.Id, samples);
+
+        var first = await Store.ListMeasurementsAsync(device.Id, T0, T0.AddHours(1), new PageRequest(null, 3), Token);
+        var afterThird = await Store.ListMeasurementsAsync(device.Id, T0, T0.AddHours(1), new PageRequest(Cursor(samples[2]), 100), Token);
+        var all = await ReadAllPagesAsync(
+            after => Store.ListMeasurementsAsync(device.Id, T0, T0.AddHours(1), new PageRequest(after, 3), Token), Cursor, 3);
+
+        Assert.True(first.HasMore);
+        Assert.Equal(samples.Take(3), first.Items);
+        Assert.Equal(samples.Skip(3), afterThird.Items);
+        Assert.False(afterThird.HasMore);
+        Assert.Equal(samples, all);
+    }
+
+    [Fact]
+    public async Task ListMeasurements_CursorBeforeFrom_StillHonoursFrom()
+    {
+        var device = await CreateDeviceInNewOrganizationAsync();
+        await InsertAsync(device.Id, Sample(T0, 1), Sample(T0.AddSeconds(1), 2), Sample(T0.AddSeconds(2), 3));
+
+        var page = await Store.ListMeasurementsAsync(device.Id, T0.AddSeconds(1), T0.AddHours(1), new PageRequest(Cursor(Sample(T0.AddDays(-1), 0)), 10), Token);
+
+        Assert.Equal([2d, 3d], page.Items.Select(m => m.PowerW));
+    }
+
+    [Fact]
+    public async Task ListMeasurements_MalformedCursor_ThrowsInvalidCursor()
+    {
+        var device = await CreateDeviceInNewOrganizationAsync();
+
+        await Assert.ThrowsAsync<InvalidCursorException>(
+            () => Store.ListMeasurementsAsync(device.Id, T0, T0.AddHours(1), new PageRequest("not-a-time", 10), Token));
+    }
+
+    [Fact]
+    public async Task ListMeasurements_OtherDevice_ReturnsEmpty()
+    {
+        var device = await CreateDeviceInNewOrganizationAsync();
+        var other = await CreateDeviceInNewOrganizationAsync();
+        await InsertAsync(device.Id, Sample(T0, 1));
+
+        Assert.Empty((await Store.ListMeasurementsAsync(other.Id, T0, T0.AddHours(1), new PageRequest(null, 10), Token)).Items);
+        Assert.Empty(await Store.AggregateMeasurementsAsync(other.Id, T0, T0.AddHours(1), TimeSpan.FromMinutes(1), Token));
+    }
+
+    [Fact]
+    public async Task InsertMeasurements_SameDeviceAndTimestamp_KeepsTheFirst()
+    {
+        var device = await CreateDeviceInNewOrganizationAsync();
+        await InsertAsync(device.Id, Sample(T0, 1));
+
+        await InsertAsync(device.Id, Sample(T0, 2), Sample(T0.AddSeconds(1), 3), Sample(T0.AddSeconds(1), 4));
+
+        var page = await Store.ListMeasurementsAsync(device.Id, T0, T0.AddHours(1), new PageRequest(null, 10), Token);
+        Assert.Equal([1d, 3d], page.Items.Select(m => m.PowerW));
+    }
+
+    [Fact]
+    public async Task InsertMeasurements_SameTimestampOnOtherDevice_KeepsBoth()
+    {
+        var device = await CreateDeviceInNewOrganizationAsync();
+        var other = await CreateDeviceInNewOrganizationAsync();
+
+        await WriteAsync(tx => tx.InsertMeasurementsAsync([new MeasurementRow(device.Id, Sample(T0, 1), 0), new MeasurementRow(other.Id, Sample(T0, 2), 0)]));
+
+        Assert.Single((await Store.ListMeasurementsAsync(device.Id, T0, T0.AddHours(1), new PageRequest(null, 10), Token)).Items);
+        Assert.Single((await Store.ListMeasurementsAsync(other.Id, T0, T0.AddHours(1), new PageRequest(null, 10), Token)).Items);
+    }
+
+    [Fact]
+    public async Task AggregateMeasurements_Samples_GroupsIntoAlignedBucketsAndSkipsEmptyOnes()
+    {
+        var device = await CreateDeviceInNewOrganizationAsync();
+        await WriteAsync(tx => tx.InsertMeasurementsAsync([
+            new MeasurementRow(device.Id, Sample(T0, 10), 1),
+            new MeasurementRow(device.Id, Sample(T0.AddSeconds(20), 20), 2),
+            new MeasurementRow(device.Id, Sample(T0.AddSeconds(59.999), 60), 0.5),
+            new MeasurementRow(device.Id, Sample(T0.AddMinutes(1), 30), 4),
+            new MeasurementRow(device.Id, Sample(T0.AddMinutes(5).AddSeconds(1), 5), 0),
+            new MeasurementRow(device.Id, Sample(T0.AddMinutes(10), 99), 99)]));
+
+        var buckets = await Store.AggregateMeasurementsAsync(device.Id, T0, T0.AddMinutes(10), TimeSpan.FromMinutes(1), Token);
+
+        Assert.Equal(
+            [
+                new MeasurementBucket(T0, 30, 10, 60, 3.5, 3),
+                new MeasurementBucket(T0.AddMinutes(1), 30, 30, 30, 4, 1),
+                new MeasurementBucket(T0.AddMinutes(5), 5, 5, 5, 0, 1),
+            ],
+            buckets);
+    }
+
+    [Fact]
+    public async Task AggregateMeasurements_BucketLongerThanRange_AlignsStartToUnixEpoch()
+    {
+        var device = await CreateDeviceInNewOrganizationAsync();
+        // 12:07 and 12:14 fall in the 15-minute bucket that starts at 12:00; 12:16 in the one at 12:15.
+        await InsertAsync(device.Id, Sample(T0.AddMinutes(7), 1), Sample(T0.AddMinutes(14), 3), Sample(T0.AddMinutes(16), 8));
+
+        var buckets = await Store.AggregateMeasurementsAsync(device.Id, T0, T0.AddHours(1), TimeSpan.FromMinutes(15), Token);
+
+        Assert.Equal([T0, T0.AddMinutes(15)], buckets.Select(b => b.Start));
+        Assert.Equal([2d, 8d], buckets.Select(b => b.AvgPowerW));
+        Assert.Equal([2, 1], buckets.Select(b => b.Samples));
+    }
+
+    [Fact]
+    public async Task AggregateMeasurements_BeforeUnixEpoch_AlignsDownNotTowardZero()
+    {
+        var device = await CreateDeviceInNewOrganizationAsync();
+        var epoch = DateTimeOffset.UnixEpoch;
+        await InsertAsync(device.Id,
+            Sample(epoch.AddSeconds(-90), 1), Sample(epoch.AddSeconds(-61), 2), Sample(epoch.AddSeconds(-60), 3),
+            Sample(epoch.AddMilliseconds(-1), 5), Sample(epoch, 7), Sample(epoch.AddSeconds(59), 9));
+
+        var buckets = await Store.AggregateMeasurementsAsync(device.Id, epoch.AddMinutes(-2), epoch.AddMinutes(2), TimeSpan.FromMinutes(1), Token);
+
+        Assert.Equal([epoch.AddMinutes(-2), epoch.AddMinutes(-1), epoch], buckets.Select(b => b.Start));
+        Assert.Equal([1.5, 4d, 8d], buckets.Select(b => b.AvgPowerW));
+        Assert.Equal([2, 2, 2], buckets.Select(b => b.Samples));
+    }
+
+    [Fact]
+    public async Task GetEnergyState_NewDevice_ReturnsZeroTotalAndNoLatest()
+    {
+        var organization = await CreateOrganizationAsync();
+        var device = await CreateDeviceAsync(organization.Id);
+
+        var state = await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id));
+
+        Assert.Equal(new EnergyState(organization.Id, 0, null, null), state);
+        Assert.Null(await WriteAsync(tx => tx.GetEnergyStateAsync(Ids.New("dev"))));
+    }
+
+    [Fact]
+    public async Task SetEnergyState_ThenGet_ReturnsItAndDeviceShowsLatest()
+    {
+        var organization = await CreateOrganizationAsync();
+        var device = await CreateDeviceAsync(organization.Id);
+        var latest = new Measurement(T0, 12.5, 230.1, 0.054, null, 0);
+
+        await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 1500.25, 88.5, latest));
+        var state = await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id));
+        var stored = await Store.GetDeviceAsync(organization.Id, device.Id, Token);
+
+        var expected = latest with { TotalWh = 1500.25 };
+        Assert.Equal(new EnergyState(organization.Id, 1500.25, 88.5, expected), state);
+        Assert.Equal(expected, stored!.Latest);
+
+        await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 1600, null, latest with { Ts = T0.AddSeconds(1), VoltageV = null }));
+        Assert.Equal(
+            new EnergyState(organization.Id, 1600, null, new Measurement(T0.AddSeconds(1), 12.5, null, 0.054, null, 1600)),
+            await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id)));
+    }
+
+    private async Task<Device> CreateDeviceInNewOrganizationAsync()
+    {
+        var organization = await CreateOrganizationAsync();
+        return await CreateDeviceAsync(organization.Id);
+    }
+
+    private static Measurement Sample(DateTimeOffset ts, double powerW) => new(ts, powerW, null, null, null, 0);
+
+    private static string Cursor(Measurement m) => m.Ts.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+
+    private Task InsertAsync(string deviceId, params Measurement[] samples) =>
+        WriteAsync(tx => tx.InsertMeasurementsAsync(samples.Select(s => new MeasurementRow(deviceId, s, 0)).ToList()));
+}

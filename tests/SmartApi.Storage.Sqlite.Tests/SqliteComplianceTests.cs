@@ -1,0 +1,83 @@
+using SmartApi.Storage.Compliance;
+
+namespace SmartApi.Storage.Sqlite.Tests;
+
+// Each area of the compliance suite, run against a fresh SQLite file per test.
+
+public sealed class SqliteOrganizationAndApiKeyTests : OrganizationAndApiKeyComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}
+
+public sealed class SqliteDeviceTests : DeviceComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}
+
+public sealed class SqliteCommandTests : CommandComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}
+
+public sealed class SqliteEventTests : EventComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}
+
+public sealed class SqliteMeasurementTests : MeasurementComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}
+
+public sealed class SqliteTransactionTests : TransactionComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}

@@ -1,0 +1,140 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Xunit;
+
+namespace SmartApi.Storage.Sqlite.Tests;
+
+/// <summary>What only the SQLite provider promises: migrations on a file, and data that outlives the process.</summary>
+public sealed class SqliteStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset Now = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
+    private readonly SqliteTestDatabase _database = new();
+    private readonly IdGenerator _ids = new(TimeProvider.System);
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _database.Dispose();
+
+    [Fact]
+    public async Task MigrateAsync_TwiceOnOneStore_AppliesEachScriptOnce()
+    {
+        await using var store = await _database.OpenAsync(Token);
+
+        await store.MigrateAsync(Token);
+        var organization = await InsertOrganizationAsync(store);
+
+        Assert.Equal(Migrator.LoadScripts().Select(s => s.Version), await AppliedVersionsAsync());
+        Assert.Equal(organization, await store.GetOrganizationAsync(organization.Id, Token));
+    }
+
+    [Fact]
+    public async Task MigrateAsync_SecondStoreOnSameFile_AppliesNothingAndSeesData()
+    {
+        await using var first = await _database.OpenAsync(Token);
+        var organization = await InsertOrganizationAsync(first);
+
+        await using var second = await _database.OpenAsync(Token);
+
+        Assert.Equal(Migrator.LoadScripts().Select(s => s.Version), await AppliedVersionsAsync());
+        Assert.Equal(organization, await second.GetOrganizationAsync(organization.Id, Token));
+        var another = await InsertOrganizationAsync(second);
+        Assert.Equal(another, await first.GetOrganizationAsync(another.Id, Token));
+    }
+
+    [Fact]
+    public async Task MigrateAsync_StoresConcurrentlyOnNewFile_AppliesEachScriptOnce()
+    {
+        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _database.OpenAsync(Token)));
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync();
+        }
+
+        Assert.Equal(Migrator.LoadScripts().Select(s => s.Version), await AppliedVersionsAsync());
+    }
+
+    [Fact]
+    public async Task DisposeAsync_ThenReopen_KeepsCommittedData()
+    {
+        Organization organization;
+        Device device;
+        StoredEvent appended;
+        await using (var store = await _database.OpenAsync(Token))
+        {
+            organization = await InsertOrganizationAsync(store);
+            device = new Device(_ids.New("dev"), organization.Id, "SN-1", "Kettle", null, new Dictionary<string, string> { ["room"] = "kitchen" },
+                "on", [1, 2], false, null, "unknown", null, Now, Now);
+            appended = await store.WriteAsync(async tx =>
+            {
+                await tx.InsertDeviceAsync(device);
+                await tx.InsertMeasurementsAsync([new MeasurementRow(device.Id, new Measurement(Now, 5, null, null, null, 1), 1)]);
+                return await tx.AppendEventAsync(new NewEvent(_ids.New("evt"), organization.Id, "device.created", device.Id, Now, "{}"));
+            }, Token);
+        }
+
+        await using var reopened = await _database.OpenAsync(Token);
+
+        Assert.Equal(organization, await reopened.GetOrganizationAsync(organization.Id, Token));
+        Assert.Equal(device.Id, (await reopened.FindDeviceBySerialAsync(organization.Id, "SN-1", Token))?.Id);
+        Assert.Equal(appended, await reopened.GetEventAsync(organization.Id, appended.Id, Token));
+        Assert.Single((await reopened.ListMeasurementsAsync(device.Id, Now, Now.AddHours(1), new PageRequest(null, 10), Token)).Items);
+        // The device's sequence survives too: the next event is number 2.
+        var next = await reopened.WriteAsync(tx => tx.AppendEventAsync(new NewEvent(_ids.New("evt"), organization.Id, "device.online", device.Id, Now, "{}")), Token);
+        Assert.StartsWith($$"""{"deviceId":"{{device.Id}}","sequence":2""", next.DataJson, StringComparison.Ordinal);
+        Assert.True(next.Position > appended.Position);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_AfterMigratingTwice_ClosesEveryConnection()
+    {
+        var store = await _database.OpenAsync(Token);
+        await store.MigrateAsync(Token);
+        await InsertOrganizationAsync(store);
+        Assert.True(await store.PingAsync(Token));
+
+        await store.DisposeAsync();
+
+        // Leaving WAL mode needs every other connection to the file closed.
+        await using var connection = new SqliteConnection(_database.ConnectionString + ";Pooling=False;Default Timeout=1");
+        await connection.OpenAsync(Token);
+        Assert.Equal("delete", await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode = DELETE"));
+    }
+
+    [Fact]
+    public async Task DisposeAsync_PendingWrites_CommitsThemFirst()
+    {
+        Organization[] organizations;
+        await using (var store = await _database.OpenAsync(Token))
+        {
+            organizations = Enumerable.Range(0, 50).Select(i => new Organization(_ids.New("org"), $"Org {i}", Now)).ToArray();
+            var writes = organizations.Select(o => store.WriteAsync(async tx =>
+            {
+                await tx.InsertOrganizationAsync(o);
+                return true;
+            }, Token)).ToList();
+            await store.DisposeAsync();
+            await Task.WhenAll(writes);
+        }
+
+        await using var reopened = await _database.OpenAsync(Token);
+        Assert.Equal(organizations, (await reopened.ListOrganizationsAsync(new PageRequest(null, 100), Token)).Items);
+    }
+
+    private async Task<Organization> InsertOrganizationAsync(SqliteSmartApiStore store)
+    {
+        var organization = new Organization(_ids.New("org"), "Acme", Now);
+        await store.WriteAsync(async tx =>
+        {
+            await tx.InsertOrganizationAsync(organization);
+            return true;
+        }, Token);
+        return organization;
+    }
+
+    private async Task<List<long>> AppliedVersionsAsync()
+    {
+        await using var connection = new SqliteConnection(_database.ConnectionString);
+        await connection.OpenAsync(Token);
+        return (await connection.QueryAsync<long>("SELECT version FROM schema_migrations ORDER BY version")).ToList();
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.Data.Sqlite;
+
+namespace SmartApi.Storage.Sqlite.Tests;
+
+/// <summary>A database file in its own temporary directory, deleted (with its WAL files) on dispose.</summary>
+internal sealed class SqliteTestDatabase : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("smartapi-sqlite-").FullName;
+
+    public string ConnectionString => $"Data Source={Path.Combine(_directory, "x.db")}";
+
+    public async Task<SqliteSmartApiStore> OpenAsync(CancellationToken cancellationToken, TimeProvider? time = null)
+    {
+        var store = new SqliteSmartApiStore(new SqliteStorageOptions { ConnectionString = ConnectionString }, time ?? TimeProvider.System);
+        await store.MigrateAsync(cancellationToken);
+        return store;
+    }
+
+    public void Dispose()
+    {
+        // Pooled reader connections keep the file open; close them before deleting it.
+        using (var connection = new SqliteConnection(ConnectionString))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+        Directory.Delete(_directory, recursive: true);
+    }
+}
