@@ -6,8 +6,6 @@ internal static class Sql
     public const string Pragmas =
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
 
-    public const string ReaderPragmas = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
-
     public const string InsertOrganization =
         "INSERT INTO organizations (id, name, created_at) VALUES (@Id, @Name, @CreatedAt)";
     public const string GetOrganization = "SELECT id, name, created_at FROM organizations WHERE id = @id";

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using Xunit;
 
 namespace SmartApi.Storage.Compliance;
 

@@ -1,6 +1,5 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
-using Xunit;
 
 namespace SmartApi.Storage.Sqlite.Tests;
 
