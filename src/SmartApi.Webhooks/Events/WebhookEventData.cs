@@ -1,0 +1,89 @@
+using System.Text.Json;
+
+namespace SmartApi.Webhooks.Events;
+
+/// <summary>The typed <c>data</c> of a webhook event; see <see cref="WebhookEvent.GetData"/>.</summary>
+public abstract record WebhookEventData;
+
+/// <summary>Data of every device event: the device and its strictly increasing event counter.</summary>
+/// <param name="DeviceId">The device (<c>dev_...</c>).</param>
+/// <param name="Sequence">The device's event counter: strictly increasing per device, so receivers can spot reordering.</param>
+public abstract record DeviceEventData(string DeviceId, long Sequence) : WebhookEventData;
+
+/// <summary>A field's previous value, as in <c>"changes":{"name":{"from":"Old"}}</c>.</summary>
+/// <param name="From">The value before the change (any JSON).</param>
+public sealed record WebhookFieldChange(JsonElement From);
+
+/// <summary>Data of <c>device.created</c>, <c>device.updated</c> and <c>device.deleted</c>.</summary>
+/// <param name="Serial">The device's serial, e.g. <c>DT31-000123</c>.</param>
+/// <param name="Name">The device's name.</param>
+/// <param name="Changes">Changed fields with their previous value (<c>device.updated</c> only).</param>
+public sealed record DeviceChangedData(
+    string DeviceId, long Sequence, string Serial, string Name, IReadOnlyDictionary<string, WebhookFieldChange>? Changes = null)
+    : DeviceEventData(DeviceId, Sequence);
+
+/// <summary>Data of <c>device.online</c> and <c>device.offline</c>.</summary>
+/// <param name="Reason"><c>connected</c>, <c>disconnected</c>, <c>keepalive_timeout</c> or <c>server_restart</c>.</param>
+/// <param name="LastSeenAt">When the device was last heard from, if known.</param>
+public sealed record DeviceConnectivityData(string DeviceId, long Sequence, string Reason, DateTimeOffset? LastSeenAt = null)
+    : DeviceEventData(DeviceId, Sequence);
+
+/// <summary>Data of <c>device.switched</c>.</summary>
+/// <param name="State"><c>on</c> or <c>off</c>.</param>
+/// <param name="PreviousState"><c>on</c>, <c>off</c> or <c>unknown</c>.</param>
+/// <param name="Source"><c>button</c>, <c>api</c>, <c>automation</c>, <c>schedule</c> or <c>protection</c>.</param>
+/// <param name="CommandId">The command that caused the switch (<c>cmd_...</c>), if any.</param>
+public sealed record DeviceSwitchedData(
+    string DeviceId, long Sequence, string State, string PreviousState, string Source, string? CommandId = null)
+    : DeviceEventData(DeviceId, Sequence);
+
+/// <summary>Data of <c>device.button_pressed</c>.</summary>
+/// <param name="PressType"><c>single</c>, <c>double</c> or <c>long</c>.</param>
+public sealed record DeviceButtonPressedData(string DeviceId, long Sequence, string PressType)
+    : DeviceEventData(DeviceId, Sequence);
+
+/// <summary>Data of <c>device.overload</c>.</summary>
+/// <param name="Kind"><c>overpower</c>, <c>overcurrent</c> or <c>overtemperature</c>.</param>
+/// <param name="Value">The measured value (W, A or °C).</param>
+/// <param name="Limit">The limit it crossed, in the same unit.</param>
+public sealed record DeviceOverloadData(string DeviceId, long Sequence, string Kind, double Value, double Limit)
+    : DeviceEventData(DeviceId, Sequence);
+
+/// <summary>Data of <c>device.power.threshold_exceeded</c> and <c>device.power.threshold_cleared</c>.</summary>
+/// <param name="AutomationId">The automation whose power trigger fired (<c>aut_...</c>).</param>
+/// <param name="Operator"><c>&lt;</c>, <c>&lt;=</c>, <c>&gt;</c> or <c>&gt;=</c>.</param>
+/// <param name="Threshold">The trigger's threshold in W.</param>
+/// <param name="Value">The power in W when the event was raised.</param>
+/// <param name="ForSeconds">How long the condition had to hold.</param>
+public sealed record PowerThresholdData(
+    string DeviceId, long Sequence, string AutomationId, string Operator, double Threshold, double Value, int ForSeconds)
+    : DeviceEventData(DeviceId, Sequence);
+
+/// <summary>Data of <c>device.energy.counter_reset</c>; the server's own total never goes down.</summary>
+/// <param name="PreviousWh">The device's counter before the reset.</param>
+/// <param name="NewWh">The device's counter after the reset.</param>
+public sealed record EnergyCounterResetData(string DeviceId, long Sequence, double PreviousWh, double NewWh)
+    : DeviceEventData(DeviceId, Sequence);
+
+/// <summary>Data of <c>device.energy.reported</c>: energy consumed in one clock hour.</summary>
+/// <param name="PeriodStart">Start of the hour (inclusive).</param>
+/// <param name="PeriodEnd">End of the hour (exclusive).</param>
+/// <param name="EnergyWh">Energy consumed in the period.</param>
+public sealed record EnergyReportedData(string DeviceId, long Sequence, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, double EnergyWh)
+    : DeviceEventData(DeviceId, Sequence);
+
+/// <summary>Data of <c>command.succeeded</c>, <c>command.failed</c> and <c>command.expired</c>.</summary>
+/// <param name="CommandId">The command (<c>cmd_...</c>).</param>
+/// <param name="Action">The command's action, e.g. <c>switch</c>.</param>
+/// <param name="Error">Why the command failed, if it did.</param>
+public sealed record CommandData(string DeviceId, long Sequence, string CommandId, string Action, string? Error = null)
+    : DeviceEventData(DeviceId, Sequence);
+
+/// <summary>Data of <c>automation.test</c>.</summary>
+/// <param name="AutomationId">The automation being tested (<c>aut_...</c>).</param>
+public sealed record AutomationTestData(string AutomationId) : WebhookEventData;
+
+/// <summary>Data of <c>automation.disabled</c>.</summary>
+/// <param name="AutomationId">The automation whose webhook was disabled (<c>aut_...</c>).</param>
+/// <param name="Reason"><c>gone</c> (the receiver answered 410) or <c>failing</c> (failing for days).</param>
+public sealed record AutomationDisabledData(string AutomationId, string Reason) : WebhookEventData;
