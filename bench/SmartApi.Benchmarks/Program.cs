@@ -1,0 +1,33 @@
+using BenchmarkDotNet.Running;
+using SmartApi.Benchmarks;
+
+// append: event append load on SQLite (target 20,000 events/s); read: device reads on SQLite;
+// breakdown, ceiling: where an append's time goes (docs/benchmarks.md);
+// micro: BenchmarkDotNet micro-benchmarks (BenchmarkSwitcher arguments follow, e.g. --filter '*').
+return args switch
+{
+    ["append", .. var rest] => await AppendLoad.RunAsync(LoadOptions.Parse(rest)),
+    ["read", .. var rest] => await ReadLoad.RunAsync(LoadOptions.Parse(rest)),
+    ["breakdown", .. var rest] => await Breakdown.RunAsync(LoadOptions.Parse(rest)),
+    ["ceiling", .. var rest] => await WriterCeiling.RunAsync(LoadOptions.Parse(rest)),
+    ["micro", .. var rest] => RunMicro(rest),
+    _ => Usage(),
+};
+
+static int RunMicro(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(LoadOptions).Assembly).Run(args.Length == 0 ? ["--filter", "*"] : args);
+    return 0;
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage: SmartApi.Benchmarks append [--writers 32] [--seconds 10] [--devices 100] [--runs 3] [--batch 512] [--direct]
+               SmartApi.Benchmarks read   [--readers 32] [--seconds 10] [--runs 3] [--devices 100]
+               SmartApi.Benchmarks breakdown [--seconds 10] [--devices 100]
+               SmartApi.Benchmarks ceiling   [--writers 32 (units per commit)] [--seconds 10] [--devices 100]
+               SmartApi.Benchmarks micro  [BenchmarkDotNet arguments, default --filter '*']
+        """);
+    return 2;
+}
