@@ -27,6 +27,15 @@ namespace SmartApi.Contracts;
 [JsonSerializable(typeof(EventResponse))]
 [JsonSerializable(typeof(Page<EventResponse>))]
 [JsonSerializable(typeof(Page<EventTypeResponse>))]
+[JsonSerializable(typeof(AutomationRequest))]
+[JsonSerializable(typeof(AutomationResponse))]
+[JsonSerializable(typeof(Page<AutomationResponse>))]
+[JsonSerializable(typeof(RotateSecretResponse))]
+[JsonSerializable(typeof(AutomationTestResponse))]
+[JsonSerializable(typeof(RecoverRequest))]
+[JsonSerializable(typeof(RecoverResponse))]
+[JsonSerializable(typeof(DeliveryResponse))]
+[JsonSerializable(typeof(Page<DeliveryResponse>))]
 public sealed partial class SmartApiJsonContext : JsonSerializerContext
 {
     /// <summary>Applies the contract's settings to options that use this context as a resolver (such as ASP.NET Core's).</summary>

@@ -156,3 +156,87 @@ internal sealed class BucketRow
 
     public MeasurementBucket ToEntity() => new(Ms.ToTime(Start), AvgPowerW, MinPowerW, MaxPowerW, EnergyWh, (int)Samples);
 }
+
+internal sealed class AutomationRow
+{
+    public string Id { get; set; } = "";
+    public string OrganizationId { get; set; } = "";
+    public string Name { get; set; } = "";
+    public bool Enabled { get; set; }
+    public string DefinitionJson { get; set; } = "{}";
+    public long CreatedAt { get; set; }
+    public long UpdatedAt { get; set; }
+
+    public Automation ToEntity() => new(Id, OrganizationId, Name, Enabled, DefinitionJson, Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt));
+}
+
+internal sealed class WebhookRow
+{
+    public string Id { get; set; } = "";
+    public string OrganizationId { get; set; } = "";
+    public string AutomationId { get; set; } = "";
+    public long ActionIndex { get; set; }
+    public string Url { get; set; } = "";
+    public string HeadersJson { get; set; } = "{}";
+    public bool Ordered { get; set; }
+    public bool StandardWebhooks { get; set; }
+    public string Status { get; set; } = "";
+    public string? DisabledReason { get; set; }
+    public long? FailingSince { get; set; }
+    public long CreatedAt { get; set; }
+
+    public Webhook ToEntity() => new(Id, OrganizationId, AutomationId, (int)ActionIndex, Url, HeadersJson, Ordered, StandardWebhooks,
+        Status, DisabledReason, Ms.ToTime(FailingSince), Ms.ToTime(CreatedAt));
+}
+
+internal sealed class SecretRow
+{
+    public string Id { get; set; } = "";
+    public string AutomationId { get; set; } = "";
+    public string Ciphertext { get; set; } = "";
+    public long CreatedAt { get; set; }
+    public long? ExpiresAt { get; set; }
+
+    public AutomationSecret ToEntity() => new(Id, AutomationId, Ciphertext, Ms.ToTime(CreatedAt), Ms.ToTime(ExpiresAt));
+}
+
+internal sealed class MatchRow
+{
+    public string Id { get; set; } = "";
+    public string AutomationId { get; set; } = "";
+    public bool Ordered { get; set; }
+}
+
+internal sealed class DeliveryRow
+{
+    public string Id { get; set; } = "";
+    public string OrganizationId { get; set; } = "";
+    public string AutomationId { get; set; } = "";
+    public string WebhookId { get; set; } = "";
+    public string EventId { get; set; } = "";
+    public string EventType { get; set; } = "";
+    public string? DeviceId { get; set; }
+    public string Status { get; set; } = "";
+    public long Attempts { get; set; }
+    public long NextAttemptAt { get; set; }
+    public long? LastStatusCode { get; set; }
+    public string? LastError { get; set; }
+    public long CreatedAt { get; set; }
+    public long UpdatedAt { get; set; }
+
+    public Delivery ToEntity() => new(Id, OrganizationId, AutomationId, WebhookId, EventId, EventType, DeviceId, Status, (int)Attempts,
+        Ms.ToTime(NextAttemptAt), (int?)LastStatusCode, LastError, Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt));
+}
+
+internal sealed class AttemptRow
+{
+    public string DeliveryId { get; set; } = "";
+    public long Number { get; set; }
+    public long StartedAt { get; set; }
+    public long? StatusCode { get; set; }
+    public long DurationMs { get; set; }
+    public string? Error { get; set; }
+    public string? ResponseBody { get; set; }
+
+    public DeliveryAttempt ToEntity() => new(DeliveryId, (int)Number, Ms.ToTime(StartedAt), (int?)StatusCode, (int)DurationMs, Error, ResponseBody);
+}

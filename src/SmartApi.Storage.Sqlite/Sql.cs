@@ -1,7 +1,7 @@
 namespace SmartApi.Storage.Sqlite;
 
 /// <summary>Every SQL statement of the SQLite provider, in one place.</summary>
-internal static class Sql
+internal static partial class Sql
 {
     public const string Pragmas =
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";

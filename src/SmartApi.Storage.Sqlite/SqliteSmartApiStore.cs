@@ -8,7 +8,7 @@ namespace SmartApi.Storage.Sqlite;
 /// The embedded SQLite store: WAL mode so readers never block the writer, one writer connection
 /// with group commit (<see cref="SqliteWriter"/>), and pooled reader connections.
 /// </summary>
-public sealed class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposable
+public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly SqliteStorageOptions _options;
@@ -51,7 +51,7 @@ public sealed class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposable
             return;
         }
         _writerConnection = connection;
-        _writer = new SqliteWriter(connection, _options.MaxBatchSize);
+        _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), () => DeliveriesQueued?.Invoke(this, EventArgs.Empty));
     }
 
     public async Task<bool> PingAsync(CancellationToken cancellationToken = default)

@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 
 namespace SmartApi.Storage.Sqlite;
 
-internal sealed class SqliteStoreTransaction(SqliteConnection connection, SqliteTransaction transaction) : IStoreTransaction
+internal sealed partial class SqliteStoreTransaction(SqliteConnection connection, SqliteTransaction transaction, IdGenerator ids) : IStoreTransaction
 {
     private const int SqliteConstraintUnique = 2067;
 
@@ -74,6 +74,7 @@ internal sealed class SqliteStoreTransaction(SqliteConnection connection, Sqlite
             at = Ms.Of(newEvent.CreatedAt),
             data,
         }, transaction);
+        await QueueDeliveriesAsync(newEvent, position);
         return new StoredEvent(position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, newEvent.CreatedAt, data);
     }
 

@@ -17,9 +17,14 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly int _maxBatch;
     private readonly Task _loop;
 
-    public SqliteWriter(SqliteConnection connection, int maxBatch)
+    private readonly IdGenerator _ids;
+    private readonly Action _onDeliveriesQueued;
+
+    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued)
     {
         _connection = connection;
+        _ids = ids;
+        _onDeliveriesQueued = onDeliveriesQueued;
         _maxBatch = maxBatch;
         _loop = Task.Run(RunAsync);
     }
@@ -59,7 +64,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             try
             {
                 transaction = _connection.BeginTransaction(deferred: false);
-                var context = new SqliteStoreTransaction(_connection, transaction);
+                var context = new SqliteStoreTransaction(_connection, transaction, _ids);
                 var single = batch.Count == 1;
                 foreach (var item in batch)
                 {
@@ -72,6 +77,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 foreach (var item in succeeded)
                 {
                     item.Complete();
+                }
+                if (context.QueuedDeliveries > 0)
+                {
+                    _onDeliveriesQueued();
                 }
             }
             catch (Exception ex)

@@ -84,5 +84,14 @@ public sealed record StoredEvent(
 /// <summary>
 /// An event to append. <see cref="DataJson"/> is a JSON object without <c>deviceId</c> and
 /// <c>sequence</c>: the store adds both, allocating the sequence in the same transaction.
+/// With <see cref="TargetAutomationId"/> (test events) only that automation's webhooks get it;
+/// otherwise every matching enabled automation does.
 /// </summary>
-public sealed record NewEvent(string Id, string OrganizationId, string Type, string? DeviceId, DateTimeOffset CreatedAt, string DataJson);
+public sealed record NewEvent(
+    string Id,
+    string OrganizationId,
+    string Type,
+    string? DeviceId,
+    DateTimeOffset CreatedAt,
+    string DataJson,
+    string? TargetAutomationId = null);

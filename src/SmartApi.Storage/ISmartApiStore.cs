@@ -5,7 +5,7 @@ namespace SmartApi.Storage;
 /// compliance suite. Reads go through the query methods; every change goes through
 /// <see cref="WriteAsync{T}"/>, so a change and the events it emits commit together.
 /// </summary>
-public interface ISmartApiStore
+public partial interface ISmartApiStore
 {
     /// <summary>Creates or upgrades the schema. Safe to call on every start.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);
@@ -51,7 +51,7 @@ public interface ISmartApiStore
 }
 
 /// <summary>The operations available inside one write transaction.</summary>
-public interface IStoreTransaction
+public partial interface IStoreTransaction
 {
     ValueTask InsertOrganizationAsync(Organization organization);
 
@@ -67,7 +67,10 @@ public interface IStoreTransaction
     ValueTask UpdateDeviceAsync(Device device);
     ValueTask<bool> DeleteDeviceAsync(string organizationId, string id);
 
-    /// <summary>Appends an event; for device events it allocates the device's next sequence number.</summary>
+    /// <summary>
+    /// Appends an event; for device events it allocates the device's next sequence number. In the
+    /// same transaction it queues a delivery for every matching webhook (the outbox).
+    /// </summary>
     ValueTask<StoredEvent> AppendEventAsync(NewEvent newEvent);
 
     ValueTask InsertCommandAsync(Command command);

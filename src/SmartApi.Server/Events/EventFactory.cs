@@ -25,9 +25,15 @@ internal sealed record DeviceChangedData(string Serial, string Name, Dictionary<
 
 internal sealed record CounterResetData(double PreviousWh, double NewWh);
 
+internal sealed record AutomationEventData(string AutomationId);
+
+internal sealed record AutomationDisabledData(string AutomationId, string Reason);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, Converters = [typeof(UtcTimestampConverter)])]
 [JsonSerializable(typeof(DeviceChangedData))]
 [JsonSerializable(typeof(CounterResetData))]
+[JsonSerializable(typeof(AutomationEventData))]
+[JsonSerializable(typeof(AutomationDisabledData))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]

@@ -11,7 +11,11 @@ internal static class LogEvents
 
     public const int ApiKeyUsageFlushFailed = 1200;
 
-    public const int TelemetryRejected = 1300;
     public const int TelemetryBatchFailed = 1301;
     public const int TelemetryDuplicate = 1302;
+
+    public const int DeliveryClaimFailed = 1400;
+    public const int DeliverySendFailed = 1401;
+    public const int DeliveryRecordFailed = 1402;
+    public const int WebhookDisabled = 1403;
 }

@@ -5,6 +5,10 @@ using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 using SmartApi.Contracts;
 using SmartApi.Server.ApiKeys;
+using SmartApi.Server.Automations;
+using SmartApi.Server.Deliveries;
+using SmartApi.Server.Webhooks;
+using SmartApi.Server.Webhooks.Delivery;
 using SmartApi.Server.Devices;
 using SmartApi.Server.Events;
 using SmartApi.Server.Measurements;
@@ -61,6 +65,29 @@ internal static class SmartApiHosting
         services.AddSingleton<DeviceService>();
         services.AddSingleton<TelemetryIngestor>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngestor>());
+
+        services.AddSingleton<NetworkPolicy>();
+        services.AddSingleton<SecretProtector>();
+        services.AddSingleton<SigningSecrets>();
+        services.AddSingleton<AutomationValidation>();
+        services.AddSingleton<AutomationService>();
+        services.AddSingleton<DeliverySignal>();
+        services.AddSingleton<WebhookSender>();
+        services.AddHostedService<DeliveryDispatcher>();
+        services.AddHttpClient(WebhookSender.ClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                UseProxy = false,
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                MaxConnectionsPerServer = sp.GetRequiredService<IOptions<SmartApiOptions>>().Value.Webhooks.MaxConcurrencyPerHost,
+                ConnectCallback = sp.GetRequiredService<NetworkPolicy>().ConnectAsync,
+            })
+            // One handler for the process: the pool is the point, and the SSRF check runs per connection anyway.
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
         return builder;
     }
 
@@ -84,6 +111,8 @@ internal static class SmartApiHosting
         app.MapDevices();
         app.MapMeasurements();
         app.MapEvents();
+        app.MapAutomations();
+        app.MapDeliveries();
         return app;
     }
 

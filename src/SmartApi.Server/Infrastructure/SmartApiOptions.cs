@@ -34,6 +34,27 @@ internal sealed class SmartApiOptions
         public List<string> AllowedNetworks { get; set; } = [];
         public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
         public List<TimeSpan>? RetrySchedule { get; set; }
+
+        /// <summary>Base64 of 32 bytes encrypting signing secrets at rest; default: a key file in the data directory.</summary>
+        public string? EncryptionKey { get; set; }
+
+        /// <summary>How long a rotated-out secret keeps signing.</summary>
+        public TimeSpan SecretRotationOverlap { get; set; } = TimeSpan.FromHours(24);
+
+        /// <summary>A webhook failing without a success for this long is disabled.</summary>
+        public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(5);
+
+        /// <summary>Most requests in flight to one destination host.</summary>
+        public int MaxConcurrencyPerHost { get; set; } = 32;
+
+        /// <summary>The SPEC's default: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (about 28 h), each with +-20 % jitter.</summary>
+        public static readonly IReadOnlyList<TimeSpan> DefaultRetrySchedule =
+        [
+            TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2),
+            TimeSpan.FromHours(5), TimeSpan.FromHours(10), TimeSpan.FromHours(10),
+        ];
+
+        public IReadOnlyList<TimeSpan> EffectiveRetrySchedule => RetrySchedule is { Count: > 0 } schedule ? schedule : DefaultRetrySchedule;
     }
 
     internal sealed class HttpOptions
@@ -96,9 +117,25 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
         {
             failures.Add("SmartApi:Webhooks:Timeout must be between 00:00:00.001 and 00:05:00.");
         }
-        if (options.Webhooks.RetrySchedule is { } schedule && schedule.Any(d => d <= TimeSpan.Zero))
+        if (options.Webhooks.RetrySchedule is { } schedule && (schedule.Any(d => d <= TimeSpan.Zero) || schedule.Count > 50))
         {
-            failures.Add("SmartApi:Webhooks:RetrySchedule delays must all be positive.");
+            failures.Add("SmartApi:Webhooks:RetrySchedule must hold at most 50 delays, all positive.");
+        }
+        if (options.Webhooks.EncryptionKey is { } encryptionKey && !IsBase64Key(encryptionKey))
+        {
+            failures.Add("SmartApi:Webhooks:EncryptionKey must be the base64 of 32 random bytes (openssl rand -base64 32).");
+        }
+        if (options.Webhooks.SecretRotationOverlap < TimeSpan.Zero || options.Webhooks.SecretRotationOverlap > TimeSpan.FromDays(30))
+        {
+            failures.Add("SmartApi:Webhooks:SecretRotationOverlap must be between 00:00:00 and 30.00:00:00.");
+        }
+        if (options.Webhooks.DisableAfter <= TimeSpan.Zero)
+        {
+            failures.Add("SmartApi:Webhooks:DisableAfter must be positive.");
+        }
+        if (options.Webhooks.MaxConcurrencyPerHost is < 1 or > 1024)
+        {
+            failures.Add("SmartApi:Webhooks:MaxConcurrencyPerHost must be between 1 and 1024.");
         }
         if (options.Http.MaxRequestBodySize is < 1024 or > 100 * 1024 * 1024)
         {
@@ -109,5 +146,11 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
             failures.Add("SmartApi:Commands:Ttl must be positive.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static bool IsBase64Key(string text)
+    {
+        Span<byte> buffer = stackalloc byte[48];
+        return Convert.TryFromBase64String(text, buffer, out var written) && written == 32;
     }
 }

@@ -1,0 +1,191 @@
+using System.Buffers;
+using SmartApi.Contracts;
+using SmartApi.Server.Events;
+using SmartApi.Server.Infrastructure;
+using SmartApi.Server.Webhooks.Delivery;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.Automations;
+
+/// <summary>
+/// Checks an automation request and builds its definition. Webhook URLs must be http(s) and must
+/// not resolve to an address webhooks may not reach; custom headers may not replace the headers
+/// the signature and deduplication rely on.
+/// </summary>
+internal sealed class AutomationValidation(ISmartApiStore store, NetworkPolicy network)
+{
+    public const int MaxActions = 10;
+    public const int MaxDevices = 100;
+    public const int MaxHeaders = 20;
+    public const int MaxUrlLength = 2048;
+
+    private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "X-Signature", "X-Event-Id", "X-Event-Type", "X-Delivery-Id", "X-Delivery-Attempt", "User-Agent", "Content-Type",
+        "Content-Length", "Content-Encoding", "Host", "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade", "TE", "Trailer",
+        "Expect", "Proxy-Authorization", "webhook-id", "webhook-timestamp", "webhook-signature",
+    };
+
+    private static readonly SearchValues<char> TokenChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    /// <summary>Validates a create (no <paramref name="current"/>) or a patch over <paramref name="current"/>.</summary>
+    public async Task<(string Name, bool Enabled, AutomationDefinition Definition)?> ValidateAsync(
+        string organizationId, AutomationRequest request, (string Name, bool Enabled, AutomationDefinition Definition)? current,
+        ValidationErrors errors, CancellationToken cancellationToken)
+    {
+        var name = request.Name?.Trim() ?? current?.Name;
+        if (string.IsNullOrEmpty(name) || name.Length > 200)
+        {
+            errors.Add("name", "name is required, 1-200 characters.");
+        }
+        var trigger = request.Trigger ?? current?.Definition.Trigger;
+        if (trigger is null)
+        {
+            errors.Add("trigger", "trigger is required: {\"events\":[\"*\"]} or a list of event types.");
+        }
+        else
+        {
+            trigger = await ValidateTriggerAsync(organizationId, trigger, errors, cancellationToken);
+        }
+        if (request.Conditions is { Count: > 0 })
+        {
+            errors.Add("conditions", "Conditions arrive with the device gateway; this server does not evaluate them yet.");
+        }
+        if (request.CooldownSeconds is > 0)
+        {
+            errors.Add("cooldownSeconds", "cooldownSeconds arrives with schedule and power triggers; event-triggered webhooks deliver every event.");
+        }
+        var actions = request.Actions is null ? current?.Definition.Actions : await ValidateActionsAsync(request.Actions, errors, cancellationToken);
+        if (actions is not { Count: > 0 } && !errors.Any)
+        {
+            errors.Add("actions", $"actions is required: 1-{MaxActions} actions.");
+        }
+        if (errors.Any)
+        {
+            return null;
+        }
+        return (name!, request.Enabled ?? current?.Enabled ?? true, new AutomationDefinition(trigger!, [], actions!, null));
+    }
+
+    private async Task<AutomationTrigger?> ValidateTriggerAsync(string organizationId, AutomationTrigger trigger, ValidationErrors errors, CancellationToken cancellationToken)
+    {
+        if (trigger.Schedule is not null || trigger.Power is not null)
+        {
+            errors.Add("trigger", "Schedule and power triggers arrive with the device gateway; use an events trigger.");
+            return null;
+        }
+        var events = trigger.Events?.Distinct(StringComparer.Ordinal).ToList() ?? [];
+        if (events.Count == 0)
+        {
+            errors.Add("trigger.events", "trigger.events is required: [\"*\"] for every event, or event types from GET /v1/event-types.");
+        }
+        else if (events.Contains("*") && events.Count > 1)
+        {
+            errors.Add("trigger.events", "\"*\" already means every event type; list it alone.");
+        }
+        foreach (var type in events.Where(t => t != "*" && !EventCatalog.Types.Contains(t)))
+        {
+            errors.Add("trigger.events", $"Unknown event type '{type}'. See GET /v1/event-types.");
+        }
+        var devices = trigger.DeviceIds?.Distinct(StringComparer.Ordinal).ToList() ?? [];
+        if (devices.Count > MaxDevices)
+        {
+            errors.Add("trigger.deviceIds", $"At most {MaxDevices} devices.");
+        }
+        else
+        {
+            foreach (var deviceId in devices)
+            {
+                if (!IdGenerator.IsWellFormed(deviceId, "dev") || await store.GetDeviceAsync(organizationId, deviceId, cancellationToken) is null)
+                {
+                    errors.Add("trigger.deviceIds", $"No device with id '{deviceId}' exists.");
+                }
+            }
+        }
+        return new AutomationTrigger(events, devices);
+    }
+
+    private async Task<IReadOnlyList<StoredAction>> ValidateActionsAsync(IReadOnlyList<AutomationActionRequest> actions, ValidationErrors errors, CancellationToken cancellationToken)
+    {
+        if (actions.Count is 0 or > MaxActions)
+        {
+            errors.Add("actions", $"actions must hold 1-{MaxActions} actions.");
+            return [];
+        }
+        var stored = new List<StoredAction>(actions.Count);
+        for (var i = 0; i < actions.Count; i++)
+        {
+            var action = actions[i];
+            var field = $"actions[{i}]";
+            switch (action.Type)
+            {
+                case "webhook":
+                    if (action.DeviceId is not null || action.State is not null || action.RevertAfterSeconds is not null)
+                    {
+                        errors.Add(field, "deviceId, state and revertAfterSeconds belong to switch actions.");
+                    }
+                    var url = await ValidateUrlAsync(action.Url, $"{field}.url", errors, cancellationToken);
+                    ValidateHeaders(action.Headers, $"{field}.headers", errors);
+                    stored.Add(new StoredAction("webhook", url, action.Headers, action.Ordered ?? false, action.StandardWebhooks ?? false));
+                    break;
+                case "switch":
+                    errors.Add($"{field}.type", "Switch actions arrive with the device gateway; use webhook actions.");
+                    break;
+                default:
+                    errors.Add($"{field}.type", "type must be 'webhook' (or 'switch').");
+                    break;
+            }
+        }
+        return stored;
+    }
+
+    private async Task<string?> ValidateUrlAsync(string? text, string field, ValidationErrors errors, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text.Length > MaxUrlLength
+            || !Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
+        {
+            errors.Add(field, $"url must be an absolute http or https URL of at most {MaxUrlLength} characters.");
+            return null;
+        }
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            errors.Add(field, "url must not carry credentials; use a custom header instead.");
+            return null;
+        }
+        var (_, refusal) = await network.ResolveAsync(uri.IdnHost, cancellationToken);
+        if (refusal is not null)
+        {
+            errors.Add(field, refusal + " Webhooks may not reach it (see SmartApi:Webhooks:AllowPrivateNetworks).");
+            return null;
+        }
+        return uri.AbsoluteUri;
+    }
+
+    private static void ValidateHeaders(Dictionary<string, string>? headers, string field, ValidationErrors errors)
+    {
+        if (headers is null)
+        {
+            return;
+        }
+        if (headers.Count > MaxHeaders)
+        {
+            errors.Add(field, $"At most {MaxHeaders} headers.");
+        }
+        foreach (var (name, value) in headers)
+        {
+            if (name.Length is 0 or > 100 || name.AsSpan().IndexOfAnyExcept(TokenChars) >= 0)
+            {
+                errors.Add(field, $"'{name}' is not a valid header name.");
+            }
+            else if (ReservedHeaders.Contains(name))
+            {
+                errors.Add(field, $"'{name}' is set by the server and cannot be replaced.");
+            }
+            if (value is null || value.Length > 1000 || value.Any(c => c is '\r' or '\n' or '\0'))
+            {
+                errors.Add(field, $"The value of '{name}' must be at most 1000 characters without line breaks.");
+            }
+        }
+    }
+}

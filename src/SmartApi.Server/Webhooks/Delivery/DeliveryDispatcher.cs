@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using SmartApi.Server.Events;
+using SmartApi.Server.Infrastructure;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.Webhooks.Delivery;
+
+/// <summary>
+/// The delivery engine. It claims due deliveries in batches with a lease (so a delivery held by a
+/// dead process is claimed again once the lease runs out), sends each through the lane of its
+/// destination host (a concurrency limit per host, so one slow or dead receiver never holds up the
+/// others), and records outcomes in batches. At-least-once: a delivery leaves the outbox only when
+/// its outcome is committed.
+/// </summary>
+internal sealed partial class DeliveryDispatcher(
+    ISmartApiStore store,
+    WebhookSender sender,
+    DeliverySignal signal,
+    EventFactory events,
+    TimeProvider time,
+    IOptions<SmartApiOptions> options,
+    ILogger<DeliveryDispatcher> logger) : BackgroundService
+{
+    public const int MaxInFlight = 2048;
+    public const int MaxClaim = 512;
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _lanes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Channel<(ClaimedDelivery Claimed, AttemptResult Result)> _outcomes =
+        Channel.CreateUnbounded<(ClaimedDelivery, AttemptResult)>(new UnboundedChannelOptions { SingleReader = true });
+    private int _inFlight;
+
+    private SmartApiOptions.WebhookOptions Settings => options.Value.Webhooks;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        store.DeliveriesQueued += OnDeliveriesQueued;
+        var recording = Task.Run(() => RecordOutcomesAsync(stoppingToken), CancellationToken.None);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var claimed = 0;
+                try
+                {
+                    claimed = await ClaimAndDispatchAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.ClaimFailed(logger, ex);
+                }
+                if (claimed < MaxClaim)
+                {
+                    await signal.WaitAsync(PollInterval, time, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            store.DeliveriesQueued -= OnDeliveriesQueued;
+            _outcomes.Writer.TryComplete();
+            await recording;
+        }
+    }
+
+    private void OnDeliveriesQueued(object? sender, EventArgs e) => signal.Notify();
+
+    private async Task<int> ClaimAndDispatchAsync(CancellationToken cancellationToken)
+    {
+        var room = Math.Min(MaxClaim, MaxInFlight - Volatile.Read(ref _inFlight));
+        if (room <= 0)
+        {
+            return 0;
+        }
+        var now = time.GetUtcNow();
+        // The lease outlives a slow attempt and its recording; only a dead process lets it lapse.
+        var leaseUntil = now + Settings.Timeout * 2 + TimeSpan.FromSeconds(30);
+        var claimed = await store.WriteAsync(tx => tx.ClaimDeliveriesAsync(_owner, now, leaseUntil, room), cancellationToken);
+        foreach (var delivery in claimed)
+        {
+            Interlocked.Increment(ref _inFlight);
+            _ = SendInLaneAsync(delivery, cancellationToken);
+        }
+        return claimed.Count;
+    }
+
+    private async Task SendInLaneAsync(ClaimedDelivery claimed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            AttemptResult result;
+            if (claimed.Webhook.Status != WebhookStatus.Active)
+            {
+                result = new AttemptResult(time.GetUtcNow(), null, 0, $"Not sent: the webhook is {claimed.Webhook.Status}.", null, null);
+            }
+            else
+            {
+                var lane = _lanes.GetOrAdd(Host(claimed.Webhook.Url), _ => new SemaphoreSlim(Settings.MaxConcurrencyPerHost));
+                await lane.WaitAsync(cancellationToken);
+                try
+                {
+                    result = await sender.SendAsync(claimed, cancellationToken);
+                }
+                finally
+                {
+                    lane.Release();
+                }
+            }
+            await _outcomes.Writer.WriteAsync((claimed, result), CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: the lease lapses and the delivery is sent again later (at least once).
+        }
+        catch (Exception ex)
+        {
+            Log.SendFailed(logger, claimed.Delivery.Id, ex);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private static string Host(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Authority : url;
+
+    private async Task RecordOutcomesAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<(ClaimedDelivery Claimed, AttemptResult Result)>(MaxClaim);
+        while (await _outcomes.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            while (batch.Count < MaxClaim && _outcomes.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+            try
+            {
+                var now = time.GetUtcNow();
+                var decided = batch.Select(item => Decide(item.Claimed, item.Result, now)).ToList();
+                await store.WriteAsync(async tx =>
+                {
+                    await tx.CompleteDeliveriesAsync(decided.Select(d => d.Outcome).ToList(), now);
+                    foreach (var (outcome, disableReason, claimed) in decided)
+                    {
+                        if (disableReason is not null && await tx.DisableWebhookAsync(outcome.WebhookId, disableReason, now))
+                        {
+                            await tx.AppendEventAsync(events.Create(EventTypes.AutomationDisabled, claimed.Delivery.OrganizationId, null,
+                                new AutomationDisabledData(claimed.Delivery.AutomationId, disableReason), EventDataJsonContext.Default.AutomationDisabledData));
+                            Log.WebhookDisabled(logger, outcome.WebhookId, claimed.Webhook.Url, disableReason);
+                        }
+                    }
+                    return true;
+                }, CancellationToken.None);
+                if (decided.Any(d => d.Outcome.Status == DeliveryStatus.Pending && d.Outcome.NextAttemptAt <= now))
+                {
+                    signal.Notify();
+                }
+            }
+            catch (Exception ex)
+            {
+                // Not recorded: the leases lapse and the deliveries are sent again (at least once).
+                Log.RecordFailed(logger, batch.Count, ex);
+            }
+        }
+    }
+
+    private (DeliveryOutcome Outcome, string? DisableReason, ClaimedDelivery Claimed) Decide(ClaimedDelivery claimed, AttemptResult result, DateTimeOffset now)
+    {
+        var number = claimed.Delivery.Attempts + 1;
+        var attempt = new DeliveryAttempt(claimed.Delivery.Id, number, result.StartedAt, result.StatusCode, result.DurationMs, result.Error, result.ResponseBody);
+        if (result.Succeeded)
+        {
+            return (new DeliveryOutcome(claimed.Delivery.Id, attempt, DeliveryStatus.Succeeded, now, claimed.Webhook.Id, true), null, claimed);
+        }
+        if (claimed.Webhook.Status != WebhookStatus.Active)
+        {
+            return (new DeliveryOutcome(claimed.Delivery.Id, attempt, DeliveryStatus.Failed, now, claimed.Webhook.Id, false), null, claimed);
+        }
+        if (result.StatusCode == 410)
+        {
+            return (new DeliveryOutcome(claimed.Delivery.Id, attempt, DeliveryStatus.Failed, now, claimed.Webhook.Id, false), "gone", claimed);
+        }
+        var disable = claimed.Webhook.FailingSince is { } since && now - since >= Settings.DisableAfter ? "failing" : null;
+        var delay = RetryPolicy.NextDelay(number, Settings.EffectiveRetrySchedule, result.RetryAfter, Random.Shared.NextDouble());
+        var outcome = delay is { } wait && disable is null
+            ? new DeliveryOutcome(claimed.Delivery.Id, attempt, DeliveryStatus.Pending, now + wait, claimed.Webhook.Id, false)
+            : new DeliveryOutcome(claimed.Delivery.Id, attempt, DeliveryStatus.Failed, now, claimed.Webhook.Id, false);
+        return (outcome, disable, claimed);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = LogEvents.DeliveryClaimFailed, Level = LogLevel.Error, Message = "Could not claim deliveries")]
+        public static partial void ClaimFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = LogEvents.DeliverySendFailed, Level = LogLevel.Error, Message = "Delivery {DeliveryId} failed unexpectedly; it is sent again when its lease lapses")]
+        public static partial void SendFailed(ILogger logger, string deliveryId, Exception exception);
+
+        [LoggerMessage(EventId = LogEvents.DeliveryRecordFailed, Level = LogLevel.Error, Message = "Could not record {Count} delivery outcomes; they are sent again when their leases lapse")]
+        public static partial void RecordFailed(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(EventId = LogEvents.WebhookDisabled, Level = LogLevel.Warning, Message = "Disabled webhook {WebhookId} ({Url}): {Reason}")]
+        public static partial void WebhookDisabled(ILogger logger, string webhookId, string url, string reason);
+    }
+}

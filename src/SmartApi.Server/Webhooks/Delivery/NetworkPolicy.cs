@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+using SmartApi.Server.Infrastructure;
+
+namespace SmartApi.Server.Webhooks.Delivery;
+
+/// <summary>
+/// Which addresses webhooks may reach (SSRF protection). Unless <c>AllowPrivateNetworks</c>,
+/// loopback, private, shared (CGNAT), link-local (cloud metadata), multicast, unspecified and
+/// reserved addresses are refused, IPv4-mapped IPv6 included, except ranges in <c>AllowedNetworks</c>.
+/// The check runs on resolved addresses: at creation, and again in the connect callback of every
+/// request, so DNS rebinding cannot slip past it.
+/// </summary>
+internal sealed class NetworkPolicy
+{
+    private static readonly IPNetwork[] BlockedV4 =
+    [
+        IPNetwork.Parse("0.0.0.0/8"), IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("100.64.0.0/10"), IPNetwork.Parse("127.0.0.0/8"),
+        IPNetwork.Parse("169.254.0.0/16"), IPNetwork.Parse("172.16.0.0/12"), IPNetwork.Parse("192.0.0.0/24"), IPNetwork.Parse("192.0.2.0/24"),
+        IPNetwork.Parse("192.168.0.0/16"), IPNetwork.Parse("198.18.0.0/15"), IPNetwork.Parse("198.51.100.0/24"), IPNetwork.Parse("203.0.113.0/24"),
+        IPNetwork.Parse("224.0.0.0/4"), IPNetwork.Parse("240.0.0.0/4"),
+    ];
+
+    private static readonly IPNetwork[] BlockedV6 =
+    [
+        IPNetwork.Parse("::/128"), IPNetwork.Parse("::1/128"), IPNetwork.Parse("64:ff9b::/96"), IPNetwork.Parse("100::/64"),
+        IPNetwork.Parse("2001:db8::/32"), IPNetwork.Parse("fc00::/7"), IPNetwork.Parse("fe80::/10"), IPNetwork.Parse("ff00::/8"),
+    ];
+
+    private readonly bool _allowPrivate;
+    private readonly IPNetwork[] _allowed;
+
+    public NetworkPolicy(IOptions<SmartApiOptions> options)
+    {
+        _allowPrivate = options.Value.Webhooks.AllowPrivateNetworks;
+        _allowed = options.Value.Webhooks.AllowedNetworks.Select(n => IPNetwork.Parse(n)).ToArray();
+    }
+
+    public bool IsAllowed(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        if (_allowPrivate || _allowed.Any(n => n.Contains(address)))
+        {
+            return true;
+        }
+        var blocked = address.AddressFamily == AddressFamily.InterNetwork ? BlockedV4 : BlockedV6;
+        return !blocked.Any(n => n.Contains(address));
+    }
+
+    /// <summary>Resolves the host and returns the first allowed address, or why none is.</summary>
+    public async Task<(IPAddress? Address, string? Refusal)> ResolveAsync(string host, CancellationToken cancellationToken)
+    {
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var literal))
+        {
+            addresses = [literal];
+        }
+        else
+        {
+            try
+            {
+                addresses = await Dns.GetHostAddressesAsync(host, cancellationToken);
+            }
+            catch (SocketException)
+            {
+                return (null, $"The host '{host}' does not resolve.");
+            }
+        }
+        // Every address must be allowed: a name that also resolves to a private address is refused
+        // rather than trusted to pick the public one.
+        var refused = addresses.FirstOrDefault(a => !IsAllowed(a));
+        if (refused is not null)
+        {
+            return (null, $"The host '{host}' resolves to {refused}, a loopback, private, link-local, multicast or reserved address.");
+        }
+        return addresses.Length == 0 ? (null, $"The host '{host}' does not resolve.") : (addresses[0], null);
+    }
+
+    /// <summary>The connect callback of the webhook HTTP handler: connects only to an allowed address.</summary>
+    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var (address, refusal) = await ResolveAsync(context.DnsEndPoint.Host, cancellationToken);
+        if (address is null)
+        {
+            throw new BlockedAddressException(refusal!);
+        }
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}
+
+/// <summary>The webhook's host resolves to an address webhooks may not reach.</summary>
+internal sealed class BlockedAddressException(string message) : Exception(message);

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using SmartApi.Server.Events;
+using SmartApi.Server.Infrastructure;
+using SmartApi.Storage;
+using SmartApi.Webhooks;
+
+namespace SmartApi.Server.Webhooks.Delivery;
+
+/// <summary>What one attempt came to.</summary>
+internal sealed record AttemptResult(DateTimeOffset StartedAt, int? StatusCode, int DurationMs, string? Error, string? ResponseBody, TimeSpan? RetryAfter)
+{
+    public bool Succeeded => StatusCode is >= 200 and < 300;
+}
+
+/// <summary>
+/// Sends one delivery: the event envelope as the body, signed with every active secret of the
+/// automation, through the SSRF-guarded client with redirects off and a per-attempt timeout.
+/// </summary>
+internal sealed class WebhookSender(IHttpClientFactory clients, SigningSecrets secrets, TimeProvider time, IOptions<SmartApiOptions> options)
+{
+    public const string ClientName = "webhooks";
+    public const int MaxResponseBodyBytes = 1024;
+    public static readonly string UserAgent = "SmartApi-Webhooks/" + typeof(WebhookSender).Assembly.GetName().Version?.ToString(3);
+    private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
+
+    public async Task<AttemptResult> SendAsync(ClaimedDelivery claimed, CancellationToken cancellationToken)
+    {
+        var (delivery, webhook, stored) = (claimed.Delivery, claimed.Webhook, claimed.Event);
+        var startedAt = time.GetUtcNow();
+        var started = time.GetTimestamp();
+        var body = EventEnvelope.Serialize(stored);
+        var signer = await secrets.GetSignerAsync(delivery.AutomationId, cancellationToken);
+        if (signer is null)
+        {
+            return new AttemptResult(startedAt, null, 0, "Not sent: the automation has no signing secret.", null, null);
+        }
+        var timestamp = startedAt.ToUnixTimeSeconds();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = Json;
+        foreach (var (name, value) in JsonSerializer.Deserialize(webhook.HeadersJson, Automations.AutomationJsonContext.Default.DictionaryStringString) ?? [])
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+        var headers = request.Headers;
+        headers.TryAddWithoutValidation(WebhookHeaders.Signature, signer.CreateSignatureHeader(body, timestamp));
+        headers.TryAddWithoutValidation(WebhookHeaders.EventId, stored.Id);
+        headers.TryAddWithoutValidation(WebhookHeaders.EventType, stored.Type);
+        headers.TryAddWithoutValidation(WebhookHeaders.DeliveryId, delivery.Id);
+        headers.TryAddWithoutValidation(WebhookHeaders.DeliveryAttempt, (delivery.Attempts + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        headers.TryAddWithoutValidation("User-Agent", UserAgent);
+        if (webhook.StandardWebhooks)
+        {
+            var standard = signer.CreateStandardWebhookHeaders(stored.Id, body, timestamp);
+            headers.TryAddWithoutValidation(WebhookHeaders.StandardWebhookId, standard.Id);
+            headers.TryAddWithoutValidation(WebhookHeaders.StandardWebhookTimestamp, standard.Timestamp);
+            headers.TryAddWithoutValidation(WebhookHeaders.StandardWebhookSignature, standard.Signature);
+        }
+
+        using var timeout = new CancellationTokenSource(options.Value.Webhooks.Timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+            var responseBody = await ReadStartAsync(response, linked.Token);
+            var retryAfter = response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable
+                ? RetryPolicy.ParseRetryAfter(response.Headers.RetryAfter, time.GetUtcNow())
+                : null;
+            var status = (int)response.StatusCode;
+            var error = status is >= 200 and < 300 ? null : $"The receiver answered {status}.";
+            return new AttemptResult(startedAt, status, Elapsed(started), error, responseBody, retryAfter);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return new AttemptResult(startedAt, null, Elapsed(started), $"Timed out after {options.Value.Webhooks.Timeout.TotalSeconds:0.###} s.", null, null);
+        }
+        catch (HttpRequestException ex)
+        {
+            var reason = ex.InnerException is BlockedAddressException blocked ? "Blocked: " + blocked.Message : ex.Message;
+            return new AttemptResult(startedAt, null, Elapsed(started), reason, null, null);
+        }
+    }
+
+    private int Elapsed(long started) => (int)time.GetElapsedTime(started).TotalMilliseconds;
+
+    private static async Task<string?> ReadStartAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[MaxResponseBodyBytes];
+        var total = 0;
+        int read;
+        while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+        {
+            total += read;
+        }
+        return total == 0 ? null : Encoding.UTF8.GetString(buffer, 0, total);
+    }
+}

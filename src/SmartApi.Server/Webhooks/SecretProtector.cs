@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using SmartApi.Server.Infrastructure;
+
+namespace SmartApi.Server.Webhooks;
+
+/// <summary>
+/// Encrypts webhook signing secrets at rest with AES-256-GCM. The key comes from
+/// <c>SmartApi:Webhooks:EncryptionKey</c> (base64 of 32 bytes; required when several nodes share a
+/// database) or else from <c>webhook-secrets.key</c> in the data directory, created on first use
+/// with owner-only permissions. Losing the key makes stored secrets unusable: back it up with the data.
+/// </summary>
+internal sealed class SecretProtector
+{
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+    public const string KeyFileName = "webhook-secrets.key";
+    private readonly byte[] _key;
+
+    public SecretProtector(IOptions<SmartApiOptions> options)
+    {
+        var configured = options.Value.Webhooks.EncryptionKey;
+        _key = configured is not null ? Convert.FromBase64String(configured) : LoadOrCreateKeyFile(options.Value.DataDirectory);
+    }
+
+    public string Protect(string secret)
+    {
+        var plain = System.Text.Encoding.UTF8.GetBytes(secret);
+        var output = new byte[NonceSize + plain.Length + TagSize];
+        var nonce = output.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(_key, TagSize);
+        aes.Encrypt(nonce, plain, output.AsSpan(NonceSize, plain.Length), output.AsSpan(NonceSize + plain.Length));
+        return Convert.ToBase64String(output);
+    }
+
+    public string Unprotect(string protectedSecret)
+    {
+        var input = Convert.FromBase64String(protectedSecret);
+        var plain = new byte[input.Length - NonceSize - TagSize];
+        using var aes = new AesGcm(_key, TagSize);
+        aes.Decrypt(input.AsSpan(0, NonceSize), input.AsSpan(NonceSize, plain.Length), input.AsSpan(NonceSize + plain.Length), plain);
+        return System.Text.Encoding.UTF8.GetString(plain);
+    }
+
+    private static byte[] LoadOrCreateKeyFile(string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var path = Path.Combine(dataDirectory, KeyFileName);
+        if (!File.Exists(path))
+        {
+            var key = RandomNumberGenerator.GetBytes(32);
+            var temporary = path + ".tmp";
+            File.WriteAllText(temporary, Convert.ToBase64String(key));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+            // Two processes starting together: the first move wins and both read the winner's key.
+            try
+            {
+                File.Move(temporary, path, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                File.Delete(temporary);
+            }
+        }
+        return Convert.FromBase64String(File.ReadAllText(path).Trim());
+    }
+}

@@ -1,0 +1,180 @@
+using Dapper;
+
+namespace SmartApi.Storage.Sqlite;
+
+internal sealed partial class SqliteStoreTransaction
+{
+    /// <summary>Deliveries queued in this transaction (the writer announces them after commit).</summary>
+    public int QueuedDeliveries { get; private set; }
+
+    private async ValueTask QueueDeliveriesAsync(NewEvent newEvent, long position)
+    {
+        var matches = newEvent.TargetAutomationId is { } target
+            ? await connection.QueryAsync<MatchRow>(Sql.TargetWebhooks, new { automation = target, org = newEvent.OrganizationId }, transaction)
+            : await connection.QueryAsync<MatchRow>(Sql.MatchWebhooks,
+                new { org = newEvent.OrganizationId, type = newEvent.Type, device = newEvent.DeviceId ?? "" }, transaction);
+        var at = Ms.Of(newEvent.CreatedAt);
+        foreach (var match in matches)
+        {
+            QueuedDeliveries++;
+            await connection.ExecuteAsync(Sql.InsertDelivery, new
+            {
+                id = ids.New("dlv"),
+                org = newEvent.OrganizationId,
+                automation = match.AutomationId,
+                webhook = match.Id,
+                @event = newEvent.Id,
+                position,
+                type = newEvent.Type,
+                device = newEvent.DeviceId,
+                orderingKey = match.Ordered ? match.Id + ":" + newEvent.DeviceId : null,
+                at,
+            }, transaction);
+        }
+    }
+
+    public async ValueTask SaveAutomationAsync(Automation automation, IReadOnlyList<WebhookDefinition> webhooks, IReadOnlyList<Subscription> subscriptions)
+    {
+        await connection.ExecuteAsync(Sql.UpsertAutomation, new
+        {
+            automation.Id,
+            automation.OrganizationId,
+            automation.Name,
+            automation.Enabled,
+            automation.DefinitionJson,
+            CreatedAt = Ms.Of(automation.CreatedAt),
+            UpdatedAt = Ms.Of(automation.UpdatedAt),
+        }, transaction);
+
+        var existing = (await connection.QueryAsync<WebhookRow>(Sql.ListLiveWebhooks, new { automation = automation.Id }, transaction))
+            .ToDictionary(w => (int)w.ActionIndex);
+        var live = new List<string>(webhooks.Count);
+        foreach (var definition in webhooks)
+        {
+            var values = new
+            {
+                id = existing.TryGetValue(definition.ActionIndex, out var row) ? row.Id : ids.New("whk"),
+                org = automation.OrganizationId,
+                automation = automation.Id,
+                index = definition.ActionIndex,
+                url = definition.Url,
+                headers = definition.HeadersJson,
+                ordered = definition.Ordered,
+                standard = definition.StandardWebhooks,
+                at = Ms.Of(automation.UpdatedAt),
+            };
+            if (row is null)
+            {
+                await connection.ExecuteAsync(Sql.InsertWebhook, values, transaction);
+            }
+            else
+            {
+                // Saving an action again is how a disabled webhook is turned back on.
+                await connection.ExecuteAsync(Sql.UpdateWebhook, values, transaction);
+                await connection.ExecuteAsync(Sql.ReactivateWebhook, new { values.id }, transaction);
+            }
+            live.Add(values.id);
+        }
+        foreach (var dropped in existing.Values.Where(w => !live.Contains(w.Id)))
+        {
+            await connection.ExecuteAsync(Sql.RemoveWebhook, new { id = dropped.Id }, transaction);
+            await connection.ExecuteAsync(Sql.FailWebhookDeliveries,
+                new { id = dropped.Id, error = "The webhook was removed from its automation.", at = Ms.Of(automation.UpdatedAt) }, transaction);
+        }
+
+        await connection.ExecuteAsync(Sql.DeleteSubscriptions, new { automation = automation.Id }, transaction);
+        await connection.ExecuteAsync(Sql.InsertSubscription,
+            live.SelectMany(webhook => subscriptions.Select(s => new { org = automation.OrganizationId, type = s.EventType, device = s.DeviceId ?? "", webhook })),
+            transaction);
+    }
+
+    public async ValueTask<bool> DeleteAutomationAsync(string organizationId, string id) =>
+        await connection.ExecuteAsync(Sql.DeleteAutomation, new { org = organizationId, id }, transaction) == 1;
+
+    public async ValueTask InsertSecretAsync(AutomationSecret secret) =>
+        await connection.ExecuteAsync(Sql.InsertSecret, new
+        {
+            secret.Id,
+            secret.AutomationId,
+            secret.Ciphertext,
+            CreatedAt = Ms.Of(secret.CreatedAt),
+            ExpiresAt = Ms.Of(secret.ExpiresAt),
+        }, transaction);
+
+    public async ValueTask ExpireSecretsAsync(string automationId, DateTimeOffset expiresAt) =>
+        await connection.ExecuteAsync(Sql.ExpireSecrets, new { automation = automationId, at = Ms.Of(expiresAt) }, transaction);
+
+    public async ValueTask<IReadOnlyList<ClaimedDelivery>> ClaimDeliveriesAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit)
+    {
+        var deliveries = (await connection.QueryAsync<DeliveryRow>(Sql.ClaimDeliveries,
+            new { owner, now = Ms.Of(now), leaseUntil = Ms.Of(leaseUntil), limit }, transaction)).Select(r => r.ToEntity()).ToList();
+        if (deliveries.Count == 0)
+        {
+            return [];
+        }
+        var webhooks = (await connection.QueryAsync<WebhookRow>(Sql.GetWebhooksByIds,
+            new { ids = deliveries.Select(d => d.WebhookId).Distinct() }, transaction)).ToDictionary(w => w.Id, w => w.ToEntity());
+        var events = (await connection.QueryAsync<EventRow>(Sql.GetEventsByIds,
+            new { ids = deliveries.Select(d => d.EventId).Distinct() }, transaction)).ToDictionary(e => e.Id, e => e.ToEntity());
+        var claimed = new List<ClaimedDelivery>(deliveries.Count);
+        foreach (var delivery in deliveries.OrderBy(d => d.NextAttemptAt))
+        {
+            if (webhooks.TryGetValue(delivery.WebhookId, out var webhook) && events.TryGetValue(delivery.EventId, out var stored))
+            {
+                claimed.Add(new ClaimedDelivery(delivery, webhook, stored));
+            }
+        }
+        return claimed;
+    }
+
+    public async ValueTask CompleteDeliveriesAsync(IReadOnlyList<DeliveryOutcome> outcomes, DateTimeOffset now)
+    {
+        var at = Ms.Of(now);
+        foreach (var outcome in outcomes)
+        {
+            var attempt = outcome.Attempt;
+            await connection.ExecuteAsync(Sql.InsertAttempt, new
+            {
+                delivery = outcome.DeliveryId,
+                number = attempt.Number,
+                startedAt = Ms.Of(attempt.StartedAt),
+                statusCode = attempt.StatusCode,
+                durationMs = attempt.DurationMs,
+                error = attempt.Error,
+                body = attempt.ResponseBody,
+            }, transaction);
+            await connection.ExecuteAsync(Sql.CompleteDelivery, new
+            {
+                delivery = outcome.DeliveryId,
+                status = outcome.Status,
+                number = attempt.Number,
+                next = Ms.Of(outcome.NextAttemptAt),
+                statusCode = attempt.StatusCode,
+                error = attempt.Error,
+                at,
+            }, transaction);
+            await connection.ExecuteAsync(outcome.WebhookSucceeded ? Sql.WebhookSucceeded : Sql.WebhookFailed, new { id = outcome.WebhookId, at }, transaction);
+        }
+    }
+
+    public async ValueTask ReleaseDeliveriesAsync(IReadOnlyList<string> deliveryIds, DateTimeOffset dueAt) =>
+        await connection.ExecuteAsync(Sql.ReleaseDeliveries, new { ids = deliveryIds, due = Ms.Of(dueAt) }, transaction);
+
+    public async ValueTask<bool> DisableWebhookAsync(string webhookId, string reason, DateTimeOffset now)
+    {
+        if (await connection.ExecuteAsync(Sql.DisableWebhook, new { id = webhookId, reason }, transaction) == 0)
+        {
+            return false;
+        }
+        await connection.ExecuteAsync(Sql.FailWebhookDeliveries,
+            new { id = webhookId, error = $"The webhook was disabled ({reason}).", at = Ms.Of(now) }, transaction);
+        return true;
+    }
+
+    public async ValueTask<bool> RetryDeliveryAsync(string organizationId, string id, DateTimeOffset now) =>
+        await connection.ExecuteAsync(Sql.RetryDelivery, new { org = organizationId, id, now = Ms.Of(now) }, transaction) == 1;
+
+    public async ValueTask<int> RecoverDeliveriesAsync(string organizationId, string automationId, DateTimeOffset since, int limit, DateTimeOffset now) =>
+        await connection.ExecuteAsync(Sql.RecoverDeliveries,
+            new { org = organizationId, automation = automationId, since = Ms.Of(since), limit, now = Ms.Of(now) }, transaction);
+}

@@ -1,0 +1,87 @@
+namespace SmartApi.Storage;
+
+/// <summary>An automation; <see cref="DefinitionJson"/> is the server's own JSON of trigger, conditions and actions.</summary>
+public sealed record Automation(
+    string Id,
+    string OrganizationId,
+    string Name,
+    bool Enabled,
+    string DefinitionJson,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+public static class WebhookStatus
+{
+    public const string Active = "active";
+    public const string Disabled = "disabled";
+    public const string Removed = "removed";
+}
+
+/// <summary>A webhook action of an automation: where deliveries go.</summary>
+public sealed record Webhook(
+    string Id,
+    string OrganizationId,
+    string AutomationId,
+    int ActionIndex,
+    string Url,
+    string HeadersJson,
+    bool Ordered,
+    bool StandardWebhooks,
+    string Status,
+    string? DisabledReason,
+    DateTimeOffset? FailingSince,
+    DateTimeOffset CreatedAt);
+
+/// <summary>What a webhook listens to: an event type (or <c>*</c>) and optionally one device.</summary>
+public sealed record Subscription(string EventType, string? DeviceId);
+
+/// <summary>A webhook definition to store with an automation; the store keeps ids of existing action indexes.</summary>
+public sealed record WebhookDefinition(int ActionIndex, string Url, string HeadersJson, bool Ordered, bool StandardWebhooks);
+
+public sealed record AutomationSecret(string Id, string AutomationId, string Ciphertext, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt);
+
+public static class DeliveryStatus
+{
+    public const string Pending = "pending";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+}
+
+public sealed record Delivery(
+    string Id,
+    string OrganizationId,
+    string AutomationId,
+    string WebhookId,
+    string EventId,
+    string EventType,
+    string? DeviceId,
+    string Status,
+    int Attempts,
+    DateTimeOffset NextAttemptAt,
+    int? LastStatusCode,
+    string? LastError,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+public sealed record DeliveryAttempt(
+    string DeliveryId,
+    int Number,
+    DateTimeOffset StartedAt,
+    int? StatusCode,
+    int DurationMs,
+    string? Error,
+    string? ResponseBody);
+
+/// <summary>A delivery a worker holds a lease on, with what it needs to send it.</summary>
+public sealed record ClaimedDelivery(Delivery Delivery, Webhook Webhook, StoredEvent Event);
+
+/// <summary>The result of one attempt: the attempt record and where the delivery goes next.</summary>
+public sealed record DeliveryOutcome(
+    string DeliveryId,
+    DeliveryAttempt Attempt,
+    string Status,
+    DateTimeOffset NextAttemptAt,
+    string WebhookId,
+    bool WebhookSucceeded);
+
+public sealed record DeliveryFilter(string? AutomationId = null, string? EventId = null, string? Status = null);
