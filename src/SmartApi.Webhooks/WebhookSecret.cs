@@ -29,9 +29,13 @@ public sealed class WebhookSecret
     public WebhookSecret(string secret)
     {
         ArgumentException.ThrowIfNullOrEmpty(secret);
+        Value = secret;
         _signatureKey = Encoding.UTF8.GetBytes(secret);
         _standardWebhooksKey = TryDecodeStandardKey(secret);
     }
+
+    /// <summary>The secret string itself, to show once or store encrypted; never log it.</summary>
+    public string Value { get; }
 
     /// <summary>
     /// Whether the secret is <c>whsec_</c> followed by non-empty base64, so it can also sign and
