@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using SmartApi.Server.Events;
+using SmartApi.Storage;
 using SmartApi.Storage.Sqlite;
 
 namespace SmartApi.Benchmarks;
@@ -47,7 +48,7 @@ internal static class Breakdown
                 raw.ExecuteScalar();
             }
             Step("(reference: 1-column PK select, raw)");
-            var tx = new SqliteStoreTransaction(connection, transaction);
+            var tx = new SqliteStoreTransaction(new CommandCache(connection), transaction, new IdGenerator(TimeProvider.System));
             var device = (await tx.GetDeviceAsync(bench.OrganizationId, deviceId))!;
             Step("get device");
             var updated = device with { Name = "n" + n, UpdatedAt = DateTimeOffset.UtcNow };

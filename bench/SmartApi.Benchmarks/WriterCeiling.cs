@@ -41,7 +41,7 @@ internal static class WriterCeiling
                 using var transaction = connection.BeginTransaction(deferred: false);
                 update.Transaction = transaction;
                 insert.Transaction = transaction;
-                var tx = new SqliteStoreTransaction(connection, transaction);
+                var tx = new SqliteStoreTransaction(new CommandCache(connection), transaction, new IdGenerator(TimeProvider.System));
                 for (var i = 0; i < batch; i++, units++)
                 {
                     var deviceId = devices[units % devices.Length];

@@ -68,6 +68,9 @@ internal sealed class DeviceRow
         LatestTs is { } ts ? new Measurement(Ms.ToTime(ts), LatestPowerW ?? 0, LatestVoltageV, LatestCurrentA, LatestTemperatureC, TotalWh) : null,
         Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt));
 
+    public static string TagsJson(IReadOnlyDictionary<string, string> tags) =>
+        JsonSerializer.Serialize(tags, StorageJsonContext.Default.IReadOnlyDictionaryStringString);
+
     public static object Parameters(Device d) => new
     {
         d.Id,
@@ -75,7 +78,7 @@ internal sealed class DeviceRow
         d.Serial,
         d.Name,
         d.Model,
-        Tags = JsonSerializer.Serialize(d.Tags, StorageJsonContext.Default.IReadOnlyDictionaryStringString),
+        Tags = TagsJson(d.Tags),
         d.PowerOnState,
         d.MqttPasswordHash,
         d.Online,

@@ -55,7 +55,8 @@ internal static partial class Sql
     public const string EventPosition = "SELECT position FROM events WHERE organization_id = @org AND id = @id";
     public const string ListEvents = "SELECT " + EventColumns + " FROM events WHERE organization_id = @org AND position > @after";
     public const string EventDeviceFilter = " AND device_id = @device";
-    public const string EventTypeFilter = " AND type IN @types";
+    // One statement for any set of types: the list travels as a JSON array.
+    public const string EventTypeFilter = " AND type IN (SELECT value FROM json_each(@types))";
     public const string OrderByPositionLimit = " ORDER BY position LIMIT @limit";
 
     private const string CommandColumns =

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -13,6 +14,7 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
     private readonly string _connectionString;
     private readonly SqliteStorageOptions _options;
     private readonly TimeProvider _time;
+    private readonly ReaderPool _readers;
     private SqliteConnection? _writerConnection;
     private SqliteWriter? _writer;
 
@@ -28,6 +30,7 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         }
         _connectionString = builder.ToString();
+        _readers = new ReaderPool(_connectionString, maxIdle: 2 * Environment.ProcessorCount + 4);
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
@@ -84,8 +87,8 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
 
     public async Task<ApiKey?> FindApiKeyByHashAsync(byte[] hash, CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        return (await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(Sql.FindApiKeyByHash, new { hash }))?.ToEntity();
+        using var reader = await _readers.RentAsync(cancellationToken);
+        return (await reader.Command(Sql.FindApiKeyByHash).With("@hash", hash).SingleOrDefaultAsync<ApiKeyRow>())?.ToEntity();
     }
 
     public async Task<ApiKey?> GetApiKeyAsync(string organizationId, string id, CancellationToken cancellationToken = default)
@@ -103,8 +106,8 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
 
     public async Task<Device?> GetDeviceAsync(string organizationId, string id, CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        return (await connection.QuerySingleOrDefaultAsync<DeviceRow>(Sql.GetDevice, new { org = organizationId, id }))?.ToEntity();
+        using var reader = await _readers.RentAsync(cancellationToken);
+        return (await reader.Command(Sql.GetDevice).With("@org", organizationId).With("@id", id).SingleOrDefaultAsync<DeviceRow>())?.ToEntity();
     }
 
     public async Task<Device?> FindDeviceBySerialAsync(string organizationId, string serial, CancellationToken cancellationToken = default)
@@ -153,17 +156,17 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
 
     public async Task<StoredEvent?> GetEventAsync(string organizationId, string id, CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        return (await connection.QuerySingleOrDefaultAsync<EventRow>(Sql.GetEvent, new { org = organizationId, id }))?.ToEntity();
+        using var reader = await _readers.RentAsync(cancellationToken);
+        return (await reader.Command(Sql.GetEvent).With("@org", organizationId).With("@id", id).SingleOrDefaultAsync<EventRow>())?.ToEntity();
     }
 
     public async Task<PageResult<StoredEvent>> ListEventsAsync(string organizationId, EventFilter filter, PageRequest page, CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        using var reader = await _readers.RentAsync(cancellationToken);
         long after = 0;
         if (page.After is not null)
         {
-            after = await connection.ExecuteScalarAsync<long?>(Sql.EventPosition, new { org = organizationId, id = page.After })
+            after = await reader.Command(Sql.EventPosition).With("@org", organizationId).With("@id", page.After).ScalarAsync<long?>()
                 ?? throw new InvalidCursorException(page.After);
         }
         var sql = Sql.ListEvents;
@@ -178,7 +181,13 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
         sql += Sql.OrderByPositionLimit;
         // Gap-free by construction: one writer assigns positions in commit order, and a WAL reader
         // sees a prefix of the commits, so no later position is visible before an earlier one.
-        var rows = await connection.QueryAsync<EventRow>(sql, new { org = organizationId, after, device = filter.DeviceId, types = filter.Types, limit = page.Limit + 1 });
+        var rows = await reader.Command(sql)
+            .With("@org", organizationId)
+            .With("@after", after)
+            .With("@device", filter.DeviceId)
+            .With("@types", filter.Types is { Count: > 0 } types ? JsonSerializer.Serialize(types, StorageJsonContext.Default.IReadOnlyListString) : null)
+            .With("@limit", page.Limit + 1)
+            .ListAsync<EventRow>();
         return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
     }
 
@@ -205,6 +214,7 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
 
     public async ValueTask DisposeAsync()
     {
+        _readers.Dispose();
         if (_writer is not null)
         {
             await _writer.DisposeAsync();

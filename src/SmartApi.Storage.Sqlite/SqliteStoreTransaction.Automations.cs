@@ -10,26 +10,26 @@ internal sealed partial class SqliteStoreTransaction
     private async ValueTask QueueDeliveriesAsync(NewEvent newEvent, long position)
     {
         var matches = newEvent.TargetAutomationId is { } target
-            ? await connection.QueryAsync<MatchRow>(Sql.TargetWebhooks, new { automation = target, org = newEvent.OrganizationId }, transaction)
-            : await connection.QueryAsync<MatchRow>(Sql.MatchWebhooks,
-                new { org = newEvent.OrganizationId, type = newEvent.Type, device = newEvent.DeviceId ?? "" }, transaction);
+            ? await Command(Sql.TargetWebhooks).With("@automation", target).With("@org", newEvent.OrganizationId).ListAsync<MatchRow>()
+            : await Command(Sql.MatchWebhooks)
+                .With("@org", newEvent.OrganizationId).With("@type", newEvent.Type).With("@device", newEvent.DeviceId ?? "")
+                .ListAsync<MatchRow>();
         var at = Ms.Of(newEvent.CreatedAt);
         foreach (var match in matches)
         {
             QueuedDeliveries++;
-            await connection.ExecuteAsync(Sql.InsertDelivery, new
-            {
-                id = ids.New("dlv"),
-                org = newEvent.OrganizationId,
-                automation = match.AutomationId,
-                webhook = match.Id,
-                @event = newEvent.Id,
-                position,
-                type = newEvent.Type,
-                device = newEvent.DeviceId,
-                orderingKey = match.Ordered ? match.Id + ":" + newEvent.DeviceId : null,
-                at,
-            }, transaction);
+            await Command(Sql.InsertDelivery)
+                .With("@id", ids.New("dlv"))
+                .With("@org", newEvent.OrganizationId)
+                .With("@automation", match.AutomationId)
+                .With("@webhook", match.Id)
+                .With("@event", newEvent.Id)
+                .With("@position", position)
+                .With("@type", newEvent.Type)
+                .With("@device", newEvent.DeviceId)
+                .With("@orderingKey", match.Ordered ? match.Id + ":" + newEvent.DeviceId : null)
+                .With("@at", at)
+                .ExecuteNonQueryAsync();
         }
     }
 
@@ -106,8 +106,9 @@ internal sealed partial class SqliteStoreTransaction
 
     public async ValueTask<IReadOnlyList<ClaimedDelivery>> ClaimDeliveriesAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit)
     {
-        var deliveries = (await connection.QueryAsync<DeliveryRow>(Sql.ClaimDeliveries,
-            new { owner, now = Ms.Of(now), leaseUntil = Ms.Of(leaseUntil), limit }, transaction)).Select(r => r.ToEntity()).ToList();
+        var deliveries = (await Command(Sql.ClaimDeliveries)
+            .With("@owner", owner).With("@now", Ms.Of(now)).With("@leaseUntil", Ms.Of(leaseUntil)).With("@limit", limit)
+            .ListAsync<DeliveryRow>()).Select(r => r.ToEntity()).ToList();
         if (deliveries.Count == 0)
         {
             return [];
@@ -133,27 +134,26 @@ internal sealed partial class SqliteStoreTransaction
         foreach (var outcome in outcomes)
         {
             var attempt = outcome.Attempt;
-            await connection.ExecuteAsync(Sql.InsertAttempt, new
-            {
-                delivery = outcome.DeliveryId,
-                number = attempt.Number,
-                startedAt = Ms.Of(attempt.StartedAt),
-                statusCode = attempt.StatusCode,
-                durationMs = attempt.DurationMs,
-                error = attempt.Error,
-                body = attempt.ResponseBody,
-            }, transaction);
-            await connection.ExecuteAsync(Sql.CompleteDelivery, new
-            {
-                delivery = outcome.DeliveryId,
-                status = outcome.Status,
-                number = attempt.Number,
-                next = Ms.Of(outcome.NextAttemptAt),
-                statusCode = attempt.StatusCode,
-                error = attempt.Error,
-                at,
-            }, transaction);
-            await connection.ExecuteAsync(outcome.WebhookSucceeded ? Sql.WebhookSucceeded : Sql.WebhookFailed, new { id = outcome.WebhookId, at }, transaction);
+            await Command(Sql.InsertAttempt)
+                .With("@delivery", outcome.DeliveryId)
+                .With("@number", attempt.Number)
+                .With("@startedAt", Ms.Of(attempt.StartedAt))
+                .With("@statusCode", attempt.StatusCode)
+                .With("@durationMs", attempt.DurationMs)
+                .With("@error", attempt.Error)
+                .With("@body", attempt.ResponseBody)
+                .ExecuteNonQueryAsync();
+            await Command(Sql.CompleteDelivery)
+                .With("@delivery", outcome.DeliveryId)
+                .With("@status", outcome.Status)
+                .With("@number", attempt.Number)
+                .With("@next", Ms.Of(outcome.NextAttemptAt))
+                .With("@statusCode", attempt.StatusCode)
+                .With("@error", attempt.Error)
+                .With("@at", at)
+                .ExecuteNonQueryAsync();
+            await Command(outcome.WebhookSucceeded ? Sql.WebhookSucceeded : Sql.WebhookFailed).With("@id", outcome.WebhookId).With("@at", at)
+                .ExecuteNonQueryAsync();
         }
     }
 

@@ -4,8 +4,13 @@ using Microsoft.Data.Sqlite;
 
 namespace SmartApi.Storage.Sqlite;
 
-internal sealed partial class SqliteStoreTransaction(SqliteConnection connection, SqliteTransaction transaction, IdGenerator ids) : IStoreTransaction
+internal sealed partial class SqliteStoreTransaction(CommandCache commands, SqliteTransaction transaction, IdGenerator ids) : IStoreTransaction
 {
+    private readonly SqliteConnection connection = commands.Connection;
+
+    /// <summary>A prepared statement of the writer connection, enlisted in this transaction.</summary>
+    private SqliteCommand Command(string sql) => commands.Get(sql, transaction);
+
     private const int SqliteConstraintUnique = 2067;
 
     public async ValueTask InsertOrganizationAsync(Organization organization) =>
@@ -44,10 +49,21 @@ internal sealed partial class SqliteStoreTransaction(SqliteConnection connection
     }
 
     public async ValueTask<Device?> GetDeviceAsync(string organizationId, string id) =>
-        (await connection.QuerySingleOrDefaultAsync<DeviceRow>(Sql.GetDevice, new { org = organizationId, id }, transaction))?.ToEntity();
+        (await Command(Sql.GetDevice).With("@org", organizationId).With("@id", id).SingleOrDefaultAsync<DeviceRow>())?.ToEntity();
 
     public async ValueTask UpdateDeviceAsync(Device device) =>
-        await connection.ExecuteAsync(Sql.UpdateDevice, DeviceRow.Parameters(device), transaction);
+        await Command(Sql.UpdateDevice)
+            .With("@Id", device.Id)
+            .With("@OrganizationId", device.OrganizationId)
+            .With("@Name", device.Name)
+            .With("@Model", device.Model)
+            .With("@Tags", DeviceRow.TagsJson(device.Tags))
+            .With("@PowerOnState", device.PowerOnState)
+            .With("@Online", device.Online)
+            .With("@LastSeenAt", Ms.Of(device.LastSeenAt))
+            .With("@Switch", device.Switch)
+            .With("@UpdatedAt", Ms.Of(device.UpdatedAt))
+            .ExecuteNonQueryAsync();
 
     public async ValueTask<bool> DeleteDeviceAsync(string organizationId, string id)
     {
@@ -63,17 +79,16 @@ internal sealed partial class SqliteStoreTransaction(SqliteConnection connection
     {
         long? sequence = newEvent.DeviceId is null
             ? null
-            : await connection.ExecuteScalarAsync<long?>(Sql.NextDeviceSequence, new { id = newEvent.DeviceId }, transaction);
+            : await Command(Sql.NextDeviceSequence).With("@id", newEvent.DeviceId).ScalarAsync<long?>();
         var data = EventData.Compose(newEvent.DeviceId, sequence, newEvent.DataJson);
-        var position = await connection.ExecuteScalarAsync<long>(Sql.AppendEvent, new
-        {
-            id = newEvent.Id,
-            org = newEvent.OrganizationId,
-            type = newEvent.Type,
-            device = newEvent.DeviceId,
-            at = Ms.Of(newEvent.CreatedAt),
-            data,
-        }, transaction);
+        var position = await Command(Sql.AppendEvent)
+            .With("@id", newEvent.Id)
+            .With("@org", newEvent.OrganizationId)
+            .With("@type", newEvent.Type)
+            .With("@device", newEvent.DeviceId)
+            .With("@at", Ms.Of(newEvent.CreatedAt))
+            .With("@data", data)
+            .ScalarAsync<long>();
         await QueueDeliveriesAsync(newEvent, position);
         return new StoredEvent(position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, newEvent.CreatedAt, data);
     }
@@ -94,31 +109,35 @@ internal sealed partial class SqliteStoreTransaction(SqliteConnection connection
         }, transaction);
 
     public async ValueTask<EnergyState?> GetEnergyStateAsync(string deviceId) =>
-        (await connection.QuerySingleOrDefaultAsync<EnergyStateRow>(Sql.GetEnergyState, new { id = deviceId }, transaction))?.ToEntity();
+        (await Command(Sql.GetEnergyState).With("@id", deviceId).SingleOrDefaultAsync<EnergyStateRow>())?.ToEntity();
 
-    public async ValueTask InsertMeasurementsAsync(IReadOnlyList<MeasurementRow> rows) =>
-        await connection.ExecuteAsync(Sql.InsertMeasurement, rows.Select(r => new
+    public async ValueTask InsertMeasurementsAsync(IReadOnlyList<MeasurementRow> rows)
+    {
+        var command = Command(Sql.InsertMeasurement);
+        foreach (var row in rows)
         {
-            device = r.DeviceId,
-            ts = Ms.Of(r.Sample.Ts),
-            power = r.Sample.PowerW,
-            voltage = r.Sample.VoltageV,
-            current = r.Sample.CurrentA,
-            temperature = r.Sample.TemperatureC,
-            total = r.Sample.TotalWh,
-            delta = r.DeltaWh,
-        }), transaction);
+            await command
+                .With("@device", row.DeviceId)
+                .With("@ts", Ms.Of(row.Sample.Ts))
+                .With("@power", row.Sample.PowerW)
+                .With("@voltage", row.Sample.VoltageV)
+                .With("@current", row.Sample.CurrentA)
+                .With("@temperature", row.Sample.TemperatureC)
+                .With("@total", row.Sample.TotalWh)
+                .With("@delta", row.DeltaWh)
+                .ExecuteNonQueryAsync();
+        }
+    }
 
     public async ValueTask SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest) =>
-        await connection.ExecuteAsync(Sql.SetEnergyState, new
-        {
-            id = deviceId,
-            total = totalWh,
-            counter = lastCounterWh,
-            ts = Ms.Of(latest.Ts),
-            power = latest.PowerW,
-            voltage = latest.VoltageV,
-            current = latest.CurrentA,
-            temperature = latest.TemperatureC,
-        }, transaction);
+        await Command(Sql.SetEnergyState)
+            .With("@id", deviceId)
+            .With("@total", totalWh)
+            .With("@counter", lastCounterWh)
+            .With("@ts", Ms.Of(latest.Ts))
+            .With("@power", latest.PowerW)
+            .With("@voltage", latest.VoltageV)
+            .With("@current", latest.CurrentA)
+            .With("@temperature", latest.TemperatureC)
+            .ExecuteNonQueryAsync();
 }

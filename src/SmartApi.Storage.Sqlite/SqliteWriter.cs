@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Dapper;
 using Microsoft.Data.Sqlite;
 
 namespace SmartApi.Storage.Sqlite;
@@ -19,12 +18,14 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private readonly IdGenerator _ids;
     private readonly Action _onDeliveriesQueued;
+    private readonly CommandCache _commands;
 
     public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued)
     {
         _connection = connection;
         _ids = ids;
         _onDeliveriesQueued = onDeliveriesQueued;
+        _commands = new CommandCache(connection);
         _maxBatch = maxBatch;
         _loop = Task.Run(RunAsync);
     }
@@ -42,12 +43,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private async Task RunAsync()
     {
         var batch = new List<WorkItem>(_maxBatch);
-        var succeeded = new List<WorkItem>(_maxBatch);
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync())
         {
             batch.Clear();
-            succeeded.Clear();
             while (batch.Count < _maxBatch && reader.TryRead(out var item))
             {
                 if (!item.IsCancelled)
@@ -59,67 +58,85 @@ internal sealed class SqliteWriter : IAsyncDisposable
             {
                 continue;
             }
-
-            SqliteTransaction? transaction = null;
-            try
+            // Optimistic: the whole batch in one transaction without savepoints. Units rarely fail;
+            // when one does, the batch is rolled back and run again with a savepoint per unit so
+            // that only the failing unit is lost.
+            if (batch.Count == 1 || !await TryCommitAsync(batch, isolateUnits: false))
             {
-                transaction = _connection.BeginTransaction(deferred: false);
-                var context = new SqliteStoreTransaction(_connection, transaction, _ids);
-                var single = batch.Count == 1;
-                foreach (var item in batch)
-                {
-                    if (await RunOneAsync(item, context, transaction, useSavepoint: !single))
-                    {
-                        succeeded.Add(item);
-                    }
-                }
-                transaction.Commit();
-                foreach (var item in succeeded)
-                {
-                    item.Complete();
-                }
-                if (context.QueuedDeliveries > 0)
-                {
-                    _onDeliveriesQueued();
-                }
-            }
-            catch (Exception ex)
-            {
-                // The commit itself failed (disk full, I/O error): nothing of this batch is stored.
-                foreach (var item in succeeded)
-                {
-                    item.Fail(ex);
-                }
-                foreach (var item in batch.Where(i => !i.IsDone))
-                {
-                    item.Fail(ex);
-                }
-            }
-            finally
-            {
-                transaction?.Dispose();
+                await TryCommitAsync(batch, isolateUnits: true);
             }
         }
     }
 
-    private static async Task<bool> RunOneAsync(WorkItem item, SqliteStoreTransaction context, SqliteTransaction transaction, bool useSavepoint)
+    /// <summary>
+    /// Runs and commits the batch. Without <paramref name="isolateUnits"/> a failing unit aborts the
+    /// attempt (false, nothing completed, nothing stored); with it a failing unit fails alone.
+    /// </summary>
+    private async Task<bool> TryCommitAsync(List<WorkItem> batch, bool isolateUnits)
     {
-        if (useSavepoint)
-        {
-            await transaction.Connection!.ExecuteAsync("SAVEPOINT unit", transaction: transaction);
-        }
+        var succeeded = new List<WorkItem>(batch.Count);
+        SqliteTransaction? transaction = null;
         try
         {
-            await item.RunAsync(context);
-            if (useSavepoint)
+            transaction = _connection.BeginTransaction(deferred: false);
+            var context = new SqliteStoreTransaction(_commands, transaction, _ids);
+            var savepoints = isolateUnits && batch.Count > 1;
+            foreach (var item in batch)
             {
-                await transaction.Connection!.ExecuteAsync("RELEASE unit", transaction: transaction);
+                if (!savepoints)
+                {
+                    await item.RunAsync(context);
+                    succeeded.Add(item);
+                }
+                else if (await RunIsolatedAsync(item, context, transaction))
+                {
+                    succeeded.Add(item);
+                }
+            }
+            transaction.Commit();
+            foreach (var item in succeeded)
+            {
+                item.Complete();
+            }
+            if (context.QueuedDeliveries > 0)
+            {
+                _onDeliveriesQueued();
             }
             return true;
         }
-        catch (Exception ex) when (useSavepoint)
+        catch (Exception) when (!isolateUnits)
         {
-            await transaction.Connection!.ExecuteAsync("ROLLBACK TO unit; RELEASE unit", transaction: transaction);
+            return false;
+        }
+        catch (Exception ex)
+        {
+            // The commit itself failed (disk full, I/O error), or the one unit of a single-unit
+            // batch threw: nothing of this batch is stored.
+            foreach (var item in batch.Where(i => !i.IsDone))
+            {
+                item.Fail(ex);
+            }
+            return true;
+        }
+        finally
+        {
+            transaction?.Dispose();
+        }
+    }
+
+    private async Task<bool> RunIsolatedAsync(WorkItem item, SqliteStoreTransaction context, SqliteTransaction transaction)
+    {
+        await _commands.Get("SAVEPOINT unit", transaction).ExecuteNonQueryAsync();
+        try
+        {
+            await item.RunAsync(context);
+            await _commands.Get("RELEASE unit", transaction).ExecuteNonQueryAsync();
+            return true;
+        }
+        catch (Exception ex)
+        {
+            await _commands.Get("ROLLBACK TO unit", transaction).ExecuteNonQueryAsync();
+            await _commands.Get("RELEASE unit", transaction).ExecuteNonQueryAsync();
             item.Fail(ex);
             return false;
         }
@@ -129,6 +146,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop;
+        _commands.Dispose();
     }
 
     private abstract class WorkItem
