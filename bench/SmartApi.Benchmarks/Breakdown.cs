@@ -20,6 +20,9 @@ internal static class Breakdown
         await using var connection = new SqliteConnection($"Data Source={bench.DatabasePath}");
         await connection.OpenAsync();
         await connection.ExecuteAsync(Sql.Pragmas);
+        // One statement cache for the run, as the store's writer keeps one for its connection's life.
+        using var commands = new CommandCache(connection);
+        var ids = new IdGenerator(TimeProvider.System);
         var steps = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
         var n = 0;
         var until = Stopwatch.StartNew();
@@ -48,7 +51,7 @@ internal static class Breakdown
                 raw.ExecuteScalar();
             }
             Step("(reference: 1-column PK select, raw)");
-            var tx = new SqliteStoreTransaction(new CommandCache(connection), transaction, new IdGenerator(TimeProvider.System));
+            var tx = new SqliteStoreTransaction(commands, transaction, ids);
             var device = (await tx.GetDeviceAsync(bench.OrganizationId, deviceId))!;
             Step("get device");
             var updated = device with { Name = "n" + n, UpdatedAt = DateTimeOffset.UtcNow };

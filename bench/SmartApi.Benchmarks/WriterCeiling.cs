@@ -34,6 +34,8 @@ internal static class WriterCeiling
             await connection.ExecuteAsync(Sql.Pragmas);
             using var update = Command(connection, UpdateDeviceNextSequence, "$name", "$at", "$org", "$id");
             using var insert = Command(connection, InsertEvent, "$id", "$org", "$type", "$device", "$at", "$data");
+            using var commands = new CommandCache(connection);
+            var ids = new IdGenerator(TimeProvider.System);
             long units = 0;
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < TimeSpan.FromSeconds(options.Seconds))
@@ -41,7 +43,7 @@ internal static class WriterCeiling
                 using var transaction = connection.BeginTransaction(deferred: false);
                 update.Transaction = transaction;
                 insert.Transaction = transaction;
-                var tx = new SqliteStoreTransaction(new CommandCache(connection), transaction, new IdGenerator(TimeProvider.System));
+                var tx = new SqliteStoreTransaction(commands, transaction, ids);
                 for (var i = 0; i < batch; i++, units++)
                 {
                     var deviceId = devices[units % devices.Length];

@@ -17,6 +17,8 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
     private readonly ReaderPool _readers;
     private SqliteConnection? _writerConnection;
     private SqliteWriter? _writer;
+    private Checkpointer? _checkpointer;
+    private int _disposed;
 
     static SqliteSmartApiStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
@@ -54,6 +56,7 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
             return;
         }
         _writerConnection = connection;
+        _checkpointer = new Checkpointer(_connectionString);
         _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), () => DeliveriesQueued?.Invoke(this, EventArgs.Empty));
     }
 
@@ -214,10 +217,19 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
 
     public async ValueTask DisposeAsync()
     {
+        // Containers may dispose one instance under two registrations (the store and its interface).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         _readers.Dispose();
         if (_writer is not null)
         {
             await _writer.DisposeAsync();
+        }
+        if (_checkpointer is not null)
+        {
+            await _checkpointer.DisposeAsync();
         }
         if (_writerConnection is not null)
         {

@@ -100,6 +100,26 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task DisposeAsync_Twice_IsHarmless()
+    {
+        // The server's container disposes the store under two registrations.
+        var store = await _database.OpenAsync(Token);
+        await store.DisposeAsync();
+        await store.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task DisposeAsync_AfterWrites_LeavesNoWriteAheadLog()
+    {
+        var store = await _database.OpenAsync(Token);
+        await InsertOrganizationAsync(store);
+        await store.DisposeAsync();
+        // The writer never checkpoints; the checkpointer folds the WAL in and truncates it on the way out.
+        var wal = _database.Path + "-wal";
+        Assert.True(!File.Exists(wal) || new FileInfo(wal).Length == 0, "the WAL should be empty after dispose");
+    }
+
+    [Fact]
     public async Task DisposeAsync_PendingWrites_CommitsThemFirst()
     {
         Organization[] organizations;

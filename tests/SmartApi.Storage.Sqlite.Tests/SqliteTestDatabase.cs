@@ -7,7 +7,8 @@ internal sealed class SqliteTestDatabase : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("smartapi-sqlite-").FullName;
 
-    public string ConnectionString => $"Data Source={Path.Combine(_directory, "x.db")}";
+    public string Path => System.IO.Path.Combine(_directory, "x.db");
+    public string ConnectionString => $"Data Source={Path}";
 
     public async Task<SqliteSmartApiStore> OpenAsync(CancellationToken cancellationToken, TimeProvider? time = null)
     {
