@@ -30,7 +30,7 @@ internal sealed class ApiKeyAuthenticator(ISmartApiStore store, ApiKeyUsageTrack
 {
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
     private const int MaxCachedKeys = 10_000;
-    private readonly ConcurrentDictionary<string, (ApiKey? Key, Caller? Caller, long LoadedAt)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<KeyHash, (ApiKey? Key, Caller? Caller, long LoadedAt)> _cache = new();
 
     public async ValueTask<(Caller? Caller, string? Failure)> AuthenticateAsync(string secret, CancellationToken cancellationToken)
     {
@@ -38,11 +38,11 @@ internal sealed class ApiKeyAuthenticator(ISmartApiStore store, ApiKeyUsageTrack
         {
             return (null, "The API key is not valid.");
         }
-        var hash = ApiKeySecrets.Hash(secret);
-        var cacheKey = Convert.ToBase64String(hash);
+        var cacheKey = KeyHash.Of(secret);
         var now = time.GetTimestamp();
         if (!_cache.TryGetValue(cacheKey, out var entry) || time.GetElapsedTime(entry.LoadedAt, now) > CacheLifetime)
         {
+            var hash = cacheKey.ToArray();
             var key = await store.FindApiKeyByHashAsync(hash, cancellationToken);
             // Defence in depth: the index lookup already matched the hash; compare in constant time anyway.
             if (key is not null && !CryptographicOperations.FixedTimeEquals(key.Hash, hash))
@@ -79,6 +79,27 @@ internal sealed class ApiKeyAuthenticator(ISmartApiStore store, ApiKeyUsageTrack
                 _cache.TryRemove(cacheKey, out _);
             }
         }
+    }
+}
+
+/// <summary>The SHA-256 of a secret as a value: a cache key computed without allocating.</summary>
+internal readonly record struct KeyHash(ulong A, ulong B, ulong C, ulong D)
+{
+    public static KeyHash Of(string secret)
+    {
+        Span<byte> utf8 = stackalloc byte[ApiKeySecrets.MaxLength * 3];
+        var length = System.Text.Encoding.UTF8.GetBytes(secret, utf8);
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(utf8[..length], hash);
+        var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(hash);
+        return new KeyHash(words[0], words[1], words[2], words[3]);
+    }
+
+    public byte[] ToArray()
+    {
+        var bytes = new byte[32];
+        System.Runtime.InteropServices.MemoryMarshal.Write(bytes, this);
+        return bytes;
     }
 }
 
@@ -163,8 +184,9 @@ internal static class ScopeAuthorization
     {
         foreach (var scope in Scopes.All)
         {
+            // No AddAuthenticationSchemes: API keys are the default scheme, already run by the
+            // authentication middleware; naming it here would authenticate again per request.
             options.AddPolicy(PolicyName(scope), policy => policy
-                .AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName)
                 .RequireAuthenticatedUser()
                 .RequireAssertion(context => context.User.Identity is CallerIdentity identity && identity.Caller.Has(scope)));
         }

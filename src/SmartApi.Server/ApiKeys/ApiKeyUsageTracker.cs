@@ -16,7 +16,15 @@ internal sealed partial class ApiKeyUsageTracker(ISmartApiStore store, TimeProvi
     public static readonly TimeSpan Granularity = TimeSpan.FromMinutes(1);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _pending = new(StringComparer.Ordinal);
 
-    public void Record(string keyId) => _pending[keyId] = time.GetUtcNow();
+    public void Record(string keyId)
+    {
+        var now = time.GetUtcNow();
+        // A key in use is noted at most once a second: the stored value has minute granularity anyway.
+        if (!_pending.TryGetValue(keyId, out var noted) || now - noted >= TimeSpan.FromSeconds(1))
+        {
+            _pending[keyId] = now;
+        }
+    }
 
     /// <summary>The latest use not yet flushed, so the API shows fresh values before the flush.</summary>
     public DateTimeOffset? PendingUse(string keyId) => _pending.TryGetValue(keyId, out var at) ? at : null;
