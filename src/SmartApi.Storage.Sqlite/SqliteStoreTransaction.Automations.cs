@@ -171,10 +171,18 @@ internal sealed partial class SqliteStoreTransaction
         return true;
     }
 
-    public async ValueTask<bool> RetryDeliveryAsync(string organizationId, string id, DateTimeOffset now) =>
-        await connection.ExecuteAsync(Sql.RetryDelivery, new { org = organizationId, id, now = Ms.Of(now) }, transaction) == 1;
+    public async ValueTask<bool> RetryDeliveryAsync(string organizationId, string id, DateTimeOffset now)
+    {
+        var retried = await connection.ExecuteAsync(Sql.RetryDelivery, new { org = organizationId, id, now = Ms.Of(now) }, transaction) == 1;
+        QueuedDeliveries += retried ? 1 : 0;
+        return retried;
+    }
 
-    public async ValueTask<int> RecoverDeliveriesAsync(string organizationId, string automationId, DateTimeOffset since, int limit, DateTimeOffset now) =>
-        await connection.ExecuteAsync(Sql.RecoverDeliveries,
+    public async ValueTask<int> RecoverDeliveriesAsync(string organizationId, string automationId, DateTimeOffset since, int limit, DateTimeOffset now)
+    {
+        var recovered = await connection.ExecuteAsync(Sql.RecoverDeliveries,
             new { org = organizationId, automation = automationId, since = Ms.Of(since), limit, now = Ms.Of(now) }, transaction);
+        QueuedDeliveries += recovered;
+        return recovered;
+    }
 }

@@ -69,14 +69,13 @@ internal static class DeliveriesApi
     }
 
     private static async Task<Results<Accepted<DeliveryResponse>, ProblemHttpResult>> Retry(
-        string id, ClaimsPrincipal user, ISmartApiStore store, TimeProvider time, Webhooks.Delivery.DeliverySignal signal, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal user, ISmartApiStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         var organizationId = user.Caller().OrganizationId;
         if (!await store.WriteAsync(tx => tx.RetryDeliveryAsync(organizationId, id, time.GetUtcNow()), cancellationToken))
         {
             return Problems.NotFound("delivery", id);
         }
-        signal.Notify();
         var delivery = (await store.GetDeliveryAsync(organizationId, id, cancellationToken))!;
         var urls = await UrlsAsync(store, [delivery], cancellationToken);
         return TypedResults.Accepted($"/v1/deliveries/{id}", ToResponse(delivery, urls.GetValueOrDefault(delivery.WebhookId, ""), null));

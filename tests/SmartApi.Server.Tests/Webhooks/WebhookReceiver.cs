@@ -37,11 +37,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public int Count { get; private set; }
     public Uri Url { get; private set; } = null!;
 
-    public static async Task<WebhookReceiver> StartAsync(string address = "127.0.0.1")
+    public static async Task<WebhookReceiver> StartAsync(string address = "127.0.0.1", int port = 0)
     {
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://{address}:0");
+        builder.WebHost.UseUrls($"http://{address}:{port}");
         var app = builder.Build();
         var receiver = new WebhookReceiver(app);
         app.Run(async context =>
@@ -89,6 +89,16 @@ public sealed class WebhookReceiver : IAsyncDisposable
         {
             return false;
         }
+    }
+
+    /// <summary>A loopback port nothing listens on (bound, then released).</summary>
+    public static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     public async ValueTask DisposeAsync()

@@ -158,10 +158,8 @@ internal sealed partial class DeliveryDispatcher(
                     }
                     return true;
                 }, CancellationToken.None);
-                if (decided.Any(d => d.Outcome.Status == DeliveryStatus.Pending && d.Outcome.NextAttemptAt <= now))
-                {
-                    signal.Notify();
-                }
+                // A finished delivery may unblock the next one of an ordered webhook: look again now.
+                signal.Notify();
             }
             catch (Exception ex)
             {

@@ -81,9 +81,12 @@ internal sealed class NetworkPolicy
     }
 
     /// <summary>The connect callback of the webhook HTTP handler: connects only to an allowed address.</summary>
-    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    public ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>
+        ConnectAsync(context.DnsEndPoint, cancellationToken);
+
+    public async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, CancellationToken cancellationToken)
     {
-        var (address, refusal) = await ResolveAsync(context.DnsEndPoint.Host, cancellationToken);
+        var (address, refusal) = await ResolveAsync(endpoint.Host, cancellationToken);
         if (address is null)
         {
             throw new BlockedAddressException(refusal!);
@@ -91,7 +94,7 @@ internal sealed class NetworkPolicy
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), cancellationToken);
+            await socket.ConnectAsync(new IPEndPoint(address, endpoint.Port), cancellationToken);
             return new NetworkStream(socket, ownsSocket: true);
         }
         catch
