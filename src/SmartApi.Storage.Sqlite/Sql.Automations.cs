@@ -90,4 +90,11 @@ internal static partial class Sql
     public const string ListAttempts =
         "SELECT delivery_id, number, started_at, status_code, duration_ms, error, response_body FROM delivery_attempts WHERE delivery_id = @id ORDER BY number";
     public const string CountPending = "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'";
+
+    // Oldest first, in small batches, so that retention never holds the writer for long.
+    public const string PruneDeliveries =
+        "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE created_at < @before AND status <> 'pending' ORDER BY id LIMIT @limit)";
+    public const string PruneEvents =
+        "DELETE FROM events WHERE position IN (SELECT e.position FROM events e WHERE e.created_at < @before " +
+        "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending') ORDER BY e.position LIMIT @limit)";
 }

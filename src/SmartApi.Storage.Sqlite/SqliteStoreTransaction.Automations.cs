@@ -171,6 +171,14 @@ internal sealed partial class SqliteStoreTransaction
         return true;
     }
 
+    public async ValueTask<int> PruneAsync(DateTimeOffset before, int batchSize)
+    {
+        var parameters = new { before = Ms.Of(before), limit = batchSize };
+        var deliveries = await connection.ExecuteAsync(Sql.PruneDeliveries, parameters, transaction);
+        var events = await connection.ExecuteAsync(Sql.PruneEvents, parameters, transaction);
+        return deliveries + events;
+    }
+
     public async ValueTask<bool> RetryDeliveryAsync(string organizationId, string id, DateTimeOffset now)
     {
         var retried = await connection.ExecuteAsync(Sql.RetryDelivery, new { org = organizationId, id, now = Ms.Of(now) }, transaction) == 1;

@@ -49,6 +49,13 @@ public partial interface IStoreTransaction
     /// <summary>Disables an active webhook and fails its pending deliveries; false if it was not active.</summary>
     ValueTask<bool> DisableWebhookAsync(string webhookId, string reason, DateTimeOffset now);
 
+    /// <summary>
+    /// Deletes up to <paramref name="batchSize"/> finished deliveries (with their attempts) and up to
+    /// as many events created before <paramref name="before"/>; an event with a pending delivery is
+    /// kept until it is delivered or fails. Returns how many rows went.
+    /// </summary>
+    ValueTask<int> PruneAsync(DateTimeOffset before, int batchSize);
+
     /// <summary>Queues a delivery again now, whatever its status.</summary>
     ValueTask<bool> RetryDeliveryAsync(string organizationId, string id, DateTimeOffset now);
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
 using SmartApi.Contracts;
 using SmartApi.Server.ApiKeys;
@@ -74,6 +75,12 @@ internal static class SmartApiHosting
         services.AddSingleton<DeliverySignal>();
         services.AddSingleton<WebhookSender>();
         services.AddHostedService<DeliveryDispatcher>();
+        services.AddSingleton<WebhookMetrics>();
+        services.AddSingleton<RetentionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(WebhookMetrics.MeterName)
+            .AddPrometheusExporter());
         services.AddHttpClient(WebhookSender.ClientName)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
@@ -101,6 +108,7 @@ internal static class SmartApiHosting
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapScalarApiReference("/docs", o => o
             .WithTitle("Smart API")
             .WithOpenApiRoutePattern("/openapi/{documentName}.json")

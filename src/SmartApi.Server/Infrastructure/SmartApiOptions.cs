@@ -15,6 +15,7 @@ internal sealed class SmartApiOptions
     public WebhookOptions Webhooks { get; set; } = new();
     public HttpOptions Http { get; set; } = new();
     public CommandOptions Commands { get; set; } = new();
+    public RetentionOptions Retention { get; set; } = new();
 
     internal sealed class StorageOptions
     {
@@ -67,6 +68,15 @@ internal sealed class SmartApiOptions
     {
         /// <summary>How long a command waits for delivery to its device before it expires.</summary>
         public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);
+    }
+
+    internal sealed class RetentionOptions
+    {
+        /// <summary>Events, deliveries and attempts older than this are deleted.</summary>
+        public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(30);
+
+        /// <summary>How often retention runs.</summary>
+        public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(10);
     }
 
     /// <summary>The SQLite connection string: the configured one, or a file in the data directory.</summary>
@@ -140,6 +150,14 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
         if (options.Http.MaxRequestBodySize is < 1024 or > 100 * 1024 * 1024)
         {
             failures.Add("SmartApi:Http:MaxRequestBodySize must be between 1024 and 104857600 bytes.");
+        }
+        if (options.Retention.MaxAge < TimeSpan.FromHours(1))
+        {
+            failures.Add("SmartApi:Retention:MaxAge must be at least 01:00:00.");
+        }
+        if (options.Retention.Interval < TimeSpan.FromSeconds(1))
+        {
+            failures.Add("SmartApi:Retention:Interval must be at least 00:00:01.");
         }
         if (options.Commands.Ttl <= TimeSpan.Zero)
         {

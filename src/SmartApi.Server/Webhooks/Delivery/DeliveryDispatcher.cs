@@ -19,6 +19,7 @@ internal sealed partial class DeliveryDispatcher(
     WebhookSender sender,
     DeliverySignal signal,
     EventFactory events,
+    WebhookMetrics metrics,
     TimeProvider time,
     IOptions<SmartApiOptions> options,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
@@ -26,6 +27,7 @@ internal sealed partial class DeliveryDispatcher(
     public const int MaxInFlight = 2048;
     public const int MaxClaim = 512;
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan QueueDepthInterval = TimeSpan.FromSeconds(5);
 
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _lanes = new(StringComparer.OrdinalIgnoreCase);
@@ -39,6 +41,7 @@ internal sealed partial class DeliveryDispatcher(
     {
         store.DeliveriesQueued += OnDeliveriesQueued;
         var recording = Task.Run(() => RecordOutcomesAsync(stoppingToken), CancellationToken.None);
+        var depthMeasuredAt = DateTimeOffset.MinValue;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -47,6 +50,11 @@ internal sealed partial class DeliveryDispatcher(
                 try
                 {
                     claimed = await ClaimAndDispatchAsync(stoppingToken);
+                    if (time.GetUtcNow() - depthMeasuredAt >= QueueDepthInterval)
+                    {
+                        depthMeasuredAt = time.GetUtcNow();
+                        metrics.SetQueueDepth(await store.CountPendingDeliveriesAsync(stoppingToken));
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -158,6 +166,21 @@ internal sealed partial class DeliveryDispatcher(
                     }
                     return true;
                 }, CancellationToken.None);
+                foreach (var (outcome, _, claimed) in decided)
+                {
+                    switch (outcome.Status)
+                    {
+                        case DeliveryStatus.Succeeded:
+                            metrics.Succeeded(now - claimed.Event.CreatedAt);
+                            break;
+                        case DeliveryStatus.Failed:
+                            metrics.Failed();
+                            break;
+                        default:
+                            metrics.Retried();
+                            break;
+                    }
+                }
                 // A finished delivery may unblock the next one of an ordered webhook: look again now.
                 signal.Notify();
             }

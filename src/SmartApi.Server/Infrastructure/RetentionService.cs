@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Options;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.Infrastructure;
+
+/// <summary>
+/// Deletes events, deliveries and their attempts older than <c>SmartApi:Retention:MaxAge</c>
+/// (default 30 days) every <c>SmartApi:Retention:Interval</c>. Each batch is its own small unit of
+/// work, so writers are never held up for more than one batch. Event cursors older than the
+/// retention age stop working (400 invalid_cursor).
+/// </summary>
+internal sealed partial class RetentionService(ISmartApiStore store, TimeProvider time, IOptions<SmartApiOptions> options, ILogger<RetentionService> logger)
+    : BackgroundService
+{
+    public const int BatchSize = 500;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value.Retention;
+        using var timer = new PeriodicTimer(settings.Interval, time);
+        try
+        {
+            do
+            {
+                await PruneAsync(stoppingToken);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Prunes everything older than the retention age, batch by batch; returns the rows deleted.</summary>
+    public async Task<long> PruneAsync(CancellationToken cancellationToken)
+    {
+        var before = time.GetUtcNow() - options.Value.Retention.MaxAge;
+        long total = 0;
+        try
+        {
+            int deleted;
+            do
+            {
+                deleted = await store.WriteAsync(tx => tx.PruneAsync(before, BatchSize), cancellationToken);
+                total += deleted;
+            }
+            while (deleted > 0);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.Failed(logger, ex);
+        }
+        if (total > 0)
+        {
+            Log.Pruned(logger, total, before);
+        }
+        return total;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = LogEvents.RetentionPruned, Level = LogLevel.Information, Message = "Retention deleted {Count} events and deliveries older than {Before}")]
+        public static partial void Pruned(ILogger logger, long count, DateTimeOffset before);
+
+        [LoggerMessage(EventId = LogEvents.RetentionFailed, Level = LogLevel.Error, Message = "Retention failed; it runs again at the next interval")]
+        public static partial void Failed(ILogger logger, Exception exception);
+    }
+}
