@@ -7,6 +7,9 @@ internal sealed partial class SqliteStoreTransaction
     /// <summary>Deliveries queued in this transaction (the writer announces them after commit).</summary>
     public int QueuedDeliveries { get; private set; }
 
+    /// <summary>Forgets deliveries queued since <paramref name="count"/> was read: their unit rolled back to its savepoint.</summary>
+    public void RollBackQueuedDeliveries(int count) => QueuedDeliveries = count;
+
     private async ValueTask QueueDeliveriesAsync(NewEvent newEvent, long position)
     {
         var matches = newEvent.TargetAutomationId is { } target

@@ -127,6 +127,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private async Task<bool> RunIsolatedAsync(WorkItem item, SqliteStoreTransaction context, SqliteTransaction transaction)
     {
         await _commands.Get("SAVEPOINT unit", transaction).ExecuteNonQueryAsync();
+        var queued = context.QueuedDeliveries;
         try
         {
             await item.RunAsync(context);
@@ -137,6 +138,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             await _commands.Get("ROLLBACK TO unit", transaction).ExecuteNonQueryAsync();
             await _commands.Get("RELEASE unit", transaction).ExecuteNonQueryAsync();
+            context.RollBackQueuedDeliveries(queued);
             item.Fail(ex);
             return false;
         }

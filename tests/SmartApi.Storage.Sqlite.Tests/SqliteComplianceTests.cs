@@ -81,3 +81,55 @@ public sealed class SqliteTransactionTests : TransactionComplianceTests
         _database.Dispose();
     }
 }
+
+public sealed class SqliteAutomationTests : AutomationComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}
+
+public sealed class SqliteMatchingTests : MatchingComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}
+
+public sealed class SqliteClaimTests : ClaimComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}
+
+public sealed class SqliteDeliveryTests : DeliveryComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}
