@@ -5,7 +5,8 @@ internal static partial class Sql
     public const string UpsertAutomation =
         "INSERT INTO automations (id, organization_id, name, enabled, definition, created_at, updated_at) " +
         "VALUES (@Id, @OrganizationId, @Name, @Enabled, @DefinitionJson, @CreatedAt, @UpdatedAt) " +
-        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, enabled = excluded.enabled, definition = excluded.definition, updated_at = excluded.updated_at";
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, enabled = excluded.enabled, definition = excluded.definition, updated_at = excluded.updated_at " +
+        "WHERE automations.organization_id = excluded.organization_id";
     private const string AutomationColumns = "id, organization_id, name, enabled, definition AS definition_json, created_at, updated_at";
     public const string GetAutomation = "SELECT " + AutomationColumns + " FROM automations WHERE organization_id = @org AND id = @id";
     public const string ListAutomations =

@@ -38,7 +38,7 @@ internal sealed partial class SqliteStoreTransaction
 
     public async ValueTask SaveAutomationAsync(Automation automation, IReadOnlyList<WebhookDefinition> webhooks, IReadOnlyList<Subscription> subscriptions)
     {
-        await connection.ExecuteAsync(Sql.UpsertAutomation, new
+        var saved = await connection.ExecuteAsync(Sql.UpsertAutomation, new
         {
             automation.Id,
             automation.OrganizationId,
@@ -48,6 +48,11 @@ internal sealed partial class SqliteStoreTransaction
             CreatedAt = Ms.Of(automation.CreatedAt),
             UpdatedAt = Ms.Of(automation.UpdatedAt),
         }, transaction);
+        if (saved == 0)
+        {
+            // The id exists in another organization: never let one tenant overwrite another's automation.
+            throw new DuplicateKeyException("automation");
+        }
 
         var existing = (await connection.QueryAsync<WebhookRow>(Sql.ListLiveWebhooks, new { automation = automation.Id }, transaction))
             .ToDictionary(w => (int)w.ActionIndex);

@@ -25,6 +25,7 @@ public partial interface ISmartApiStore
 public partial interface IStoreTransaction
 {
     /// <summary>Inserts or replaces an automation with its webhooks and subscriptions. Webhooks keep their ids by action index; dropped ones become removed.</summary>
+    /// <exception cref="DuplicateKeyException">The id belongs to an automation of another organization.</exception>
     ValueTask SaveAutomationAsync(Automation automation, IReadOnlyList<WebhookDefinition> webhooks, IReadOnlyList<Subscription> subscriptions);
     ValueTask<bool> DeleteAutomationAsync(string organizationId, string id);
 

@@ -29,6 +29,21 @@ public abstract class AutomationComplianceTests : OutboxComplianceTests
     }
 
     [Fact]
+    public async Task SaveAutomation_IdOfAnotherOrganization_ThrowsAndChangesNothing()
+    {
+        var owner = await CreateOrganizationAsync();
+        var intruder = await CreateOrganizationAsync("Other");
+        var (automation, _) = await CreateAutomationAsync(owner.Id);
+
+        var hijack = automation with { OrganizationId = intruder.Id, Name = "hijacked" };
+        await Assert.ThrowsAsync<DuplicateKeyException>(() => SaveAsync(hijack, [Hook(url: "https://attacker.example/hook")], Everything));
+
+        var stored = await Store.GetAutomationAsync(owner.Id, automation.Id, Token);
+        Assert.Equal("Forward to ERP", stored!.Name);
+        Assert.Equal(Url, Assert.Single(await Store.ListWebhooksAsync(automation.Id, Token)).Url);
+    }
+
+    [Fact]
     public async Task SaveAutomation_Update_ReplacesFieldsAndKeepsWebhookIdsByActionIndex()
     {
         var organization = await CreateOrganizationAsync();
