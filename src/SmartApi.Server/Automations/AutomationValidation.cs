@@ -153,8 +153,7 @@ internal sealed class AutomationValidation(ISmartApiStore store, NetworkPolicy n
             errors.Add(field, "url must not carry credentials; use a custom header instead.");
             return null;
         }
-        var (_, refusal) = await network.ResolveAsync(uri.IdnHost, cancellationToken);
-        if (refusal is not null)
+        if (await network.RefusalAsync(uri.IdnHost, cancellationToken) is { } refusal)
         {
             errors.Add(field, refusal + " Webhooks may not reach it (see SmartApi:Webhooks:AllowPrivateNetworks).");
             return null;

@@ -32,6 +32,17 @@ public sealed class SsrfTests(AppFixture fixture) : ServerTest(fixture)
         Assert.True(problem.GetProperty("errors").TryGetProperty("actions[0].url", out _), problem.ToString());
     }
 
+    [Fact]
+    public async Task A_name_that_does_not_resolve_yet_is_accepted_and_checked_when_sending()
+    {
+        var automation = await CreateAutomationAsync(App.Admin, new Uri("http://no-such-host.invalid/hook"));
+        var test = await (await App.Admin.PostAsync($"/v1/automations/{automation.Id}/test", null, Ct))
+            .ReadAsync(SmartApi.Contracts.SmartApiJsonContext.Default.AutomationTestResponse);
+        var delivery = await DeliveryWhenAsync(App.Admin, test.DeliveryIds[0], d => d.AttemptCount == 1);
+        Assert.Contains("does not resolve", delivery.Attempts![0].Error, StringComparison.Ordinal);
+        Assert.Equal("pending", delivery.Status);
+    }
+
     [Theory]
     [InlineData("127.0.0.1", false)]
     [InlineData("10.1.2.3", false)]

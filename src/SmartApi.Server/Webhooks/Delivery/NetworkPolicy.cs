@@ -51,34 +51,51 @@ internal sealed class NetworkPolicy
         return !blocked.Any(n => n.Contains(address));
     }
 
+    /// <summary>
+    /// The check at creation: why the host may not be reached, or null. A name that does not resolve
+    /// (yet) is accepted: DNS may be set up later, and every connection is checked again anyway.
+    /// </summary>
+    public async Task<string?> RefusalAsync(string host, CancellationToken cancellationToken)
+    {
+        var addresses = await LookUpAsync(host, cancellationToken);
+        return addresses is null ? null : Refusal(host, addresses);
+    }
+
     /// <summary>Resolves the host and returns the first allowed address, or why none is.</summary>
     public async Task<(IPAddress? Address, string? Refusal)> ResolveAsync(string host, CancellationToken cancellationToken)
     {
-        IPAddress[] addresses;
+        var addresses = await LookUpAsync(host, cancellationToken);
+        if (addresses is not { Length: > 0 })
+        {
+            return (null, $"The host '{host}' does not resolve.");
+        }
+        return Refusal(host, addresses) is { } refusal ? (null, refusal) : (addresses[0], null);
+    }
+
+    private static async Task<IPAddress[]?> LookUpAsync(string host, CancellationToken cancellationToken)
+    {
         if (IPAddress.TryParse(host.Trim('[', ']'), out var literal))
         {
-            addresses = [literal];
+            return [literal];
         }
-        else
+        try
         {
-            try
-            {
-                addresses = await Dns.GetHostAddressesAsync(host, cancellationToken);
-            }
-            catch (SocketException)
-            {
-                return (null, $"The host '{host}' does not resolve.");
-            }
+            return await Dns.GetHostAddressesAsync(host, cancellationToken);
         }
-        // Every address must be allowed: a name that also resolves to a private address is refused
-        // rather than trusted to pick the public one.
-        var refused = addresses.FirstOrDefault(a => !IsAllowed(a));
-        if (refused is not null)
+        catch (SocketException)
         {
-            return (null, $"The host '{host}' resolves to {refused}, a loopback, private, link-local, multicast or reserved address.");
+            return null;
         }
-        return addresses.Length == 0 ? (null, $"The host '{host}' does not resolve.") : (addresses[0], null);
     }
+
+    /// <summary>
+    /// Every address must be allowed: a name that also resolves to a private address is refused
+    /// rather than trusted to pick the public one.
+    /// </summary>
+    private string? Refusal(string host, IPAddress[] addresses) =>
+        addresses.FirstOrDefault(a => !IsAllowed(a)) is { } refused
+            ? $"The host '{host}' resolves to {refused}, a loopback, private, link-local, multicast or reserved address."
+            : null;
 
     /// <summary>The connect callback of the webhook HTTP handler: connects only to an allowed address.</summary>
     public ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>
