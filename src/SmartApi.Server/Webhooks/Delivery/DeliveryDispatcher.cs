@@ -87,8 +87,9 @@ internal sealed partial class DeliveryDispatcher(
             return 0;
         }
         var now = time.GetUtcNow();
-        // The lease outlives a slow attempt and its recording; only a dead process lets it lapse.
-        var leaseUntil = now + Settings.Timeout * 2 + TimeSpan.FromSeconds(30);
+        // The lease outlives a slow attempt (lane wait included) and its recording; only a dead
+        // process lets it lapse, and then the delivery is claimed again.
+        var leaseUntil = now + Settings.Timeout * 3 + TimeSpan.FromSeconds(5);
         var claimed = await store.WriteAsync(tx => tx.ClaimDeliveriesAsync(_owner, now, leaseUntil, room), cancellationToken);
         foreach (var delivery in claimed)
         {
