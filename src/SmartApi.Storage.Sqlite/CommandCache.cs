@@ -39,6 +39,21 @@ internal sealed class CommandCache(SqliteConnection connection) : IDisposable
 
 internal static class CommandExtensions
 {
+    // Dapper's GetRowParser reads every column name to find its cached materializer; a kept
+    // command always returns the same columns, so its parser is kept beside it.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteCommand, object> Parsers = [];
+
+    private static Func<System.Data.Common.DbDataReader, T> Parser<T>(SqliteCommand command, System.Data.Common.DbDataReader reader)
+    {
+        if (Parsers.TryGetValue(command, out var cached) && cached is Func<System.Data.Common.DbDataReader, T> parser)
+        {
+            return parser;
+        }
+        parser = reader.GetRowParser<T>();
+        Parsers.AddOrUpdate(command, parser);
+        return parser;
+    }
+
     /// <summary>Sets a parameter, adding it on the command's first use.</summary>
     public static SqliteCommand With(this SqliteCommand command, string name, object? value)
     {
@@ -58,7 +73,7 @@ internal static class CommandExtensions
     public static async ValueTask<T?> SingleOrDefaultAsync<T>(this SqliteCommand command) where T : class
     {
         await using var reader = await command.ExecuteReaderAsync();
-        return await reader.ReadAsync() ? reader.GetRowParser<T>()(reader) : null;
+        return await reader.ReadAsync() ? Parser<T>(command, reader)(reader) : null;
     }
 
     public static async ValueTask<List<T>> ListAsync<T>(this SqliteCommand command)
@@ -67,7 +82,7 @@ internal static class CommandExtensions
         var rows = new List<T>();
         if (await reader.ReadAsync())
         {
-            var parse = reader.GetRowParser<T>();
+            var parse = Parser<T>(command, reader);
             do
             {
                 rows.Add(parse(reader));
