@@ -3,7 +3,9 @@ using SmartApi.Benchmarks;
 
 // append: event append load on SQLite (target 20,000 events/s); read: device reads on SQLite;
 // breakdown, ceiling: where an append's time goes (docs/benchmarks.md);
-// micro: BenchmarkDotNet micro-benchmarks (BenchmarkSwitcher arguments follow, e.g. --filter '*').
+// micro: BenchmarkDotNet micro-benchmarks (BenchmarkSwitcher arguments follow, e.g. --filter '*');
+// verify: webhook signature verification against bare HMAC and two peer libraries (BenchmarkDotNet);
+// deliveries: end-to-end signed webhook delivery throughput and latency through the real server.
 return args switch
 {
     ["append", .. var rest] => await AppendLoad.RunAsync(LoadOptions.Parse(rest)),
@@ -11,6 +13,8 @@ return args switch
     ["breakdown", .. var rest] => await Breakdown.RunAsync(LoadOptions.Parse(rest)),
     ["ceiling", .. var rest] => await WriterCeiling.RunAsync(LoadOptions.Parse(rest)),
     ["micro", .. var rest] => RunMicro(rest),
+    ["verify", .. var rest] => RunMicro(["--filter", "*" + nameof(WebhookVerifyBenchmarks) + "*", .. rest]),
+    ["deliveries", .. var rest] => await DeliveryLoad.RunAsync(DeliveryLoadOptions.Parse(rest)),
     _ => Usage(),
 };
 
@@ -28,6 +32,8 @@ static int Usage()
                SmartApi.Benchmarks breakdown [--seconds 10] [--devices 100]
                SmartApi.Benchmarks ceiling   [--writers 32 (units per commit)] [--seconds 10] [--devices 100]
                SmartApi.Benchmarks micro  [BenchmarkDotNet arguments, default --filter '*']
+               SmartApi.Benchmarks verify [more BenchmarkDotNet arguments]
+               SmartApi.Benchmarks deliveries [--events 20000] [--rate 500] [--seconds 20] [--runs 3] [--no-verify]
         """);
     return 2;
 }
