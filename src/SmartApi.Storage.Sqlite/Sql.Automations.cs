@@ -17,7 +17,7 @@ internal static partial class Sql
         "id, organization_id, automation_id, action_index, url, headers AS headers_json, ordered, standard_webhooks, status, disabled_reason, failing_since, created_at";
     public const string ListLiveWebhooks =
         "SELECT " + WebhookColumns + " FROM webhooks WHERE automation_id = @automation AND status <> 'removed' ORDER BY action_index";
-    public const string GetWebhooksByIds = "SELECT " + WebhookColumns + " FROM webhooks WHERE id IN @ids";
+    public const string GetWebhooksByIds = "SELECT " + WebhookColumns + " FROM webhooks WHERE id IN (SELECT value FROM json_each(@ids))";
     public const string InsertWebhook =
         "INSERT INTO webhooks (id, organization_id, automation_id, action_index, url, headers, ordered, standard_webhooks, status, created_at) " +
         "VALUES (@id, @org, @automation, @index, @url, @headers, @ordered, @standard, 'active', @at)";
@@ -64,7 +64,8 @@ internal static partial class Sql
         "AND (d.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.ordering_key = d.ordering_key " +
         "AND p.status = 'pending' AND p.event_position < d.event_position)) " +
         "ORDER BY d.next_attempt_at LIMIT @limit) RETURNING " + DeliveryColumns;
-    public const string GetEventsByIds = "SELECT position, id, organization_id, type, device_id, created_at, data FROM events WHERE id IN @ids";
+    public const string GetEventsByIds =
+        "SELECT position, id, organization_id, type, device_id, created_at, data FROM events WHERE id IN (SELECT value FROM json_each(@ids))";
     // Only while the delivery exists: its automation may have been deleted while the attempt was in flight.
     public const string InsertAttempt =
         "INSERT OR REPLACE INTO delivery_attempts (delivery_id, number, started_at, status_code, duration_ms, error, response_body) " +

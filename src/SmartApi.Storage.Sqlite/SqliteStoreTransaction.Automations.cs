@@ -121,10 +121,11 @@ internal sealed partial class SqliteStoreTransaction
         {
             return [];
         }
-        var webhooks = (await connection.QueryAsync<WebhookRow>(Sql.GetWebhooksByIds,
-            new { ids = deliveries.Select(d => d.WebhookId).Distinct() }, transaction)).ToDictionary(w => w.Id, w => w.ToEntity());
-        var events = (await connection.QueryAsync<EventRow>(Sql.GetEventsByIds,
-            new { ids = deliveries.Select(d => d.EventId).Distinct() }, transaction)).ToDictionary(e => e.Id, e => e.ToEntity());
+        // The id lists travel as JSON arrays: one prepared statement whatever the batch size.
+        var webhooks = (await Command(Sql.GetWebhooksByIds).With("@ids", IdList(deliveries.Select(d => d.WebhookId).Distinct()))
+            .ListAsync<WebhookRow>()).ToDictionary(w => w.Id, w => w.ToEntity());
+        var events = (await Command(Sql.GetEventsByIds).With("@ids", IdList(deliveries.Select(d => d.EventId).Distinct()))
+            .ListAsync<EventRow>()).ToDictionary(e => e.Id, e => e.ToEntity());
         var claimed = new List<ClaimedDelivery>(deliveries.Count);
         foreach (var delivery in deliveries.OrderBy(d => d.NextAttemptAt))
         {
@@ -160,8 +161,13 @@ internal sealed partial class SqliteStoreTransaction
                 .With("@error", attempt.Error)
                 .With("@at", at)
                 .ExecuteNonQueryAsync();
-            await Command(outcome.WebhookSucceeded ? Sql.WebhookSucceeded : Sql.WebhookFailed).With("@id", outcome.WebhookId).With("@at", at)
-                .ExecuteNonQueryAsync();
+        }
+        // Once per webhook, not per delivery: a batch often holds hundreds for one receiver. A
+        // success anywhere in the batch clears failing_since (the receiver is up).
+        foreach (var webhook in outcomes.GroupBy(o => o.WebhookId))
+        {
+            await Command(webhook.Any(o => o.WebhookSucceeded) ? Sql.WebhookSucceeded : Sql.WebhookFailed)
+                .With("@id", webhook.Key).With("@at", at).ExecuteNonQueryAsync();
         }
     }
 
@@ -201,4 +207,7 @@ internal sealed partial class SqliteStoreTransaction
         QueuedDeliveries += recovered;
         return recovered;
     }
+
+    private static string IdList(IEnumerable<string> ids) =>
+        System.Text.Json.JsonSerializer.Serialize(ids.ToArray(), StorageJsonContext.Default.StringArray);
 }

@@ -22,6 +22,8 @@ public sealed class WebhookSecret
 
     private readonly byte[] _signatureKey;
     private readonly byte[]? _standardWebhooksKey;
+    private KeyedHmac? _signatureHmac;
+    private KeyedHmac? _standardWebhooksHmac;
 
     /// <summary>Creates a secret from its string form, as shown by the Smart API (<c>whsec_...</c>).</summary>
     /// <param name="secret">The whole secret string; must not be empty.</param>
@@ -53,6 +55,12 @@ public sealed class WebhookSecret
     public ReadOnlySpan<byte> StandardWebhooksKey => _standardWebhooksKey;
 
     internal byte[] SignatureKeyBytes => _signatureKey;
+
+    /// <summary>Keyed HMAC for <c>X-Signature</c>, shared by every signer and verifier holding this secret.</summary>
+    internal KeyedHmac SignatureHmac => _signatureHmac ??= new KeyedHmac(_signatureKey);
+
+    /// <summary>Keyed HMAC for Standard Webhooks, when the secret has that form.</summary>
+    internal KeyedHmac? StandardWebhooksHmac => _standardWebhooksKey is null ? null : _standardWebhooksHmac ??= new KeyedHmac(_standardWebhooksKey);
 
     internal byte[]? StandardWebhooksKeyBytes => _standardWebhooksKey;
 

@@ -13,7 +13,7 @@ public sealed class WebhookSigner
     private const string StandardVersionPrefix = "v1,";
 
     private readonly WebhookSecret[] _secrets;
-    private readonly byte[][] _signatureKeys;
+    private readonly KeyedHmac[] _signatureKeys;
     private readonly TimeProvider _timeProvider;
 
     /// <summary>Creates a signer for one secret.</summary>
@@ -37,7 +37,7 @@ public sealed class WebhookSigner
         {
             ArgumentNullException.ThrowIfNull(secret, nameof(secrets));
         }
-        _signatureKeys = [.. _secrets.Select(s => s.SignatureKeyBytes)];
+        _signatureKeys = [.. _secrets.Select(s => s.SignatureHmac)];
         _timeProvider = timeProvider ?? TimeProvider.System;
     }
 
@@ -117,10 +117,10 @@ public sealed class WebhookSigner
     {
         ArgumentException.ThrowIfNullOrEmpty(messageId);
         ArgumentOutOfRangeException.ThrowIfNegative(timestamp);
-        var keys = new byte[_secrets.Length][];
+        var keys = new KeyedHmac[_secrets.Length];
         for (var i = 0; i < _secrets.Length; i++)
         {
-            keys[i] = _secrets[i].StandardWebhooksKeyBytes
+            keys[i] = _secrets[i].StandardWebhooksHmac
                 ?? throw new InvalidOperationException("Standard Webhooks needs secrets of the form whsec_ + base64; generate them with WebhookSecret.Generate().");
         }
         var t = timestamp.ToString(CultureInfo.InvariantCulture);

@@ -17,8 +17,8 @@ public sealed class WebhookVerifier
     private const int MacLength = SignedContent.MacLength;
 
     private readonly WebhookSecret[] _secrets;
-    private readonly byte[][] _signatureKeys;
-    private readonly byte[][] _standardKeys;
+    private readonly KeyedHmac[] _signatureKeys;
+    private readonly KeyedHmac[] _standardKeys;
     private readonly int[] _standardKeyIndexes;
     private readonly TimeProvider _timeProvider;
     private readonly long _toleranceSeconds;
@@ -47,9 +47,9 @@ public sealed class WebhookVerifier
         {
             ArgumentNullException.ThrowIfNull(secret, nameof(secrets));
         }
-        _signatureKeys = [.. _secrets.Select(s => s.SignatureKeyBytes)];
+        _signatureKeys = [.. _secrets.Select(s => s.SignatureHmac)];
         _standardKeyIndexes = [.. Enumerable.Range(0, _secrets.Length).Where(i => _secrets[i].HasStandardWebhooksKey)];
-        _standardKeys = [.. _standardKeyIndexes.Select(i => _secrets[i].StandardWebhooksKeyBytes!)];
+        _standardKeys = [.. _standardKeyIndexes.Select(i => _secrets[i].StandardWebhooksHmac!)];
         _timeProvider = options.TimeProvider;
         _toleranceSeconds = (long)options.Tolerance.TotalSeconds;
     }
@@ -215,7 +215,7 @@ public sealed class WebhookVerifier
     }
 
     private WebhookVerificationResult CheckTimeAndSignatures(
-        byte[][] keys, int[]? indexes, ReadOnlySpan<char> id, ReadOnlySpan<char> timestamp, long seconds,
+        KeyedHmac[] keys, int[]? indexes, ReadOnlySpan<char> id, ReadOnlySpan<char> timestamp, long seconds,
         ReadOnlySpan<byte> body, ReadOnlySpan<byte> signatures)
     {
         // Time first: a stale or replayed request is refused without spending an HMAC on it.

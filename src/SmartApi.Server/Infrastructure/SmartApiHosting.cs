@@ -94,7 +94,10 @@ internal static class SmartApiHosting
             })
             // One handler for the process: the pool is the point, and the SSRF check runs per connection anyway.
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
-            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            // Every attempt is recorded in delivery_attempts; four log lines per request cost a
+            // tenth of the throughput and most of the p99.
+            .RemoveAllLoggers();
         return builder;
     }
 
