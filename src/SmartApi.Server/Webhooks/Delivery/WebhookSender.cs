@@ -42,9 +42,12 @@ internal sealed class WebhookSender(IHttpClientFactory clients, SigningSecrets s
 
         using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = Json;
-        foreach (var (name, value) in JsonSerializer.Deserialize(webhook.HeadersJson, Automations.AutomationJsonContext.Default.DictionaryStringString) ?? [])
+        if (webhook.HeadersJson != "{}")
         {
-            request.Headers.TryAddWithoutValidation(name, value);
+            foreach (var (name, value) in JsonSerializer.Deserialize(webhook.HeadersJson, Automations.AutomationJsonContext.Default.DictionaryStringString) ?? [])
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
         }
         var headers = request.Headers;
         headers.TryAddWithoutValidation(WebhookHeaders.Signature, signer.CreateSignatureHeader(body, timestamp));
@@ -90,13 +93,20 @@ internal sealed class WebhookSender(IHttpClientFactory clients, SigningSecrets s
     private static async Task<string?> ReadStartAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[MaxResponseBodyBytes];
-        var total = 0;
-        int read;
-        while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(MaxResponseBodyBytes);
+        try
         {
-            total += read;
+            var total = 0;
+            int read;
+            while (total < MaxResponseBodyBytes && (read = await stream.ReadAsync(buffer.AsMemory(total, MaxResponseBodyBytes - total), cancellationToken)) > 0)
+            {
+                total += read;
+            }
+            return total == 0 ? null : Encoding.UTF8.GetString(buffer, 0, total);
         }
-        return total == 0 ? null : Encoding.UTF8.GetString(buffer, 0, total);
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }
