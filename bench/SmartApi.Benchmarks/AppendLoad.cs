@@ -1,3 +1,4 @@
+using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
 using System.Diagnostics;
 using SmartApi.Contracts;
 using SmartApi.Server.Events;
@@ -86,7 +87,7 @@ internal static class AppendLoad
             var device = await tx.GetDeviceAsync(bench.OrganizationId, deviceId) ?? throw new InvalidOperationException("device vanished");
             var updated = device with { Name = name, UpdatedAt = DateTimeOffset.UtcNow };
             await tx.UpdateDeviceAsync(updated);
-            await tx.AppendEventAsync(bench.Events.Create(EventTypes.DeviceUpdated, bench.OrganizationId, deviceId,
+            await tx.AppendEventAsync(bench.Events.Create(WebhookEventTypes.DeviceUpdated, bench.OrganizationId, deviceId,
                 new DeviceChangedData(updated.Serial, name, []), EventDataJsonContext.Default.DeviceChangedData));
             return true;
         });

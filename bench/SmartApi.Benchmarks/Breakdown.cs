@@ -1,3 +1,4 @@
+using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
 using System.Diagnostics;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -55,7 +56,7 @@ internal static class Breakdown
             var device = (await tx.GetDeviceAsync(bench.OrganizationId, deviceId))!;
             Step("get device");
             var updated = device with { Name = "n" + n, UpdatedAt = DateTimeOffset.UtcNow };
-            var newEvent = bench.Events.Create(EventTypes.DeviceUpdated, bench.OrganizationId, deviceId,
+            var newEvent = bench.Events.Create(WebhookEventTypes.DeviceUpdated, bench.OrganizationId, deviceId,
                 new DeviceChangedData(updated.Serial, updated.Name, []), EventDataJsonContext.Default.DeviceChangedData);
             Step("build event (id, json)");
             await tx.UpdateDeviceAsync(updated);

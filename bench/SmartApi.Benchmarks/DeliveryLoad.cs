@@ -1,3 +1,4 @@
+using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
@@ -248,7 +249,7 @@ internal static class DeliveryLoad
     private static async Task AppendAsync(
         ISmartApiStore store, EventFactory events, string organizationId, string deviceId, int i, ConcurrentDictionary<string, long> pending)
     {
-        var newEvent = events.Create(EventTypes.DeviceUpdated, organizationId, deviceId,
+        var newEvent = events.Create(WebhookEventTypes.DeviceUpdated, organizationId, deviceId,
             new DeviceChangedData("DT31-BENCH", $"Bench {i}", []), EventDataJsonContext.Default.DeviceChangedData);
         // Created = stamped before the append; the outbox row is written in the event's transaction.
         pending[newEvent.Id] = Stopwatch.GetTimestamp();
@@ -263,7 +264,7 @@ internal static class DeliveryLoad
         for (var k = 0; k < count; k++)
         {
             var i = first + k;
-            batch[k] = events.Create(EventTypes.DeviceUpdated, organizationId, deviceIds[i % deviceIds.Length],
+            batch[k] = events.Create(WebhookEventTypes.DeviceUpdated, organizationId, deviceIds[i % deviceIds.Length],
                 new DeviceChangedData("DT31-BENCH", $"Bench {i}", []), EventDataJsonContext.Default.DeviceChangedData);
             pending[batch[k].Id] = Stopwatch.GetTimestamp();
         }

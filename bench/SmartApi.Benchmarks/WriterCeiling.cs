@@ -1,3 +1,4 @@
+using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
 using System.Diagnostics;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -58,7 +59,7 @@ internal static class WriterCeiling
                         var device = (await tx.GetDeviceAsync(bench.OrganizationId, deviceId))!;
                         var updated = device with { Name = name, UpdatedAt = DateTimeOffset.UtcNow };
                         await tx.UpdateDeviceAsync(updated);
-                        await tx.AppendEventAsync(bench.Events.Create(EventTypes.DeviceUpdated, bench.OrganizationId, deviceId,
+                        await tx.AppendEventAsync(bench.Events.Create(WebhookEventTypes.DeviceUpdated, bench.OrganizationId, deviceId,
                             new DeviceChangedData(updated.Serial, name, []), EventDataJsonContext.Default.DeviceChangedData));
                         await connection.ExecuteAsync("RELEASE unit", transaction: transaction);
                     }
@@ -87,7 +88,7 @@ internal static class WriterCeiling
             sequence = reader.GetInt64(0);
             serial = reader.GetString(1);
         }
-        var newEvent = bench.Events.Create(EventTypes.DeviceUpdated, bench.OrganizationId, deviceId,
+        var newEvent = bench.Events.Create(WebhookEventTypes.DeviceUpdated, bench.OrganizationId, deviceId,
             new DeviceChangedData(serial, name, []), EventDataJsonContext.Default.DeviceChangedData);
         insert.Parameters[0].Value = newEvent.Id;
         insert.Parameters[1].Value = newEvent.OrganizationId;

@@ -1,3 +1,4 @@
+using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
 using System.Security.Cryptography;
 using System.Text.Json;
 using SmartApi.Contracts;
@@ -21,7 +22,7 @@ internal sealed class DeviceService(ISmartApiStore store, IdGenerator ids, TimeP
             request.Tags ?? [], (request.Settings?.PowerOnState ?? PowerOnState.Last).ToWire(),
             SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(password)),
             Online: false, LastSeenAt: null, Switch: "unknown", Latest: null, now, now);
-        var created = events.Create(EventTypes.DeviceCreated, organizationId, device.Id,
+        var created = events.Create(WebhookEventTypes.DeviceCreated, organizationId, device.Id,
             new DeviceChangedData(device.Serial, device.Name, []), EventDataJsonContext.Default.DeviceChangedData);
         await store.WriteAsync(async tx =>
         {
@@ -83,7 +84,7 @@ internal sealed class DeviceService(ISmartApiStore store, IdGenerator ids, TimeP
             }
             updated = updated with { UpdatedAt = time.GetUtcNow() };
             await tx.UpdateDeviceAsync(updated);
-            await tx.AppendEventAsync(events.Create(EventTypes.DeviceUpdated, organizationId, id,
+            await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceUpdated, organizationId, id,
                 new DeviceChangedData(updated.Serial, updated.Name, changes), EventDataJsonContext.Default.DeviceChangedData));
             return updated;
         }, cancellationToken);
@@ -97,7 +98,7 @@ internal sealed class DeviceService(ISmartApiStore store, IdGenerator ids, TimeP
                 return false;
             }
             // The event goes first: it takes the device's next sequence number from the row.
-            await tx.AppendEventAsync(events.Create(EventTypes.DeviceDeleted, organizationId, id,
+            await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceDeleted, organizationId, id,
                 new DeviceChangedData(device.Serial, device.Name, []), EventDataJsonContext.Default.DeviceChangedData));
             return await tx.DeleteDeviceAsync(organizationId, id);
         }, cancellationToken);

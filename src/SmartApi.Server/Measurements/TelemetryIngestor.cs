@@ -1,3 +1,4 @@
+using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
 using System.Threading.Channels;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
@@ -111,7 +112,7 @@ internal sealed partial class TelemetryIngestor(ISmartApiStore store, EventFacto
             rows.Add(new MeasurementRow(deviceId, measurement, step.DeltaWh));
             if (step.CounterReset)
             {
-                await tx.AppendEventAsync(events.Create(EventTypes.EnergyCounterReset, state.OrganizationId, deviceId,
+                await tx.AppendEventAsync(events.Create(WebhookEventTypes.EnergyCounterReset, state.OrganizationId, deviceId,
                     new CounterResetData(step.PreviousCounterWh ?? 0, sample.EnergyWh ?? 0), EventDataJsonContext.Default.CounterResetData));
             }
             state.TotalWh = step.TotalWh;

@@ -1,3 +1,4 @@
+using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
@@ -160,7 +161,7 @@ internal sealed partial class DeliveryDispatcher(
                     {
                         if (disableReason is not null && await tx.DisableWebhookAsync(outcome.WebhookId, disableReason, now))
                         {
-                            await tx.AppendEventAsync(events.Create(EventTypes.AutomationDisabled, claimed.Delivery.OrganizationId, null,
+                            await tx.AppendEventAsync(events.Create(WebhookEventTypes.AutomationDisabled, claimed.Delivery.OrganizationId, null,
                                 new AutomationDisabledData(claimed.Delivery.AutomationId, disableReason), EventDataJsonContext.Default.AutomationDisabledData));
                             Log.WebhookDisabled(logger, outcome.WebhookId, claimed.Webhook.Url, disableReason);
                         }
