@@ -17,6 +17,8 @@ internal static partial class Sql
         "id, organization_id, automation_id, action_index, url, headers AS headers_json, ordered, standard_webhooks, status, disabled_reason, failing_since, created_at";
     public const string ListLiveWebhooks =
         "SELECT " + WebhookColumns + " FROM webhooks WHERE automation_id = @automation AND status <> 'removed' ORDER BY action_index";
+    public const string ListWebhooksOfAutomations =
+        "SELECT " + WebhookColumns + " FROM webhooks WHERE automation_id IN (SELECT value FROM json_each(@ids)) ORDER BY automation_id, action_index";
     public const string GetWebhooksByIds = "SELECT " + WebhookColumns + " FROM webhooks WHERE id IN (SELECT value FROM json_each(@ids))";
     public const string InsertWebhook =
         "INSERT INTO webhooks (id, organization_id, automation_id, action_index, url, headers, ordered, standard_webhooks, status, created_at) " +

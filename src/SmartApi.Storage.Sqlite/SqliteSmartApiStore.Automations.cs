@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dapper;
 
 namespace SmartApi.Storage.Sqlite;
@@ -23,6 +24,17 @@ public sealed partial class SqliteSmartApiStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         return (await connection.QueryAsync<WebhookRow>(Sql.ListLiveWebhooks, new { automation = automationId })).Select(r => r.ToEntity()).ToList();
+    }
+
+    public async Task<IReadOnlyList<Webhook>> ListWebhooksAsync(IReadOnlyCollection<string> automationIds, CancellationToken cancellationToken = default)
+    {
+        if (automationIds.Count == 0)
+        {
+            return [];
+        }
+        await using var connection = await OpenAsync(cancellationToken);
+        var ids = JsonSerializer.Serialize(automationIds.ToArray(), StorageJsonContext.Default.StringArray);
+        return (await connection.QueryAsync<WebhookRow>(Sql.ListWebhooksOfAutomations, new { ids })).Select(r => r.ToEntity()).ToList();
     }
 
     public async Task<IReadOnlyList<AutomationSecret>> ListActiveSecretsAsync(string automationId, DateTimeOffset now, CancellationToken cancellationToken = default)

@@ -8,6 +8,9 @@ public partial interface ISmartApiStore
     /// <summary>The automation's webhooks that are not removed, by action index.</summary>
     Task<IReadOnlyList<Webhook>> ListWebhooksAsync(string automationId, CancellationToken cancellationToken = default);
 
+    /// <summary>The webhooks (removed ones included) of several automations at once, for list pages.</summary>
+    Task<IReadOnlyList<Webhook>> ListWebhooksAsync(IReadOnlyCollection<string> automationIds, CancellationToken cancellationToken = default);
+
     /// <summary>Secrets that sign now: not expired at <paramref name="now"/>, newest first.</summary>
     Task<IReadOnlyList<AutomationSecret>> ListActiveSecretsAsync(string automationId, DateTimeOffset now, CancellationToken cancellationToken = default);
 

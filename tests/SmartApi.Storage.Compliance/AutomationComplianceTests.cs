@@ -29,6 +29,24 @@ public abstract class AutomationComplianceTests : OutboxComplianceTests
     }
 
     [Fact]
+    public async Task ListWebhooks_SeveralAutomations_ReturnsTheirWebhooksIncludingRemovedOnes()
+    {
+        var organization = await CreateOrganizationAsync();
+        var (first, firstHook) = await CreateAutomationAsync(organization.Id);
+        var (second, _) = await CreateAutomationAsync(organization.Id);
+        var (other, _) = await CreateAutomationAsync(organization.Id);
+        // The second automation's action 0 is replaced by action 1: its old webhook is removed.
+        await SaveAsync(second, [Hook(index: 1, url: "https://erp.example.com/other")], Everything);
+
+        var webhooks = await Store.ListWebhooksAsync([first.Id, second.Id], Token);
+
+        Assert.DoesNotContain(webhooks, w => w.AutomationId == other.Id);
+        Assert.Contains(webhooks, w => w.Id == firstHook.Id);
+        Assert.Equal([WebhookStatus.Removed, WebhookStatus.Active], webhooks.Where(w => w.AutomationId == second.Id).Select(w => w.Status));
+        Assert.Empty(await Store.ListWebhooksAsync([], Token));
+    }
+
+    [Fact]
     public async Task SaveAutomation_IdOfAnotherOrganization_ThrowsAndChangesNothing()
     {
         var owner = await CreateOrganizationAsync();

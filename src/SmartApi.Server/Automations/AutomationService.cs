@@ -81,10 +81,21 @@ internal sealed class AutomationService(
     public Task<int> RecoverAsync(Automation automation, DateTimeOffset since, CancellationToken cancellationToken) =>
         store.WriteAsync(tx => tx.RecoverDeliveriesAsync(automation.OrganizationId, automation.Id, since, MaxRecoverDeliveries, time.GetUtcNow()), cancellationToken);
 
-    public async Task<AutomationResponse> ToResponseAsync(Automation automation, string? secret, CancellationToken cancellationToken)
+    public async Task<AutomationResponse> ToResponseAsync(Automation automation, string? secret, CancellationToken cancellationToken) =>
+        ToResponse(automation, secret, (await store.ListWebhooksAsync(automation.Id, cancellationToken)).ToDictionary(w => w.ActionIndex));
+
+    /// <summary>A page of automations with one webhook query for all of them.</summary>
+    public async Task<IReadOnlyList<AutomationResponse>> ToResponsesAsync(IReadOnlyList<Automation> automations, CancellationToken cancellationToken)
+    {
+        var webhooks = (await store.ListWebhooksAsync(automations.Select(a => a.Id).ToList(), cancellationToken))
+            .Where(w => w.Status != WebhookStatus.Removed)
+            .ToLookup(w => w.AutomationId);
+        return automations.Select(a => ToResponse(a, null, webhooks[a.Id].ToDictionary(w => w.ActionIndex))).ToList();
+    }
+
+    private static AutomationResponse ToResponse(Automation automation, string? secret, Dictionary<int, Webhook> webhooks)
     {
         var definition = AutomationDefinition.FromJson(automation.DefinitionJson);
-        var webhooks = (await store.ListWebhooksAsync(automation.Id, cancellationToken)).ToDictionary(w => w.ActionIndex);
         var actions = definition.Actions.Select((action, index) =>
         {
             webhooks.TryGetValue(index, out var webhook);

@@ -55,11 +55,7 @@ internal static class AutomationsApi
             return problem!;
         }
         var result = await store.ListAutomationsAsync(user.Caller().OrganizationId, page, cancellationToken);
-        var items = new List<AutomationResponse>(result.Items.Count);
-        foreach (var automation in result.Items)
-        {
-            items.Add(await automations.ToResponseAsync(automation, null, cancellationToken));
-        }
+        var items = await automations.ToResponsesAsync(result.Items, cancellationToken);
         return TypedResults.Ok(new Page<AutomationResponse>(items, result.HasMore, result.HasMore ? items[^1].Id : null));
     }
 

@@ -83,15 +83,9 @@ internal static class DeliveriesApi
 
     private static async Task<Dictionary<string, string>> UrlsAsync(ISmartApiStore store, IReadOnlyList<Delivery> deliveries, CancellationToken cancellationToken)
     {
-        var urls = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var automationId in deliveries.Select(d => d.AutomationId).Distinct())
-        {
-            foreach (var webhook in await store.ListWebhooksAsync(automationId, cancellationToken))
-            {
-                urls[webhook.Id] = webhook.Url;
-            }
-        }
-        return urls;
+        // Removed webhooks included: their deliveries still show where they went.
+        var webhooks = await store.ListWebhooksAsync(deliveries.Select(d => d.AutomationId).Distinct().ToList(), cancellationToken);
+        return webhooks.ToDictionary(w => w.Id, w => w.Url, StringComparer.Ordinal);
     }
 
     private static DeliveryResponse ToResponse(Delivery d, string url, IReadOnlyList<DeliveryAttempt>? attempts) => new(
