@@ -50,6 +50,20 @@ internal static class OpenApiSetup
                 AddProblem(operation, "400", "The request is not valid (malformed JSON, bad parameter, validation).");
                 AddProblem(operation, "401", "No API key, or an unknown or revoked one.");
                 AddProblem(operation, "403", "The API key lacks the scope this operation needs.");
+                if (context.Description.HttpMethod is "POST")
+                {
+                    operation.Parameters ??= [];
+                    operation.Parameters.Add(new OpenApiParameter
+                    {
+                        Name = IdempotencyFilter.Header,
+                        In = ParameterLocation.Header,
+                        Required = false,
+                        Description = "Send the same key with the same body again (within 24 h) to get the first response instead of acting twice.",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = IdempotencyFilter.MaxKeyLength },
+                    });
+                    AddProblem(operation, "409", "A request with the same Idempotency-Key is still being handled (or another conflict).");
+                    AddProblem(operation, "422", "The Idempotency-Key was used with another request body.");
+                }
                 if (context.Description.HttpMethod is "POST" or "PATCH" or "PUT")
                 {
                     AddProblem(operation, "413", "The request body is too large.");

@@ -45,6 +45,13 @@ internal sealed partial class RetentionService(ISmartApiStore store, TimeProvide
                 total += deleted;
             }
             while (deleted > 0);
+            var keysBefore = time.GetUtcNow() - IdempotencyFilter.Window;
+            do
+            {
+                deleted = await store.WriteAsync(tx => tx.PruneIdempotencyKeysAsync(keysBefore, BatchSize), cancellationToken);
+                total += deleted;
+            }
+            while (deleted > 0);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

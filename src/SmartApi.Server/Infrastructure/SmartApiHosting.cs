@@ -77,6 +77,7 @@ internal static class SmartApiHosting
         services.AddHostedService<DeliveryDispatcher>();
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<RetentionService>();
+        services.AddSingleton<IdempotencyFilter>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(WebhookMetrics.MeterName)
@@ -107,6 +108,7 @@ internal static class SmartApiHosting
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.Use(IdempotencyFilter.BufferBodyAsync);
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
@@ -117,13 +119,27 @@ internal static class SmartApiHosting
             .WithOpenApiRoutePattern("/openapi/{documentName}.json")
             .DisableDefaultFonts());
 
-        app.MapOrganizations();
-        app.MapApiKeys();
-        app.MapDevices();
-        app.MapMeasurements();
-        app.MapEvents();
-        app.MapAutomations();
-        app.MapDeliveries();
+        // Every endpoint of the API. POSTs honour Idempotency-Key; the filter is attached to them
+        // only, so reads keep the filter-free fast path.
+        var api = app.MapGroup("");
+        ((IEndpointConventionBuilder)api).Add(endpoint =>
+        {
+            if (endpoint.Metadata.OfType<HttpMethodMetadata>().Any(m => m.HttpMethods.Contains(HttpMethods.Post)))
+            {
+                endpoint.FilterFactories.Add((context, next) =>
+                {
+                    var filter = context.ApplicationServices.GetRequiredService<IdempotencyFilter>();
+                    return invocation => filter.InvokeAsync(invocation, next);
+                });
+            }
+        });
+        api.MapOrganizations();
+        api.MapApiKeys();
+        api.MapDevices();
+        api.MapMeasurements();
+        api.MapEvents();
+        api.MapAutomations();
+        api.MapDeliveries();
         return app;
     }
 
