@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using SmartApi.Server.ApiKeys;
+using SmartApi.Server.Webhooks;
 using SmartApi.Storage;
 
 namespace SmartApi.Server.Infrastructure;
@@ -10,9 +11,10 @@ namespace SmartApi.Server.Infrastructure;
 /// first response again (with <c>Idempotent-Replayed: true</c>) instead of acting twice; the same
 /// key with another body is a 422; while the first request runs, a second gets 409. Like Stripe,
 /// only successful responses are kept: a request that failed can be fixed and sent again with its key.
-/// A key left unanswered by a request that died is taken over after a minute.
+/// A key left unanswered by a request that died is taken over after a minute. Stored answers are
+/// encrypted (<see cref="SecretProtector"/>) since some hold a secret that is otherwise only hashed.
 /// </summary>
-internal sealed class IdempotencyFilter(ISmartApiStore store, TimeProvider time) : IEndpointFilter
+internal sealed class IdempotencyFilter(ISmartApiStore store, SecretProtector protector, TimeProvider time) : IEndpointFilter
 {
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
@@ -47,7 +49,7 @@ internal sealed class IdempotencyFilter(ISmartApiStore store, TimeProvider time)
             }
             if (existing.Status is { } status)
             {
-                return new ReplayResult(status, existing.HeadersJson, existing.Body ?? []);
+                return new ReplayResult(status, existing.HeadersJson, existing.Body is null ? [] : protector.Unprotect(existing.Body));
             }
         }
         var record = new IdempotencyRecord(organizationId, key, hash, null, null, null, now);
@@ -79,7 +81,8 @@ internal sealed class IdempotencyFilter(ISmartApiStore store, TimeProvider time)
                     ["Content-Type"] = http.Response.ContentType ?? "application/json",
                     ["Location"] = http.Response.Headers.Location.ToString(),
                 }, IdempotencyJsonContext.Default.DictionaryStringString);
-                var body = buffer.ToArray();
+                // Encrypted at rest: a stored answer can hold a secret shown once (an API key, a device password).
+                var body = protector.Protect(buffer.ToArray());
                 await store.WriteAsync(async tx =>
                 {
                     await tx.CompleteIdempotencyKeyAsync(organizationId, key, http.Response.StatusCode, headers, body);

@@ -5,7 +5,8 @@ using SmartApi.Server.Infrastructure;
 namespace SmartApi.Server.Webhooks;
 
 /// <summary>
-/// Encrypts webhook signing secrets at rest with AES-256-GCM. The key comes from
+/// Encrypts secrets at rest (webhook signing secrets, and stored Idempotency-Key responses, which
+/// may hold a key or device password shown once) with AES-256-GCM. The key comes from
 /// <c>SmartApi:Webhooks:EncryptionKey</c> (base64 of 32 bytes; required when several nodes share a
 /// database) or else from <c>webhook-secrets.key</c> in the data directory, created on first use
 /// with owner-only permissions. Losing the key makes stored secrets unusable: back it up with the data.
@@ -23,24 +24,27 @@ internal sealed class SecretProtector
         _key = configured is not null ? Convert.FromBase64String(configured) : LoadOrCreateKeyFile(options.Value.DataDirectory);
     }
 
-    public string Protect(string secret)
+    public string Protect(string secret) => Convert.ToBase64String(Protect(System.Text.Encoding.UTF8.GetBytes(secret)));
+
+    public string Unprotect(string protectedSecret) => System.Text.Encoding.UTF8.GetString(Unprotect(Convert.FromBase64String(protectedSecret)));
+
+    /// <summary>Encrypts bytes: nonce, ciphertext and tag in one array.</summary>
+    public byte[] Protect(byte[] plain)
     {
-        var plain = System.Text.Encoding.UTF8.GetBytes(secret);
         var output = new byte[NonceSize + plain.Length + TagSize];
         var nonce = output.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         using var aes = new AesGcm(_key, TagSize);
         aes.Encrypt(nonce, plain, output.AsSpan(NonceSize, plain.Length), output.AsSpan(NonceSize + plain.Length));
-        return Convert.ToBase64String(output);
+        return output;
     }
 
-    public string Unprotect(string protectedSecret)
+    public byte[] Unprotect(byte[] input)
     {
-        var input = Convert.FromBase64String(protectedSecret);
         var plain = new byte[input.Length - NonceSize - TagSize];
         using var aes = new AesGcm(_key, TagSize);
         aes.Decrypt(input.AsSpan(0, NonceSize), input.AsSpan(NonceSize, plain.Length), input.AsSpan(NonceSize + plain.Length), plain);
-        return System.Text.Encoding.UTF8.GetString(plain);
+        return plain;
     }
 
     private static byte[] LoadOrCreateKeyFile(string dataDirectory)

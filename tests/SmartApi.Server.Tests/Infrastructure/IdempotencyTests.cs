@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using SmartApi.Contracts;
 
 namespace SmartApi.Server.Tests.Infrastructure;
@@ -38,6 +39,9 @@ public sealed class IdempotencyTests(AppFixture fixture) : ServerTest(fixture)
 
         var devices = await (await client.GetAsync("/v1/devices", Ct)).ReadAsync(SmartApiJsonContext.Default.PageDeviceResponse);
         Assert.Single(devices.Data);
+        // The stored answer holds the device password, so it is encrypted at rest.
+        var stored = await App.Services.GetRequiredService<Storage.ISmartApiStore>().GetIdempotencyRecordAsync(created.OrganizationId, key, Ct);
+        Assert.DoesNotContain(created.Credentials!.MqttPassword, System.Text.Encoding.UTF8.GetString(stored!.Body!), StringComparison.Ordinal);
         var events = await (await client.GetAsync("/v1/events", Ct)).ReadAsync(SmartApiJsonContext.Default.PageEventResponse);
         Assert.Single(events.Data);
     }
