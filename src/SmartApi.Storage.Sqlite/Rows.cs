@@ -63,13 +63,16 @@ internal sealed class DeviceRow
 
     public Device ToEntity() => new(
         Id, OrganizationId, Serial, Name, Model,
-        JsonSerializer.Deserialize(Tags, StorageJsonContext.Default.DictionaryStringString) ?? [],
+        Tags == "{}" ? EmptyTags : JsonSerializer.Deserialize(Tags, StorageJsonContext.Default.DictionaryStringString) ?? [],
         PowerOnState, MqttPasswordHash, Online, Ms.ToTime(LastSeenAt), Switch,
         LatestTs is { } ts ? new Measurement(Ms.ToTime(ts), LatestPowerW ?? 0, LatestVoltageV, LatestCurrentA, LatestTemperatureC, TotalWh) : null,
         Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt));
 
+    // Most devices have no tags: no JSON parse for them on every read.
+    private static readonly IReadOnlyDictionary<string, string> EmptyTags = new Dictionary<string, string>();
+
     public static string TagsJson(IReadOnlyDictionary<string, string> tags) =>
-        JsonSerializer.Serialize(tags, StorageJsonContext.Default.IReadOnlyDictionaryStringString);
+        tags.Count == 0 ? "{}" : JsonSerializer.Serialize(tags, StorageJsonContext.Default.IReadOnlyDictionaryStringString);
 
     public static object Parameters(Device d) => new
     {
