@@ -49,7 +49,8 @@ internal static partial class Sql
     public const string OrderByIdLimit = " ORDER BY id LIMIT @limit";
     public const string UpdateDevice =
         "UPDATE devices SET name = @Name, model = @Model, tags = @Tags, power_on_state = @PowerOnState, online = @Online, " +
-        "last_seen_at = @LastSeenAt, switch = @Switch, updated_at = @UpdatedAt WHERE organization_id = @OrganizationId AND id = @Id";
+        "last_seen_at = @LastSeenAt, switch = @Switch, updated_at = @UpdatedAt, sequence = sequence + 1 " +
+        "WHERE organization_id = @OrganizationId AND id = @Id RETURNING sequence";
     public const string DeleteDevice = "DELETE FROM devices WHERE organization_id = @org AND id = @id";
     public const string DeleteDeviceMeasurements = "DELETE FROM measurements WHERE device_id = @id";
     public const string NextDeviceSequence = "UPDATE devices SET sequence = sequence + 1 WHERE id = @id RETURNING sequence";

@@ -8,6 +8,13 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
 {
     private readonly SqliteConnection connection = commands.Connection;
 
+    // Device sequences taken by UpdateDeviceAsync for the event the same unit appends next: one
+    // statement instead of a second update of the same row.
+    private readonly Dictionary<string, long> _reservedSequences = new(StringComparer.Ordinal);
+
+    /// <summary>Called by the writer before each unit of work: reservations never cross units.</summary>
+    public void BeginUnit() => _reservedSequences.Clear();
+
     /// <summary>A prepared statement of the writer connection, enlisted in this transaction.</summary>
     private SqliteCommand Command(string sql) => commands.Get(sql, transaction);
 
@@ -51,8 +58,9 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
     public async ValueTask<Device?> GetDeviceAsync(string organizationId, string id) =>
         (await Command(Sql.GetDevice).With("@org", organizationId).With("@id", id).SingleOrDefaultAsync<DeviceRow>())?.ToEntity();
 
-    public async ValueTask UpdateDeviceAsync(Device device) =>
-        await Command(Sql.UpdateDevice)
+    public async ValueTask UpdateDeviceAsync(Device device)
+    {
+        var sequence = await Command(Sql.UpdateDevice)
             .With("@Id", device.Id)
             .With("@OrganizationId", device.OrganizationId)
             .With("@Name", device.Name)
@@ -63,7 +71,12 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
             .With("@LastSeenAt", Ms.Of(device.LastSeenAt))
             .With("@Switch", device.Switch)
             .With("@UpdatedAt", Ms.Of(device.UpdatedAt))
-            .ExecuteNonQueryAsync();
+            .ScalarAsync<long?>();
+        if (sequence is { } reserved)
+        {
+            _reservedSequences[device.Id] = reserved;
+        }
+    }
 
     public async ValueTask<bool> DeleteDeviceAsync(string organizationId, string id)
     {
@@ -77,9 +90,13 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
 
     public async ValueTask<StoredEvent> AppendEventAsync(NewEvent newEvent)
     {
-        long? sequence = newEvent.DeviceId is null
-            ? null
-            : await Command(Sql.NextDeviceSequence).With("@id", newEvent.DeviceId).ScalarAsync<long?>();
+        long? sequence = null;
+        if (newEvent.DeviceId is { } deviceId)
+        {
+            sequence = _reservedSequences.Remove(deviceId, out var reserved)
+                ? reserved
+                : await Command(Sql.NextDeviceSequence).With("@id", deviceId).ScalarAsync<long?>();
+        }
         var data = EventData.Compose(newEvent.DeviceId, sequence, newEvent.DataJson);
         var position = await Command(Sql.AppendEvent)
             .With("@id", newEvent.Id)

@@ -85,6 +85,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             {
                 if (!savepoints)
                 {
+                    context.BeginUnit();
                     await item.RunAsync(context);
                     succeeded.Add(item);
                 }
@@ -130,6 +131,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         var queued = context.QueuedDeliveries;
         try
         {
+            context.BeginUnit();
             await item.RunAsync(context);
             await _commands.Get("RELEASE unit", transaction).ExecuteNonQueryAsync();
             return true;

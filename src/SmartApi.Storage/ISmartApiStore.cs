@@ -64,6 +64,11 @@ public partial interface IStoreTransaction
     /// <exception cref="DuplicateKeyException">The serial is already used in the organization.</exception>
     ValueTask InsertDeviceAsync(Device device);
     ValueTask<Device?> GetDeviceAsync(string organizationId, string id);
+    /// <summary>
+    /// Updates a device. It also takes the device's next event sequence number, which the next
+    /// <see cref="AppendEventAsync"/> for that device in the same unit of work uses: a change and
+    /// its event cost one row update. (An update without an event leaves a gap in the sequence.)
+    /// </summary>
     ValueTask UpdateDeviceAsync(Device device);
     ValueTask<bool> DeleteDeviceAsync(string organizationId, string id);
 

@@ -20,6 +20,27 @@ public abstract class EventComplianceTests : StorageComplianceTests
     }
 
     [Fact]
+    public async Task AppendEvent_AfterUpdateDeviceInOneUnit_TakesTheNextSequenceOnce()
+    {
+        var organization = await CreateOrganizationAsync();
+        var device = await CreateDeviceAsync(organization.Id);
+        var events = new List<StoredEvent>();
+        for (var i = 0; i < 3; i++)
+        {
+            events.Add(await WriteAsync(async tx =>
+            {
+                await tx.UpdateDeviceAsync(device with { Name = "n" + i });
+                return await tx.AppendEventAsync(NewEvent(organization.Id, "device.updated", device.Id));
+            }));
+        }
+        // An event of the device without an update in its unit takes the next number too.
+        events.Add(await AppendAsync(NewEvent(organization.Id, "device.online", device.Id)));
+
+        var sequences = events.Select(e => System.Text.Json.JsonDocument.Parse(e.DataJson).RootElement.GetProperty("sequence").GetInt64()).ToList();
+        Assert.Equal([1L, 2, 3, 4], sequences);
+    }
+
+    [Fact]
     public async Task AppendEvent_DeviceEvents_NumberEachDeviceFromOne()
     {
         var organization = await CreateOrganizationAsync();
