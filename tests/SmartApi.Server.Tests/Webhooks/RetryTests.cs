@@ -37,6 +37,25 @@ public sealed class RetryTests : IAsyncLifetime
         return SmartApiApplication.StartAsync(all, dataDirectory, builder => builder.Services.AddSingleton<TimeProvider>(time));
     }
 
+    /// <summary>
+    /// Moves the clock forward and returns the request that follows. The dispatcher arms its poll
+    /// timer on the fake clock after each round; if the jump came just before that, the timer is
+    /// armed past it, so the clock keeps stepping a second at a time until the request comes.
+    /// </summary>
+    private async Task<ReceivedRequest> AdvanceUntilReceivedAsync(WebhookReceiver receiver, TimeSpan by)
+    {
+        _time.Advance(by);
+        for (var step = 0; step < 100; step++)
+        {
+            if (await receiver.AnyWithinAsync(TimeSpan.FromMilliseconds(100)))
+            {
+                return await receiver.NextAsync();
+            }
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+        throw new TimeoutException("No request came while the clock moved on.");
+    }
+
     private static Func<int, HttpContext, Task> Answer(params int[] statuses) => (number, context) =>
     {
         context.Response.StatusCode = statuses[Math.Min(number, statuses.Length) - 1];
@@ -65,8 +84,7 @@ public sealed class RetryTests : IAsyncLifetime
         Assert.InRange(failed.NextAttemptAt!.Value - _time.GetUtcNow(), TimeSpan.FromSeconds(3.99), TimeSpan.FromSeconds(6.01));
         Assert.False(await receiver.AnyWithinAsync(TimeSpan.FromMilliseconds(200)));
 
-        _time.Advance(TimeSpan.FromSeconds(6.5));
-        var second = await receiver.NextAsync();
+        var second = await AdvanceUntilReceivedAsync(receiver, TimeSpan.FromSeconds(6.5));
         Assert.Equal(first.Header("X-Event-Id"), second.Header("X-Event-Id"));
         Assert.Equal(first.Header("X-Delivery-Id"), second.Header("X-Delivery-Id"));
         Assert.Equal("2", second.Header("X-Delivery-Attempt"));
@@ -99,8 +117,7 @@ public sealed class RetryTests : IAsyncLifetime
         Assert.Null(attempt.StatusCode);
         Assert.Contains("Timed out", attempt.Error, StringComparison.Ordinal);
 
-        _time.Advance(TimeSpan.FromSeconds(6.5));
-        await receiver.NextAsync();
+        await AdvanceUntilReceivedAsync(receiver, TimeSpan.FromSeconds(6.5));
         await DeliveryWhenAsync(_client, deliveryId, d => d.Status == "succeeded");
     }
 
@@ -118,8 +135,7 @@ public sealed class RetryTests : IAsyncLifetime
         Assert.False(string.IsNullOrEmpty(refused.Attempts[0].Error));
 
         await using var receiver = await WebhookReceiver.StartAsync(port: port);
-        _time.Advance(TimeSpan.FromSeconds(6.5));
-        var request = await receiver.NextAsync();
+        var request = await AdvanceUntilReceivedAsync(receiver, TimeSpan.FromSeconds(6.5));
         Assert.Equal("2", request.Header("X-Delivery-Attempt"));
         await DeliveryWhenAsync(_client, deliveryId, d => d.Status == "succeeded");
     }
@@ -157,14 +173,14 @@ public sealed class RetryTests : IAsyncLifetime
         var test = await (await client.PostAsync($"/v1/automations/{automation.Id}/test", null, Ct)).ReadAsync(SmartApiJsonContext.Default.AutomationTestResponse);
         var deliveryId = test.DeliveryIds[0];
 
+        await receiver.NextAsync();
         for (var attempt = 1; attempt <= 3; attempt++)
         {
-            await receiver.NextAsync();
             var delivery = await DeliveryWhenAsync(client, deliveryId, d => d.AttemptCount == attempt);
             if (attempt < 3)
             {
                 Assert.Equal("pending", delivery.Status);
-                _time.Advance(delivery.NextAttemptAt!.Value - _time.GetUtcNow() + TimeSpan.FromSeconds(1));
+                await AdvanceUntilReceivedAsync(receiver, delivery.NextAttemptAt!.Value - _time.GetUtcNow() + TimeSpan.FromSeconds(1));
             }
             else
             {
@@ -195,8 +211,7 @@ public sealed class RetryTests : IAsyncLifetime
         await DeliveryWhenAsync(_client, deliveryId, d => d.AttemptCount == 1);
 
         // Still failing more than five days after the first failure: the next failure disables it.
-        _time.Advance(TimeSpan.FromDays(5) + TimeSpan.FromMinutes(1));
-        await receiver.NextAsync();
+        await AdvanceUntilReceivedAsync(receiver, TimeSpan.FromDays(5) + TimeSpan.FromMinutes(1));
         var final = await DeliveryWhenAsync(_client, deliveryId, d => d.AttemptCount == 2);
         Assert.Equal("failed", final.Status);
         var disabled = await (await _client.GetAsync($"/v1/automations/{automation.Id}", Ct)).ReadAsync(SmartApiJsonContext.Default.AutomationResponse);
@@ -222,8 +237,7 @@ public sealed class RetryTests : IAsyncLifetime
         // The second waits for the first, which waits for its retry.
         Assert.False(await receiver.AnyWithinAsync(TimeSpan.FromMilliseconds(300)));
 
-        _time.Advance(TimeSpan.FromSeconds(6.5));
-        var retried = await receiver.NextAsync();
+        var retried = await AdvanceUntilReceivedAsync(receiver, TimeSpan.FromSeconds(6.5));
         Assert.Equal(first.Header("X-Event-Id"), retried.Header("X-Event-Id"));
         var second = await receiver.NextAsync();
         Assert.Contains("\"second\"", second.Text, StringComparison.Ordinal);
@@ -256,8 +270,7 @@ public sealed class RetryTests : IAsyncLifetime
 
         // A second host on the same data directory picks the delivery up once the dead host's lease lapses.
         await using var second = await StartAppAsync(_time, directory);
-        _time.Advance(TimeSpan.FromMinutes(2));
-        var again = await receiver.NextAsync();
+        var again = await AdvanceUntilReceivedAsync(receiver, TimeSpan.FromMinutes(2));
         Assert.Equal(deliveryId, again.Header("X-Delivery-Id"));
         var delivered = await DeliveryWhenAsync(second.Admin, deliveryId, d => d.Status == "succeeded");
         Assert.Single(delivered.Attempts!); // the interrupted attempt left no record; this one did
