@@ -61,17 +61,6 @@ internal sealed class NetworkPolicy
         return addresses is null ? null : Refusal(host, addresses);
     }
 
-    /// <summary>Resolves the host and returns the first allowed address, or why none is.</summary>
-    public async Task<(IPAddress? Address, string? Refusal)> ResolveAsync(string host, CancellationToken cancellationToken)
-    {
-        var addresses = await LookUpAsync(host, cancellationToken);
-        if (addresses is not { Length: > 0 })
-        {
-            return (null, $"The host '{host}' does not resolve.");
-        }
-        return Refusal(host, addresses) is { } refusal ? (null, refusal) : (addresses[0], null);
-    }
-
     private static async Task<IPAddress[]?> LookUpAsync(string host, CancellationToken cancellationToken)
     {
         if (IPAddress.TryParse(host.Trim('[', ']'), out var literal))
@@ -103,11 +92,16 @@ internal sealed class NetworkPolicy
 
     public async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, CancellationToken cancellationToken)
     {
-        var (address, refusal) = await ResolveAsync(endpoint.Host, cancellationToken);
-        if (address is null)
+        var addresses = await LookUpAsync(endpoint.Host, cancellationToken);
+        if (addresses is not { Length: > 0 })
         {
-            throw new BlockedAddressException(refusal!);
+            throw new HostNotResolvedException($"The host '{endpoint.Host}' does not resolve.");
         }
+        if (Refusal(endpoint.Host, addresses) is { } refusal)
+        {
+            throw new BlockedAddressException(refusal);
+        }
+        var address = addresses[0];
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -124,3 +118,6 @@ internal sealed class NetworkPolicy
 
 /// <summary>The webhook's host resolves to an address webhooks may not reach.</summary>
 internal sealed class BlockedAddressException(string message) : Exception(message);
+
+/// <summary>The webhook's host does not resolve (now); the delivery is retried.</summary>
+internal sealed class HostNotResolvedException(string message) : Exception(message);

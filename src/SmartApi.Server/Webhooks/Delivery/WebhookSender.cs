@@ -83,7 +83,12 @@ internal sealed class WebhookSender(IHttpClientFactory clients, SigningSecrets s
         }
         catch (HttpRequestException ex)
         {
-            var reason = ex.InnerException is BlockedAddressException blocked ? "Blocked: " + blocked.Message : ex.Message;
+            var reason = ex.InnerException switch
+            {
+                BlockedAddressException blocked => "Blocked: " + blocked.Message,
+                HostNotResolvedException unresolved => unresolved.Message,
+                _ => ex.Message,
+            };
             return new AttemptResult(startedAt, null, Elapsed(started), reason, null, null);
         }
     }
