@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 
 namespace SmartApi.Server.ApiKeys;
 
@@ -18,11 +17,8 @@ internal static class ApiKeySecrets
 
     public static string NewSecret() => SecretPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
 
-    public static byte[] Hash(string secret)
-    {
-        var bytes = Encoding.UTF8.GetBytes(secret);
-        return SHA256.HashData(bytes);
-    }
+    /// <summary>The stored form of a secret (API keys and device MQTT passwords alike).</summary>
+    public static byte[] Hash(string secret) => KeyHash.Of(secret).ToArray();
 
     /// <summary>The part shown in lists so people can tell keys apart; too short to guess the rest.</summary>
     public static string VisiblePrefix(string secret) => secret[..Math.Min(VisiblePrefixLength, secret.Length)];

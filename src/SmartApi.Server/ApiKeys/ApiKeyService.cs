@@ -4,8 +4,6 @@ namespace SmartApi.Server.ApiKeys;
 
 internal sealed class ApiKeyService(ISmartApiStore store, IdGenerator ids, TimeProvider time, ApiKeyAuthenticator authenticator)
 {
-    public ISmartApiStore Store => store;
-
     /// <summary>Creates a key; pass <paramref name="secret"/> to use a given secret (the bootstrap key), else one is generated.</summary>
     public async Task<(ApiKey Key, string Secret)> CreateAsync(
         string organizationId, string name, IReadOnlyList<string> scopes, string? secret, CancellationToken cancellationToken)

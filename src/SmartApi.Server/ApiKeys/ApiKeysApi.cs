@@ -21,7 +21,7 @@ internal static class ApiKeysApi
     }
 
     private static async Task<Results<Created<ApiKeyResponse>, ProblemHttpResult>> Create(
-        CreateApiKeyRequest request, ClaimsPrincipal user, ApiKeyService keys, CancellationToken cancellationToken)
+        CreateApiKeyRequest request, ClaimsPrincipal user, ISmartApiStore store, ApiKeyService keys, CancellationToken cancellationToken)
     {
         var caller = user.Caller();
         var errors = new ValidationErrors();
@@ -56,7 +56,7 @@ internal static class ApiKeysApi
             {
                 return Problems.Forbidden("Only admin keys can create keys in another organization.");
             }
-            if (await keys.Store.GetOrganizationAsync(target, cancellationToken) is null)
+            if (await store.GetOrganizationAsync(target, cancellationToken) is null)
             {
                 return Problems.NotFound("organization", target);
             }
@@ -85,10 +85,10 @@ internal static class ApiKeysApi
     }
 
     private static async Task<Results<Ok<ApiKeyResponse>, ProblemHttpResult>> Revoke(
-        string id, ClaimsPrincipal user, ApiKeyService keys, ApiKeyUsageTracker usage, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal user, ISmartApiStore store, ApiKeyService keys, ApiKeyUsageTracker usage, CancellationToken cancellationToken)
     {
         var caller = user.Caller();
-        var existing = await keys.Store.GetApiKeyAsync(caller.OrganizationId, id, cancellationToken);
+        var existing = await store.GetApiKeyAsync(caller.OrganizationId, id, cancellationToken);
         if (existing is null)
         {
             return Problems.NotFound("API key", id);

@@ -20,7 +20,7 @@ internal sealed class DeviceService(ISmartApiStore store, IdGenerator ids, TimeP
         var device = new Device(
             ids.New("dev"), organizationId, request.Serial!, request.Name!.Trim(), request.Model?.Trim(),
             request.Tags ?? [], (request.Settings?.PowerOnState ?? PowerOnState.Last).ToWire(),
-            SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(password)),
+            ApiKeySecrets.Hash(password),
             Online: false, LastSeenAt: null, Switch: "unknown", Latest: null, now, now);
         var created = events.Create(WebhookEventTypes.DeviceCreated, organizationId, device.Id,
             new DeviceChangedData(device.Serial, device.Name, []), EventDataJsonContext.Default.DeviceChangedData);

@@ -33,8 +33,8 @@ internal sealed partial class TelemetryIngestor(ISmartApiStore store, EventFacto
 
     private void Validate(TelemetrySample sample)
     {
-        double?[] values = [sample.PowerW, sample.VoltageV, sample.CurrentA, sample.EnergyWh, sample.TemperatureC];
-        if (values.Any(v => v is { } d && !double.IsFinite(d)))
+        static bool Bad(double? value) => value is { } d && !double.IsFinite(d);
+        if (Bad(sample.PowerW) || Bad(sample.VoltageV) || Bad(sample.CurrentA) || Bad(sample.EnergyWh) || Bad(sample.TemperatureC))
         {
             throw new ArgumentException("Telemetry values must be finite numbers.", nameof(sample));
         }
