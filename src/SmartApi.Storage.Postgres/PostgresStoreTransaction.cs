@@ -15,17 +15,27 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
         await connection.ExecuteAsync(Sql.InsertOrganization,
             new { organization.Id, organization.Name, CreatedAt = Ms.Of(organization.CreatedAt) }, transaction);
 
-    public async ValueTask InsertApiKeyAsync(ApiKey key) =>
-        await connection.ExecuteAsync(Sql.InsertApiKey, new
+    public async ValueTask InsertApiKeyAsync(ApiKey key)
+    {
+        try
         {
-            key.Id,
-            key.OrganizationId,
-            key.Name,
-            key.Prefix,
-            key.Hash,
-            Scopes = JsonSerializer.Serialize(key.Scopes, StorageJsonContext.Default.IReadOnlyListString),
-            CreatedAt = Ms.Of(key.CreatedAt),
-        }, transaction);
+            await connection.ExecuteAsync(Sql.InsertApiKey, new
+            {
+                key.Id,
+                key.OrganizationId,
+                key.Name,
+                key.Prefix,
+                key.Hash,
+                Scopes = JsonSerializer.Serialize(key.Scopes, StorageJsonContext.Default.IReadOnlyListString),
+                CreatedAt = Ms.Of(key.CreatedAt),
+            }, transaction);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Two nodes starting together with the same SmartApi:BootstrapApiKey.
+            throw new DuplicateKeyException("api key", ex);
+        }
+    }
 
     public async ValueTask<bool> RevokeApiKeyAsync(string organizationId, string id, DateTimeOffset at) =>
         await connection.ExecuteAsync(Sql.RevokeApiKey, new { org = organizationId, id, at = Ms.Of(at) }, transaction) == 1;
