@@ -47,6 +47,8 @@ internal static class SmartApiHosting
 
         services.ConfigureHttpJsonOptions(o => SmartApiJsonContext.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ErrorHandling.Customize);
+        // After the framework's writer: used only when that one declines (Accept: text/event-stream).
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonFallbackWriter>();
         services.AddExceptionHandler<ErrorHandling>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddSmartApiOpenApi();
