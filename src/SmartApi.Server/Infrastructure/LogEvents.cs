@@ -22,4 +22,7 @@ internal static class LogEvents
 
     public const int RetentionPruned = 1500;
     public const int RetentionFailed = 1501;
+
+    public const int EventStreamSlowClient = 1600;
+    public const int EventStreamFailed = 1601;
 }

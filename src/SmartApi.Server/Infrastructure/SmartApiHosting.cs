@@ -47,6 +47,8 @@ internal static class SmartApiHosting
 
         services.ConfigureHttpJsonOptions(o => SmartApiJsonContext.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ErrorHandling.Customize);
+        // After the framework's writer: used only when that one declines (Accept: text/event-stream).
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonFallbackWriter>();
         services.AddExceptionHandler<ErrorHandling>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddSmartApiOpenApi();
@@ -62,6 +64,9 @@ internal static class SmartApiHosting
         services.AddSingleton<OrganizationService>();
 
         services.AddSingleton<EventFactory>();
+        services.AddSingleton<EventLogSignal>();
+        services.AddSingleton<EventStreamLimiter>();
+        services.AddSingleton<EventStreamer>();
         services.AddSingleton<DeviceService>();
         services.AddSingleton<TelemetryIngestor>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngestor>());
