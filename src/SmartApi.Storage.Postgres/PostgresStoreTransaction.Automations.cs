@@ -8,6 +8,9 @@ internal sealed partial class PostgresStoreTransaction
     /// <summary>Deliveries queued in this transaction (the store announces them after commit).</summary>
     public int QueuedDeliveries { get; private set; }
 
+    /// <summary>Events appended in this transaction (the store announces them after commit, for live streams).</summary>
+    public int AppendedEvents { get; private set; }
+
     /// <summary>Delivery ids generated for each append: enough for the usual number of matching webhooks.</summary>
     private const int DeliveryIdsPerAppend = 4;
 

@@ -135,6 +135,7 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
             await QueueMoreDeliveriesAsync(newEvent, appended.Position, (int)appended.Matched);
         }
         QueuedDeliveries += (int)appended.Matched;
+        AppendedEvents++;
         var data = newEvent.DeviceId is null ? head : head + (appended.Sequence is { } s ? ",\"sequence\":" + s.ToString(System.Globalization.CultureInfo.InvariantCulture) : "") + tail;
         return new StoredEvent(appended.Position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, newEvent.CreatedAt, data);
     }
@@ -152,6 +153,9 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
             UpdatedAt = Ms.Of(command.UpdatedAt),
             ExpiresAt = Ms.Of(command.ExpiresAt),
             command.Error,
+            command.Source,
+            command.AutomationId,
+            Depth = (long)command.Depth,
         }, transaction);
 
     public async ValueTask<EnergyState?> GetEnergyStateAsync(string deviceId) =>
