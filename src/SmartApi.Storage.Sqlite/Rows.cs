@@ -133,10 +133,13 @@ internal sealed class CommandRow
     public long UpdatedAt { get; set; }
     public long ExpiresAt { get; set; }
     public string? Error { get; set; }
+    public string Source { get; set; } = "";
+    public string? AutomationId { get; set; }
+    public long Depth { get; set; }
 
     public Command ToEntity() => new(
         Id, OrganizationId, DeviceId, Action, State, Status,
-        Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt), Ms.ToTime(ExpiresAt), Error);
+        Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt), Ms.ToTime(ExpiresAt), Error, Source, AutomationId, (int)Depth);
 }
 
 internal sealed class MeasurementRowData

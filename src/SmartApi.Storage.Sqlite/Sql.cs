@@ -67,9 +67,9 @@ internal static partial class Sql
     public const string OrderByPositionLimit = " ORDER BY position LIMIT @limit";
 
     private const string CommandColumns =
-        "id, organization_id, device_id, action, state, status, created_at, updated_at, expires_at, error";
+        "id, organization_id, device_id, action, state, status, created_at, updated_at, expires_at, error, source, automation_id, depth";
     public const string InsertCommand =
-        "INSERT INTO commands (" + CommandColumns + ") VALUES (@Id, @OrganizationId, @DeviceId, @Action, @State, @Status, @CreatedAt, @UpdatedAt, @ExpiresAt, @Error)";
+        "INSERT INTO commands (" + CommandColumns + ") VALUES (@Id, @OrganizationId, @DeviceId, @Action, @State, @Status, @CreatedAt, @UpdatedAt, @ExpiresAt, @Error, @Source, @AutomationId, @Depth)";
     public const string GetCommand =
         "SELECT " + CommandColumns + " FROM commands WHERE organization_id = @org AND device_id = @device AND id = @id";
     public const string ListCommands =

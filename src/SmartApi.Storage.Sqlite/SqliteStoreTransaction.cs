@@ -127,6 +127,9 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
             UpdatedAt = Ms.Of(command.UpdatedAt),
             ExpiresAt = Ms.Of(command.ExpiresAt),
             command.Error,
+            command.Source,
+            command.AutomationId,
+            command.Depth,
         }, transaction);
 
     public async ValueTask<EnergyState?> GetEnergyStateAsync(string deviceId) =>

@@ -59,6 +59,12 @@ public sealed record MeasurementBucket(
     double EnergyWh,
     int Samples);
 
+/// <summary>
+/// A command to a device. <see cref="Source"/> says who issued it (<c>api</c>, <c>automation</c> or
+/// <c>schedule</c>); for automations, <see cref="AutomationId"/> names the issuer and
+/// <see cref="Depth"/> counts how many automations acted in the chain that led to it, so the
+/// <c>device.switched</c> it causes can be traced back and automation loops cut.
+/// </summary>
 public sealed record Command(
     string Id,
     string OrganizationId,
@@ -69,7 +75,10 @@ public sealed record Command(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset ExpiresAt,
-    string? Error);
+    string? Error,
+    string Source = "api",
+    string? AutomationId = null,
+    int Depth = 0);
 
 /// <summary>An event as stored. <see cref="Position"/> is its place in the log, used by cursors.</summary>
 public sealed record StoredEvent(

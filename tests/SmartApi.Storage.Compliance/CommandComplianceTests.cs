@@ -15,6 +15,19 @@ public abstract class CommandComplianceTests : StorageComplianceTests
     }
 
     [Fact]
+    public async Task InsertCommand_FromAnAutomation_KeepsItsOrigin()
+    {
+        var organization = await CreateOrganizationAsync();
+        var device = await CreateDeviceAsync(organization.Id);
+        var command = NewCommand(organization.Id, device.Id) with { Source = "automation", AutomationId = Ids.New("aut"), Depth = 2 };
+        await WriteAsync(tx => tx.InsertCommandAsync(command));
+
+        var stored = await Store.GetCommandAsync(organization.Id, device.Id, command.Id, Token);
+
+        Assert.Equal(("automation", command.AutomationId, 2), (stored!.Source, stored.AutomationId, stored.Depth));
+    }
+
+    [Fact]
     public async Task GetCommand_OtherOrganizationOrDevice_ReturnsNull()
     {
         var owner = await CreateOrganizationAsync("Owner");
