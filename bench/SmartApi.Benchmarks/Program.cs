@@ -33,7 +33,7 @@ static int Usage()
                SmartApi.Benchmarks ceiling   [--writers 32 (units per commit)] [--seconds 10] [--devices 100]
                SmartApi.Benchmarks micro  [BenchmarkDotNet arguments, default --filter '*']
                SmartApi.Benchmarks verify [more BenchmarkDotNet arguments]
-               SmartApi.Benchmarks deliveries [--events 20000] [--rate 500] [--seconds 20] [--runs 3] [--no-verify]
+               SmartApi.Benchmarks deliveries [--events 20000] [--rate 500] [--seconds 20] [--runs 3] [--no-verify] [--stores sqlite,postgres,postgres2] [--postgres <connection string>]
         """);
     return 2;
 }
