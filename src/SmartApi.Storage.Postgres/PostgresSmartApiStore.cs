@@ -6,9 +6,9 @@ using SmartApi.Storage.Sqlite;
 namespace SmartApi.Storage.Postgres;
 
 /// <summary>
-/// The PostgreSQL store, for several server nodes sharing one database. Each write unit runs in its
-/// own transaction on a pooled connection (PostgreSQL handles concurrent writers itself, so there is
-/// no single writer or group commit here); reads use pooled connections too. Statements are
+/// The PostgreSQL store, for several server nodes sharing one database. Write units are committed
+/// in batches by <see cref="PostgresWriter"/> (group commit: appends are serialized cluster-wide by
+/// the position lock, so a transaction per unit caps throughput); reads use pooled connections. Statements are
 /// prepared automatically by Npgsql (<c>Max Auto Prepare</c>), which keeps Dapper's per-call
 /// commands from being parsed and planned again on every call.
 /// </summary>
@@ -18,6 +18,7 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
     private readonly PostgresStorageOptions _options;
     private readonly TimeProvider _time;
     private readonly IdGenerator _ids;
+    private readonly PostgresWriter _writer;
     private int _disposed;
 
     static PostgresSmartApiStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
@@ -33,6 +34,8 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
             builder.MaxAutoPrepare = 64;
         }
         _dataSource = NpgsqlDataSource.Create(builder);
+        _writer = new PostgresWriter(_dataSource, options.Writers, options.MaxBatchSize, _ids,
+            () => DeliveriesQueued?.Invoke(this, EventArgs.Empty), () => EventsAppended?.Invoke(this, EventArgs.Empty));
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
@@ -48,37 +51,9 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
         return await connection.ExecuteScalarAsync<int>("SELECT 1") == 1;
     }
 
-    public async Task<T> WriteAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var unit = new PostgresStoreTransaction(connection, transaction, _ids);
-            try
-            {
-                var result = await work(unit);
-                // Once the work is done it commits whatever the token says: the caller learns the outcome.
-                await transaction.CommitAsync(CancellationToken.None);
-                if (unit.QueuedDeliveries > 0)
-                {
-                    DeliveriesQueued?.Invoke(this, EventArgs.Empty);
-                }
-                if (unit.AppendedEvents > 0)
-                {
-                    EventsAppended?.Invoke(this, EventArgs.Empty);
-                }
-                return result;
-            }
-            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < 5)
-            {
-                // Two units locked rows in opposite orders (a device and the event log, say); one
-                // was chosen to fail. Units are re-runnable (they compute from what they read), so
-                // it runs again from the start in a new transaction.
-            }
-        }
-    }
+    // Group commit (PostgresWriter): the position lock and the commit fsync are paid per batch.
+    public Task<T> WriteAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>
+        _writer.EnqueueAsync(work, cancellationToken);
 
     public async Task<Organization?> GetOrganizationAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -251,6 +226,8 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
         {
             return;
         }
+        // Units already queued still commit; then the connections go.
+        await _writer.DisposeAsync();
         await _dataSource.DisposeAsync();
     }
 

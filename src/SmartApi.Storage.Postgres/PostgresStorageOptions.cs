@@ -7,4 +7,10 @@ public sealed class PostgresStorageOptions
 
     /// <summary>Days of measurement partitions created ahead of today.</summary>
     public int PartitionDaysAhead { get; init; } = 7;
+
+    /// <summary>Most write units committed in one transaction (group commit).</summary>
+    public int MaxBatchSize { get; init; } = 512;
+
+    /// <summary>Writer loops, each committing its own batches on its own pooled connection.</summary>
+    public int Writers { get; init; } = 1;
 }

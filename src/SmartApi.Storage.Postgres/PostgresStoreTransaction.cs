@@ -5,7 +5,7 @@ using SmartApi.Storage.Sqlite;
 
 namespace SmartApi.Storage.Postgres;
 
-/// <summary>One write unit: a PostgreSQL transaction on its own pooled connection.</summary>
+/// <summary>One write unit, inside the batch transaction of <see cref="PostgresWriter"/>.</summary>
 internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, IdGenerator ids) : IStoreTransaction
 {
     // Device sequences taken by UpdateDeviceAsync for the event the same unit appends next.

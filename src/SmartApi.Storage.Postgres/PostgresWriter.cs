@@ -1,0 +1,211 @@
+using System.Threading.Channels;
+using Npgsql;
+
+namespace SmartApi.Storage.Postgres;
+
+/// <summary>
+/// Group commit for PostgreSQL write units. Event positions come from one row locked until the
+/// appending transaction commits (the gap-free cursor), so appends are serialized cluster-wide from
+/// their append to their commit fsync. Paying that lock and that fsync once per unit caps a
+/// cluster at a few hundred appends per second; here callers queue their units and a writer runs
+/// whatever has gathered in one transaction, optimistically without savepoints, and again with a
+/// savepoint per unit if one fails so that it fails alone. A caller's task completes only after
+/// the commit.
+/// </summary>
+internal sealed class PostgresWriter : IAsyncDisposable
+{
+    /// <summary>Attempts of a batch that loses a deadlock or a serialization failure.</summary>
+    private const int MaxAttempts = 5;
+
+    private readonly Channel<WorkItem> _queue;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly int _maxBatch;
+    private readonly IdGenerator _ids;
+    private readonly Action _onDeliveriesQueued;
+    private readonly Action _onEventsAppended;
+    private readonly Task[] _loops;
+
+    public PostgresWriter(NpgsqlDataSource dataSource, int writers, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended)
+    {
+        _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = writers == 1 });
+        _dataSource = dataSource;
+        _maxBatch = maxBatch;
+        _ids = ids;
+        _onDeliveriesQueued = onDeliveriesQueued;
+        _onEventsAppended = onEventsAppended;
+        // Several writers overlap one batch's statements with another's commit; appending batches
+        // still queue on the position row.
+        _loops = Enumerable.Range(0, writers).Select(_ => Task.Run(RunAsync)).ToArray();
+    }
+
+    public Task<T> EnqueueAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+        var item = new WorkItem<T>(work, cancellationToken);
+        if (!_queue.Writer.TryWrite(item))
+        {
+            throw new ObjectDisposedException(nameof(PostgresWriter), "The store is shutting down.");
+        }
+        return item.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<WorkItem>(_maxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < _maxBatch && reader.TryRead(out var item))
+            {
+                if (!item.IsCancelled)
+                {
+                    batch.Add(item);
+                }
+            }
+            if (batch.Count > 0)
+            {
+                await CommitAsync(batch);
+            }
+        }
+    }
+
+    private async Task CommitAsync(List<WorkItem> batch)
+    {
+        var isolateUnits = false;
+        var attempt = 1;
+        while (true)
+        {
+            // A unit that failed alone in an earlier attempt keeps its failure.
+            var pending = batch.Where(i => !i.IsDone).ToList();
+            if (pending.Count == 0)
+            {
+                return;
+            }
+            try
+            {
+                if (await TryCommitAsync(pending, isolateUnits))
+                {
+                    return;
+                }
+                // A unit threw: run the batch again with a savepoint per unit.
+                isolateUnits = true;
+            }
+            catch (PostgresException ex) when (IsRetryable(ex) && attempt < MaxAttempts)
+            {
+                // The batch locked rows in an order opposite to another transaction's and was chosen
+                // to fail; every lock it took is gone with it. Units are re-runnable (they compute
+                // from what they read), so the whole batch runs again in a new transaction.
+                attempt++;
+            }
+            catch (Exception ex)
+            {
+                // Begin or commit failed (connection lost, server shutting down), a single unit threw,
+                // or the retries ran out: nothing of this batch is known to be stored. A lost commit
+                // is not run again, it might have committed.
+                foreach (var item in pending.Where(i => !i.IsDone))
+                {
+                    item.Fail(ex);
+                }
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs and commits the units. Without <paramref name="isolateUnits"/> a throwing unit of several
+    /// rolls the transaction back and returns false; with it a throwing unit fails alone. A deadlock
+    /// or serialization failure always propagates: locks taken before the unit's savepoint may be
+    /// part of the cycle, so only a new transaction gets out of it.
+    /// </summary>
+    private async Task<bool> TryCommitAsync(List<WorkItem> units, bool isolateUnits)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var succeeded = new List<WorkItem>(units.Count);
+        int queuedDeliveries = 0, appendedEvents = 0;
+        var savepoints = isolateUnits && units.Count > 1;
+        foreach (var item in units)
+        {
+            // A context per unit: its own reserved device sequences and counters.
+            var context = new PostgresStoreTransaction(connection, transaction, _ids);
+            if (!savepoints)
+            {
+                try
+                {
+                    await item.RunAsync(context);
+                }
+                catch (Exception ex) when (units.Count > 1 && !(ex is PostgresException p && IsRetryable(p)))
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                await transaction.SaveAsync("unit");
+                try
+                {
+                    await item.RunAsync(context);
+                    await transaction.ReleaseAsync("unit");
+                }
+                catch (Exception ex) when (!(ex is PostgresException p && IsRetryable(p)))
+                {
+                    await transaction.RollbackAsync("unit");
+                    item.Fail(ex);
+                    continue;
+                }
+            }
+            succeeded.Add(item);
+            queuedDeliveries += context.QueuedDeliveries;
+            appendedEvents += context.AppendedEvents;
+        }
+        await transaction.CommitAsync();
+        foreach (var item in succeeded)
+        {
+            item.Complete();
+        }
+        if (queuedDeliveries > 0)
+        {
+            _onDeliveriesQueued();
+        }
+        if (appendedEvents > 0)
+        {
+            _onEventsAppended();
+        }
+        return true;
+    }
+
+    private static bool IsRetryable(PostgresException ex) =>
+        ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_loops);
+    }
+
+    private abstract class WorkItem
+    {
+        public abstract bool IsCancelled { get; }
+        public abstract bool IsDone { get; }
+        public abstract Task RunAsync(IStoreTransaction transaction);
+        public abstract void Complete();
+        public abstract void Fail(Exception exception);
+    }
+
+    private sealed class WorkItem<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken) : WorkItem
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T _result = default!;
+
+        public Task<T> Task => _completion.Task;
+        public override bool IsCancelled => cancellationToken.IsCancellationRequested && _completion.TrySetCanceled(cancellationToken);
+        public override bool IsDone => _completion.Task.IsCompleted;
+        public override async Task RunAsync(IStoreTransaction transaction) => _result = await work(transaction);
+        public override void Complete() => _completion.TrySetResult(_result);
+        public override void Fail(Exception exception) => _completion.TrySetException(exception);
+    }
+}
