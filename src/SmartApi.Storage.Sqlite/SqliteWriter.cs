@@ -18,13 +18,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private readonly IdGenerator _ids;
     private readonly Action _onDeliveriesQueued;
+    private readonly Action? _onCommandsQueued;
     private readonly CommandCache _commands;
 
-    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued)
+    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action? onCommandsQueued = null)
     {
         _connection = connection;
         _ids = ids;
         _onDeliveriesQueued = onDeliveriesQueued;
+        _onCommandsQueued = onCommandsQueued;
         _commands = new CommandCache(connection);
         _maxBatch = maxBatch;
         _loop = Task.Run(RunAsync);
@@ -95,6 +97,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 }
             }
             transaction.Commit();
+            if (context.InsertedCommands)
+            {
+                // Before the callers resume: whoever inserted a command may count on the wake-up.
+                _onCommandsQueued?.Invoke();
+            }
             foreach (var item in succeeded)
             {
                 item.Complete();
