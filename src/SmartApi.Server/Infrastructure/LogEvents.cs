@@ -21,4 +21,19 @@ internal static class LogEvents
 
     public const int RetentionPruned = 1500;
     public const int RetentionFailed = 1501;
+
+    public const int MqttStarted = 1600;
+    public const int MqttAuthenticationFailed = 1601;
+    public const int MqttAccessDenied = 1602;
+    public const int MqttMalformedPayload = 1603;
+    public const int MqttMessageFailed = 1604;
+    public const int MqttExternalConnected = 1605;
+    public const int MqttExternalDisconnected = 1606;
+    public const int MqttPresenceFailed = 1607;
+    public const int MqttAmbiguousSerial = 1608;
+
+    public const int CommandPublishFailed = 1700;
+    public const int CommandLoopFailed = 1701;
+    public const int CommandConfigFailed = 1702;
+    public const int EnergyReportFailed = 1710;
 }
