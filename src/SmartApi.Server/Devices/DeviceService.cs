@@ -12,7 +12,7 @@ namespace SmartApi.Server.Devices;
 
 /// <summary>Device changes, each committed together with the event it emits.</summary>
 internal sealed class DeviceService(
-    ISmartApiStore store, IdGenerator ids, TimeProvider time, EventFactory events, IOptions<SmartApiOptions> options, DeviceSettingsChanges settingsChanges)
+    ISmartApiStore store, IdGenerator ids, TimeProvider time, EventFactory events, IOptions<SmartApiOptions> options, DeviceSettingsChanges? settingsChanges = null)
 {
     public async Task<(Device Device, DeviceCredentials Credentials)> CreateAsync(string organizationId, CreateDeviceRequest request, CancellationToken cancellationToken)
     {
@@ -95,7 +95,7 @@ internal sealed class DeviceService(
         if (powerOnChanged && device is not null)
         {
             // After the commit: the device is told only what is stored.
-            settingsChanges.Raise(device);
+            settingsChanges?.Raise(device);
         }
         return device;
     }

@@ -26,6 +26,7 @@ internal sealed partial class EmbeddedBroker(
     ILogger<EmbeddedBroker> logger) : MqttTransport
 {
     private const string DeviceKey = "smartapi.device";
+    private const string IdentityKey = "smartapi.identity";
     private readonly ConcurrentDictionary<string, string> _listening = new(StringComparer.Ordinal);
     private MqttServer? _server;
 
@@ -95,6 +96,8 @@ internal sealed partial class EmbeddedBroker(
             return;
         }
         e.SessionItems[DeviceKey] = device;
+        // Kept with the session: the publish path runs per message and should not allocate it each time.
+        e.SessionItems[IdentityKey] = directory.Identity(device);
     }
 
     private async Task ConnectedAsync(ClientConnectedEventArgs e)
@@ -148,7 +151,7 @@ internal sealed partial class EmbeddedBroker(
 
     private async Task InterceptPublishAsync(InterceptingPublishEventArgs e)
     {
-        if (e.SessionItems?[DeviceKey] is not Device device)
+        if (e.SessionItems?[IdentityKey] is not DeviceIdentity device)
         {
             return; // the server's own injected messages
         }
@@ -161,7 +164,7 @@ internal sealed partial class EmbeddedBroker(
             e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
             return;
         }
-        var outcome = await handler.HandleAsync(directory.Identity(device), kind, e.ApplicationMessage.Payload, trackSession: true, e.CancellationToken);
+        var outcome = await handler.HandleAsync(device, kind, e.ApplicationMessage.Payload, trackSession: true, e.CancellationToken);
         if (outcome == DeviceMessageHandler.Outcome.Malformed)
         {
             e.Response.ReasonCode = MqttPubAckReasonCode.PayloadFormatInvalid;
