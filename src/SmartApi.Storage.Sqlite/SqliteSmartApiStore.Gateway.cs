@@ -24,16 +24,3 @@ public sealed partial class SqliteSmartApiStore
         return Ms.ToTime(await connection.ExecuteScalarAsync<long?>(Sql.LastEnergyReport));
     }
 }
-
-internal sealed class DeviceRefRow
-{
-    public string Id { get; set; } = "";
-    public string OrganizationId { get; set; } = "";
-}
-
-internal sealed class DeviceEnergyRow
-{
-    public string DeviceId { get; set; } = "";
-    public string OrganizationId { get; set; } = "";
-    public double EnergyWh { get; set; }
-}

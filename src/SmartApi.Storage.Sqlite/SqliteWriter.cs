@@ -18,14 +18,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private readonly IdGenerator _ids;
     private readonly Action _onDeliveriesQueued;
+    private readonly Action _onEventsAppended;
     private readonly Action? _onCommandsQueued;
     private readonly CommandCache _commands;
 
-    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action? onCommandsQueued = null)
+    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended, Action? onCommandsQueued = null)
     {
         _connection = connection;
         _ids = ids;
         _onDeliveriesQueued = onDeliveriesQueued;
+        _onEventsAppended = onEventsAppended;
         _onCommandsQueued = onCommandsQueued;
         _commands = new CommandCache(connection);
         _maxBatch = maxBatch;
@@ -109,6 +111,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
             if (context.QueuedDeliveries > 0)
             {
                 _onDeliveriesQueued();
+            }
+            // A unit rolled back to its savepoint may have counted an event: a spurious wake-up costs
+            // a stream one read, a missed one costs it a poll interval.
+            if (context.AppendedEvents > 0)
+            {
+                _onEventsAppended();
             }
             return true;
         }

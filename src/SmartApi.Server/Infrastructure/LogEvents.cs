@@ -8,6 +8,7 @@ internal static class LogEvents
     public const int StorageMigrated = 1100;
     public const int BootstrapKeyCreated = 1101;
     public const int BootstrapKeyGenerated = 1102;
+    public const int StorageUnavailable = 1103;
 
     public const int ApiKeyUsageFlushFailed = 1200;
 
@@ -22,18 +23,21 @@ internal static class LogEvents
     public const int RetentionPruned = 1500;
     public const int RetentionFailed = 1501;
 
-    public const int MqttStarted = 1600;
-    public const int MqttAuthenticationFailed = 1601;
-    public const int MqttAccessDenied = 1602;
-    public const int MqttMalformedPayload = 1603;
-    public const int MqttMessageFailed = 1604;
-    public const int MqttExternalConnected = 1605;
-    public const int MqttExternalDisconnected = 1606;
-    public const int MqttPresenceFailed = 1607;
-    public const int MqttAmbiguousSerial = 1608;
+    public const int EventStreamSlowClient = 1600;
+    public const int EventStreamFailed = 1601;
 
-    public const int CommandPublishFailed = 1700;
-    public const int CommandLoopFailed = 1701;
-    public const int CommandConfigFailed = 1702;
-    public const int EnergyReportFailed = 1710;
+    public const int MqttStarted = 2000;
+    public const int MqttAuthenticationFailed = 2001;
+    public const int MqttAccessDenied = 2002;
+    public const int MqttMalformedPayload = 2003;
+    public const int MqttMessageFailed = 2004;
+    public const int MqttExternalConnected = 2005;
+    public const int MqttExternalDisconnected = 2006;
+    public const int MqttPresenceFailed = 2007;
+    public const int MqttAmbiguousSerial = 2008;
+
+    public const int CommandPublishFailed = 2100;
+    public const int CommandLoopFailed = 2101;
+    public const int CommandConfigFailed = 2102;
+    public const int EnergyReportFailed = 2110;
 }

@@ -16,6 +16,7 @@ internal sealed class SmartApiOptions
     public HttpOptions Http { get; set; } = new();
     public CommandOptions Commands { get; set; } = new();
     public RetentionOptions Retention { get; set; } = new();
+    public EventOptions Events { get; set; } = new();
 
     internal sealed class StorageOptions
     {
@@ -99,8 +100,26 @@ internal sealed class SmartApiOptions
         /// <summary>Events, deliveries and attempts older than this are deleted.</summary>
         public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(30);
 
+        /// <summary>Measurements older than this are deleted (PostgreSQL drops whole daily partitions).</summary>
+        public TimeSpan MeasurementsMaxAge { get; set; } = TimeSpan.FromDays(365);
+
         /// <summary>How often retention runs.</summary>
         public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(10);
+    }
+
+    internal sealed class EventOptions
+    {
+        /// <summary>How often an idle live stream sends a comment line, so proxies and clients see it alive.</summary>
+        public TimeSpan StreamHeartbeat { get; set; } = TimeSpan.FromSeconds(15);
+
+        /// <summary>How often a stream reads the log without a wake-up: catches events written by other nodes.</summary>
+        public TimeSpan StreamPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+        /// <summary>A stream whose client has not taken its data within this time is disconnected.</summary>
+        public TimeSpan StreamWriteTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+        /// <summary>Live streams open at once per organization; more answer 429.</summary>
+        public int MaxStreamsPerOrganization { get; set; } = 20;
     }
 
     /// <summary>The SQLite connection string: the configured one, or a file in the data directory.</summary>
@@ -124,7 +143,7 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
         }
         else if (options.Storage.Provider == "postgres")
         {
-            failures.Add("SmartApi:Storage:Provider 'postgres' is not available in this version yet; use 'sqlite'.");
+            ValidatePostgres(options, failures);
         }
         if (options.BootstrapApiKey is { } key
             && (key.Length is < 32 or > ApiKeys.ApiKeySecrets.MaxLength || key.Any(c => c is < ' ' or > '~') || key.Trim().Length != key.Length))
@@ -199,15 +218,70 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
         {
             failures.Add("SmartApi:Retention:MaxAge must be at least 01:00:00.");
         }
+        if (options.Retention.MeasurementsMaxAge < TimeSpan.FromDays(1))
+        {
+            failures.Add("SmartApi:Retention:MeasurementsMaxAge must be at least 1.00:00:00.");
+        }
         if (options.Retention.Interval < TimeSpan.FromSeconds(1))
         {
             failures.Add("SmartApi:Retention:Interval must be at least 00:00:01.");
+        }
+        if (options.Events.StreamHeartbeat < TimeSpan.FromMilliseconds(100) || options.Events.StreamHeartbeat > TimeSpan.FromMinutes(10))
+        {
+            failures.Add("SmartApi:Events:StreamHeartbeat must be between 00:00:00.1 and 00:10:00.");
+        }
+        if (options.Events.StreamPollInterval < TimeSpan.FromMilliseconds(50) || options.Events.StreamPollInterval > TimeSpan.FromMinutes(1))
+        {
+            failures.Add("SmartApi:Events:StreamPollInterval must be between 00:00:00.05 and 00:01:00.");
+        }
+        if (options.Events.StreamWriteTimeout < TimeSpan.FromMilliseconds(100) || options.Events.StreamWriteTimeout > TimeSpan.FromMinutes(5))
+        {
+            failures.Add("SmartApi:Events:StreamWriteTimeout must be between 00:00:00.1 and 00:05:00.");
+        }
+        if (options.Events.MaxStreamsPerOrganization is < 1 or > 10_000)
+        {
+            failures.Add("SmartApi:Events:MaxStreamsPerOrganization must be between 1 and 10000.");
         }
         if (options.Commands.Ttl <= TimeSpan.Zero)
         {
             failures.Add("SmartApi:Commands:Ttl must be positive.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidatePostgres(SmartApiOptions options, List<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
+        {
+            failures.Add("SmartApi:Storage:ConnectionString is required with SmartApi:Storage:Provider 'postgres', " +
+                "such as 'Host=db.internal;Database=smartapi;Username=smartapi;Password=...'.");
+        }
+        else
+        {
+            try
+            {
+                var builder = new Npgsql.NpgsqlConnectionStringBuilder(options.Storage.ConnectionString);
+                if (string.IsNullOrWhiteSpace(builder.Host))
+                {
+                    failures.Add("SmartApi:Storage:ConnectionString must name the PostgreSQL server with Host=...");
+                }
+                if (string.IsNullOrWhiteSpace(builder.Database))
+                {
+                    failures.Add("SmartApi:Storage:ConnectionString must name the database with Database=...");
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                // Not echoed: the string may hold a password.
+                failures.Add($"SmartApi:Storage:ConnectionString is not a valid PostgreSQL connection string ({ex.Message.Split('\'')[0].Trim()}).");
+            }
+        }
+        // Each node would otherwise make its own key file and could not read the others' secrets.
+        if (options.Webhooks.EncryptionKey is null)
+        {
+            failures.Add("SmartApi:Webhooks:EncryptionKey is required with SmartApi:Storage:Provider 'postgres': every node must encrypt " +
+                "webhook secrets with the same key (openssl rand -base64 32).");
+        }
     }
 
     private static bool IsBase64Key(string text)
