@@ -69,6 +69,10 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
                 {
                     CommandsQueued?.Invoke(this, EventArgs.Empty);
                 }
+                if (unit.AppendedEvents)
+                {
+                    EventsAppended?.Invoke(this, EventArgs.Empty);
+                }
                 return result;
             }
             catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < 5)

@@ -93,6 +93,7 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
 
     public async ValueTask<StoredEvent> AppendEventAsync(NewEvent newEvent)
     {
+        AppendedEvents = true;
         long? sequence = null;
         if (newEvent.DeviceId is { } deviceId)
         {
