@@ -7,8 +7,6 @@ public sealed partial class PostgresSmartApiStore
 {
     public event EventHandler? CommandsQueued;
 
-    public event EventHandler? EventsAppended;
-
     public async Task<IReadOnlyList<Device>> FindDevicesBySerialAsync(string serial, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);

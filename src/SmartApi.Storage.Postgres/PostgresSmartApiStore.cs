@@ -69,7 +69,7 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
                 {
                     CommandsQueued?.Invoke(this, EventArgs.Empty);
                 }
-                if (unit.AppendedEvents)
+                if (unit.AppendedEvents > 0)
                 {
                     EventsAppended?.Invoke(this, EventArgs.Empty);
                 }
@@ -176,6 +176,15 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
     {
         await using var connection = await OpenAsync(cancellationToken);
         return (await connection.QuerySingleOrDefaultAsync<EventRow>(Sql.GetEvent, new { org = organizationId, id }))?.ToEntity();
+    }
+
+    /// <summary>Raised after a commit on this node that appended events; streams on other nodes find them by their poll.</summary>
+    public event EventHandler? EventsAppended;
+
+    public async Task<string?> GetLatestEventIdAsync(string organizationId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<string?>(Sql.LatestEventId, new { org = organizationId });
     }
 
     public async Task<PageResult<StoredEvent>> ListEventsAsync(string organizationId, EventFilter filter, PageRequest page, CancellationToken cancellationToken = default)

@@ -8,9 +8,6 @@ internal sealed partial class PostgresStoreTransaction
     /// <summary>Whether this transaction inserted commands (the store announces them after commit).</summary>
     public bool InsertedCommands { get; private set; }
 
-    /// <summary>Whether this transaction appended events (the store announces them after commit, for live streams).</summary>
-    public bool AppendedEvents { get; private set; }
-
     public async ValueTask<IReadOnlyList<Command>> ClaimCommandsAsync(
         string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, IReadOnlyCollection<string>? deviceIds)
     {

@@ -93,27 +93,51 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
 
     public async ValueTask<StoredEvent> AppendEventAsync(NewEvent newEvent)
     {
-        AppendedEvents = true;
-        long? sequence = null;
+        // The data is composed in SQL around the sequence the statement takes: head + sequence + tail
+        // is exactly what EventData.Compose makes.
+        string head, tail;
+        long? reserved = null;
         if (newEvent.DeviceId is { } deviceId)
         {
-            // The device row before the event log row, in every unit: one lock order, fewer deadlocks.
-            sequence = _reservedSequences.Remove(deviceId, out var reserved)
-                ? reserved
-                : await connection.ExecuteScalarAsync<long?>(Sql.NextDeviceSequence, new { id = deviceId }, transaction);
+            var composed = EventData.Compose(deviceId, null, newEvent.DataJson);
+            head = "{\"deviceId\":" + JsonSerializer.Serialize(deviceId, StorageJsonContext.Default.String);
+            tail = composed[head.Length..];
+            reserved = _reservedSequences.Remove(deviceId, out var value) ? value : null;
         }
-        var data = EventData.Compose(newEvent.DeviceId, sequence, newEvent.DataJson);
-        var position = await connection.ExecuteScalarAsync<long>(Sql.AppendEvent, new
+        else
+        {
+            head = newEvent.DataJson;
+            tail = "";
+        }
+        var deliveryIds = new string[DeliveryIdsPerAppend];
+        for (var i = 0; i < deliveryIds.Length; i++)
+        {
+            deliveryIds[i] = ids.New("dlv");
+        }
+        var parameters = new DynamicParameters(new
         {
             id = newEvent.Id,
             org = newEvent.OrganizationId,
             type = newEvent.Type,
             device = newEvent.DeviceId,
+            deviceKey = newEvent.DeviceId ?? "",
+            target = newEvent.TargetAutomationId,
             at = Ms.Of(newEvent.CreatedAt),
-            data,
-        }, transaction);
-        await QueueDeliveriesAsync(newEvent, position);
-        return new StoredEvent(position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, newEvent.CreatedAt, data);
+            reserved,
+            head,
+            tail,
+            deliveryIds,
+        });
+        var appended = await connection.QuerySingleAsync<AppendedRow>(
+            newEvent.TargetAutomationId is null ? Sql.AppendEvent : Sql.AppendTargetedEvent, parameters, transaction);
+        if (appended.Matched > DeliveryIdsPerAppend)
+        {
+            await QueueMoreDeliveriesAsync(newEvent, appended.Position, (int)appended.Matched);
+        }
+        QueuedDeliveries += (int)appended.Matched;
+        AppendedEvents++;
+        var data = newEvent.DeviceId is null ? head : head + (appended.Sequence is { } s ? ",\"sequence\":" + s.ToString(System.Globalization.CultureInfo.InvariantCulture) : "") + tail;
+        return new StoredEvent(appended.Position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, newEvent.CreatedAt, data);
     }
 
     public async ValueTask InsertCommandAsync(Command command)
@@ -133,7 +157,7 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
             command.Error,
             command.Source,
             command.AutomationId,
-            command.Depth,
+            Depth = (long)command.Depth,
         }, transaction);
     }
 

@@ -40,7 +40,7 @@ internal static class ApiKeyCommands
                 context.WriteJsonArray(keys, SmartApiJsonContext.Default.ApiKeyResponse);
                 return ExitCodes.Success;
             }
-            var table = new Table().AddColumns("Id", "Name", "Prefix", "Scopes", "Last used", "Revoked");
+            var table = Tables.Create("Id", "Name", "Prefix", "Scopes", "Last used", "Revoked");
             foreach (var k in keys)
             {
                 table.AddRow(k.Id, Markup.Escape(k.Name), Markup.Escape(k.Prefix), Markup.Escape(string.Join(",", k.Scopes)), CliContext.Time(k.LastUsedAt), CliContext.Time(k.RevokedAt));

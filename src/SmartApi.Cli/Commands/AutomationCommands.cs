@@ -68,7 +68,7 @@ internal static class AutomationCommands
                 context.WriteJsonArray(automations, SmartApiJsonContext.Default.AutomationResponse);
                 return ExitCodes.Success;
             }
-            var table = new Table().AddColumns("Id", "Name", "Enabled", "Events", "Actions");
+            var table = Tables.Create("Id", "Name", "Enabled", "Events", "Actions");
             foreach (var a in automations)
             {
                 table.AddRow(a.Id, Markup.Escape(a.Name), a.Enabled ? "yes" : "no", Markup.Escape(string.Join(",", a.Trigger.Events ?? [])),

@@ -26,7 +26,7 @@ internal static class DeliveryCommands
                 context.WriteJsonArray(deliveries, SmartApiJsonContext.Default.DeliveryResponse);
                 return ExitCodes.Success;
             }
-            var table = new Table().AddColumns("Id", "Event", "Type", "Status", "Attempts", "Last", "Next attempt");
+            var table = Tables.Create("Id", "Event", "Type", "Status", "Attempts", "Last", "Next attempt");
             foreach (var d in deliveries)
             {
                 table.AddRow(d.Id, d.EventId, Markup.Escape(d.EventType), StatusMarkup(d.Status), d.AttemptCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -46,7 +46,7 @@ internal static class DeliveryCommands
                 return ExitCodes.Success;
             }
             context.Console.MarkupLine($"{delivery.Id}  {Markup.Escape(delivery.EventType)} {delivery.EventId} -> {Markup.Escape(delivery.Url)}  {StatusMarkup(delivery.Status)}");
-            var table = new Table().AddColumns("#", "Started", "Status", "Duration", "Error", "Response");
+            var table = Tables.Create("#", "Started", "Status", "Duration", "Error", "Response");
             foreach (var a in delivery.Attempts ?? [])
             {
                 table.AddRow(a.Number.ToString(System.Globalization.CultureInfo.InvariantCulture), CliContext.Time(a.StartedAt),

@@ -24,7 +24,7 @@ internal static class DeviceCommands
                 context.WriteJsonArray(devices, SmartApiJsonContext.Default.DeviceResponse);
                 return ExitCodes.Success;
             }
-            var table = new Table().AddColumns("Id", "Serial", "Name", "Online", "Switch", "Power", "Last seen");
+            var table = Tables.Create("Id", "Serial", "Name", "Online", "Switch", "Power", "Last seen");
             foreach (var d in devices)
             {
                 table.AddRow(d.Id, Markup.Escape(d.Serial), Markup.Escape(d.Name), d.Online ? "[green]yes[/]" : "no", d.Switch.ToString().ToLowerInvariant(),

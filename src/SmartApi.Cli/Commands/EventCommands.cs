@@ -30,7 +30,7 @@ internal static class EventCommands
                 context.WriteJsonArray(events, SmartApiJsonContext.Default.EventResponse);
                 return ExitCodes.Success;
             }
-            var table = new Table().AddColumns("Id", "Time", "Type", "Device");
+            var table = Tables.Create("Id", "Time", "Type", "Device");
             foreach (var e in events)
             {
                 table.AddRow(e.Id, CliContext.Time(e.CreatedAt), Markup.Escape(e.Type), DeviceOf(e) ?? "-");

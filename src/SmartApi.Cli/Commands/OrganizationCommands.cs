@@ -36,7 +36,7 @@ internal static class OrganizationCommands
                 context.WriteJsonArray(organizations, SmartApiJsonContext.Default.OrganizationResponse);
                 return ExitCodes.Success;
             }
-            var table = new Table().AddColumns("Id", "Name", "Created");
+            var table = Tables.Create("Id", "Name", "Created");
             foreach (var o in organizations)
             {
                 table.AddRow(o.Id, Markup.Escape(o.Name), CliContext.Time(o.CreatedAt));

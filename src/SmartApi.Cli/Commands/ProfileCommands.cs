@@ -48,7 +48,7 @@ internal static class ProfileCommands
                 context.WriteJson(new ProfilesFile(profiles.Current, profiles.Items), CliJsonContext.Default.ProfilesFile);
                 return Task.FromResult(ExitCodes.Success);
             }
-            var table = new Table().AddColumns("", "Name", "URL", "Key from");
+            var table = Tables.Create("", "Name", "URL", "Key from");
             foreach (var (profileName, profile) in profiles.Items.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 table.AddRow(profileName == profiles.Current ? "*" : "", Markup.Escape(profileName), Markup.Escape(profile.Url), Markup.Escape(profile.KeySource));

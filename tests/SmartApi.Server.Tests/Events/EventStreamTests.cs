@@ -4,7 +4,7 @@ using SmartApi.Contracts;
 
 namespace SmartApi.Server.Tests.Events;
 
-public sealed class EventStreamTests(AppFixture fixture) : ServerTest(fixture)
+public class EventStreamTests(AppFixture fixture) : ServerTest(fixture)
 {
     internal static async Task<(HttpResponseMessage Response, SseReader Reader)> OpenAsync(HttpClient client, string url, string? lastEventId = null)
     {

@@ -12,3 +12,5 @@ public sealed class PostgresDeviceTests(PostgresAppFixture fixture) : DeviceTest
 public sealed class PostgresEventTests(PostgresAppFixture fixture) : EventTests(fixture), IClassFixture<PostgresAppFixture>;
 
 public sealed class PostgresWebhookDeliveryTests(PostgresWebhookAppFixture fixture) : WebhookDeliveryTests(fixture), IClassFixture<PostgresWebhookAppFixture>;
+
+public sealed class PostgresEventStreamTests(PostgresAppFixture fixture) : EventStreamTests(fixture), IClassFixture<PostgresAppFixture>;
