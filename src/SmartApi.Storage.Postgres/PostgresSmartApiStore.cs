@@ -35,7 +35,8 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
         }
         _dataSource = NpgsqlDataSource.Create(builder);
         _writer = new PostgresWriter(_dataSource, options.Writers, options.MaxBatchSize, _ids,
-            () => DeliveriesQueued?.Invoke(this, EventArgs.Empty), () => EventsAppended?.Invoke(this, EventArgs.Empty));
+            () => DeliveriesQueued?.Invoke(this, EventArgs.Empty), () => EventsAppended?.Invoke(this, EventArgs.Empty),
+            () => CommandsQueued?.Invoke(this, EventArgs.Empty));
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)

@@ -23,9 +23,10 @@ internal sealed class PostgresWriter : IAsyncDisposable
     private readonly IdGenerator _ids;
     private readonly Action _onDeliveriesQueued;
     private readonly Action _onEventsAppended;
+    private readonly Action _onCommandsQueued;
     private readonly Task[] _loops;
 
-    public PostgresWriter(NpgsqlDataSource dataSource, int writers, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended)
+    public PostgresWriter(NpgsqlDataSource dataSource, int writers, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended, Action onCommandsQueued)
     {
         _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = writers == 1 });
         _dataSource = dataSource;
@@ -33,6 +34,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
         _ids = ids;
         _onDeliveriesQueued = onDeliveriesQueued;
         _onEventsAppended = onEventsAppended;
+        _onCommandsQueued = onCommandsQueued;
         // Several writers overlap one batch's statements with another's commit; appending batches
         // still queue on the position row.
         _loops = Enumerable.Range(0, writers).Select(_ => Task.Run(RunAsync)).ToArray();
@@ -127,6 +129,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
         await using var transaction = await connection.BeginTransactionAsync();
         var succeeded = new List<WorkItem>(units.Count);
         int queuedDeliveries = 0, appendedEvents = 0;
+        var insertedCommands = false;
         var savepoints = isolateUnits && units.Count > 1;
         foreach (var item in units)
         {
@@ -161,8 +164,14 @@ internal sealed class PostgresWriter : IAsyncDisposable
             succeeded.Add(item);
             queuedDeliveries += context.QueuedDeliveries;
             appendedEvents += context.AppendedEvents;
+            insertedCommands |= context.InsertedCommands;
         }
         await transaction.CommitAsync();
+        if (insertedCommands)
+        {
+            // Before the callers resume: whoever inserted a command may count on the wake-up.
+            _onCommandsQueued();
+        }
         foreach (var item in succeeded)
         {
             item.Complete();
