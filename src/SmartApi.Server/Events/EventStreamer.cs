@@ -27,7 +27,7 @@ internal sealed partial class EventStreamer(
 
     private readonly SmartApiOptions.EventOptions _options = options.Value.Events;
 
-    public async Task RunAsync(HttpContext http, string organizationId, EventFilter filter, string? cursor)
+    public async Task RunAsync(HttpContext http, string organizationId, string keyId, EventFilter filter, string? cursor)
     {
         // A graceful stop ends streams at once instead of holding the host for its shutdown timeout.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
@@ -74,6 +74,13 @@ internal sealed partial class EventStreamer(
                 var now = time.GetUtcNow();
                 if (now >= nextHeartbeat)
                 {
+                    // Authentication ran once, at connection: re-check the key at each heartbeat so a
+                    // revoked key stops receiving within one heartbeat interval. The reconnect answers 401.
+                    if (!await IsKeyActiveAsync(organizationId, keyId, cancellationToken))
+                    {
+                        Log.KeyRevoked(logger, organizationId, keyId);
+                        return;
+                    }
                     writer.Write(Heartbeat);
                     if (!await FlushAsync(http, writer, cancellationToken))
                     {
@@ -133,6 +140,9 @@ internal sealed partial class EventStreamer(
         return false;
     }
 
+    private async Task<bool> IsKeyActiveAsync(string organizationId, string keyId, CancellationToken cancellationToken) =>
+        await store.GetApiKeyAsync(organizationId, keyId, cancellationToken) is { RevokedAt: null };
+
     private async Task WaitAsync(Task wake, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var delay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -182,5 +192,9 @@ internal sealed partial class EventStreamer(
 
         [LoggerMessage(EventId = LogEvents.EventStreamFailed, Level = LogLevel.Warning, Message = "Event stream of {OrganizationId} failed")]
         public static partial void StreamFailed(ILogger logger, string organizationId, Exception exception);
+
+        [LoggerMessage(EventId = LogEvents.EventStreamKeyRevoked, Level = LogLevel.Information,
+            Message = "Event stream of {OrganizationId} ended: its API key {KeyId} was revoked")]
+        public static partial void KeyRevoked(ILogger logger, string organizationId, string keyId);
     }
 }

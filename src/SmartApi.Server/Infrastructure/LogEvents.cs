@@ -25,4 +25,5 @@ internal static class LogEvents
 
     public const int EventStreamSlowClient = 1600;
     public const int EventStreamFailed = 1601;
+    public const int EventStreamKeyRevoked = 1602;
 }
