@@ -19,7 +19,7 @@ internal static class EventStreamApi
                 "Each event is sent as `id: <event id>`, `event: <type>` and `data: <envelope JSON>` (the same bytes as the " +
                 "webhook body and GET /v1/events/{id}). Without a cursor the stream starts at the latest event; with " +
                 "`Last-Event-ID` (or `after`) it first sends every later event of the log, then the live tail, with no gap and " +
-                "no repeat. Idle streams receive comment lines (`: heartbeat`); at each heartbeat the key is checked again and the " +
+                "no repeat. Idle streams receive comment lines (`: heartbeat`); every heartbeat interval the key is checked again and the " +
                 "stream of a revoked key ends. A client that does not read is disconnected. " +
                 "Each organization may hold a limited number of streams at once (429 too_many_streams).")
             .Produces<string>(StatusCodes.Status200OK, ContentType)

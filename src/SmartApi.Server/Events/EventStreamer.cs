@@ -49,8 +49,20 @@ internal sealed partial class EventStreamer(
                 return;
             }
             var nextHeartbeat = time.GetUtcNow() + _options.StreamHeartbeat;
+            var nextKeyCheck = nextHeartbeat;
             while (!cancellationToken.IsCancellationRequested)
             {
+                // Authentication ran once, at connection: re-check the key every heartbeat interval,
+                // busy or idle, so a revoked key stops receiving within one interval. The reconnect answers 401.
+                if (time.GetUtcNow() >= nextKeyCheck)
+                {
+                    if (!await IsKeyActiveAsync(organizationId, keyId, cancellationToken))
+                    {
+                        Log.KeyRevoked(logger, organizationId, keyId);
+                        return;
+                    }
+                    nextKeyCheck = time.GetUtcNow() + _options.StreamHeartbeat;
+                }
                 // Taken before the read: a commit after the read completes it, so nothing waits in vain.
                 var wake = signal.Next;
                 var page = await store.ListEventsAsync(organizationId, filter, new PageRequest(cursor, PageSize), cancellationToken);
@@ -74,13 +86,6 @@ internal sealed partial class EventStreamer(
                 var now = time.GetUtcNow();
                 if (now >= nextHeartbeat)
                 {
-                    // Authentication ran once, at connection: re-check the key at each heartbeat so a
-                    // revoked key stops receiving within one heartbeat interval. The reconnect answers 401.
-                    if (!await IsKeyActiveAsync(organizationId, keyId, cancellationToken))
-                    {
-                        Log.KeyRevoked(logger, organizationId, keyId);
-                        return;
-                    }
                     writer.Write(Heartbeat);
                     if (!await FlushAsync(http, writer, cancellationToken))
                     {
