@@ -36,6 +36,11 @@ public sealed class CommandTests(CliFixture fixture) : CliTest(fixture)
         Assert.Contains("Coffee machine", shown.Out, StringComparison.Ordinal);
         var command = Json(await Fixture.RunAsync(key, "devices", "switch", id, "on", "--json"));
         Assert.Equal("pending", command.GetProperty("status").GetString());
+
+        // The device is offline: --wait ends at its timeout with the command unacknowledged, exit 1.
+        var waited = await Fixture.RunAsync(key, "devices", "switch", id, "off", "--wait", "--timeout", "0", "--json");
+        Assert.Equal(ExitCodes.Failure, waited.ExitCode);
+        Assert.Equal("pending", JsonDocument.Parse(waited.Out).RootElement.GetProperty("status").GetString());
     }
 
     [Fact]
