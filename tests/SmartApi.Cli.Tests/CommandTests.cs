@@ -64,7 +64,7 @@ public sealed class CommandTests(CliFixture fixture) : CliTest(fixture)
 
         var refused = await Fixture.RunAsync(secret, "devices", "list");
         Assert.Equal(4, refused.ExitCode);
-        Assert.Contains("refused the API key", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("refused the API key: The API key was revoked. Check", refused.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(secret, refused.Error + refused.Out, StringComparison.Ordinal);
     }
 
