@@ -65,6 +65,10 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
                 {
                     DeliveriesQueued?.Invoke(this, EventArgs.Empty);
                 }
+                if (unit.InsertedCommands)
+                {
+                    CommandsQueued?.Invoke(this, EventArgs.Empty);
+                }
                 if (unit.AppendedEvents > 0)
                 {
                     EventsAppended?.Invoke(this, EventArgs.Empty);

@@ -19,14 +19,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly IdGenerator _ids;
     private readonly Action _onDeliveriesQueued;
     private readonly Action _onEventsAppended;
+    private readonly Action? _onCommandsQueued;
     private readonly CommandCache _commands;
 
-    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended)
+    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended, Action? onCommandsQueued = null)
     {
         _connection = connection;
         _ids = ids;
         _onDeliveriesQueued = onDeliveriesQueued;
         _onEventsAppended = onEventsAppended;
+        _onCommandsQueued = onCommandsQueued;
         _commands = new CommandCache(connection);
         _maxBatch = maxBatch;
         _loop = Task.Run(RunAsync);
@@ -97,6 +99,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 }
             }
             transaction.Commit();
+            if (context.InsertedCommands)
+            {
+                // Before the callers resume: whoever inserted a command may count on the wake-up.
+                _onCommandsQueued?.Invoke();
+            }
             foreach (var item in succeeded)
             {
                 item.Complete();

@@ -133,3 +133,16 @@ public sealed class PostgresDeliveryTests : DeliveryComplianceTests
         await _schema.DisposeAsync();
     }
 }
+
+public sealed class PostgresGatewayTests : GatewayComplianceTests
+{
+    private readonly PostgresTestSchema _schema = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _schema.DisposeAsync();
+    }
+}
