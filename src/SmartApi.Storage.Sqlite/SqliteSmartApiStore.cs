@@ -57,7 +57,8 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
         }
         _writerConnection = connection;
         _checkpointer = new Checkpointer(_connectionString);
-        _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), () => DeliveriesQueued?.Invoke(this, EventArgs.Empty));
+        _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), () => DeliveriesQueued?.Invoke(this, EventArgs.Empty),
+            () => RunsQueued?.Invoke(this, EventArgs.Empty));
     }
 
     public async Task<bool> PingAsync(CancellationToken cancellationToken = default)

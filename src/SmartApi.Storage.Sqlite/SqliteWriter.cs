@@ -18,10 +18,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private readonly IdGenerator _ids;
     private readonly Action _onDeliveriesQueued;
+    private readonly Action _onRunsQueued;
     private readonly CommandCache _commands;
 
-    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued)
+    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onRunsQueued)
     {
+        _onRunsQueued = onRunsQueued;
         _connection = connection;
         _ids = ids;
         _onDeliveriesQueued = onDeliveriesQueued;
@@ -103,6 +105,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
             {
                 _onDeliveriesQueued();
             }
+            if (context.QueuedRuns > 0)
+            {
+                _onRunsQueued();
+            }
             return true;
         }
         catch (Exception) when (!isolateUnits)
@@ -129,6 +135,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         await _commands.Get("SAVEPOINT unit", transaction).ExecuteNonQueryAsync();
         var queued = context.QueuedDeliveries;
+        var runs = context.QueuedRuns;
         try
         {
             context.BeginUnit();
@@ -141,6 +148,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             await _commands.Get("ROLLBACK TO unit", transaction).ExecuteNonQueryAsync();
             await _commands.Get("RELEASE unit", transaction).ExecuteNonQueryAsync();
             context.RollBackQueuedDeliveries(queued);
+            context.RollBackQueuedRuns(runs);
             item.Fail(ex);
             return false;
         }

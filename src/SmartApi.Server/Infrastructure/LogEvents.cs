@@ -21,4 +21,10 @@ internal static class LogEvents
 
     public const int RetentionPruned = 1500;
     public const int RetentionFailed = 1501;
+
+    public const int AutomationRunFailed = 1600;
+    public const int AutomationLoopCut = 1601;
+    public const int AutomationRunnerFailed = 1602;
+    public const int AutomationSchedulerFailed = 1603;
+    public const int PowerTriggerFailed = 1604;
 }
