@@ -19,10 +19,10 @@ internal sealed partial class SqliteStoreTransaction
         }
         var matches = await Command(Sql.MatchRules)
             .With("@org", newEvent.OrganizationId).With("@type", newEvent.Type).With("@device", newEvent.DeviceId ?? "")
-            .ListAsync<string>();
-        foreach (var automationId in matches)
+            .ListAsync<RuleMatchRow>();
+        foreach (var match in matches)
         {
-            await InsertRunAsync(new AutomationRun(ids.New("run"), newEvent.OrganizationId, automationId, RunStatus.Pending, RuleKind.Event,
+            await InsertRunAsync(new AutomationRun(ids.New("run"), newEvent.OrganizationId, match.AutomationId, RunStatus.Pending, RuleKind.Event,
                 newEvent.Id, "{}", newEvent.CreatedAt, null, null, newEvent.CreatedAt, null));
         }
     }
