@@ -75,20 +75,23 @@ internal sealed class CronSchedule
     public DateTimeOffset? Next(DateTimeOffset after) => _expression.GetNextOccurrence(after, _zone, inclusive: false);
 
     /// <summary>
-    /// The latest occurrence in [<paramref name="from"/>, <paramref name="now"/>] and how many earlier
-    /// ones it stands for: after downtime only the latest missed occurrence fires.
+    /// The latest occurrence from <paramref name="due"/> (itself an occurrence, as <see cref="Next"/>
+    /// gave it) up to <paramref name="now"/>, and how many earlier ones it stands for: after downtime
+    /// only the latest missed occurrence fires. <paramref name="due"/> is taken as is rather than
+    /// searched again, because an occurrence moved out of a spring-forward gap does not match the
+    /// expression when searched from itself.
     /// </summary>
-    public (DateTimeOffset Occurrence, int Missed)? Latest(DateTimeOffset from, DateTimeOffset now)
+    public (DateTimeOffset Occurrence, int Missed)? Latest(DateTimeOffset due, DateTimeOffset now)
     {
-        DateTimeOffset? latest = null;
-        var missed = -1;
-        var current = _expression.GetNextOccurrence(from, _zone, inclusive: true);
-        while (current is { } occurrence && occurrence <= now && missed < MaxMissedWalk)
+        if (due > now)
         {
-            latest = occurrence;
-            missed++;
-            current = _expression.GetNextOccurrence(occurrence, _zone, inclusive: false);
+            return null;
         }
-        return latest is { } found ? (found, missed) : null;
+        var (latest, missed) = (due, 0);
+        while (missed < MaxMissedWalk && Next(latest) is { } next && next <= now)
+        {
+            (latest, missed) = (next, missed + 1);
+        }
+        return (latest, missed);
     }
 }
