@@ -15,6 +15,9 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
     /// <summary>Called by the writer before each unit of work: reservations never cross units.</summary>
     public void BeginUnit() => _reservedSequences.Clear();
 
+    /// <summary>Events appended in this transaction (the writer announces them after commit).</summary>
+    public int AppendedEvents { get; private set; }
+
     /// <summary>A prepared statement of the writer connection, enlisted in this transaction.</summary>
     private SqliteCommand Command(string sql) => commands.Get(sql, transaction);
 
@@ -108,6 +111,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
             .ScalarAsync<long>();
         await QueueDeliveriesAsync(newEvent, position);
         await QueueRunsAsync(newEvent);
+        AppendedEvents++;
         return new StoredEvent(position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, newEvent.CreatedAt, data);
     }
 

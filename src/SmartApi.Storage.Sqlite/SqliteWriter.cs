@@ -19,14 +19,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly IdGenerator _ids;
     private readonly Action _onDeliveriesQueued;
     private readonly Action _onRunsQueued;
+    private readonly Action _onEventsAppended;
     private readonly CommandCache _commands;
 
-    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onRunsQueued)
+    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended, Action onRunsQueued)
     {
         _onRunsQueued = onRunsQueued;
         _connection = connection;
         _ids = ids;
         _onDeliveriesQueued = onDeliveriesQueued;
+        _onEventsAppended = onEventsAppended;
         _commands = new CommandCache(connection);
         _maxBatch = maxBatch;
         _loop = Task.Run(RunAsync);
@@ -108,6 +110,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
             if (context.QueuedRuns > 0)
             {
                 _onRunsQueued();
+            }
+            // A unit rolled back to its savepoint may have counted an event: a spurious wake-up costs
+            // a stream one read, a missed one costs it a poll interval.
+            if (context.AppendedEvents > 0)
+            {
+                _onEventsAppended();
             }
             return true;
         }

@@ -188,4 +188,38 @@ public abstract class EventComplianceTests : StorageComplianceTests
 
     private async Task<List<StoredEvent>> ListAsync(string organizationId, EventFilter filter) =>
         await ReadAllPagesAsync(after => Store.ListEventsAsync(organizationId, filter, new PageRequest(after, 2), Token), e => e.Id, 2);
+
+    [Fact]
+    public async Task GetLatestEventId_IsTheLastAppendedOfTheOrganization()
+    {
+        var organization = await CreateOrganizationAsync();
+        var other = await CreateOrganizationAsync("Other");
+        Assert.Null(await Store.GetLatestEventIdAsync(organization.Id, Token));
+
+        await AppendAsync(NewEvent(organization.Id));
+        var last = await AppendAsync(NewEvent(organization.Id, "device.offline"));
+        await AppendAsync(NewEvent(other.Id));
+
+        Assert.Equal(last.Id, await Store.GetLatestEventIdAsync(organization.Id, Token));
+    }
+
+    [Fact]
+    public async Task EventsAppended_IsRaisedAfterTheCommitThatAppended()
+    {
+        var organization = await CreateOrganizationAsync();
+        var raised = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        EventHandler handler = (_, _) => raised.TrySetResult(null);
+        Store.EventsAppended += handler;
+        try
+        {
+            var appended = await AppendAsync(NewEvent(organization.Id));
+            await raised.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
+            // Raised after the commit: a read from then on sees the event.
+            Assert.Equal(appended.Id, await Store.GetLatestEventIdAsync(organization.Id, Token));
+        }
+        finally
+        {
+            Store.EventsAppended -= handler;
+        }
+    }
 }

@@ -192,6 +192,24 @@ public abstract class MeasurementComplianceTests : StorageComplianceTests
             await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id)));
     }
 
+    [Fact]
+    public async Task PruneMeasurements_DeletesOlderSamplesOfEveryDeviceOnly()
+    {
+        var first = await CreateDeviceInNewOrganizationAsync();
+        var second = await CreateDeviceInNewOrganizationAsync();
+        // Days apart, so a provider that partitions by day drops whole partitions and trims one.
+        var samples = new[] { T0.AddDays(-3), T0.AddDays(-1), T0.AddHours(-1), T0, T0.AddHours(1), T0.AddDays(2) };
+        await InsertAsync(first.Id, samples.Select((ts, i) => Sample(ts, i)).ToArray());
+        await InsertAsync(second.Id, Sample(T0.AddDays(-2), 1), Sample(T0.AddMinutes(1), 2));
+
+        await Store.PruneMeasurementsAsync(T0, Token);
+
+        var left = await Store.ListMeasurementsAsync(first.Id, T0.AddDays(-10), T0.AddDays(10), new PageRequest(null, 100), Token);
+        var otherLeft = await Store.ListMeasurementsAsync(second.Id, T0.AddDays(-10), T0.AddDays(10), new PageRequest(null, 100), Token);
+        Assert.Equal([T0, T0.AddHours(1), T0.AddDays(2)], left.Items.Select(m => m.Ts));
+        Assert.Equal([T0.AddMinutes(1)], otherLeft.Items.Select(m => m.Ts));
+    }
+
     private async Task<Device> CreateDeviceInNewOrganizationAsync()
     {
         var organization = await CreateOrganizationAsync();

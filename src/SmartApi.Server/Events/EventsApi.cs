@@ -20,6 +20,7 @@ internal static class EventsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/event-types", ListTypes).WithName("ListEventTypes")
             .WithSummary("The event catalog: every type with a description and the JSON Schema of its data.");
+        group.MapEventStream();
         return group;
     }
 
@@ -34,27 +35,13 @@ internal static class EventsApi
         {
             return problem!;
         }
-        List<string>? typeFilter = null;
-        if (!string.IsNullOrWhiteSpace(types))
+        if (!TryParseFilter(types, deviceId, out var filter, out problem))
         {
-            typeFilter = types.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
-            var unknown = typeFilter.Where(t => !EventCatalog.Types.Contains(t)).ToList();
-            if (unknown.Count > 0)
-            {
-                return Problems.Validation("types", $"Unknown event types: {string.Join(", ", unknown)}. See GET /v1/event-types.");
-            }
-            if (typeFilter.Count > MaxTypeFilters)
-            {
-                return Problems.Validation("types", $"At most {MaxTypeFilters} types.");
-            }
-        }
-        if (deviceId is not null && !IdGenerator.IsWellFormed(deviceId, "dev"))
-        {
-            return Problems.Validation("deviceId", "deviceId must be a device id (dev_...).");
+            return problem!;
         }
         try
         {
-            var result = await store.ListEventsAsync(user.Caller().OrganizationId, new EventFilter(typeFilter, deviceId), page, cancellationToken);
+            var result = await store.ListEventsAsync(user.Caller().OrganizationId, filter, page, cancellationToken);
             // Unlike other lists, the event log always answers a nextCursor (the last event read, or the
             // cursor given when nothing new arrived), so a poller simply passes it back on its next call.
             var events = result.Items.Select(EventFactory.ToResponse).ToList();
@@ -64,6 +51,36 @@ internal static class EventsApi
         {
             return Problems.InvalidCursor(ex.Cursor);
         }
+    }
+
+    /// <summary>The <c>types</c> and <c>deviceId</c> filters, shared by the list and the live stream.</summary>
+    internal static bool TryParseFilter(string? types, string? deviceId, out EventFilter filter, out ProblemHttpResult? problem)
+    {
+        filter = new EventFilter();
+        problem = null;
+        List<string>? typeFilter = null;
+        if (!string.IsNullOrWhiteSpace(types))
+        {
+            typeFilter = types.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
+            var unknown = typeFilter.Where(t => !EventCatalog.Types.Contains(t)).ToList();
+            if (unknown.Count > 0)
+            {
+                problem = Problems.Validation("types", $"Unknown event types: {string.Join(", ", unknown)}. See GET /v1/event-types.");
+                return false;
+            }
+            if (typeFilter.Count > MaxTypeFilters)
+            {
+                problem = Problems.Validation("types", $"At most {MaxTypeFilters} types.");
+                return false;
+            }
+        }
+        if (deviceId is not null && !IdGenerator.IsWellFormed(deviceId, "dev"))
+        {
+            problem = Problems.Validation("deviceId", "deviceId must be a device id (dev_...).");
+            return false;
+        }
+        filter = new EventFilter(typeFilter, deviceId);
+        return true;
     }
 
     private static async Task<Results<Ok<EventResponse>, ProblemHttpResult>> Get(

@@ -22,9 +22,12 @@ internal static class LogEvents
     public const int RetentionPruned = 1500;
     public const int RetentionFailed = 1501;
 
-    public const int AutomationRunFailed = 1600;
-    public const int AutomationLoopCut = 1601;
-    public const int AutomationRunnerFailed = 1602;
-    public const int AutomationSchedulerFailed = 1603;
-    public const int PowerTriggerFailed = 1604;
+    public const int EventStreamSlowClient = 1600;
+    public const int EventStreamFailed = 1601;
+
+    public const int AutomationRunFailed = 1700;
+    public const int AutomationLoopCut = 1701;
+    public const int AutomationRunnerFailed = 1702;
+    public const int AutomationSchedulerFailed = 1703;
+    public const int PowerTriggerFailed = 1704;
 }

@@ -64,6 +64,9 @@ internal static class SmartApiHosting
         services.AddSingleton<OrganizationService>();
 
         services.AddSingleton<EventFactory>();
+        services.AddSingleton<EventLogSignal>();
+        services.AddSingleton<EventStreamLimiter>();
+        services.AddSingleton<EventStreamer>();
         services.AddSingleton<DeviceService>();
         services.AddSingleton<TelemetryIngestor>();
         // Before the ingestor: the scheduler loads the power trigger index while starting.

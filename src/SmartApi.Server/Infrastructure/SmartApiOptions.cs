@@ -16,6 +16,7 @@ internal sealed class SmartApiOptions
     public HttpOptions Http { get; set; } = new();
     public CommandOptions Commands { get; set; } = new();
     public RetentionOptions Retention { get; set; } = new();
+    public EventOptions Events { get; set; } = new();
 
     internal sealed class StorageOptions
     {
@@ -77,6 +78,21 @@ internal sealed class SmartApiOptions
 
         /// <summary>How often retention runs.</summary>
         public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(10);
+    }
+
+    internal sealed class EventOptions
+    {
+        /// <summary>How often an idle live stream sends a comment line, so proxies and clients see it alive.</summary>
+        public TimeSpan StreamHeartbeat { get; set; } = TimeSpan.FromSeconds(15);
+
+        /// <summary>How often a stream reads the log without a wake-up: catches events written by other nodes.</summary>
+        public TimeSpan StreamPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+        /// <summary>A stream whose client has not taken its data within this time is disconnected.</summary>
+        public TimeSpan StreamWriteTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+        /// <summary>Live streams open at once per organization; more answer 429.</summary>
+        public int MaxStreamsPerOrganization { get; set; } = 20;
     }
 
     /// <summary>The SQLite connection string: the configured one, or a file in the data directory.</summary>
@@ -158,6 +174,22 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
         if (options.Retention.Interval < TimeSpan.FromSeconds(1))
         {
             failures.Add("SmartApi:Retention:Interval must be at least 00:00:01.");
+        }
+        if (options.Events.StreamHeartbeat < TimeSpan.FromMilliseconds(100) || options.Events.StreamHeartbeat > TimeSpan.FromMinutes(10))
+        {
+            failures.Add("SmartApi:Events:StreamHeartbeat must be between 00:00:00.1 and 00:10:00.");
+        }
+        if (options.Events.StreamPollInterval < TimeSpan.FromMilliseconds(50) || options.Events.StreamPollInterval > TimeSpan.FromMinutes(1))
+        {
+            failures.Add("SmartApi:Events:StreamPollInterval must be between 00:00:00.05 and 00:01:00.");
+        }
+        if (options.Events.StreamWriteTimeout < TimeSpan.FromMilliseconds(100) || options.Events.StreamWriteTimeout > TimeSpan.FromMinutes(5))
+        {
+            failures.Add("SmartApi:Events:StreamWriteTimeout must be between 00:00:00.1 and 00:05:00.");
+        }
+        if (options.Events.MaxStreamsPerOrganization is < 1 or > 10_000)
+        {
+            failures.Add("SmartApi:Events:MaxStreamsPerOrganization must be between 1 and 10000.");
         }
         if (options.Commands.Ttl <= TimeSpan.Zero)
         {

@@ -1,0 +1,7 @@
+namespace SmartApi.Storage.Sqlite;
+
+internal static partial class Sql
+{
+    public const string PruneMeasurements =
+        "DELETE FROM measurements WHERE (device_id, ts) IN (SELECT device_id, ts FROM measurements WHERE ts < @before LIMIT @limit)";
+}
