@@ -18,7 +18,8 @@ internal sealed partial class AutomationRunner(
     ILogger<AutomationRunner> logger) : BackgroundService
 {
     public const int MaxClaim = 64;
-    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+    // Far longer than a run takes (one unit of work), short enough that a killed runner's runs resume soon.
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
