@@ -37,7 +37,7 @@ internal sealed partial class PowerTriggers(ISmartApiStore store, EventFactory e
         {
             if (AutomationDefinition.FromJson(automation.DefinitionJson).Trigger.Power is { } power)
             {
-                var watch = new PowerWatch(automation.Id, automation.OrganizationId, power.Operator!, power.Value!.Value, power.ForSeconds ?? 0, power.Hysteresis ?? 0);
+                var watch = Watch(automation, power);
                 watches.AddRange((power.DeviceIds ?? []).Select(d => (d, watch)));
             }
         }
@@ -60,7 +60,9 @@ internal sealed partial class PowerTriggers(ISmartApiStore store, EventFactory e
         {
             try
             {
-                var watch = index.GetValueOrDefault(state.DeviceId)?.FirstOrDefault(w => w.AutomationId == state.AutomationId);
+                // Another node may have created the trigger since this node's index was built: ask the store before giving up on it.
+                var watch = index.GetValueOrDefault(state.DeviceId)?.FirstOrDefault(w => w.AutomationId == state.AutomationId)
+                    ?? await LoadWatchAsync(state, cancellationToken);
                 await store.WriteAsync(async tx =>
                 {
                     if (watch is null || await tx.GetDeviceAsync(state.OrganizationId, state.DeviceId) is not { Latest: { } latest })
@@ -80,6 +82,16 @@ internal sealed partial class PowerTriggers(ISmartApiStore store, EventFactory e
             }
         }
     }
+
+    private async Task<PowerWatch?> LoadWatchAsync(PowerTriggerState state, CancellationToken cancellationToken) =>
+        await store.GetAutomationAsync(state.OrganizationId, state.AutomationId, cancellationToken) is { Enabled: true } automation
+            && AutomationDefinition.FromJson(automation.DefinitionJson).Trigger.Power is { } power
+            && (power.DeviceIds ?? []).Contains(state.DeviceId)
+            ? Watch(automation, power)
+            : null;
+
+    private static PowerWatch Watch(Automation automation, Contracts.PowerTrigger power) =>
+        new(automation.Id, automation.OrganizationId, power.Operator!, power.Value!.Value, power.ForSeconds ?? 0, power.Hysteresis ?? 0);
 
     /// <summary>Emits threshold_exceeded and queues the automation's run, in the caller's unit.</summary>
     internal async ValueTask FireAsync(IStoreTransaction tx, PowerWatch watch, string deviceId, double value, DateTimeOffset at)

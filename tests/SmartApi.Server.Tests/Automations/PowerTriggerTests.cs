@@ -1,4 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using SmartApi.Server.Automations;
+using SmartApi.Server.Events;
+using SmartApi.Storage;
 using SmartApi.Contracts;
 using SmartApi.Server.Measurements;
 using SmartApi.Server.Tests.Webhooks;
@@ -70,6 +75,26 @@ public sealed class PowerTriggerTests
         var commands = await app.CommandsAsync(organizationId, lamp.Id);
         Assert.Equal(2, commands.Count);
         Assert.All(commands, c => Assert.Equal(("on", "automation", automation.Id, 1), (c.State, c.Source, c.AutomationId, c.Depth)));
+    }
+
+    [Fact]
+    public async Task A_node_whose_index_does_not_know_the_trigger_yet_still_fires_it_once()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var app = await RetryTests.StartAppAsync(time);
+        var washer = await SmartApiApplication.CreateDeviceAsync(app.Admin);
+        var lamp = await SmartApiApplication.CreateDeviceAsync(app.Admin);
+        await WasherAutomationAsync(app.Admin, washer.Id, lamp.Id);
+        await app.Ingestor().IngestAsync(washer.Id, new TelemetrySample(time.GetUtcNow(), 2), Ct); // pending, due in 120 s
+        // Two more nodes that started before the automation existed (empty indexes), racing on the due state.
+        PowerTriggers Node() => new(app.Store(), app.Services.GetRequiredService<EventFactory>(), app.Services.GetRequiredService<IdGenerator>(),
+            NullLogger<PowerTriggers>.Instance);
+        var due = time.GetUtcNow().AddSeconds(121);
+
+        await Task.WhenAll(Node().FireDueAsync(due, Ct), Node().FireDueAsync(due, Ct));
+
+        var exceeded = Assert.Single(await ThresholdEventsAsync(app.Admin, washer.Id));
+        Assert.Equal(2.0, exceeded.Data.GetProperty("value").GetDouble());
     }
 
     [Fact]
