@@ -48,8 +48,6 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
         return await connection.ExecuteScalarAsync<int>("SELECT 1") == 1;
     }
 
-    public event EventHandler? EventsAppended;
-
     public async Task<T> WriteAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default)
     {
         for (var attempt = 1; ; attempt++)
@@ -178,6 +176,15 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
     {
         await using var connection = await OpenAsync(cancellationToken);
         return (await connection.QuerySingleOrDefaultAsync<EventRow>(Sql.GetEvent, new { org = organizationId, id }))?.ToEntity();
+    }
+
+    /// <summary>Raised after a commit on this node that appended events; streams on other nodes find them by their poll.</summary>
+    public event EventHandler? EventsAppended;
+
+    public async Task<string?> GetLatestEventIdAsync(string organizationId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<string?>(Sql.LatestEventId, new { org = organizationId });
     }
 
     public async Task<PageResult<StoredEvent>> ListEventsAsync(string organizationId, EventFilter filter, PageRequest page, CancellationToken cancellationToken = default)

@@ -8,30 +8,35 @@ internal sealed partial class PostgresStoreTransaction
     /// <summary>Deliveries queued in this transaction (the store announces them after commit).</summary>
     public int QueuedDeliveries { get; private set; }
 
-    private async ValueTask QueueDeliveriesAsync(NewEvent newEvent, long position)
+    /// <summary>Events appended in this transaction (the store announces them after commit, for live streams).</summary>
+    public int AppendedEvents { get; private set; }
+
+    /// <summary>Delivery ids generated for each append: enough for the usual number of matching webhooks.</summary>
+    private const int DeliveryIdsPerAppend = 4;
+
+    private sealed class AppendedRow
     {
-        var matches = (newEvent.TargetAutomationId is { } target
-            ? await connection.QueryAsync<MatchRow>(Sql.TargetWebhooks, new { automation = target, org = newEvent.OrganizationId }, transaction)
-            : await connection.QueryAsync<MatchRow>(Sql.MatchWebhooks,
-                new { org = newEvent.OrganizationId, type = newEvent.Type, device = newEvent.DeviceId ?? "" }, transaction)).ToList();
-        if (matches.Count == 0)
-        {
-            return;
-        }
-        QueuedDeliveries += matches.Count;
-        // One statement for every matching webhook: the rows travel as arrays.
-        await connection.ExecuteAsync(Sql.InsertDeliveries, new
+        public long Position { get; set; }
+        public long? Sequence { get; set; }
+        public long Matched { get; set; }
+    }
+
+    /// <summary>The deliveries of webhooks past the ids the append carried.</summary>
+    private async ValueTask QueueMoreDeliveriesAsync(NewEvent newEvent, long position, int matched)
+    {
+        await connection.ExecuteAsync(newEvent.TargetAutomationId is null ? Sql.QueueMoreDeliveries : Sql.QueueMoreTargetedDeliveries, new
         {
             org = newEvent.OrganizationId,
             @event = newEvent.Id,
+            id = newEvent.Id,
             position,
             type = newEvent.Type,
             device = newEvent.DeviceId,
+            deviceKey = newEvent.DeviceId ?? "",
+            target = newEvent.TargetAutomationId,
             at = Ms.Of(newEvent.CreatedAt),
-            ids = matches.Select(_ => ids.New("dlv")).ToArray(),
-            automations = matches.Select(m => m.AutomationId).ToArray(),
-            webhooks = matches.Select(m => m.Id).ToArray(),
-            orderingKeys = matches.Select(m => m.Ordered ? m.Id + ":" + newEvent.DeviceId : null).ToArray(),
+            skip = (long)DeliveryIdsPerAppend,
+            deliveryIds = Enumerable.Range(0, matched - DeliveryIdsPerAppend).Select(_ => ids.New("dlv")).ToArray(),
         }, transaction);
     }
 

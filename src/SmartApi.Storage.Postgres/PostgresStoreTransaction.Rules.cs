@@ -88,23 +88,23 @@ internal sealed partial class PostgresStoreTransaction
         {
             return [];
         }
-        var webhooks = (await connection.QueryAsync<MatchRow>(Sql.TargetWebhooks, new { automation = automationId, org = organizationId }, transaction)).ToList();
+        var webhooks = (await connection.QueryAsync<MatchRow>(Sql.AutomationWebhooks, new { automation = automationId, org = organizationId }, transaction)).ToList();
         if (webhooks.Count == 0)
         {
             return [];
         }
         var deliveryIds = webhooks.Select(_ => ids.New("dlv")).ToArray();
         QueuedDeliveries += webhooks.Count;
-        await connection.ExecuteAsync(Sql.InsertDeliveries, new
+        await connection.ExecuteAsync(Sql.InsertRunDeliveries, new
         {
             org = organizationId,
+            automation = automationId,
             @event = eventId,
             position = stored.Position,
             type = stored.Type,
             device = stored.DeviceId,
             at = Ms.Of(now),
             ids = deliveryIds,
-            automations = webhooks.Select(m => m.AutomationId).ToArray(),
             webhooks = webhooks.Select(m => m.Id).ToArray(),
             orderingKeys = webhooks.Select(m => m.Ordered ? m.Id + ":" + stored.DeviceId : null).ToArray(),
         }, transaction);

@@ -11,24 +11,31 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
     // Device sequences taken by UpdateDeviceAsync for the event the same unit appends next.
     private readonly Dictionary<string, long> _reservedSequences = new(StringComparer.Ordinal);
 
-    /// <summary>Events appended in this transaction (the store wakes live streams after commit).</summary>
-    public int AppendedEvents { get; private set; }
-
     public async ValueTask InsertOrganizationAsync(Organization organization) =>
         await connection.ExecuteAsync(Sql.InsertOrganization,
             new { organization.Id, organization.Name, CreatedAt = Ms.Of(organization.CreatedAt) }, transaction);
 
-    public async ValueTask InsertApiKeyAsync(ApiKey key) =>
-        await connection.ExecuteAsync(Sql.InsertApiKey, new
+    public async ValueTask InsertApiKeyAsync(ApiKey key)
+    {
+        try
         {
-            key.Id,
-            key.OrganizationId,
-            key.Name,
-            key.Prefix,
-            key.Hash,
-            Scopes = JsonSerializer.Serialize(key.Scopes, StorageJsonContext.Default.IReadOnlyListString),
-            CreatedAt = Ms.Of(key.CreatedAt),
-        }, transaction);
+            await connection.ExecuteAsync(Sql.InsertApiKey, new
+            {
+                key.Id,
+                key.OrganizationId,
+                key.Name,
+                key.Prefix,
+                key.Hash,
+                Scopes = JsonSerializer.Serialize(key.Scopes, StorageJsonContext.Default.IReadOnlyListString),
+                CreatedAt = Ms.Of(key.CreatedAt),
+            }, transaction);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Two nodes starting together with the same SmartApi:BootstrapApiKey.
+            throw new DuplicateKeyException("api key", ex);
+        }
+    }
 
     public async ValueTask<bool> RevokeApiKeyAsync(string organizationId, string id, DateTimeOffset at) =>
         await connection.ExecuteAsync(Sql.RevokeApiKey, new { org = organizationId, id, at = Ms.Of(at) }, transaction) == 1;
@@ -86,28 +93,52 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
 
     public async ValueTask<StoredEvent> AppendEventAsync(NewEvent newEvent)
     {
-        long? sequence = null;
+        // The data is composed in SQL around the sequence the statement takes: head + sequence + tail
+        // is exactly what EventData.Compose makes.
+        string head, tail;
+        long? reserved = null;
         if (newEvent.DeviceId is { } deviceId)
         {
-            // The device row before the event log row, in every unit: one lock order, fewer deadlocks.
-            sequence = _reservedSequences.Remove(deviceId, out var reserved)
-                ? reserved
-                : await connection.ExecuteScalarAsync<long?>(Sql.NextDeviceSequence, new { id = deviceId }, transaction);
+            var composed = EventData.Compose(deviceId, null, newEvent.DataJson);
+            head = "{\"deviceId\":" + JsonSerializer.Serialize(deviceId, StorageJsonContext.Default.String);
+            tail = composed[head.Length..];
+            reserved = _reservedSequences.Remove(deviceId, out var value) ? value : null;
         }
-        var data = EventData.Compose(newEvent.DeviceId, sequence, newEvent.DataJson);
-        var position = await connection.ExecuteScalarAsync<long>(Sql.AppendEvent, new
+        else
+        {
+            head = newEvent.DataJson;
+            tail = "";
+        }
+        var deliveryIds = new string[DeliveryIdsPerAppend];
+        for (var i = 0; i < deliveryIds.Length; i++)
+        {
+            deliveryIds[i] = ids.New("dlv");
+        }
+        var parameters = new DynamicParameters(new
         {
             id = newEvent.Id,
             org = newEvent.OrganizationId,
             type = newEvent.Type,
             device = newEvent.DeviceId,
+            deviceKey = newEvent.DeviceId ?? "",
+            target = newEvent.TargetAutomationId,
             at = Ms.Of(newEvent.CreatedAt),
-            data,
-        }, transaction);
-        await QueueDeliveriesAsync(newEvent, position);
+            reserved,
+            head,
+            tail,
+            deliveryIds,
+        });
+        var appended = await connection.QuerySingleAsync<AppendedRow>(
+            newEvent.TargetAutomationId is null ? Sql.AppendEvent : Sql.AppendTargetedEvent, parameters, transaction);
+        if (appended.Matched > DeliveryIdsPerAppend)
+        {
+            await QueueMoreDeliveriesAsync(newEvent, appended.Position, (int)appended.Matched);
+        }
+        QueuedDeliveries += (int)appended.Matched;
         await QueueRunsAsync(newEvent);
         AppendedEvents++;
-        return new StoredEvent(position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, newEvent.CreatedAt, data);
+        var data = newEvent.DeviceId is null ? head : head + (appended.Sequence is { } s ? ",\"sequence\":" + s.ToString(System.Globalization.CultureInfo.InvariantCulture) : "") + tail;
+        return new StoredEvent(appended.Position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, newEvent.CreatedAt, data);
     }
 
     public async ValueTask InsertCommandAsync(Command command) =>

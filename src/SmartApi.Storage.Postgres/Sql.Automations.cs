@@ -46,17 +46,6 @@ internal static partial class Sql
         "SELECT id, automation_id, ciphertext, created_at, expires_at FROM automation_secrets " +
         "WHERE automation_id = @automation AND (expires_at IS NULL OR expires_at > @now) ORDER BY id DESC";
 
-    public const string MatchWebhooks =
-        "SELECT DISTINCT w.id, w.automation_id, w.ordered FROM webhook_subscriptions s " +
-        "JOIN webhooks w ON w.id = s.webhook_id JOIN automations a ON a.id = w.automation_id " +
-        "WHERE s.organization_id = @org AND s.event_type IN (@type, '*') AND s.device_id IN (@device, '') AND w.status = 'active' AND a.enabled";
-    public const string TargetWebhooks =
-        "SELECT w.id, w.automation_id, w.ordered FROM webhooks w WHERE w.automation_id = @automation AND w.organization_id = @org AND w.status = 'active'";
-    public const string InsertDeliveries =
-        "INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, next_attempt_at, created_at, updated_at) " +
-        "SELECT u.id, @org, u.automation, u.webhook, @event, @position, @type, @device, u.ordering_key, 'pending', @at, @at, @at " +
-        "FROM unnest(@ids, @automations, @webhooks, @orderingKeys) AS u(id, automation, webhook, ordering_key)";
-
     private const string DeliveryColumns =
         "id, organization_id, automation_id, webhook_id, event_id, event_type, device_id, status, attempts, next_attempt_at, last_status_code, last_error, created_at, updated_at";
     // SKIP LOCKED: workers on several nodes claim disjoint batches without waiting on each other;

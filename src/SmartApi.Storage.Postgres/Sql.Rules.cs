@@ -47,6 +47,13 @@ internal static partial class Sql
     public const string PruneRuns =
         "DELETE FROM automation_runs WHERE id IN (SELECT id FROM automation_runs WHERE created_at < @before AND status <> 'pending' ORDER BY created_at LIMIT @limit FOR UPDATE SKIP LOCKED)";
 
+    public const string AutomationWebhooks =
+        "SELECT w.id, w.automation_id, w.ordered FROM webhooks w WHERE w.automation_id = @automation AND w.organization_id = @org AND w.status = 'active'";
+    // One statement for every webhook of the automation: the rows travel as arrays.
+    public const string InsertRunDeliveries =
+        "INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, next_attempt_at, created_at, updated_at) " +
+        "SELECT u.id, @org, @automation, u.webhook, @event, @position, @type, @device, u.ordering_key, 'pending', @at, @at, @at " +
+        "FROM unnest(@ids, @webhooks, @orderingKeys) AS u(id, webhook, ordering_key)";
     public const string GetEventForDelivery = "SELECT position, type, device_id FROM events WHERE organization_id = @org AND id = @id";
 
     private const string PowerColumns = "automation_id, device_id, organization_id, phase, since, due_at";

@@ -44,16 +44,49 @@ internal static partial class Sql
         "WHERE organization_id = @OrganizationId AND id = @Id RETURNING sequence";
     public const string DeleteDevice = "DELETE FROM devices WHERE organization_id = @org AND id = @id";
     public const string DeleteDeviceMeasurements = "DELETE FROM measurements WHERE device_id = @id";
-    public const string NextDeviceSequence = "UPDATE devices SET sequence = sequence + 1 WHERE id = @id RETURNING sequence";
 
-    // The position comes from the locked event_log row (see 0001_initial.sql): commit order.
-    public const string AppendEvent =
-        "WITH p AS (UPDATE event_log SET position = position + 1 WHERE id = 1 RETURNING position) " +
-        "INSERT INTO events (position, id, organization_id, type, device_id, created_at, data) " +
-        "SELECT p.position, @id, @org, @type, @device, @at, @data FROM p RETURNING position";
+    // One round trip per event, as the event log's row stays locked from the first append of a unit
+    // to its commit (the position comes from it: commit order). In order: the device's next sequence
+    // (s, unless UpdateDevice reserved one), the position (p; its condition reads s first, so the
+    // device row is always locked before the event log row), the event, and one delivery per
+    // matching webhook (m, d: the outbox) with ids passed in from C#.
+    private const string AppendEventHead =
+        "WITH s AS (UPDATE devices SET sequence = sequence + 1 WHERE id = @device AND @reserved::bigint IS NULL RETURNING sequence), " +
+        "q AS (SELECT COALESCE(@reserved::bigint, (SELECT sequence FROM s)) AS sequence), " +
+        "p AS (UPDATE event_log SET position = position + 1 WHERE id = 1 AND (SELECT true FROM q) RETURNING position), " +
+        "e AS (INSERT INTO events (position, id, organization_id, type, device_id, created_at, data) " +
+        "SELECT p.position, @id, @org, @type, @device, @at, @head || COALESCE(',\"sequence\":' || q.sequence, '') || @tail FROM p, q " +
+        "RETURNING position), ";
+    private const string AppendEventTail =
+        "d AS (INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, next_attempt_at, created_at, updated_at) " +
+        "SELECT (@deliveryIds)[m.n], @org, m.automation_id, m.id, @id, e.position, @type, @device, " +
+        "CASE WHEN m.ordered THEN m.id || ':' || COALESCE(@device, '') END, 'pending', @at, @at, @at FROM m, e WHERE m.n <= cardinality(@deliveryIds)) " +
+        "SELECT e.position, q.sequence, (SELECT count(*) FROM m) AS matched FROM e, q";
+    private const string MatchingWebhooks =
+        "m AS (SELECT w.id, w.automation_id, w.ordered, row_number() OVER (ORDER BY w.id) AS n FROM webhooks w " +
+        "WHERE w.status = 'active' AND w.id IN (SELECT s.webhook_id FROM webhook_subscriptions s " +
+        "WHERE s.organization_id = @org AND s.event_type IN (@type, '*') AND s.device_id IN (@deviceKey, '')) " +
+        "AND EXISTS (SELECT 1 FROM automations a WHERE a.id = w.automation_id AND a.enabled))";
+    private const string TargetedWebhooks =
+        "m AS (SELECT w.id, w.automation_id, w.ordered, row_number() OVER (ORDER BY w.id) AS n FROM webhooks w " +
+        "WHERE w.automation_id = @target AND w.organization_id = @org AND w.status = 'active')";
+    public const string AppendEvent = AppendEventHead + MatchingWebhooks + ", " + AppendEventTail;
+    public const string AppendTargetedEvent = AppendEventHead + TargetedWebhooks + ", " + AppendEventTail;
+    // More matching webhooks than ids passed with the append (rare): the rest, in the same order.
+    public const string QueueMoreDeliveries =
+        "WITH " + MatchingWebhooks + " " +
+        "INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, next_attempt_at, created_at, updated_at) " +
+        "SELECT (@deliveryIds)[m.n - @skip], @org, m.automation_id, m.id, @id, @position, @type, @device, " +
+        "CASE WHEN m.ordered THEN m.id || ':' || COALESCE(@device, '') END, 'pending', @at, @at, @at FROM m WHERE m.n > @skip";
+    public const string QueueMoreTargetedDeliveries =
+        "WITH " + TargetedWebhooks + " " +
+        "INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, next_attempt_at, created_at, updated_at) " +
+        "SELECT (@deliveryIds)[m.n - @skip], @org, m.automation_id, m.id, @id, @position, @type, @device, " +
+        "CASE WHEN m.ordered THEN m.id || ':' || COALESCE(@device, '') END, 'pending', @at, @at, @at FROM m WHERE m.n > @skip";
     private const string EventColumns = "position, id, organization_id, type, device_id, created_at, data";
     public const string GetEvent = "SELECT " + EventColumns + " FROM events WHERE organization_id = @org AND id = @id";
     public const string EventPosition = "SELECT position FROM events WHERE organization_id = @org AND id = @id";
+    public const string LatestEventId = "SELECT id FROM events WHERE organization_id = @org ORDER BY position DESC LIMIT 1";
     public const string ListEvents = "SELECT " + EventColumns + " FROM events WHERE organization_id = @org AND position > @after";
     public const string EventDeviceFilter = " AND device_id = @device";
     public const string EventTypeFilter = " AND type = ANY(@types)";

@@ -11,6 +11,8 @@ internal static class PostgresTestEnvironment
 {
     public const string Variable = "SMARTAPI_TEST_POSTGRES";
 
+    public static bool IsConfigured => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Variable));
+
     /// <summary>The configured connection string, or a skip (a failure under CI=true) when there is none.</summary>
     public static string ConnectionString()
     {

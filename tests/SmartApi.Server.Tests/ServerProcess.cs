@@ -18,6 +18,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The server's process id (part of the lease owner it writes on deliveries it claims).</summary>
+    public int ProcessId => _process.Id;
+
     public static async Task<ServerProcess> StartAsync(string dataDirectory, IDictionary<string, string>? settings = null)
     {
         var port = Webhooks.WebhookReceiver.FreePort();

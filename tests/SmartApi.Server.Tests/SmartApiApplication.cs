@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SmartApi.Contracts;
 using SmartApi.Server.Infrastructure;
+using SmartApi.Testing;
 
 namespace SmartApi.Server.Tests;
 
@@ -19,8 +20,12 @@ public sealed class SmartApiApplication : IAsyncDisposable
 {
     public const string AdminKey = "sk_test_admin_key_0123456789_abcdefghijklmnopqrstuvwxyz";
 
+    /// <summary>The webhook-secret key of PostgreSQL test servers (nodes sharing a database need one key).</summary>
+    public const string TestEncryptionKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
     private readonly WebApplication _app;
     private readonly bool _ownsDirectory;
+    private string? _schema;
     private readonly List<HttpClient> _clients = [];
 
     private SmartApiApplication(WebApplication app, string dataDirectory, bool ownsDirectory, Uri baseAddress)
@@ -41,9 +46,11 @@ public sealed class SmartApiApplication : IAsyncDisposable
     public static async Task<SmartApiApplication> StartAsync(
         IDictionary<string, string?>? settings = null,
         string? dataDirectory = null,
-        Action<WebApplicationBuilder>? configure = null)
+        Action<WebApplicationBuilder>? configure = null,
+        string provider = "sqlite")
     {
         var ownsDirectory = dataDirectory is null;
+        string? schema = null;
         dataDirectory ??= Directory.CreateTempSubdirectory("smartapi-test-").FullName;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -57,6 +64,14 @@ public sealed class SmartApiApplication : IAsyncDisposable
             ["SmartApi:BootstrapApiKey"] = AdminKey,
             ["SmartApi:Mqtt:Port"] = "0",
         };
+        if (provider == "postgres")
+        {
+            // A schema of its own in the test cluster: servers of different tests never meet.
+            schema = PostgresTestEnvironment.NewName("srv");
+            config["SmartApi:Storage:Provider"] = "postgres";
+            config["SmartApi:Storage:ConnectionString"] = await PostgresTestEnvironment.CreateSchemaAsync(schema);
+            config["SmartApi:Webhooks:EncryptionKey"] = TestEncryptionKey;
+        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             config[key] = value;
@@ -69,7 +84,7 @@ public sealed class SmartApiApplication : IAsyncDisposable
         app.MapSmartApi();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new SmartApiApplication(app, dataDirectory, ownsDirectory, new Uri(address));
+        return new SmartApiApplication(app, dataDirectory, ownsDirectory, new Uri(address)) { _schema = schema };
     }
 
     public HttpClient CreateClient(string? key = null, bool useXApiKey = false)
@@ -130,6 +145,10 @@ public sealed class SmartApiApplication : IAsyncDisposable
         }
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (_schema is not null)
+        {
+            await PostgresTestEnvironment.DropSchemaAsync(_schema);
+        }
         if (_ownsDirectory)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -145,13 +164,46 @@ public sealed class SmartApiApplication : IAsyncDisposable
 }
 
 /// <summary>One server shared by the tests of a class; tests isolate themselves with their own tenants and devices.</summary>
-public sealed class AppFixture : IAsyncLifetime
+public class AppFixture : IAsyncLifetime
 {
-    public SmartApiApplication App { get; private set; } = null!;
+    private SmartApiApplication? _app;
 
-    public async ValueTask InitializeAsync() => App = await SmartApiApplication.StartAsync();
+    /// <summary>The server, or (PostgreSQL without a cluster) a skip of the test asking for it; a failure under CI=true.</summary>
+    public SmartApiApplication App => _app ?? Unavailable();
 
-    public async ValueTask DisposeAsync() => await App.DisposeAsync();
+    protected virtual string Provider => "sqlite";
+
+    protected virtual IDictionary<string, string?>? Settings => null;
+
+    public async ValueTask InitializeAsync()
+    {
+        if (Provider == "postgres" && !PostgresTestEnvironment.IsConfigured)
+        {
+            return;
+        }
+        _app = await SmartApiApplication.StartAsync(Settings, provider: Provider);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+        GC.SuppressFinalize(this);
+    }
+
+    private static SmartApiApplication Unavailable()
+    {
+        PostgresTestEnvironment.ConnectionString();
+        throw new InvalidOperationException("The test server did not start.");
+    }
+}
+
+/// <summary>The same server on PostgreSQL (the throwaway cluster of SMARTAPI_TEST_POSTGRES).</summary>
+public sealed class PostgresAppFixture : AppFixture
+{
+    protected override string Provider => "postgres";
 }
 
 /// <summary>Base of the tests that share one server per class.</summary>

@@ -202,24 +202,4 @@ public abstract class EventComplianceTests : StorageComplianceTests
 
         Assert.Equal(last.Id, await Store.GetLatestEventIdAsync(organization.Id, Token));
     }
-
-    [Fact]
-    public async Task EventsAppended_IsRaisedAfterTheCommitThatAppended()
-    {
-        var organization = await CreateOrganizationAsync();
-        var raised = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        EventHandler handler = (_, _) => raised.TrySetResult(null);
-        Store.EventsAppended += handler;
-        try
-        {
-            var appended = await AppendAsync(NewEvent(organization.Id));
-            await raised.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
-            // Raised after the commit: a read from then on sees the event.
-            Assert.Equal(appended.Id, await Store.GetLatestEventIdAsync(organization.Id, Token));
-        }
-        finally
-        {
-            Store.EventsAppended -= handler;
-        }
-    }
 }

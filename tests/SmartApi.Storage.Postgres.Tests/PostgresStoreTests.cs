@@ -143,6 +143,30 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, expected.Count).Select(i => (long)i), read.Select(e => e.Position));
     }
 
+    [Fact]
+    public async Task AppendEvent_MoreMatchingWebhooksThanIdsCarriedByTheAppend_QueuesOneDeliveryForEach()
+    {
+        var store = Track(await _schema.OpenAsync(_time, Token));
+        var ids = new IdGenerator(_time);
+        var organization = new Organization(ids.New("org"), "Acme", T0);
+        var automations = Enumerable.Range(0, 7).Select(i => new Automation(ids.New("aut"), organization.Id, "a" + i, true, "{}", T0, T0)).ToList();
+        await store.WriteAsync(async tx =>
+        {
+            await tx.InsertOrganizationAsync(organization);
+            foreach (var automation in automations)
+            {
+                await tx.SaveAutomationAsync(automation, [new WebhookDefinition(0, "https://example.com/" + automation.Name, "{}", false, false)], [new Subscription("*", null)]);
+            }
+            return true;
+        }, Token);
+
+        var appended = await store.WriteAsync(tx => tx.AppendEventAsync(new NewEvent(ids.New("evt"), organization.Id, "device.online", null, T0, "{}")), Token);
+
+        var deliveries = (await store.ListDeliveriesAsync(organization.Id, new DeliveryFilter(EventId: appended.Id), new PageRequest(null, 100), Token)).Items;
+        Assert.Equal(automations.Select(a => a.Id).Order(), deliveries.Select(d => d.AutomationId).Order());
+        Assert.Equal(7, deliveries.Select(d => d.Id).Distinct().Count());
+    }
+
     private PostgresSmartApiStore Track(PostgresSmartApiStore store)
     {
         _stores.Add(store);

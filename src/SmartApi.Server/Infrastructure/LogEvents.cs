@@ -8,6 +8,7 @@ internal static class LogEvents
     public const int StorageMigrated = 1100;
     public const int BootstrapKeyCreated = 1101;
     public const int BootstrapKeyGenerated = 1102;
+    public const int StorageUnavailable = 1103;
 
     public const int ApiKeyUsageFlushFailed = 1200;
 

@@ -58,6 +58,7 @@ internal sealed partial class RetentionService(ISmartApiStore store, TimeProvide
                 total += deleted;
             }
             while (deleted > 0);
+            await store.PruneMeasurementsAsync(time.GetUtcNow() - options.Value.Retention.MeasurementsMaxAge, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

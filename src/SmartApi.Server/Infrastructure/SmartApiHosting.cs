@@ -16,6 +16,7 @@ using SmartApi.Server.Events;
 using SmartApi.Server.Measurements;
 using SmartApi.Server.Organizations;
 using SmartApi.Storage;
+using SmartApi.Storage.Postgres;
 using SmartApi.Storage.Sqlite;
 
 namespace SmartApi.Server.Infrastructure;
@@ -41,14 +42,13 @@ internal static class SmartApiHosting
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IdGenerator>();
-        services.AddSingleton<SqliteSmartApiStore>(sp => new SqliteSmartApiStore(
-            new SqliteStorageOptions { ConnectionString = sp.GetRequiredService<IOptions<SmartApiOptions>>().Value.SqliteConnectionString },
-            sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<ISmartApiStore>(sp => sp.GetRequiredService<SqliteSmartApiStore>());
+        services.AddSingleton<ISmartApiStore>(CreateStore);
         services.AddHostedService<StorageInitializer>();
 
         services.ConfigureHttpJsonOptions(o => SmartApiJsonContext.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ErrorHandling.Customize);
+        // After the framework's writer: used only when that one declines (Accept: text/event-stream).
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonFallbackWriter>();
         services.AddExceptionHandler<ErrorHandling>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddSmartApiOpenApi();
@@ -111,6 +111,16 @@ internal static class SmartApiHosting
             // tenth of the throughput and most of the p99.
             .RemoveAllLoggers();
         return builder;
+    }
+
+    /// <summary>The configured provider's store; the container disposes it (both are IAsyncDisposable).</summary>
+    private static ISmartApiStore CreateStore(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<SmartApiOptions>>().Value;
+        var time = services.GetRequiredService<TimeProvider>();
+        return options.Storage.Provider == "postgres"
+            ? new PostgresSmartApiStore(new PostgresStorageOptions { ConnectionString = options.Storage.ConnectionString! }, time)
+            : new SqliteSmartApiStore(new SqliteStorageOptions { ConnectionString = options.SqliteConnectionString }, time);
     }
 
     public static WebApplication MapSmartApi(this WebApplication app)

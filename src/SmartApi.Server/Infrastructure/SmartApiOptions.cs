@@ -76,6 +76,9 @@ internal sealed class SmartApiOptions
         /// <summary>Events, deliveries and attempts older than this are deleted.</summary>
         public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(30);
 
+        /// <summary>Measurements older than this are deleted (PostgreSQL drops whole daily partitions).</summary>
+        public TimeSpan MeasurementsMaxAge { get; set; } = TimeSpan.FromDays(365);
+
         /// <summary>How often retention runs.</summary>
         public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(10);
     }
@@ -116,7 +119,7 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
         }
         else if (options.Storage.Provider == "postgres")
         {
-            failures.Add("SmartApi:Storage:Provider 'postgres' is not available in this version yet; use 'sqlite'.");
+            ValidatePostgres(options, failures);
         }
         if (options.BootstrapApiKey is { } key
             && (key.Length is < 32 or > ApiKeys.ApiKeySecrets.MaxLength || key.Any(c => c is < ' ' or > '~') || key.Trim().Length != key.Length))
@@ -171,6 +174,10 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
         {
             failures.Add("SmartApi:Retention:MaxAge must be at least 01:00:00.");
         }
+        if (options.Retention.MeasurementsMaxAge < TimeSpan.FromDays(1))
+        {
+            failures.Add("SmartApi:Retention:MeasurementsMaxAge must be at least 1.00:00:00.");
+        }
         if (options.Retention.Interval < TimeSpan.FromSeconds(1))
         {
             failures.Add("SmartApi:Retention:Interval must be at least 00:00:01.");
@@ -196,6 +203,41 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
             failures.Add("SmartApi:Commands:Ttl must be positive.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidatePostgres(SmartApiOptions options, List<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
+        {
+            failures.Add("SmartApi:Storage:ConnectionString is required with SmartApi:Storage:Provider 'postgres', " +
+                "such as 'Host=db.internal;Database=smartapi;Username=smartapi;Password=...'.");
+        }
+        else
+        {
+            try
+            {
+                var builder = new Npgsql.NpgsqlConnectionStringBuilder(options.Storage.ConnectionString);
+                if (string.IsNullOrWhiteSpace(builder.Host))
+                {
+                    failures.Add("SmartApi:Storage:ConnectionString must name the PostgreSQL server with Host=...");
+                }
+                if (string.IsNullOrWhiteSpace(builder.Database))
+                {
+                    failures.Add("SmartApi:Storage:ConnectionString must name the database with Database=...");
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                // Not echoed: the string may hold a password.
+                failures.Add($"SmartApi:Storage:ConnectionString is not a valid PostgreSQL connection string ({ex.Message.Split('\'')[0].Trim()}).");
+            }
+        }
+        // Each node would otherwise make its own key file and could not read the others' secrets.
+        if (options.Webhooks.EncryptionKey is null)
+        {
+            failures.Add("SmartApi:Webhooks:EncryptionKey is required with SmartApi:Storage:Provider 'postgres': every node must encrypt " +
+                "webhook secrets with the same key (openssl rand -base64 32).");
+        }
     }
 
     private static bool IsBase64Key(string text)

@@ -19,7 +19,17 @@ internal sealed partial class StorageInitializer(
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
-        await store.MigrateAsync(cancellationToken);
+        try
+        {
+            await store.MigrateAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The usual first-start mistake with PostgreSQL (host, password, database): say which
+            // setting to look at before the host stops with the exception.
+            Log.Unavailable(logger, options.Value.Storage.Provider, ex.Message);
+            throw;
+        }
         Log.Migrated(logger);
         if (await store.AnyApiKeyAsync(cancellationToken))
         {
@@ -30,12 +40,20 @@ internal sealed partial class StorageInitializer(
         var organization = organizations.New("default");
         var configured = options.Value.BootstrapApiKey;
         var (key, secret) = keys.New(organization.Id, "bootstrap admin", [Scopes.Admin], configured);
-        await store.WriteAsync(async tx =>
+        try
         {
-            await tx.InsertOrganizationAsync(organization);
-            await tx.InsertApiKeyAsync(key);
-            return true;
-        }, cancellationToken);
+            await store.WriteAsync(async tx =>
+            {
+                await tx.InsertOrganizationAsync(organization);
+                await tx.InsertApiKeyAsync(key);
+                return true;
+            }, cancellationToken);
+        }
+        catch (DuplicateKeyException)
+        {
+            // Another node sharing the database created the same configured key first.
+            return;
+        }
         if (configured is null)
         {
             Console.WriteLine($"""
@@ -63,6 +81,10 @@ internal sealed partial class StorageInitializer(
     {
         [LoggerMessage(EventId = LogEvents.StorageMigrated, Level = LogLevel.Information, Message = "Storage schema is up to date")]
         public static partial void Migrated(ILogger logger);
+
+        [LoggerMessage(EventId = LogEvents.StorageUnavailable, Level = LogLevel.Critical,
+            Message = "Could not open or migrate the {Provider} storage: {Reason}. Check SmartApi:Storage:ConnectionString and that the database server is reachable")]
+        public static partial void Unavailable(ILogger logger, string provider, string reason);
 
         [LoggerMessage(EventId = LogEvents.BootstrapKeyCreated, Level = LogLevel.Information, Message = "Created the admin API key {KeyId} ({Prefix}...) from SmartApi:BootstrapApiKey")]
         public static partial void BootstrapCreated(ILogger logger, string keyId, string prefix);

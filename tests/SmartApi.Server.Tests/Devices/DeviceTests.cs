@@ -3,7 +3,7 @@ using SmartApi.Contracts;
 
 namespace SmartApi.Server.Tests.Devices;
 
-public sealed class DeviceTests(AppFixture fixture) : ServerTest(fixture)
+public class DeviceTests(AppFixture fixture) : ServerTest(fixture)
 {
     [Fact]
     public async Task Create_returns_device_with_credentials_once()

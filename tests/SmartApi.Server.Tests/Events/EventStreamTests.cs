@@ -4,7 +4,7 @@ using SmartApi.Contracts;
 
 namespace SmartApi.Server.Tests.Events;
 
-public sealed class EventStreamTests(AppFixture fixture) : ServerTest(fixture)
+public class EventStreamTests(AppFixture fixture) : ServerTest(fixture)
 {
     internal static async Task<(HttpResponseMessage Response, SseReader Reader)> OpenAsync(HttpClient client, string url, string? lastEventId = null)
     {
@@ -154,7 +154,13 @@ public sealed class EventStreamTests(AppFixture fixture) : ServerTest(fixture)
         request.Headers.Add("Last-Event-ID", foreign);
         await (await stranger.SendAsync(request, Ct)).ProblemAsync(HttpStatusCode.BadRequest, "invalid_cursor");
 
+        // SSE clients send Accept: text/event-stream; errors still come as problem+json.
         var (_, reader) = await App.CreateTenantAsync("devices:read");
-        await (await reader.GetAsync("/v1/events/stream", Ct)).ProblemAsync(HttpStatusCode.Forbidden, "insufficient_scope");
+        using var sse = new HttpRequestMessage(HttpMethod.Get, "/v1/events/stream");
+        sse.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        await (await reader.SendAsync(sse, Ct)).ProblemAsync(HttpStatusCode.Forbidden, "insufficient_scope");
+        using var anonymous = new HttpRequestMessage(HttpMethod.Get, "/v1/events/stream?types=nope");
+        anonymous.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        await (await App.CreateClient().SendAsync(anonymous, Ct)).ProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
     }
 }

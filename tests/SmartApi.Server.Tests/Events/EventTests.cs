@@ -5,7 +5,7 @@ using SmartApi.Server.Events;
 
 namespace SmartApi.Server.Tests.Events;
 
-public sealed class EventTests(AppFixture fixture) : ServerTest(fixture)
+public class EventTests(AppFixture fixture) : ServerTest(fixture)
 {
     [Fact]
     public async Task Events_filter_by_type_and_device_and_get_by_id()

@@ -8,16 +8,17 @@ using static SmartApi.Server.Tests.Webhooks.WebhookTestKit;
 
 namespace SmartApi.Server.Tests.Webhooks;
 
-public sealed class WebhookAppFixture : IAsyncLifetime
+public class WebhookAppFixture : AppFixture
 {
-    public SmartApiApplication App { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync() => App = await SmartApiApplication.StartAsync(AllowLoopback);
-
-    public async ValueTask DisposeAsync() => await App.DisposeAsync();
+    protected override IDictionary<string, string?>? Settings => AllowLoopback;
 }
 
-public sealed class WebhookDeliveryTests(WebhookAppFixture fixture) : IClassFixture<WebhookAppFixture>
+public sealed class PostgresWebhookAppFixture : WebhookAppFixture
+{
+    protected override string Provider => "postgres";
+}
+
+public class WebhookDeliveryTests(WebhookAppFixture fixture) : IClassFixture<WebhookAppFixture>
 {
     private SmartApiApplication App => fixture.App;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -1,0 +1,3 @@
+using SmartApi.Cli;
+
+return await SmartCli.RunAsync(args, CliHost.FromProcess());

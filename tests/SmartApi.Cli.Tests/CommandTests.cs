@@ -1,0 +1,145 @@
+using System.Text.Json;
+using SmartApi.Server.Tests;
+using SmartApi.Server.Tests.Webhooks;
+
+namespace SmartApi.Cli.Tests;
+
+/// <summary>Commands run in-process against the real server on loopback.</summary>
+public sealed class CommandTests(CliFixture fixture) : CliTest(fixture)
+{
+    private static string Serial() => "DT31-" + Guid.NewGuid().ToString("N")[..10];
+
+    private static JsonElement Json(CliResult result)
+    {
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return JsonDocument.Parse(result.Out).RootElement;
+    }
+
+    [Fact]
+    public async Task Devices_create_list_get_and_switch()
+    {
+        var key = await Fixture.TenantKeyAsync("devices:read", "devices:write");
+        var created = Json(await Fixture.RunAsync(key, "devices", "create", "--serial", Serial(), "--name", "Coffee machine", "--tag", "room=kitchen", "--json"));
+        var id = created.GetProperty("id").GetString()!;
+        Assert.Equal("kitchen", created.GetProperty("tags").GetProperty("room").GetString());
+        Assert.False(string.IsNullOrEmpty(created.GetProperty("credentials").GetProperty("mqttPassword").GetString()));
+        await Fixture.RunAsync(key, "devices", "create", "--serial", Serial(), "--name", "Kettle");
+
+        var table = await Fixture.RunAsync(key, "devices", "list");
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains("Coffee machine", table.Out, StringComparison.Ordinal);
+        Assert.Contains("Kettle", table.Out, StringComparison.Ordinal);
+        var limited = Json(await Fixture.RunAsync(key, "devices", "list", "--limit", "1", "--json"));
+        Assert.Equal(id, Assert.Single(limited.EnumerateArray()).GetProperty("id").GetString());
+
+        var shown = await Fixture.RunAsync(key, "devices", "get", id);
+        Assert.Contains("Coffee machine", shown.Out, StringComparison.Ordinal);
+        var command = Json(await Fixture.RunAsync(key, "devices", "switch", id, "on", "--json"));
+        Assert.Equal("pending", command.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Organizations_and_api_keys()
+    {
+        var organization = Json(await Fixture.RunAsync(SmartApiApplication.AdminKey, "organizations", "create", "--name", "Cli org", "--json"));
+        var organizationId = organization.GetProperty("id").GetString()!;
+        var listed = Json(await Fixture.RunAsync(SmartApiApplication.AdminKey, "organizations", "list", "--all", "--json"));
+        Assert.Contains(organizationId, listed.EnumerateArray().Select(o => o.GetProperty("id").GetString()));
+
+        var created = await Fixture.RunAsync(SmartApiApplication.AdminKey, "api-keys", "create", "--name", "ci", "--scopes", "devices:read,keys:manage", "--organization", organizationId);
+        Assert.Equal(0, created.ExitCode);
+        var secret = created.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();
+        Assert.StartsWith("sk_", secret, StringComparison.Ordinal);
+
+        var keys = Json(await Fixture.RunAsync(secret, "api-keys", "list", "--json"));
+        var keyId = Assert.Single(keys.EnumerateArray()).GetProperty("id").GetString()!;
+        var table = await Fixture.RunAsync(secret, "api-keys", "list");
+        Assert.DoesNotContain(secret, table.Out, StringComparison.Ordinal);
+        Assert.Equal(0, (await Fixture.RunAsync(secret, "api-keys", "revoke", keyId)).ExitCode);
+
+        var refused = await Fixture.RunAsync(secret, "devices", "list");
+        Assert.Equal(4, refused.ExitCode);
+        Assert.Contains("refused the API key", refused.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, refused.Error + refused.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Automations_and_deliveries()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var key = await Fixture.TenantKeyAsync("automations:read", "automations:write", "events:read");
+        var created = await Fixture.RunAsync(key, "automations", "create", "--name", "Forward", "--url", receiver.Url.ToString());
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.Contains("whsec_", created.Out, StringComparison.Ordinal);
+        var automations = Json(await Fixture.RunAsync(key, "automations", "list", "--json"));
+        var id = Assert.Single(automations.EnumerateArray()).GetProperty("id").GetString()!;
+        Assert.Contains("Forward", (await Fixture.RunAsync(key, "automations", "get", id)).Out, StringComparison.Ordinal);
+
+        var test = Json(await Fixture.RunAsync(key, "automations", "test", id, "--json"));
+        var deliveryId = Assert.Single(test.GetProperty("deliveryIds").EnumerateArray()).GetString()!;
+        await receiver.NextAsync();
+        var deliveries = Json(await Fixture.RunAsync(key, "deliveries", "list", "--automation", id, "--json"));
+        Assert.Equal(deliveryId, Assert.Single(deliveries.EnumerateArray()).GetProperty("id").GetString());
+        var shown = await Fixture.RunAsync(key, "deliveries", "get", deliveryId);
+        Assert.Contains("automation.test", shown.Out, StringComparison.Ordinal);
+        Assert.Equal(0, (await Fixture.RunAsync(key, "deliveries", "retry", deliveryId)).ExitCode);
+        await receiver.NextAsync();
+
+        var rotated = await Fixture.RunAsync(key, "automations", "rotate-secret", id);
+        Assert.Contains("whsec_", rotated.Out, StringComparison.Ordinal);
+        var recovered = Json(await Fixture.RunAsync(key, "automations", "recover", id, "--since", "2h", "--json"));
+        Assert.Equal(0, recovered.GetProperty("queued").GetInt32());
+    }
+
+    [Fact]
+    public async Task Events_list_and_tail()
+    {
+        var key = await Fixture.TenantKeyAsync("devices:write", "events:read");
+        await Fixture.RunAsync(key, "devices", "create", "--serial", Serial(), "--name", "First");
+        var events = Json(await Fixture.RunAsync(key, "events", "list", "--types", "device.created", "--json"));
+        Assert.Equal("device.created", Assert.Single(events.EnumerateArray()).GetProperty("type").GetString());
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        SyncWriter? output = null, errors = null;
+        var tail = CliFixture.RunAsync(new CliRun(key, Fixture.App.BaseAddress.ToString(), Attach: (o, e) => (output, errors) = (o, e)) { CancellationToken = stop.Token },
+            "events", "tail", "--json");
+        // The tail says on stderr when it is connected; a device created after that arrives as one JSON line.
+        await errors!.WaitForAsync("Connected to", Ct);
+        var device = Json(await Fixture.RunAsync(key, "devices", "create", "--serial", Serial(), "--name", "Second", "--json"));
+        var deviceId = device.GetProperty("id").GetString()!;
+        await output!.WaitForAsync(deviceId, Ct);
+        await stop.CancelAsync();
+        var result = await tail;
+        Assert.Equal(130, result.ExitCode);
+        var line = result.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single(l => l.Contains(deviceId, StringComparison.Ordinal));
+        Assert.Equal("device.created", JsonDocument.Parse(line).RootElement.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Errors_are_explained_with_their_exit_codes()
+    {
+        var reader = await Fixture.TenantKeyAsync("devices:read");
+        var scope = await Fixture.RunAsync(reader, "events", "list");
+        Assert.Equal(4, scope.ExitCode);
+        Assert.Contains("events:read", scope.Error, StringComparison.Ordinal);
+
+        var missing = await Fixture.RunAsync(reader, "devices", "get", "dev_01M8BQWSSN0C43SSNM7Z9ZPGRB");
+        Assert.Equal(5, missing.ExitCode);
+
+        var writer = await Fixture.TenantKeyAsync("devices:write");
+        var invalid = await Fixture.RunAsync(writer, "devices", "create", "--serial", "bad serial!", "--name", "x");
+        Assert.Equal(6, invalid.ExitCode);
+        Assert.Contains("serial:", invalid.Error, StringComparison.Ordinal);
+
+        var usage = await Fixture.RunAsync(writer, "devices", "switch", "dev_x", "sideways");
+        Assert.Equal(2, usage.ExitCode);
+
+        var noKey = await CliFixture.RunAsync(new CliRun(null, Fixture.App.BaseAddress.ToString()), "devices", "list");
+        Assert.Equal(3, noKey.ExitCode);
+        Assert.Contains("SMART_API_KEY", noKey.Error, StringComparison.Ordinal);
+
+        var unreachable = await CliFixture.RunAsync(new CliRun(writer, $"http://127.0.0.1:{WebhookReceiver.FreePort()}"), "devices", "list");
+        Assert.Equal(7, unreachable.ExitCode);
+        Assert.Contains("Cannot reach", unreachable.Error, StringComparison.Ordinal);
+    }
+}
