@@ -22,11 +22,13 @@ using SmartApi.Webhooks;
 namespace SmartApi.Benchmarks;
 
 /// <summary>Options of the <c>deliveries</c> command.</summary>
-internal sealed record DeliveryLoadOptions(int Events, int Writers, int Rate, int Seconds, int Runs, bool Verify, int Devices, bool HttpClientLogs, int PerTransaction)
+internal sealed record DeliveryLoadOptions(int Events, int Writers, int Rate, int Seconds, int Runs, bool Verify, int Devices, bool HttpClientLogs, int PerTransaction,
+    IReadOnlyList<string> Stores, string? Postgres)
 {
     public static DeliveryLoadOptions Parse(string[] args)
     {
-        var options = new DeliveryLoadOptions(Events: 20_000, Writers: 32, Rate: 500, Seconds: 20, Runs: 3, Verify: true, Devices: 100, HttpClientLogs: true, PerTransaction: 50);
+        var options = new DeliveryLoadOptions(Events: 20_000, Writers: 32, Rate: 500, Seconds: 20, Runs: 3, Verify: true, Devices: 100, HttpClientLogs: true, PerTransaction: 50,
+            Stores: ["sqlite"], Postgres: Environment.GetEnvironmentVariable("SMARTAPI_TEST_POSTGRES"));
         for (var i = 0; i < args.Length; i++)
         {
             int Next() => int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
@@ -40,6 +42,11 @@ internal sealed record DeliveryLoadOptions(int Events, int Writers, int Rate, in
                 "--devices" => options with { Devices = Next() },
                 "--per-tx" => options with { PerTransaction = Next() },
                 "--no-verify" => options with { Verify = false },
+                // Which set-ups run, one after the other in this process: sqlite, postgres (one node),
+                // postgres2 (two nodes in this process on one database; appends go through the first).
+                "--stores" => options with { Stores = args[++i].Split(',') },
+                // Default: SMARTAPI_TEST_POSTGRES (eval "$(.ci/postgres.sh start --durable)").
+                "--postgres" => options with { Postgres = args[++i] },
                 // The shipped appsettings log each webhook request at Information (IHttpClientFactory's
                 // handlers, 4 lines per delivery); this turns those categories down to Warning.
                 "--no-http-client-logs" => options with { HttpClientLogs = false },
@@ -63,13 +70,36 @@ internal static class DeliveryLoad
 
     public static async Task<int> RunAsync(DeliveryLoadOptions options)
     {
+        var medians = new List<(string Store, double Median)>();
+        var failures = 0;
+        foreach (var store in options.Stores)
+        {
+            var (median, status) = await RunStoreAsync(options, store);
+            medians.Add((store, median));
+            failures += status;
+        }
+        if (medians.Count > 1)
+        {
+            // Side by side, from the same process on the same machine minutes apart.
+            Console.WriteLine("summary (throughput medians): " + string.Join("; ", medians.Select(m =>
+                $"{m.Store} {m.Median:N0}/s ({m.Median / medians[0].Median:N2}x {medians[0].Store})")));
+        }
+        return failures == 0 ? 0 : 1;
+    }
+
+    private static async Task<(double Median, int Status)> RunStoreAsync(DeliveryLoadOptions options, string storeName)
+    {
+        Console.WriteLine($"== {storeName} ==");
         Console.WriteLine($"deliveries: throughput {options.Events:N0} events x {options.Runs} runs ({options.Writers} appending tasks, {options.PerTransaction} events per transaction, {options.Devices} devices); " +
             $"latency {options.Rate}/s for {options.Seconds} s; receiver verifies signatures: {options.Verify}; " +
             $"HttpClient request logs (as shipped): {options.HttpClientLogs}; " +
             $"{Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, load average {AppendLoad.LoadAverage()}");
         var directory = Directory.CreateTempSubdirectory("smartapi-bench-deliveries-").FullName;
         await using var receiver = await Receiver.StartAsync(options.Verify);
-        var app = await StartServerAsync(directory, options.HttpClientLogs);
+        var database = await BenchDatabase.CreateAsync(storeName, options.Postgres, directory);
+        var app = await StartServerAsync(directory, options.HttpClientLogs, database.Settings);
+        // A second node: its own server (and dispatcher) on the same database, in this process.
+        var second = storeName == "postgres2" ? await StartServerAsync(Directory.CreateTempSubdirectory("smartapi-bench-node2-").FullName, options.HttpClientLogs, database.Settings) : null;
         try
         {
             using var admin = new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
@@ -92,7 +122,7 @@ internal static class DeliveryLoad
 
             var store = app.Services.GetRequiredService<ISmartApiStore>();
             var events = app.Services.GetRequiredService<EventFactory>();
-            var databasePath = Path.Combine(directory, "smartapi.db");
+            var databasePath = database.Outcomes;
             var deviceIds = devices.Select(d => d.Id).ToArray();
 
             // Warm-up (tiered JIT, connections, SQLite cache), not counted: with 2,000 events the first
@@ -112,18 +142,25 @@ internal static class DeliveryLoad
 
             await LatencyAsync(store, events, receiver, organizationId, deviceIds, options.Rate, options.Seconds, databasePath);
             Console.WriteLine($"receiver: {receiver.Duplicates} duplicate receipts, {receiver.Rejected} signature failures; load average {AppendLoad.LoadAverage()}");
-            return receiver.Rejected == 0 ? 0 : 1;
+            return (median, receiver.Rejected == 0 ? 0 : 1);
         }
         finally
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            foreach (var node in new[] { second, app })
+            {
+                if (node is not null)
+                {
+                    await node.StopAsync();
+                    await node.DisposeAsync();
+                }
+            }
             SqliteConnection.ClearAllPools();
+            await database.DisposeAsync();
             Directory.Delete(directory, recursive: true);
         }
     }
 
-    private static async Task<WebApplication> StartServerAsync(string directory, bool httpClientLogs)
+    private static async Task<WebApplication> StartServerAsync(string directory, bool httpClientLogs, IReadOnlyDictionary<string, string?> storage)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Benchmark", ContentRootPath = AppContext.BaseDirectory });
         var settings = new Dictionary<string, string?>
@@ -138,6 +175,10 @@ internal static class DeliveryLoad
         {
             settings["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning";
         }
+        foreach (var (key, value) in storage)
+        {
+            settings[key] = value;
+        }
         // The server's own appsettings.json (copied to the output) applies otherwise, as in production.
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddSmartApi();
@@ -150,7 +191,7 @@ internal static class DeliveryLoad
     /// <summary>Appends <paramref name="count"/> events from concurrent tasks and times them until all are received; returns deliveries/s.</summary>
     private static async Task<double> ThroughputAsync(
         ISmartApiStore store, EventFactory events, Receiver receiver, string organizationId, string[] deviceIds,
-        int count, int writers, int perTransaction, string databasePath, bool print)
+        int count, int writers, int perTransaction, Func<Task<string>> databasePath, bool print)
     {
         var pending = new ConcurrentDictionary<string, long>();
         receiver.Expect(pending);
@@ -180,7 +221,7 @@ internal static class DeliveryLoad
         var total = Stopwatch.GetElapsedTime(start, times[^1]).TotalSeconds;
         // The middle 80 %: the steady state, without the ramp-up and the tail.
         var steady = 0.8 * count / Stopwatch.GetElapsedTime(times[count / 10], times[count * 9 / 10]).TotalSeconds;
-        var statuses = await WaitForOutcomesAsync(databasePath);
+        var statuses = await databasePath();
         if (print)
         {
             Console.WriteLine($"run: appended {count:N0} in {appended.TotalSeconds:N2} s ({count / appended.TotalSeconds:N0} events/s); " +
@@ -196,7 +237,7 @@ internal static class DeliveryLoad
 
     private static async Task LatencyAsync(
         ISmartApiStore store, EventFactory events, Receiver receiver, string organizationId, string[] deviceIds,
-        int rate, int seconds, string databasePath)
+        int rate, int seconds, Func<Task<string>> databasePath)
     {
         var pending = new ConcurrentDictionary<string, long>();
         receiver.Expect(pending);
@@ -239,7 +280,7 @@ internal static class DeliveryLoad
         }
         var latencies = received.Select(r => Stopwatch.GetElapsedTime(r.CreatedAt, r.ReceivedAt).TotalMilliseconds).Order().ToArray();
         Array.Sort(commits);
-        var statuses = await WaitForOutcomesAsync(databasePath);
+        var statuses = await databasePath();
         Console.WriteLine($"latency: {count:N0} events at {offered:N0}/s offered; creation -> receipt ms: " +
             $"p50 {Percentile(latencies, 50):N1}, p90 {Percentile(latencies, 90):N1}, p99 {Percentile(latencies, 99):N1}, max {latencies[^1]:N1} " +
             $"(targets p50 <= 10, p99 <= 50: {(Percentile(latencies, 50) <= 10 && Percentile(latencies, 99) <= 50 ? "met" : "NOT met")}); " +
@@ -279,9 +320,9 @@ internal static class DeliveryLoad
     }
 
     /// <summary>Waits until no delivery is pending (outcomes are recorded after the receipt) and returns the counts per status.</summary>
-    private static async Task<string> WaitForOutcomesAsync(string databasePath)
+    internal static async Task<string> WaitForOutcomesAsync(System.Data.Common.DbConnection connection)
     {
-        await using var connection = new SqliteConnection($"Data Source={databasePath};Mode=ReadOnly");
+        await using var owned = connection;
         await connection.OpenAsync();
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 60;
         while (true)

@@ -69,6 +69,10 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
                 {
                     RunsQueued?.Invoke(this, EventArgs.Empty);
                 }
+                if (unit.InsertedCommands)
+                {
+                    CommandsQueued?.Invoke(this, EventArgs.Empty);
+                }
                 if (unit.AppendedEvents > 0)
                 {
                     EventsAppended?.Invoke(this, EventArgs.Empty);

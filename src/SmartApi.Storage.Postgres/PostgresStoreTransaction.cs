@@ -141,7 +141,9 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
         return new StoredEvent(appended.Position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, newEvent.CreatedAt, data);
     }
 
-    public async ValueTask InsertCommandAsync(Command command) =>
+    public async ValueTask InsertCommandAsync(Command command)
+    {
+        InsertedCommands = true;
         await connection.ExecuteAsync(Sql.InsertCommand, new
         {
             command.Id,
@@ -158,6 +160,7 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
             command.AutomationId,
             Depth = (long)command.Depth,
         }, transaction);
+    }
 
     public async ValueTask<EnergyState?> GetEnergyStateAsync(string deviceId) =>
         (await connection.QuerySingleOrDefaultAsync<EnergyStateRow>(Sql.GetEnergyState, new { id = deviceId }, transaction))?.ToEntity();

@@ -249,3 +249,16 @@ internal sealed class AttemptRow
 
     public DeliveryAttempt ToEntity() => new(DeliveryId, (int)Number, Ms.ToTime(StartedAt), (int?)StatusCode, (int)DurationMs, Error, ResponseBody);
 }
+
+internal sealed class DeviceRefRow
+{
+    public string Id { get; set; } = "";
+    public string OrganizationId { get; set; } = "";
+}
+
+internal sealed class DeviceEnergyRow
+{
+    public string DeviceId { get; set; } = "";
+    public string OrganizationId { get; set; } = "";
+    public double EnergyWh { get; set; }
+}

@@ -115,7 +115,9 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         return new StoredEvent(position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, newEvent.CreatedAt, data);
     }
 
-    public async ValueTask InsertCommandAsync(Command command) =>
+    public async ValueTask InsertCommandAsync(Command command)
+    {
+        InsertedCommands = true;
         await connection.ExecuteAsync(Sql.InsertCommand, new
         {
             command.Id,
@@ -132,6 +134,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
             command.AutomationId,
             command.Depth,
         }, transaction);
+    }
 
     public async ValueTask<EnergyState?> GetEnergyStateAsync(string deviceId) =>
         (await Command(Sql.GetEnergyState).With("@id", deviceId).SingleOrDefaultAsync<EnergyStateRow>())?.ToEntity();

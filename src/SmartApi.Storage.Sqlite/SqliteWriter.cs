@@ -20,15 +20,18 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly Action _onDeliveriesQueued;
     private readonly Action _onRunsQueued;
     private readonly Action _onEventsAppended;
+    private readonly Action? _onCommandsQueued;
     private readonly CommandCache _commands;
 
-    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended, Action onRunsQueued)
+    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended, Action onRunsQueued,
+        Action? onCommandsQueued = null)
     {
         _onRunsQueued = onRunsQueued;
         _connection = connection;
         _ids = ids;
         _onDeliveriesQueued = onDeliveriesQueued;
         _onEventsAppended = onEventsAppended;
+        _onCommandsQueued = onCommandsQueued;
         _commands = new CommandCache(connection);
         _maxBatch = maxBatch;
         _loop = Task.Run(RunAsync);
@@ -99,6 +102,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 }
             }
             transaction.Commit();
+            if (context.InsertedCommands)
+            {
+                // Before the callers resume: whoever inserted a command may count on the wake-up.
+                _onCommandsQueued?.Invoke();
+            }
             foreach (var item in succeeded)
             {
                 item.Complete();

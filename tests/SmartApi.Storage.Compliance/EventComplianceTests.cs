@@ -202,4 +202,24 @@ public abstract class EventComplianceTests : StorageComplianceTests
 
         Assert.Equal(last.Id, await Store.GetLatestEventIdAsync(organization.Id, Token));
     }
+
+    [Fact]
+    public async Task EventsAppended_IsRaisedAfterTheCommitThatAppended()
+    {
+        var organization = await CreateOrganizationAsync();
+        var raised = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        EventHandler handler = (_, _) => raised.TrySetResult();
+        Store.EventsAppended += handler;
+        try
+        {
+            var appended = await AppendAsync(NewEvent(organization.Id));
+            await raised.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
+            // Raised after the commit: a live stream woken by it reads the event.
+            Assert.Equal(appended.Id, await Store.GetLatestEventIdAsync(organization.Id, Token));
+        }
+        finally
+        {
+            Store.EventsAppended -= handler;
+        }
+    }
 }

@@ -159,3 +159,16 @@ public sealed class PostgresPowerStateTests : PowerStateComplianceTests
         await _schema.DisposeAsync();
     }
 }
+
+public sealed class PostgresGatewayTests : GatewayComplianceTests
+{
+    private readonly PostgresTestSchema _schema = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _schema.DisposeAsync();
+    }
+}

@@ -159,3 +159,16 @@ public sealed class SqlitePowerStateTests : PowerStateComplianceTests
         _database.Dispose();
     }
 }
+
+public sealed class SqliteGatewayTests : GatewayComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}

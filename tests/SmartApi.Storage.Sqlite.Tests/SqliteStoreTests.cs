@@ -150,23 +150,6 @@ public sealed class SqliteStoreTests : IDisposable
         return organization;
     }
 
-    [Fact]
-    public async Task EventsAppended_IsRaisedAfterTheCommitThatAppended()
-    {
-        // A provider may leave EventsAppended unraised (streams then poll); SQLite raises it, and
-        // only after the commit, so a stream woken by it reads the event.
-        await using var store = await _database.OpenAsync(Token);
-        var organization = await InsertOrganizationAsync(store);
-        var raised = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        EventHandler handler = (_, _) => raised.TrySetResult();
-        store.EventsAppended += handler;
-        var appended = await store.WriteAsync(tx => tx.AppendEventAsync(
-            new NewEvent(_ids.New("evt"), organization.Id, "device.online", null, Now, "{}")), Token);
-        await raised.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
-        store.EventsAppended -= handler;
-        Assert.Equal(appended.Id, await store.GetLatestEventIdAsync(organization.Id, Token));
-    }
-
     private async Task<List<long>> AppliedVersionsAsync()
     {
         await using var connection = new SqliteConnection(_database.ConnectionString);

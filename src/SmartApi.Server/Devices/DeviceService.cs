@@ -11,7 +11,8 @@ using Microsoft.Extensions.Options;
 namespace SmartApi.Server.Devices;
 
 /// <summary>Device changes, each committed together with the event it emits.</summary>
-internal sealed class DeviceService(ISmartApiStore store, IdGenerator ids, TimeProvider time, EventFactory events, IOptions<SmartApiOptions> options)
+internal sealed class DeviceService(
+    ISmartApiStore store, IdGenerator ids, TimeProvider time, EventFactory events, IOptions<SmartApiOptions> options, DeviceSettingsChanges? settingsChanges = null)
 {
     public async Task<(Device Device, DeviceCredentials Credentials)> CreateAsync(string organizationId, CreateDeviceRequest request, CancellationToken cancellationToken)
     {
@@ -34,8 +35,10 @@ internal sealed class DeviceService(ISmartApiStore store, IdGenerator ids, TimeP
     }
 
     /// <summary>Applies a merge patch; emits <c>device.updated</c> only when something changed.</summary>
-    public Task<Device?> UpdateAsync(string organizationId, string id, UpdateDeviceRequest request, CancellationToken cancellationToken) =>
-        store.WriteAsync<Device?>(async tx =>
+    public async Task<Device?> UpdateAsync(string organizationId, string id, UpdateDeviceRequest request, CancellationToken cancellationToken)
+    {
+        var powerOnChanged = false;
+        var device = await store.WriteAsync<Device?>(async tx =>
         {
             var device = await tx.GetDeviceAsync(organizationId, id);
             if (device is null)
@@ -73,6 +76,7 @@ internal sealed class DeviceService(ISmartApiStore store, IdGenerator ids, TimeP
             {
                 changes["settings.powerOnState"] = Change(device.PowerOnState, EventDataJsonContext.Default.String);
                 updated = updated with { PowerOnState = powerOn.ToWire() };
+                powerOnChanged = true;
             }
             if (changes.Count == 0)
             {
@@ -88,6 +92,13 @@ internal sealed class DeviceService(ISmartApiStore store, IdGenerator ids, TimeP
                 new DeviceChangedData(updated.Serial, updated.Name, changes), EventDataJsonContext.Default.DeviceChangedData));
             return updated;
         }, cancellationToken);
+        if (powerOnChanged && device is not null)
+        {
+            // After the commit: the device is told only what is stored.
+            settingsChanges?.Raise(device);
+        }
+        return device;
+    }
 
     public Task<bool> DeleteAsync(string organizationId, string id, CancellationToken cancellationToken) =>
         store.WriteAsync(async tx =>

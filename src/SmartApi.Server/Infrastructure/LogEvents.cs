@@ -31,4 +31,19 @@ internal static class LogEvents
     public const int AutomationRunnerFailed = 1702;
     public const int AutomationSchedulerFailed = 1703;
     public const int PowerTriggerFailed = 1704;
+
+    public const int MqttStarted = 2000;
+    public const int MqttAuthenticationFailed = 2001;
+    public const int MqttAccessDenied = 2002;
+    public const int MqttMalformedPayload = 2003;
+    public const int MqttMessageFailed = 2004;
+    public const int MqttExternalConnected = 2005;
+    public const int MqttExternalDisconnected = 2006;
+    public const int MqttPresenceFailed = 2007;
+    public const int MqttAmbiguousSerial = 2008;
+
+    public const int CommandPublishFailed = 2100;
+    public const int CommandLoopFailed = 2101;
+    public const int CommandConfigFailed = 2102;
+    public const int EnergyReportFailed = 2110;
 }

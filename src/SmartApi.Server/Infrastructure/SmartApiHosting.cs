@@ -14,6 +14,7 @@ using SmartApi.Server.Webhooks.Delivery;
 using SmartApi.Server.Devices;
 using SmartApi.Server.Events;
 using SmartApi.Server.Measurements;
+using SmartApi.Server.Mqtt;
 using SmartApi.Server.Organizations;
 using SmartApi.Storage;
 using SmartApi.Storage.Postgres;
@@ -72,6 +73,7 @@ internal static class SmartApiHosting
         // Before the ingestor: the scheduler loads the power trigger index while starting.
         services.AddHostedService(sp => sp.GetRequiredService<AutomationScheduler>());
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngestor>());
+        services.AddMqttGateway();
 
         services.AddSingleton<NetworkPolicy>();
         services.AddSingleton<SecretProtector>();
@@ -92,6 +94,7 @@ internal static class SmartApiHosting
         services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(WebhookMetrics.MeterName)
+            .AddMeter(GatewayMetrics.MeterName)
             .AddPrometheusExporter());
         services.AddHttpClient(WebhookSender.ClientName)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler

@@ -28,6 +28,30 @@ internal sealed class SmartApiOptions
     {
         public int Port { get; set; } = 1883;
         public string? ExternalBroker { get; set; }
+
+        /// <summary>Address the embedded broker listens on (all interfaces by default).</summary>
+        public string BindAddress { get; set; } = "0.0.0.0";
+
+        /// <summary>Port of the embedded broker's TLS listener; 0 (default) means no TLS listener.</summary>
+        public int TlsPort { get; set; }
+
+        /// <summary>PKCS#12 (.pfx) certificate of the TLS listener.</summary>
+        public string? CertificatePath { get; set; }
+        public string? CertificatePassword { get; set; }
+
+        /// <summary>How long a device may stay away before it is reported offline; a reconnect within it emits nothing.</summary>
+        public TimeSpan OfflineGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>External broker mode: the server's own MQTT credentials and client id prefix.</summary>
+        public string? Username { get; set; }
+        public string? Password { get; set; }
+        public string ClientIdPrefix { get; set; } = "smartapi-";
+
+        /// <summary>External broker mode: the shared-subscription group the server nodes split the devices' messages in.</summary>
+        public string SharedGroup { get; set; } = "smartapi";
+
+        /// <summary>How long a device's credentials are cached after a lookup.</summary>
+        public TimeSpan CredentialCacheDuration { get; set; } = TimeSpan.FromMinutes(1);
     }
 
     internal sealed class WebhookOptions
@@ -129,6 +153,26 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
         if (options.Mqtt.Port is < 0 or > 65535)
         {
             failures.Add($"SmartApi:Mqtt:Port must be between 0 and 65535, not {options.Mqtt.Port}.");
+        }
+        if (options.Mqtt.TlsPort is < 0 or > 65535)
+        {
+            failures.Add($"SmartApi:Mqtt:TlsPort must be between 0 and 65535, not {options.Mqtt.TlsPort}.");
+        }
+        else if (options.Mqtt.TlsPort > 0 && string.IsNullOrEmpty(options.Mqtt.CertificatePath))
+        {
+            failures.Add("SmartApi:Mqtt:TlsPort needs SmartApi:Mqtt:CertificatePath (a .pfx file).");
+        }
+        if (!System.Net.IPAddress.TryParse(options.Mqtt.BindAddress, out _))
+        {
+            failures.Add($"SmartApi:Mqtt:BindAddress must be an IP address, not '{options.Mqtt.BindAddress}'.");
+        }
+        if (options.Mqtt.OfflineGracePeriod < TimeSpan.Zero || options.Mqtt.OfflineGracePeriod > TimeSpan.FromHours(1))
+        {
+            failures.Add("SmartApi:Mqtt:OfflineGracePeriod must be between 00:00:00 and 01:00:00.");
+        }
+        if (string.IsNullOrWhiteSpace(options.Mqtt.SharedGroup) || options.Mqtt.SharedGroup.AsSpan().IndexOfAny("/+#") >= 0)
+        {
+            failures.Add("SmartApi:Mqtt:SharedGroup must be a non-empty name without '/', '+' or '#'.");
         }
         if (options.Mqtt.ExternalBroker is { } broker
             && (!Uri.TryCreate(broker, UriKind.Absolute, out var uri) || uri.Scheme is not ("mqtt" or "mqtts") || string.IsNullOrEmpty(uri.Host)))

@@ -1,0 +1,347 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using SmartApi.Contracts;
+using SmartApi.Server.Infrastructure;
+using SmartApi.Simulator;
+
+namespace SmartApi.Benchmarks;
+
+/// <summary>Options of the <c>mqtt</c> and <c>commands</c> commands.</summary>
+internal sealed record MqttLoadOptions(int Devices, int Seconds, int Runs, int InFlight, int Commands)
+{
+    public static MqttLoadOptions Parse(string[] args, MqttLoadOptions defaults)
+    {
+        var options = defaults;
+        for (var i = 0; i < args.Length; i++)
+        {
+            int Next() => int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+            options = args[i] switch
+            {
+                "--devices" => options with { Devices = Next() },
+                "--seconds" => options with { Seconds = Next() },
+                "--runs" => options with { Runs = Next() },
+                "--in-flight" => options with { InFlight = Next() },
+                "--commands" => options with { Commands = Next() },
+                _ => throw new ArgumentException($"unknown option {args[i]}"),
+            };
+        }
+        return options;
+    }
+}
+
+/// <summary>
+/// The MQTT gateway under load, in one process: the real server (Kestrel, SQLite in a temp
+/// directory, the embedded broker on a loopback port) and N real MQTTnet device clients.
+/// <c>mqtt</c>: every device publishes QoS 1 telemetry in a closed loop; the server acknowledges a
+/// sample only once it is committed, so acknowledged = persisted, and the measurement rows are
+/// counted afterwards to check it. <c>commands</c>: the time from the switch API call to the
+/// receipt of the <c>device.switched</c> webhook, the simulated device acknowledging in between.
+/// </summary>
+internal static class MqttLoad
+{
+    private const string AdminKey = "sk_bench_admin_key_0123456789_abcdefghijklmnopqrstuvwxyz";
+
+    public static async Task<int> TelemetryAsync(MqttLoadOptions options)
+    {
+        Console.WriteLine($"mqtt: {options.Devices:N0} devices, QoS 1 telemetry, {options.InFlight} in flight per device, {options.Seconds} s x {options.Runs} runs; " +
+            $"{Environment.ProcessorCount} cores, load average {AppendLoad.LoadAverage()}");
+        await using var server = await BenchServer.StartAsync();
+        var credentials = await server.ProvisionAsync(options.Devices);
+        var clients = await ConnectAsync(server.MqttPort, credentials);
+        Console.WriteLine($"{clients.Count:N0} devices connected, load average {AppendLoad.LoadAverage()}");
+        var origin = DateTimeOffset.UtcNow.AddHours(-2);
+        var sequence = new long[clients.Count];
+        var rates = new List<double>();
+        for (var run = 0; run <= options.Runs; run++)
+        {
+            var seconds = run == 0 ? 2 : options.Seconds;
+            var before = await server.CountMeasurementsAsync();
+            using var process = Process.GetCurrentProcess();
+            var cpuBefore = process.TotalProcessorTime;
+            var acked = 0L;
+            var stop = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+            var start = Stopwatch.GetTimestamp();
+            await Task.WhenAll(clients.Select((client, i) => Task.Run(async () =>
+            {
+                var topic = DeviceTopics.For(credentials[i].Serial, Environment.GetEnvironmentVariable("BENCH_KIND") ?? DeviceTopics.Telemetry);
+                var lanes = Enumerable.Range(0, options.InFlight).Select(async _ =>
+                {
+                    while (Stopwatch.GetTimestamp() < stop)
+                    {
+                        // Unique, increasing timestamps: the series keeps one sample per device and millisecond.
+                        var n = Interlocked.Increment(ref sequence[i]);
+                        var payload = JsonSerializer.SerializeToUtf8Bytes(new DeviceTelemetry(origin.AddMilliseconds(n * 2), 100 + n % 50, 230.1, 0.45, n * 0.01),
+                            DeviceProtocolJsonContext.Default.DeviceTelemetry);
+                        var result = await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+                            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+                        if (result.IsSuccess)
+                        {
+                            Interlocked.Increment(ref acked);
+                        }
+                    }
+                });
+                await Task.WhenAll(lanes);
+            })));
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            process.Refresh();
+            var persisted = await server.CountMeasurementsAsync() - before;
+            var rate = acked / elapsed.TotalSeconds;
+            var cpu = (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, acked);
+            Console.WriteLine($"{(run == 0 ? "warm-up" : "run")}: {acked:N0} acknowledged in {elapsed.TotalSeconds:N2} s = {rate:N0} msgs/s; " +
+                $"measurement rows added {persisted:N0} ({(persisted == acked ? "all persisted" : "MISMATCH")}); process CPU {cpu:N1} µs/msg (devices + server); load average {AppendLoad.LoadAverage()}");
+            if (persisted != acked)
+            {
+                throw new InvalidOperationException($"acknowledged {acked} but stored {persisted}");
+            }
+            if (run > 0)
+            {
+                rates.Add(rate);
+            }
+        }
+        rates.Sort();
+        var median = rates[rates.Count / 2];
+        Console.WriteLine($"median: {median:N0} telemetry msgs/s persisted (target >= 20,000: {(median >= 20_000 ? "met" : "NOT met")}), load average {AppendLoad.LoadAverage()}");
+        foreach (var client in clients)
+        {
+            await client.TryDisconnectAsync();
+            client.Dispose();
+        }
+        return 0;
+    }
+
+    public static async Task<int> CommandsAsync(MqttLoadOptions options)
+    {
+        Console.WriteLine($"commands: {options.Commands} sequential switch calls x {options.Runs} runs over {options.Devices} simulated devices; " +
+            $"API call -> device ack -> device.switched webhook received; load average {AppendLoad.LoadAverage()}");
+        await using var server = await BenchServer.StartAsync();
+        await using var receiver = await SwitchReceiver.StartAsync();
+        var credentials = await server.ProvisionAsync(options.Devices);
+        var automation = await server.Admin.PostAsJsonAsync("/v1/automations", new AutomationRequest(Name: "bench",
+            Trigger: new AutomationTrigger(Events: ["device.switched"]), Actions: [new AutomationActionRequest("webhook", Url: receiver.Url)]),
+            SmartApiJsonContext.Default.AutomationRequest);
+        automation.EnsureSuccessStatusCode();
+        await using var fleet = new DeviceSimulator(credentials, new SimulatorOptions
+        {
+            Broker = new Uri($"mqtt://127.0.0.1:{server.MqttPort}"),
+            ButtonPressesPerHour = 0,
+            OverloadsPerDay = 0,
+        });
+        await fleet.ConnectAsync();
+        var devices = (await (await server.Admin.GetAsync($"/v1/devices?limit={options.Devices}")).Content
+            .ReadFromJsonAsync(SmartApiJsonContext.Default.PageDeviceResponse))!.Data;
+        var p50s = new List<double>();
+        var p99s = new List<double>();
+        for (var run = 0; run <= options.Runs; run++)
+        {
+            var count = run == 0 ? Math.Min(50, options.Commands) : options.Commands;
+            var latencies = new List<double>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var device = devices[i % devices.Count];
+                var start = Stopwatch.GetTimestamp();
+                var response = await server.Admin.PostAsJsonAsync($"/v1/devices/{device.Id}/switch", new SwitchRequest(SwitchAction.Toggle), SmartApiJsonContext.Default.SwitchRequest);
+                var command = (await response.Content.ReadFromJsonAsync(SmartApiJsonContext.Default.CommandResponse))!;
+                await receiver.WaitAsync(command.Id, TimeSpan.FromSeconds(10));
+                latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+            latencies.Sort();
+            double P(double q) => latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
+            Console.WriteLine($"{(run == 0 ? "warm-up" : "run")}: {count} round trips, p50 {P(0.5):N1} ms, p90 {P(0.9):N1} ms, p99 {P(0.99):N1} ms, max {latencies[^1]:N1} ms; load average {AppendLoad.LoadAverage()}");
+            if (run > 0)
+            {
+                p50s.Add(P(0.5));
+                p99s.Add(P(0.99));
+            }
+        }
+        p50s.Sort();
+        p99s.Sort();
+        var (p50, p99) = (p50s[p50s.Count / 2], p99s[p99s.Count / 2]);
+        Console.WriteLine($"median of runs: p50 {p50:N1} ms (target <= 20: {(p50 <= 20 ? "met" : "NOT met")}), p99 {p99:N1} ms (target <= 100: {(p99 <= 100 ? "met" : "NOT met")})");
+        return 0;
+    }
+
+    /// <summary>Creates devices through the API and runs a simulated fleet against a server until Ctrl+C (the newcomer's demo).</summary>
+    public static async Task<int> SimulateAsync(string[] args)
+    {
+        var url = "http://127.0.0.1:8080";
+        var broker = "mqtt://127.0.0.1:1883";
+        var key = Environment.GetEnvironmentVariable("SMARTAPI_KEY");
+        var count = 10;
+        var interval = 5.0;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--url": url = args[++i]; break;
+                case "--mqtt": broker = args[++i]; break;
+                case "--key": key = args[++i]; break;
+                case "--devices": count = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+                case "--interval": interval = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"unknown option {args[i]}");
+            }
+        }
+        if (string.IsNullOrEmpty(key))
+        {
+            Console.Error.WriteLine("simulate needs an API key with devices:write: --key sk_... or SMARTAPI_KEY");
+            return 2;
+        }
+        using var api = new HttpClient { BaseAddress = new Uri(url) };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        var credentials = await DeviceProvisioner.EnsureDevicesAsync(api, count, "simulator-devices.json");
+        await using var fleet = new DeviceSimulator(credentials, new SimulatorOptions { Broker = new Uri(broker), TelemetryInterval = TimeSpan.FromSeconds(interval) });
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        await fleet.ConnectAsync(cancellationToken: stop.Token);
+        Console.WriteLine($"{count} simulated devices connected to {broker} (credentials in simulator-devices.json); Ctrl+C stops");
+        var run = fleet.RunAsync(stop.Token);
+        while (!run.IsCompleted)
+        {
+            await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(10), stop.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+            Console.WriteLine($"{fleet.Devices.Count(d => d.IsConnected)}/{count} connected, {fleet.TelemetrySent:N0} samples sent, " +
+                $"{fleet.Devices.Sum(d => d.CommandsHandled)} commands handled");
+        }
+        return 0;
+    }
+
+    private static async Task<List<IMqttClient>> ConnectAsync(int port, IReadOnlyList<SimulatedDeviceCredentials> credentials)
+    {
+        var clients = new IMqttClient[credentials.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, credentials.Count), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, token) =>
+        {
+            var client = new MqttClientFactory().CreateMqttClient();
+            await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId(credentials[i].Serial)
+                .WithCredentials(credentials[i].Serial, credentials[i].Password).WithProtocolVersion(MqttProtocolVersion.V500)
+                .WithTimeout(TimeSpan.FromSeconds(30)).Build(), token);
+            clients[i] = client;
+        });
+        return [.. clients];
+    }
+
+    /// <summary>The server in this process, with the embedded broker on a free loopback port.</summary>
+    private sealed class BenchServer : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly string _directory;
+
+        private BenchServer(WebApplication app, string directory, int mqttPort)
+        {
+            _app = app;
+            _directory = directory;
+            MqttPort = mqttPort;
+            Admin = new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+            Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        }
+
+        public int MqttPort { get; }
+        public HttpClient Admin { get; }
+
+        public static async Task<BenchServer> StartAsync()
+        {
+            var directory = Directory.CreateTempSubdirectory("smartapi-bench-mqtt-").FullName;
+            int port;
+            using (var listener = new TcpListener(IPAddress.Loopback, 0))
+            {
+                listener.Start();
+                port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            }
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Benchmark", ContentRootPath = AppContext.BaseDirectory });
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["urls"] = "http://127.0.0.1:0",
+                ["SmartApi:DataDirectory"] = directory,
+                ["SmartApi:BootstrapApiKey"] = AdminKey,
+                ["SmartApi:Mqtt:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["SmartApi:Mqtt:BindAddress"] = "127.0.0.1",
+                ["SmartApi:Webhooks:AllowPrivateNetworks"] = "true",
+                ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+            });
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.AddSmartApi();
+            var app = builder.Build();
+            app.MapSmartApi();
+            await app.StartAsync();
+            return new BenchServer(app, directory, port);
+        }
+
+        public async Task<IReadOnlyList<SimulatedDeviceCredentials>> ProvisionAsync(int count) =>
+            await DeviceProvisioner.EnsureDevicesAsync(Admin, count, Path.Combine(_directory, "devices.json"), "BENCH-");
+
+        public async Task<long> CountMeasurementsAsync()
+        {
+            await using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "smartapi.db")};Mode=ReadOnly");
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM measurements";
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Admin.Dispose();
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    /// <summary>A loopback webhook receiver that completes a wait per command id found in <c>device.switched</c> bodies.</summary>
+    private sealed class SwitchReceiver : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _waits = new(StringComparer.Ordinal);
+
+        private SwitchReceiver(WebApplication app) => _app = app;
+
+        public string Url { get; private set; } = "";
+
+        public static async Task<SwitchReceiver> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            var receiver = new SwitchReceiver(app);
+            app.MapPost("/hook", async (Microsoft.AspNetCore.Http.HttpRequest request) =>
+            {
+                using var body = await JsonDocument.ParseAsync(request.Body);
+                if (body.RootElement.GetProperty("data").TryGetProperty("commandId", out var id) && id.GetString() is { } commandId)
+                {
+                    receiver._waits.GetOrAdd(commandId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                }
+                return Microsoft.AspNetCore.Http.Results.Ok();
+            });
+            await app.StartAsync();
+            receiver.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/hook";
+            return receiver;
+        }
+
+        public Task WaitAsync(string commandId, TimeSpan timeout) =>
+            _waits.GetOrAdd(commandId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(timeout);
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}

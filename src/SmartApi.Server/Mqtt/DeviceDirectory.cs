@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using SmartApi.Server.ApiKeys;
+using SmartApi.Server.Infrastructure;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.Mqtt;
+
+/// <summary>Who a connected device is: its id, organization and serial (its MQTT user name and topic root).</summary>
+internal sealed record DeviceIdentity(string DeviceId, string OrganizationId, string Serial);
+
+/// <summary>
+/// Device credentials by serial, cached briefly: a fleet reconnecting after a broker restart costs
+/// one lookup per device, not one per attempt. Only found devices are cached, so a device created a
+/// moment ago can connect at once; a deleted one is refused once its entry ages out.
+/// </summary>
+internal sealed partial class DeviceDirectory(ISmartApiStore store, TimeProvider time, IOptions<SmartApiOptions> options, ILogger<DeviceDirectory> logger)
+{
+    private readonly ConcurrentDictionary<string, Entry> _bySerial = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _serialById = new(StringComparer.Ordinal);
+
+    private sealed record Entry(IReadOnlyList<Device> Devices, DateTimeOffset ExpiresAt);
+
+    /// <summary>The device whose serial and password these are, or null. The hash comparison is constant-time.</summary>
+    public async ValueTask<Device?> AuthenticateAsync(string? serial, string? password, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(serial) || string.IsNullOrEmpty(password))
+        {
+            return null;
+        }
+        var devices = await LookupAsync(serial, cancellationToken);
+        var hash = ApiKeySecrets.Hash(password);
+        Device? match = null;
+        foreach (var device in devices)
+        {
+            // Every candidate is compared, so timing does not tell how many share the serial.
+            if (CryptographicOperations.FixedTimeEquals(device.MqttPasswordHash, hash))
+            {
+                match = device;
+            }
+        }
+        return match;
+    }
+
+    /// <summary>
+    /// The device a topic's serial names (external broker mode: the broker authenticated it). A
+    /// serial used in several organizations is ambiguous there and resolves to nothing.
+    /// </summary>
+    public async ValueTask<DeviceIdentity?> ResolveAsync(string serial, CancellationToken cancellationToken)
+    {
+        var devices = await LookupAsync(serial, cancellationToken);
+        if (devices.Count > 1)
+        {
+            Log.AmbiguousSerial(logger, serial, devices.Count);
+            return null;
+        }
+        return devices.Count == 1 ? Identity(devices[0]) : null;
+    }
+
+    /// <summary>A device's serial (it never changes), for publishing to its topics.</summary>
+    public async ValueTask<string?> SerialOfAsync(string organizationId, string deviceId, CancellationToken cancellationToken)
+    {
+        if (_serialById.TryGetValue(deviceId, out var serial))
+        {
+            return serial;
+        }
+        var device = await store.GetDeviceAsync(organizationId, deviceId, cancellationToken);
+        if (device is not null)
+        {
+            _serialById[deviceId] = device.Serial;
+        }
+        return device?.Serial;
+    }
+
+    /// <summary>Drops a serial's cached entry (its settings changed, or it was deleted).</summary>
+    public void Forget(string serial) => _bySerial.TryRemove(serial, out _);
+
+    public DeviceIdentity Identity(Device device)
+    {
+        _serialById[device.Id] = device.Serial;
+        return new DeviceIdentity(device.Id, device.OrganizationId, device.Serial);
+    }
+
+    private async ValueTask<IReadOnlyList<Device>> LookupAsync(string serial, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_bySerial.TryGetValue(serial, out var entry) && entry.ExpiresAt > now)
+        {
+            return entry.Devices;
+        }
+        var devices = await store.FindDevicesBySerialAsync(serial, cancellationToken);
+        if (devices.Count > 0)
+        {
+            _bySerial[serial] = new Entry(devices, now + options.Value.Mqtt.CredentialCacheDuration);
+        }
+        else
+        {
+            _bySerial.TryRemove(serial, out _);
+        }
+        return devices;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = LogEvents.MqttAmbiguousSerial, Level = LogLevel.Warning,
+            Message = "Serial {Serial} belongs to {Count} devices in different organizations; its messages are ignored in external broker mode")]
+        public static partial void AmbiguousSerial(ILogger logger, string serial, int count);
+    }
+}

@@ -1,0 +1,117 @@
+using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
+using SmartApi.Server.Events;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.Mqtt;
+
+/// <summary>
+/// What devices report, turned into device changes and events, each in one transaction with the
+/// events it emits (so a switch, its command's outcome and their webhooks commit together).
+/// </summary>
+internal sealed class DeviceReports(ISmartApiStore store, EventFactory events, TimeProvider time, GatewayMetrics metrics)
+{
+    public static readonly HashSet<string> Sources = new HashSet<string>(StringComparer.Ordinal) { "button", "api", "automation", "schedule", "protection" };
+
+    /// <summary>
+    /// A state report. With a command id the command is acknowledged (or failed, with an error) and
+    /// the switch takes the command's source; without one the device's own source (button, protection).
+    /// </summary>
+    public Task ApplyStateAsync(DeviceIdentity device, string state, string? source, string? commandId, string? error, CancellationToken cancellationToken) =>
+        store.WriteAsync(async tx =>
+        {
+            var current = await tx.GetDeviceAsync(device.OrganizationId, device.DeviceId);
+            if (current is null)
+            {
+                return false;
+            }
+            var now = time.GetUtcNow();
+            var command = commandId is null ? null : await tx.FindCommandAsync(device.DeviceId, commandId);
+            var effectiveSource = command is not null && error is null ? command.Source : source ?? "button";
+            var followUp = default(NewEvent);
+            if (command is not null)
+            {
+                var status = error is null ? "acknowledged" : "failed";
+                if (await tx.CompleteCommandAsync(command.Id, status, error, now))
+                {
+                    metrics.Command(status);
+                    followUp = events.Create(error is null ? WebhookEventTypes.CommandSucceeded : WebhookEventTypes.CommandFailed,
+                        device.OrganizationId, device.DeviceId, new CommandEventData(command.Id, command.Action, error),
+                        GatewayEventJsonContext.Default.CommandEventData);
+                }
+            }
+            if (state != current.Switch)
+            {
+                // The update reserves the device's next sequence number for the event appended right after it.
+                await tx.UpdateDeviceAsync(current with { Switch = state, LastSeenAt = now, UpdatedAt = now });
+                await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceSwitched, device.OrganizationId, device.DeviceId,
+                    new SwitchedData(state, current.Switch, effectiveSource, command?.Id), GatewayEventJsonContext.Default.SwitchedData));
+            }
+            if (followUp is not null)
+            {
+                await tx.AppendEventAsync(followUp);
+            }
+            return true;
+        }, cancellationToken);
+
+    public Task<bool> ButtonPressedAsync(DeviceIdentity device, string pressType, CancellationToken cancellationToken) =>
+        AppendAsync(device, events.Create(WebhookEventTypes.DeviceButtonPressed, device.OrganizationId,
+            device.DeviceId, new ButtonPressedData(pressType), GatewayEventJsonContext.Default.ButtonPressedData), cancellationToken);
+
+    public Task<bool> OverloadAsync(DeviceIdentity device, string kind, double value, double limit, CancellationToken cancellationToken) =>
+        AppendAsync(device, events.Create(WebhookEventTypes.DeviceOverload, device.OrganizationId,
+            device.DeviceId, new OverloadData(kind, value, limit), GatewayEventJsonContext.Default.OverloadData), cancellationToken);
+
+    /// <summary>
+    /// The device connected: online at once if it was offline. If it is still marked online (it
+    /// came back within the grace period) only <c>lastSeenAt</c> moves, which cancels the pending
+    /// offline check, and no event is emitted.
+    /// </summary>
+    public Task<bool> ConnectedAsync(DeviceIdentity device, CancellationToken cancellationToken) =>
+        store.WriteAsync(async tx =>
+        {
+            var current = await tx.GetDeviceAsync(device.OrganizationId, device.DeviceId);
+            if (current is null)
+            {
+                return false;
+            }
+            var now = time.GetUtcNow();
+            await tx.UpdateDeviceAsync(current with { Online = true, LastSeenAt = now, UpdatedAt = current.Online ? current.UpdatedAt : now });
+            if (!current.Online)
+            {
+                await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceOnline, device.OrganizationId, device.DeviceId,
+                    new ConnectivityData("connected", now), GatewayEventJsonContext.Default.ConnectivityData));
+            }
+            return true;
+        }, cancellationToken);
+
+    /// <summary>
+    /// The grace period after a disconnect at <paramref name="disconnectedAt"/> ended: offline,
+    /// unless the device was seen since (it reconnected, maybe through another node).
+    /// </summary>
+    public Task<bool> WentAwayAsync(DeviceIdentity device, DateTimeOffset disconnectedAt, string reason, CancellationToken cancellationToken) =>
+        store.WriteAsync(async tx =>
+        {
+            var current = await tx.GetDeviceAsync(device.OrganizationId, device.DeviceId);
+            if (current is not { Online: true } || current.LastSeenAt > disconnectedAt)
+            {
+                return false;
+            }
+            var now = time.GetUtcNow();
+            await tx.UpdateDeviceAsync(current with { Online = false, LastSeenAt = disconnectedAt, UpdatedAt = now });
+            await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceOffline, device.OrganizationId, device.DeviceId,
+                new ConnectivityData(reason, disconnectedAt), GatewayEventJsonContext.Default.ConnectivityData));
+            return true;
+        }, cancellationToken);
+
+    private Task<bool> AppendAsync(DeviceIdentity device, NewEvent newEvent, CancellationToken cancellationToken) =>
+        store.WriteAsync(async tx =>
+        {
+            // A deleted device's late messages are dropped rather than logged against nothing.
+            if (await tx.GetDeviceAsync(device.OrganizationId, device.DeviceId) is null)
+            {
+                return false;
+            }
+            await tx.AppendEventAsync(newEvent);
+            return true;
+        }, cancellationToken);
+}

@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+using SmartApi.Contracts;
+using SmartApi.Server.Infrastructure;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.Mqtt;
+
+/// <summary>
+/// The embedded MQTT broker (MQTTnet.Server). Devices authenticate with serial and password
+/// (client id = user name = serial); each may publish and subscribe only under its own
+/// <c>devices/{serial}/</c>. Device messages are handled inside the broker's publish interceptor,
+/// so a QoS 1 PUBACK follows only once the message is stored.
+/// </summary>
+internal sealed partial class EmbeddedBroker(
+    DeviceDirectory directory,
+    DeviceMessageHandler handler,
+    DevicePresence presence,
+    GatewayMetrics metrics,
+    IOptions<SmartApiOptions> options,
+    ILogger<EmbeddedBroker> logger) : MqttTransport
+{
+    private const string DeviceKey = "smartapi.device";
+    private const string IdentityKey = "smartapi.identity";
+    private readonly ConcurrentDictionary<string, string> _listening = new(StringComparer.Ordinal);
+    private MqttServer? _server;
+
+    public override bool CanPublish => _server?.IsStarted == true;
+
+    public override IReadOnlyCollection<string>? ListeningDevices => [.. _listening.Keys];
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value.Mqtt;
+        var builder = new MqttServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointBoundIPAddress(IPAddress.Parse(settings.BindAddress))
+            .WithDefaultEndpointPort(settings.Port)
+            .WithPersistentSessions(false);
+        if (settings.TlsPort > 0)
+        {
+            var certificate = X509CertificateLoader.LoadPkcs12FromFile(settings.CertificatePath!, settings.CertificatePassword);
+            builder = builder.WithEncryptedEndpoint()
+                .WithEncryptedEndpointBoundIPAddress(IPAddress.Parse(settings.BindAddress))
+                .WithEncryptedEndpointPort(settings.TlsPort)
+                .WithEncryptionCertificate(certificate);
+        }
+        var server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        server.ValidatingConnectionAsync += ValidateAsync;
+        server.ClientConnectedAsync += ConnectedAsync;
+        server.ClientDisconnectedAsync += DisconnectedAsync;
+        server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
+        server.ClientSubscribedTopicAsync += SubscribedAsync;
+        server.InterceptingPublishAsync += InterceptPublishAsync;
+        await server.StartAsync();
+        _server = server;
+        Log.Started(logger, settings.Port, settings.TlsPort);
+        await presence.RecheckOnlineDevicesAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is { } server)
+        {
+            _server = null;
+            await server.StopAsync();
+            server.Dispose();
+        }
+    }
+
+    public override async Task<bool> PublishAsync(string topic, byte[] payload, bool retain, CancellationToken cancellationToken)
+    {
+        if (_server is not { IsStarted: true } server)
+        {
+            return false;
+        }
+        var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(retain).Build();
+        await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = ServerClientId }, cancellationToken);
+        return true;
+    }
+
+    private async Task ValidateAsync(ValidatingConnectionEventArgs e)
+    {
+        var device = e.ClientId == e.UserName ? await directory.AuthenticateAsync(e.UserName, e.Password, e.CancellationToken) : null;
+        if (device is null)
+        {
+            metrics.Refused("auth");
+            Log.AuthenticationFailed(logger, e.ClientId, e.RemoteEndPoint?.ToString());
+            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            return;
+        }
+        e.SessionItems[DeviceKey] = device;
+        // Kept with the session: the publish path runs per message and should not allocate it each time.
+        e.SessionItems[IdentityKey] = directory.Identity(device);
+    }
+
+    private async Task ConnectedAsync(ClientConnectedEventArgs e)
+    {
+        if (e.SessionItems[DeviceKey] is not Device device)
+        {
+            return;
+        }
+        var identity = directory.Identity(device);
+        await presence.ConnectedAsync(identity, trackSession: true, CancellationToken.None);
+        // Retained, so the device gets its settings whenever it subscribes; the broker's retained
+        // store is in memory, so every connect re-publishes them from the database's copy.
+        await PublishAsync(DeviceTopics.For(device.Serial, DeviceTopics.Config), DeviceConfigPublisher.Payload(device.PowerOnState), retain: true, CancellationToken.None);
+    }
+
+    private Task DisconnectedAsync(ClientDisconnectedEventArgs e)
+    {
+        if (e.SessionItems[DeviceKey] is Device device)
+        {
+            var reason = e.DisconnectType == MqttClientDisconnectType.Clean ? "disconnected" : "connection_lost";
+            presence.Disconnected(directory.Identity(device), reason, trackSession: true);
+            if (!presence.IsConnected(device.Id))
+            {
+                _listening.TryRemove(device.Id, out _);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs e)
+    {
+        if (e.SessionItems[DeviceKey] is Device device && !e.TopicFilter.Topic.StartsWith(DeviceTopics.Root + device.Serial + "/", StringComparison.Ordinal))
+        {
+            metrics.Refused("acl");
+            Log.AccessDenied(logger, device.Serial, "subscribe", e.TopicFilter.Topic);
+            e.ProcessSubscription = false;
+            e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task SubscribedAsync(ClientSubscribedTopicEventArgs e)
+    {
+        if (e.SessionItems[DeviceKey] is Device device && MqttTopicFilterComparer.Compare(DeviceTopics.For(device.Serial, DeviceTopics.Commands), e.TopicFilter.Topic) == MqttTopicFilterCompareResult.IsMatch)
+        {
+            _listening[device.Id] = device.Serial;
+            OnDeviceListening();
+        }
+        return Task.CompletedTask;
+    }
+
+    private async Task InterceptPublishAsync(InterceptingPublishEventArgs e)
+    {
+        if (e.SessionItems?[IdentityKey] is not DeviceIdentity device)
+        {
+            return; // the server's own injected messages
+        }
+        var topic = e.ApplicationMessage.Topic;
+        if (!DeviceTopics.TryParse(topic, out var serial, out var kind) || serial != device.Serial)
+        {
+            metrics.Refused("acl");
+            Log.AccessDenied(logger, device.Serial, "publish", topic);
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            return;
+        }
+        var outcome = await handler.HandleAsync(device, kind, e.ApplicationMessage.Payload, trackSession: true, e.CancellationToken);
+        if (outcome == DeviceMessageHandler.Outcome.Malformed)
+        {
+            e.Response.ReasonCode = MqttPubAckReasonCode.PayloadFormatInvalid;
+        }
+        // Only the retained state goes on through the broker; nobody subscribes to the rest.
+        e.ProcessPublish = kind == DeviceTopics.State && outcome == DeviceMessageHandler.Outcome.Handled;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = LogEvents.MqttStarted, Level = LogLevel.Information, Message = "Embedded MQTT broker listening on port {Port} (TLS port {TlsPort}; 0 = none)")]
+        public static partial void Started(ILogger logger, int port, int tlsPort);
+
+        [LoggerMessage(EventId = LogEvents.MqttAuthenticationFailed, Level = LogLevel.Warning, Message = "Refused MQTT client {ClientId} from {RemoteEndPoint}: bad serial or password")]
+        public static partial void AuthenticationFailed(ILogger logger, string clientId, string? remoteEndPoint);
+
+        [LoggerMessage(EventId = LogEvents.MqttAccessDenied, Level = LogLevel.Warning, Message = "Refused {Operation} of device {Serial} on {Topic}: outside its own devices/ topic root")]
+        public static partial void AccessDenied(ILogger logger, string serial, string operation, string topic);
+    }
+}

@@ -1,0 +1,42 @@
+using System.Diagnostics.Metrics;
+
+namespace SmartApi.Server.Mqtt;
+
+/// <summary>
+/// Gateway metrics, exported at <c>/metrics</c>: <c>smartapi_mqtt_messages_total{kind}</c> (device
+/// messages handled), <c>smartapi_mqtt_malformed_total{kind}</c> (payloads refused as malformed),
+/// <c>smartapi_mqtt_refused_total{reason="auth|acl"}</c> and <c>smartapi_mqtt_commands_total{outcome}</c>.
+/// </summary>
+internal sealed class GatewayMetrics
+{
+    public const string MeterName = "SmartApi.Mqtt";
+    private readonly Counter<long> _messages;
+    private readonly Counter<long> _malformed;
+    private readonly Counter<long> _refused;
+    private readonly Counter<long> _commands;
+    private long _malformedTotal;
+
+    public GatewayMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _messages = meter.CreateCounter<long>("smartapi.mqtt.messages", description: "Device messages handled, by topic kind.");
+        _malformed = meter.CreateCounter<long>("smartapi.mqtt.malformed", description: "Device messages refused as malformed, by topic kind.");
+        _refused = meter.CreateCounter<long>("smartapi.mqtt.refused", description: "Connections and publications refused (auth, acl).");
+        _commands = meter.CreateCounter<long>("smartapi.mqtt.commands", description: "Commands by outcome (published, acknowledged, failed, expired).");
+    }
+
+    /// <summary>Malformed payloads since start (for tests and logs; the counter is the exported figure).</summary>
+    public long MalformedTotal => Interlocked.Read(ref _malformedTotal);
+
+    public void Message(string kind) => _messages.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void Malformed(string kind)
+    {
+        Interlocked.Increment(ref _malformedTotal);
+        _malformed.Add(1, new KeyValuePair<string, object?>("kind", kind));
+    }
+
+    public void Refused(string reason) => _refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Command(string outcome, int count = 1) => _commands.Add(count, new KeyValuePair<string, object?>("outcome", outcome));
+}

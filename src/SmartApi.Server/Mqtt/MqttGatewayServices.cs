@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Options;
+using SmartApi.Server.Devices;
+using SmartApi.Server.Infrastructure;
+
+namespace SmartApi.Server.Mqtt;
+
+internal static class MqttGatewayServices
+{
+    /// <summary>The device gateway: the transport chosen by configuration, ingestion, presence, commands, hourly energy.</summary>
+    public static IServiceCollection AddMqttGateway(this IServiceCollection services)
+    {
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<DeviceSettingsChanges>();
+        services.AddSingleton<DeviceDirectory>();
+        services.AddSingleton<DeviceReports>();
+        services.AddSingleton<DevicePresence>();
+        services.AddSingleton<DeviceMessageHandler>();
+        services.AddSingleton<MqttTransport>(sp =>
+        {
+            var mqtt = sp.GetRequiredService<IOptions<SmartApiOptions>>().Value.Mqtt;
+            return mqtt.ExternalBroker is not null ? ActivatorUtilities.CreateInstance<ExternalBroker>(sp)
+                : mqtt.Port > 0 ? ActivatorUtilities.CreateInstance<EmbeddedBroker>(sp)
+                : new DisabledTransport();
+        });
+        services.AddHostedService(sp => sp.GetRequiredService<MqttTransport>());
+        services.AddHostedService<DeviceConfigPublisher>();
+        services.AddHostedService<CommandDispatcher>();
+        services.AddHostedService<EnergyReporter>();
+        return services;
+    }
+}
