@@ -70,9 +70,3 @@ CREATE TABLE scheduled_commands (
     due_at          BIGINT NOT NULL
 );
 CREATE INDEX ix_scheduled_commands_due ON scheduled_commands (due_at);
-
--- Who issued a command (api, automation or schedule), which automation, and its depth in a chain of
--- automations (loop protection); SQLite got these in its 0004.
-ALTER TABLE commands ADD COLUMN IF NOT EXISTS source TEXT NOT NULL DEFAULT 'api';
-ALTER TABLE commands ADD COLUMN IF NOT EXISTS automation_id TEXT;
-ALTER TABLE commands ADD COLUMN IF NOT EXISTS depth BIGINT NOT NULL DEFAULT 0;
