@@ -94,6 +94,9 @@ public sealed class CommandTests(CliFixture fixture) : CliTest(fixture)
         Assert.Contains("whsec_", rotated.Out, StringComparison.Ordinal);
         var recovered = Json(await Fixture.RunAsync(key, "automations", "recover", id, "--since", "2h", "--json"));
         Assert.Equal(0, recovered.GetProperty("queued").GetInt32());
+        // A plain event-to-webhook automation keeps no runs (its record is its deliveries).
+        Assert.Equal(0, Json(await Fixture.RunAsync(key, "automations", "runs", id, "--json")).GetArrayLength());
+        Assert.Contains("Status", (await Fixture.RunAsync(key, "automations", "runs", id)).Out, StringComparison.Ordinal);
     }
 
     [Fact]
