@@ -36,7 +36,7 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
         _dataSource = NpgsqlDataSource.Create(builder);
         _writer = new PostgresWriter(_dataSource, options.Writers, options.MaxBatchSize, _ids,
             () => DeliveriesQueued?.Invoke(this, EventArgs.Empty), () => EventsAppended?.Invoke(this, EventArgs.Empty),
-            () => CommandsQueued?.Invoke(this, EventArgs.Empty));
+            () => RunsQueued?.Invoke(this, EventArgs.Empty), () => CommandsQueued?.Invoke(this, EventArgs.Empty));
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)

@@ -23,10 +23,12 @@ internal sealed class PostgresWriter : IAsyncDisposable
     private readonly IdGenerator _ids;
     private readonly Action _onDeliveriesQueued;
     private readonly Action _onEventsAppended;
+    private readonly Action _onRunsQueued;
     private readonly Action _onCommandsQueued;
     private readonly Task[] _loops;
 
-    public PostgresWriter(NpgsqlDataSource dataSource, int writers, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended, Action onCommandsQueued)
+    public PostgresWriter(NpgsqlDataSource dataSource, int writers, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended,
+        Action onRunsQueued, Action onCommandsQueued)
     {
         _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = writers == 1 });
         _dataSource = dataSource;
@@ -34,6 +36,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
         _ids = ids;
         _onDeliveriesQueued = onDeliveriesQueued;
         _onEventsAppended = onEventsAppended;
+        _onRunsQueued = onRunsQueued;
         _onCommandsQueued = onCommandsQueued;
         // Several writers overlap one batch's statements with another's commit; appending batches
         // still queue on the position row.
@@ -128,7 +131,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         var succeeded = new List<WorkItem>(units.Count);
-        int queuedDeliveries = 0, appendedEvents = 0;
+        int queuedDeliveries = 0, queuedRuns = 0, appendedEvents = 0;
         var insertedCommands = false;
         var savepoints = isolateUnits && units.Count > 1;
         foreach (var item in units)
@@ -163,6 +166,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
             }
             succeeded.Add(item);
             queuedDeliveries += context.QueuedDeliveries;
+            queuedRuns += context.QueuedRuns;
             appendedEvents += context.AppendedEvents;
             insertedCommands |= context.InsertedCommands;
         }
@@ -179,6 +183,10 @@ internal sealed class PostgresWriter : IAsyncDisposable
         if (queuedDeliveries > 0)
         {
             _onDeliveriesQueued();
+        }
+        if (queuedRuns > 0)
+        {
+            _onRunsQueued();
         }
         if (appendedEvents > 0)
         {
