@@ -77,13 +77,13 @@ internal static class SimulateCommands
             () => DeviceProvisioner.EnsureDevicesAsync(api, count, file, cancellationToken: ct));
 
         await using var fleet = new DeviceSimulator(credentials, options);
-        await context.ProgressAsync($"Connecting to {options.Broker}...", async () =>
+        await context.ProgressAsync($"Connecting to {options.Broker.GetLeftPart(UriPartial.Authority)}...", async () =>
         {
             await ConnectAsync(fleet, options.Broker, file, ct);
             return true;
         });
         await context.Host.Error.WriteLineAsync(
-            $"{count} simulated devices connected to {options.Broker} (credentials in {file}); telemetry every {options.TelemetryInterval.TotalSeconds:0.###} s. Ctrl+C stops.");
+            $"{count} simulated devices connected to {options.Broker.GetLeftPart(UriPartial.Authority)} (credentials in {file}); telemetry every {options.TelemetryInterval.TotalSeconds:0.###} s. Ctrl+C stops.");
 
         var run = fleet.RunAsync(ct);
         await SimulationView.ShowAsync(context, fleet, options, run, ct);

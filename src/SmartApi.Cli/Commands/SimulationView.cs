@@ -66,10 +66,13 @@ internal static class SimulationView
     private static Table Table(DeviceSimulator fleet, PowerEstimate power)
     {
         var table = Tables.Create("Serial", "Appliance", "MQTT", "Switch", "Power", "Energy", "Samples", "Commands");
+        // A serial is copied from here into other commands: never wrapped, like the ids of other tables.
+        table.Columns[0].NoWrap();
+        table.Columns[1].NoWrap();
         foreach (var device in fleet.Devices.Take(MaxRows))
         {
             table.AddRow(Markup.Escape(device.Serial), device.Profile.ToString(), device.IsConnected ? "[green]online[/]" : "[red]offline[/]",
-                device.IsOn ? "on" : "off", Watts(power.Of(device)), $"{device.EnergyWh:0.0} Wh",
+                device.IsOn ? "on" : "off", Watts(power.Of(device)), $"{device.EnergyWh:0.0#} Wh",
                 device.TelemetrySent.ToString("N0", CultureInfo.InvariantCulture), device.CommandsHandled.ToString(CultureInfo.InvariantCulture));
         }
         var hidden = fleet.Devices.Count - MaxRows;
