@@ -115,9 +115,9 @@ internal sealed class CliContext(CliHost host, ParseResult parse) : IDisposable
         {
             CliException cli => (cli.ExitCode, cli.Message),
             SmartApiException { StatusCode: HttpStatusCode.Unauthorized } api =>
-                (ExitCodes.Unauthorized, $"The server refused the API key: {api.Detail ?? api.Title}. Check the key of the profile (smart profiles list)."),
+                (ExitCodes.Unauthorized, $"The server refused the API key: {Sentence(api.Detail ?? api.Title)} Check the key of the profile (smart profiles list)."),
             SmartApiException { StatusCode: HttpStatusCode.Forbidden } api =>
-                (ExitCodes.Unauthorized, $"Not allowed ({api.Code}): {api.Detail ?? api.Title} Create a key with the needed scope (smart api-keys create)."),
+                (ExitCodes.Unauthorized, $"Not allowed ({api.Code}): {Sentence(api.Detail ?? api.Title)} Create a key with the needed scope (smart api-keys create)."),
             SmartApiException { StatusCode: HttpStatusCode.NotFound } api => (ExitCodes.NotFound, api.Detail ?? "Not found."),
             SmartApiException { StatusCode: >= HttpStatusCode.InternalServerError } api =>
                 (ExitCodes.ServerError, $"The server failed ({(int)api.StatusCode} {api.Code}): {api.Detail ?? api.Title}"),
@@ -130,6 +130,9 @@ internal sealed class CliContext(CliHost host, ParseResult parse) : IDisposable
         host.Error.WriteLine("error: " + message);
         return code;
     }
+
+    /// <summary>Ends the server's text with one period, whether or not it had one, before the hint that follows.</summary>
+    private static string Sentence(string? text) => text is null ? "" : text.TrimEnd().TrimEnd('.') + ".";
 
     private static string Describe(SmartApiException api)
     {

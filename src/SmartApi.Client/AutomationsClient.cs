@@ -30,6 +30,15 @@ public sealed class AutomationsClient
     public IAsyncEnumerable<AutomationResponse> ListAsync(int? pageSize = null, CancellationToken cancellationToken = default) =>
         SmartApiTransport.PagesAsync((cursor, ct) => ListPageAsync(pageSize, cursor, ct), null, cancellationToken);
 
+    /// <summary>One page of an automation's runs, newest first (<c>GET /v1/automations/{id}/runs</c>).</summary>
+    public Task<Page<AutomationRunResponse>> ListRunsPageAsync(string id, int? limit = null, string? after = null, CancellationToken cancellationToken = default) =>
+        _transport.GetAsync(new Query($"v1/automations/{PathSegment.Of(id)}/runs").Add("limit", limit).Add("after", after).ToString(),
+            SmartApiJsonContext.Default.PageAutomationRunResponse, cancellationToken);
+
+    /// <summary>Every run of an automation still kept, newest first: trigger, outcome, commands, deliveries and errors.</summary>
+    public IAsyncEnumerable<AutomationRunResponse> ListRunsAsync(string id, int? pageSize = null, CancellationToken cancellationToken = default) =>
+        SmartApiTransport.PagesAsync((cursor, ct) => ListRunsPageAsync(id, pageSize, cursor, ct), null, cancellationToken);
+
     /// <summary>Replaces an automation's definition (<c>PATCH /v1/automations/{id}</c>). Not retried.</summary>
     public Task<AutomationResponse> UpdateAsync(string id, AutomationRequest request, CancellationToken cancellationToken = default) =>
         _transport.SendAsync(HttpMethod.Patch, $"v1/automations/{PathSegment.Of(id)}", request, SmartApiJsonContext.Default.AutomationRequest,

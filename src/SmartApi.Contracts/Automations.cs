@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace SmartApi.Contracts;
@@ -9,30 +8,30 @@ namespace SmartApi.Contracts;
 /// </summary>
 /// <param name="Name">A name for people.</param>
 /// <param name="Enabled">Whether it runs (default true).</param>
-/// <param name="Trigger">When it runs: <c>{"events":["device.switched"],"deviceIds":[]}</c>, or <c>{"events":["*"]}</c> for every event.</param>
-/// <param name="Conditions">Checks made when the trigger fires (all must hold).</param>
-/// <param name="Actions">What it does: webhooks (and, with the device gateway, switch actions).</param>
-/// <param name="CooldownSeconds">Least time between two runs.</param>
+/// <param name="Trigger">When it runs: <c>{"events":["device.switched"],"deviceIds":[]}</c>, <c>{"events":["*"]}</c> for every event, <c>{"schedule":{...}}</c> or <c>{"power":{...}}</c>.</param>
+/// <param name="Conditions">Checks made when the trigger fires (all must hold): <c>switch</c>, <c>power</c>, <c>time</c>, <c>weekdays</c>.</param>
+/// <param name="Actions">What it does: <c>webhook</c> and <c>switch</c> actions.</param>
+/// <param name="CooldownSeconds">Least time between two runs (1-604800); a trigger within it is skipped.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record AutomationRequest(
     string? Name = null,
     bool? Enabled = null,
     AutomationTrigger? Trigger = null,
-    IReadOnlyList<JsonElement>? Conditions = null,
+    IReadOnlyList<AutomationCondition>? Conditions = null,
     IReadOnlyList<AutomationActionRequest>? Actions = null,
     int? CooldownSeconds = null);
 
-/// <summary>When an automation runs.</summary>
+/// <summary>When an automation runs: exactly one of <c>events</c>, <c>schedule</c> or <c>power</c>.</summary>
 /// <param name="Events">Event types from the catalog, or <c>["*"]</c> for all of them.</param>
 /// <param name="DeviceIds">Only events of these devices (all devices when empty).</param>
 /// <param name="Schedule">A cron schedule: <c>{"cron":"0 18 * * 1-5","timeZone":"Europe/Zurich"}</c>.</param>
 /// <param name="Power">A power threshold on devices.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record AutomationTrigger(
-    IReadOnlyList<string>? Events = null,
-    IReadOnlyList<string>? DeviceIds = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? Schedule = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? Power = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Events = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? DeviceIds = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ScheduleTrigger? Schedule = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PowerTrigger? Power = null);
 
 /// <summary>An action in a request.</summary>
 /// <param name="Type"><c>webhook</c> (or <c>switch</c>).</param>
@@ -40,6 +39,9 @@ public sealed record AutomationTrigger(
 /// <param name="Headers">Webhook: extra request headers (they cannot replace the signature or event headers).</param>
 /// <param name="Ordered">Webhook: deliver each device's events strictly in order.</param>
 /// <param name="StandardWebhooks">Webhook: also send the Standard Webhooks headers.</param>
+/// <param name="DeviceId">Switch: the device to switch (one of the organization's devices).</param>
+/// <param name="State">Switch: <c>on</c>, <c>off</c> or <c>toggle</c>.</param>
+/// <param name="RevertAfterSeconds">Switch: switch back (the opposite command; toggle again for <c>toggle</c>) after this many seconds (1-86400).</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record AutomationActionRequest(
     string? Type,
@@ -51,7 +53,7 @@ public sealed record AutomationActionRequest(
     SwitchAction? State = null,
     int? RevertAfterSeconds = null);
 
-/// <summary>An action of an automation.</summary>
+/// <summary>An action of an automation; webhook fields for <c>webhook</c>, device fields for <c>switch</c>.</summary>
 /// <param name="Secret">The signing secret (<c>whsec_...</c>), only in the response that created the automation.</param>
 /// <param name="Status">Webhook: <c>active</c>, or <c>disabled</c> (see <c>disabledReason</c>: <c>gone</c> after a 410, <c>failing</c> after days of failures). Save the action again to re-enable it.</param>
 public sealed record AutomationActionResponse(
@@ -62,7 +64,10 @@ public sealed record AutomationActionResponse(
     bool StandardWebhooks,
     string? Status,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DisabledReason = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Secret = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Secret = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DeviceId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SwitchAction? State = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? RevertAfterSeconds = null);
 
 /// <summary>An automation.</summary>
 public sealed record AutomationResponse(
@@ -71,7 +76,7 @@ public sealed record AutomationResponse(
     string Name,
     bool Enabled,
     AutomationTrigger Trigger,
-    IReadOnlyList<JsonElement> Conditions,
+    IReadOnlyList<AutomationCondition> Conditions,
     IReadOnlyList<AutomationActionResponse> Actions,
     int? CooldownSeconds,
     DateTimeOffset CreatedAt,

@@ -34,6 +34,8 @@ namespace SmartApi.Contracts;
 [JsonSerializable(typeof(AutomationTestResponse))]
 [JsonSerializable(typeof(RecoverRequest))]
 [JsonSerializable(typeof(RecoverResponse))]
+[JsonSerializable(typeof(AutomationRunResponse))]
+[JsonSerializable(typeof(Page<AutomationRunResponse>))]
 [JsonSerializable(typeof(DeliveryResponse))]
 [JsonSerializable(typeof(Page<DeliveryResponse>))]
 public sealed partial class SmartApiJsonContext : JsonSerializerContext

@@ -65,6 +65,10 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
                 {
                     DeliveriesQueued?.Invoke(this, EventArgs.Empty);
                 }
+                if (unit.QueuedRuns > 0)
+                {
+                    RunsQueued?.Invoke(this, EventArgs.Empty);
+                }
                 if (unit.InsertedCommands)
                 {
                     CommandsQueued?.Invoke(this, EventArgs.Empty);

@@ -135,6 +135,7 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
             await QueueMoreDeliveriesAsync(newEvent, appended.Position, (int)appended.Matched);
         }
         QueuedDeliveries += (int)appended.Matched;
+        await QueueRunsAsync(newEvent);
         AppendedEvents++;
         var data = newEvent.DeviceId is null ? head : head + (appended.Sequence is { } s ? ",\"sequence\":" + s.ToString(System.Globalization.CultureInfo.InvariantCulture) : "") + tail;
         return new StoredEvent(appended.Position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, newEvent.CreatedAt, data);

@@ -59,6 +59,7 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
         _checkpointer = new Checkpointer(_connectionString);
         _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), () => DeliveriesQueued?.Invoke(this, EventArgs.Empty),
             () => EventsAppended?.Invoke(this, EventArgs.Empty),
+            () => RunsQueued?.Invoke(this, EventArgs.Empty),
             () => CommandsQueued?.Invoke(this, EventArgs.Empty));
     }
 

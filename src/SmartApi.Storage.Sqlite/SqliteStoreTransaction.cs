@@ -110,6 +110,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
             .With("@data", data)
             .ScalarAsync<long>();
         await QueueDeliveriesAsync(newEvent, position);
+        await QueueRunsAsync(newEvent);
         AppendedEvents++;
         return new StoredEvent(position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, newEvent.CreatedAt, data);
     }

@@ -18,12 +18,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private readonly IdGenerator _ids;
     private readonly Action _onDeliveriesQueued;
+    private readonly Action _onRunsQueued;
     private readonly Action _onEventsAppended;
     private readonly Action? _onCommandsQueued;
     private readonly CommandCache _commands;
 
-    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended, Action? onCommandsQueued = null)
+    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended, Action onRunsQueued,
+        Action? onCommandsQueued = null)
     {
+        _onRunsQueued = onRunsQueued;
         _connection = connection;
         _ids = ids;
         _onDeliveriesQueued = onDeliveriesQueued;
@@ -112,6 +115,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
             {
                 _onDeliveriesQueued();
             }
+            if (context.QueuedRuns > 0)
+            {
+                _onRunsQueued();
+            }
             // A unit rolled back to its savepoint may have counted an event: a spurious wake-up costs
             // a stream one read, a missed one costs it a poll interval.
             if (context.AppendedEvents > 0)
@@ -144,6 +151,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         await _commands.Get("SAVEPOINT unit", transaction).ExecuteNonQueryAsync();
         var queued = context.QueuedDeliveries;
+        var runs = context.QueuedRuns;
         try
         {
             context.BeginUnit();
@@ -156,6 +164,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             await _commands.Get("ROLLBACK TO unit", transaction).ExecuteNonQueryAsync();
             await _commands.Get("RELEASE unit", transaction).ExecuteNonQueryAsync();
             context.RollBackQueuedDeliveries(queued);
+            context.RollBackQueuedRuns(runs);
             item.Fail(ex);
             return false;
         }

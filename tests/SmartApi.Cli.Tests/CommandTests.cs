@@ -36,6 +36,11 @@ public sealed class CommandTests(CliFixture fixture) : CliTest(fixture)
         Assert.Contains("Coffee machine", shown.Out, StringComparison.Ordinal);
         var command = Json(await Fixture.RunAsync(key, "devices", "switch", id, "on", "--json"));
         Assert.Equal("pending", command.GetProperty("status").GetString());
+
+        // The device is offline: --wait ends at its timeout with the command unacknowledged, exit 1.
+        var waited = await Fixture.RunAsync(key, "devices", "switch", id, "off", "--wait", "--timeout", "0", "--json");
+        Assert.Equal(ExitCodes.Failure, waited.ExitCode);
+        Assert.Equal("pending", JsonDocument.Parse(waited.Out).RootElement.GetProperty("status").GetString());
     }
 
     [Fact]
@@ -59,7 +64,7 @@ public sealed class CommandTests(CliFixture fixture) : CliTest(fixture)
 
         var refused = await Fixture.RunAsync(secret, "devices", "list");
         Assert.Equal(4, refused.ExitCode);
-        Assert.Contains("refused the API key", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("refused the API key: The API key was revoked. Check", refused.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(secret, refused.Error + refused.Out, StringComparison.Ordinal);
     }
 
@@ -89,6 +94,9 @@ public sealed class CommandTests(CliFixture fixture) : CliTest(fixture)
         Assert.Contains("whsec_", rotated.Out, StringComparison.Ordinal);
         var recovered = Json(await Fixture.RunAsync(key, "automations", "recover", id, "--since", "2h", "--json"));
         Assert.Equal(0, recovered.GetProperty("queued").GetInt32());
+        // A plain event-to-webhook automation keeps no runs (its record is its deliveries).
+        Assert.Equal(0, Json(await Fixture.RunAsync(key, "automations", "runs", id, "--json")).GetArrayLength());
+        Assert.Contains("Status", (await Fixture.RunAsync(key, "automations", "runs", id)).Out, StringComparison.Ordinal);
     }
 
     [Fact]

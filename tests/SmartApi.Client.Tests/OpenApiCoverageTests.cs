@@ -47,6 +47,7 @@ public sealed class OpenApiCoverageTests(ClientFixture fixture) : ClientTest(fix
         ["TestAutomation"] = (c, ct) => c.Automations.TestAsync(Id, cancellationToken: ct),
         ["RotateAutomationSecret"] = (c, ct) => c.Automations.RotateSecretAsync(Id, cancellationToken: ct),
         ["RecoverAutomationDeliveries"] = (c, ct) => c.Automations.RecoverAsync(Id, DateTimeOffset.UtcNow.AddHours(-1), cancellationToken: ct),
+        ["ListAutomationRuns"] = (c, ct) => c.Automations.ListRunsPageAsync(Id, cancellationToken: ct),
         ["ListDeliveries"] = (c, ct) => c.Deliveries.ListPageAsync(cancellationToken: ct),
         ["GetDelivery"] = (c, ct) => c.Deliveries.GetAsync(Id, ct),
         ["RetryDelivery"] = (c, ct) => c.Deliveries.RetryAsync(Id, cancellationToken: ct),

@@ -134,6 +134,32 @@ public sealed class PostgresDeliveryTests : DeliveryComplianceTests
     }
 }
 
+public sealed class PostgresRuleTests : RuleComplianceTests
+{
+    private readonly PostgresTestSchema _schema = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _schema.DisposeAsync();
+    }
+}
+
+public sealed class PostgresPowerStateTests : PowerStateComplianceTests
+{
+    private readonly PostgresTestSchema _schema = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _schema.DisposeAsync();
+    }
+}
+
 public sealed class PostgresGatewayTests : GatewayComplianceTests
 {
     private readonly PostgresTestSchema _schema = new();

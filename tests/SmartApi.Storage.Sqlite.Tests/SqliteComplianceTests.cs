@@ -134,6 +134,32 @@ public sealed class SqliteDeliveryTests : DeliveryComplianceTests
     }
 }
 
+public sealed class SqliteRuleTests : RuleComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}
+
+public sealed class SqlitePowerStateTests : PowerStateComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}
+
 public sealed class SqliteGatewayTests : GatewayComplianceTests
 {
     private readonly SqliteTestDatabase _database = new();

@@ -85,6 +85,29 @@ internal static class AutomationCommands
             return ExitCodes.Success;
         }));
 
+        var runsId = ListOptions.Id("automation");
+        var runsLimit = ListOptions.Limit();
+        var runsAll = ListOptions.All();
+        command.Subcommands.Add(new Command("runs", "List an automation's runs, newest first: trigger, outcome, commands and errors.")
+            .With(runsId).With(runsLimit, runsAll).Runs(host, async (context, ct) =>
+        {
+            var runs = await context.CollectAsync("runs", context.Client.Automations.ListRunsAsync(context.Parse.GetValue(runsId)!, cancellationToken: ct),
+                ListOptions.Take(context, runsLimit, runsAll), ct);
+            if (context.Json)
+            {
+                context.WriteJsonArray(runs, SmartApiJsonContext.Default.AutomationRunResponse);
+                return ExitCodes.Success;
+            }
+            var table = Tables.Create("Id", "When", "Trigger", "Status", "Reason", "Commands");
+            foreach (var r in runs)
+            {
+                table.AddRow(r.Id, r.CreatedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture), r.Trigger.Type, r.Status,
+                    Markup.Escape(r.Reason ?? string.Join("; ", r.Errors)), string.Join(", ", r.CommandIds));
+            }
+            context.Console.Write(table);
+            return ExitCodes.Success;
+        }));
+
         var testId = ListOptions.Id("automation");
         command.Subcommands.Add(new Command("test", "Send an automation.test event to its webhooks now.").With(testId).Runs(host, async (context, ct) =>
         {

@@ -76,7 +76,8 @@ internal static class DeviceCommands
         {
             var deviceId = context.Parse.GetValue(switchId)!;
             var sent = await context.Client.Devices.SwitchAsync(deviceId, context.Parse.GetValue(state), cancellationToken: ct);
-            if (context.Parse.GetValue(wait))
+            var waited = context.Parse.GetValue(wait);
+            if (waited)
             {
                 sent = await WaitAsync(context, deviceId, sent, TimeSpan.FromSeconds(context.Parse.GetValue(timeout)), ct);
             }
@@ -89,7 +90,10 @@ internal static class DeviceCommands
                 context.Info($"Command {sent.Id}: {sent.State.ToString().ToLowerInvariant()} is {sent.Status.ToString().ToLowerInvariant()}"
                     + (sent.Error is { } error ? $" ({error})" : ""));
             }
-            return sent.Status is CommandStatus.Failed or CommandStatus.Expired ? ExitCodes.Failure : ExitCodes.Success;
+            // With --wait, only an acknowledgement is success: a command still pending at the timeout
+            // did not switch the device, and a script checking $? must see that.
+            var done = waited ? sent.Status is CommandStatus.Acknowledged : sent.Status is not (CommandStatus.Failed or CommandStatus.Expired);
+            return done ? ExitCodes.Success : ExitCodes.Failure;
         }));
         return command;
     }

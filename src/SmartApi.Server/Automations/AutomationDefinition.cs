@@ -8,7 +8,7 @@ namespace SmartApi.Server.Automations;
 /// <summary>What the automation row stores: the validated definition, without secrets.</summary>
 internal sealed record AutomationDefinition(
     AutomationTrigger Trigger,
-    IReadOnlyList<JsonElement> Conditions,
+    IReadOnlyList<AutomationCondition> Conditions,
     IReadOnlyList<StoredAction> Actions,
     int? CooldownSeconds)
 {
@@ -17,17 +17,34 @@ internal sealed record AutomationDefinition(
     public static AutomationDefinition FromJson(string json) =>
         JsonSerializer.Deserialize(json, AutomationJsonContext.Default.AutomationDefinition)!;
 
+    /// <summary>
+    /// Which engine rule evaluates it: schedule and power triggers always; an events trigger when it has
+    /// conditions, a cooldown or switch actions. Null for a plain event-to-webhook automation, which
+    /// the event append matches directly (the fast path).
+    /// </summary>
+    [JsonIgnore]
+    public string? RuleKind =>
+        Trigger.Schedule is not null ? Storage.RuleKind.Schedule
+        : Trigger.Power is not null ? Storage.RuleKind.Power
+        : Conditions.Count > 0 || CooldownSeconds is > 0 || Actions.Any(a => a.Type == ActionTypes.Switch) ? Storage.RuleKind.Event
+        : null;
+
     /// <summary>The webhooks to store, one per webhook action, keyed by the action's index.</summary>
     public IReadOnlyList<WebhookDefinition> Webhooks() =>
         Actions.Select((action, index) => (action, index))
-            .Where(a => a.action.Type == "webhook")
+            .Where(a => a.action.Type == ActionTypes.Webhook)
             .Select(a => new WebhookDefinition(a.index, a.action.Url!,
                 JsonSerializer.Serialize(a.action.Headers ?? [], AutomationJsonContext.Default.DictionaryStringString),
                 a.action.Ordered, a.action.StandardWebhooks))
             .ToList();
 
-    /// <summary>What the webhooks listen to: each event type (or <c>*</c>), for each listed device or all.</summary>
-    public IReadOnlyList<Subscription> Subscriptions()
+    /// <summary>What the webhooks listen to directly: only plain event-to-webhook automations; the engine queues the others' deliveries.</summary>
+    public IReadOnlyList<Subscription> Subscriptions() => RuleKind is null ? EventSubscriptions() : [];
+
+    /// <summary>The events that queue a run of an engine-evaluated events trigger.</summary>
+    public IReadOnlyList<Subscription> RuleSubscriptions() => RuleKind == Storage.RuleKind.Event ? EventSubscriptions() : [];
+
+    private List<Subscription> EventSubscriptions()
     {
         var types = Trigger.Events ?? [];
         IReadOnlyList<string?> devices = Trigger.DeviceIds is { Count: > 0 } ids ? [.. ids] : [null];
@@ -35,9 +52,25 @@ internal sealed record AutomationDefinition(
     }
 }
 
-internal sealed record StoredAction(string Type, string? Url, Dictionary<string, string>? Headers, bool Ordered, bool StandardWebhooks);
+internal static class ActionTypes
+{
+    public const string Webhook = "webhook";
+    public const string Switch = "switch";
+}
+
+internal sealed record StoredAction(
+    string Type,
+    string? Url,
+    Dictionary<string, string>? Headers,
+    bool Ordered,
+    bool StandardWebhooks,
+    string? DeviceId = null,
+    SwitchAction? State = null,
+    int? RevertAfterSeconds = null);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AutomationDefinition))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(RunTriggerInfo))]
+[JsonSerializable(typeof(RunResult))]
 internal sealed partial class AutomationJsonContext : JsonSerializerContext;

@@ -4,6 +4,7 @@ using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
 using SmartApi.Server.Webhooks;
 using SmartApi.Storage;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 
 namespace SmartApi.Server.Automations;
@@ -16,6 +17,8 @@ internal sealed class AutomationService(
     EventFactory events,
     SecretProtector protector,
     SigningSecrets signingSecrets,
+    PowerTriggers powerTriggers,
+    AutomationScheduler scheduler,
     IOptions<SmartApiOptions> options)
 {
     public const int MaxRecoverDeliveries = 10_000;
@@ -31,25 +34,55 @@ internal sealed class AutomationService(
         await store.WriteAsync(async tx =>
         {
             await tx.SaveAutomationAsync(automation, definition.Webhooks(), definition.Subscriptions());
+            await SaveRuleAsync(tx, automation, definition, null, resetPowerStates: true);
             await tx.InsertSecretAsync(stored);
             return true;
         }, cancellationToken);
+        await AnnounceAsync(cancellationToken);
         return (automation, secret);
     }
 
     public async Task<Automation> UpdateAsync(Automation current, string name, bool enabled, AutomationDefinition definition, CancellationToken cancellationToken)
     {
         var updated = current with { Name = name, Enabled = enabled, DefinitionJson = definition.ToJson(), UpdatedAt = time.GetUtcNow() };
+        var previous = AutomationDefinition.FromJson(current.DefinitionJson);
+        var sameTrigger = current.Enabled == enabled && SameTrigger(previous.Trigger, definition.Trigger);
+        // An unchanged schedule keeps its claimed position, so saving never skips an occurrence that is due.
+        var keepNextFire = sameTrigger && definition.Trigger.Schedule is not null ? (await store.GetRuleAsync(current.Id, cancellationToken))?.NextFireAt : null;
         await store.WriteAsync(async tx =>
         {
             await tx.SaveAutomationAsync(updated, definition.Webhooks(), definition.Subscriptions());
+            await SaveRuleAsync(tx, updated, definition, keepNextFire, resetPowerStates: !sameTrigger);
             return true;
         }, cancellationToken);
+        await AnnounceAsync(cancellationToken);
         return updated;
     }
 
-    public Task<bool> DeleteAsync(string organizationId, string id, CancellationToken cancellationToken) =>
-        store.WriteAsync(tx => tx.DeleteAutomationAsync(organizationId, id), cancellationToken);
+    public async Task<bool> DeleteAsync(string organizationId, string id, CancellationToken cancellationToken)
+    {
+        var deleted = await store.WriteAsync(tx => tx.DeleteAutomationAsync(organizationId, id), cancellationToken);
+        await AnnounceAsync(cancellationToken);
+        return deleted;
+    }
+
+    private ValueTask SaveRuleAsync(IStoreTransaction tx, Automation automation, AutomationDefinition definition, DateTimeOffset? keepNextFire, bool resetPowerStates)
+    {
+        var next = definition.Trigger.Schedule is { } schedule
+            ? keepNextFire ?? CronSchedule.Create(schedule.Cron!, schedule.TimeZone).Next(time.GetUtcNow())
+            : null;
+        return tx.SetRuleAsync(automation.OrganizationId, automation.Id, definition.RuleKind, next, definition.RuleSubscriptions(), resetPowerStates);
+    }
+
+    private static bool SameTrigger(AutomationTrigger a, AutomationTrigger b) =>
+        JsonSerializer.Serialize(a, SmartApiJsonContext.Default.AutomationTrigger) == JsonSerializer.Serialize(b, SmartApiJsonContext.Default.AutomationTrigger);
+
+    /// <summary>This node's engine sees the change at once; other nodes within their index refresh.</summary>
+    private async Task AnnounceAsync(CancellationToken cancellationToken)
+    {
+        await powerTriggers.RefreshAsync(cancellationToken);
+        scheduler.Wake();
+    }
 
     /// <summary>Appends an <c>automation.test</c> event delivered to this automation's webhooks only.</summary>
     public async Task<(StoredEvent Event, IReadOnlyList<string> DeliveryIds)> TestAsync(Automation automation, CancellationToken cancellationToken)
@@ -99,8 +132,11 @@ internal sealed class AutomationService(
         var actions = definition.Actions.Select((action, index) =>
         {
             webhooks.TryGetValue(index, out var webhook);
-            return new AutomationActionResponse(action.Type, action.Url, action.Headers ?? [], action.Ordered, action.StandardWebhooks,
-                webhook?.Status, webhook?.DisabledReason, action.Type == "webhook" ? secret : null);
+            return action.Type == ActionTypes.Switch
+                ? new AutomationActionResponse(action.Type, null, null, false, false, null, DeviceId: action.DeviceId, State: action.State,
+                    RevertAfterSeconds: action.RevertAfterSeconds)
+                : new AutomationActionResponse(action.Type, action.Url, action.Headers ?? [], action.Ordered, action.StandardWebhooks,
+                    webhook?.Status, webhook?.DisabledReason, secret);
         }).ToList();
         return new AutomationResponse(automation.Id, automation.OrganizationId, automation.Name, automation.Enabled, definition.Trigger,
             definition.Conditions, actions, definition.CooldownSeconds, automation.CreatedAt, automation.UpdatedAt);

@@ -12,8 +12,10 @@ namespace SmartApi.Server.Automations;
 /// not resolve to an address webhooks may not reach; custom headers may not replace the headers
 /// the signature and deduplication rely on.
 /// </summary>
-internal sealed class AutomationValidation(ISmartApiStore store, NetworkPolicy network)
+internal sealed class AutomationValidation(ISmartApiStore store, NetworkPolicy network, RuleValidation rules)
 {
+    public const int MaxCooldownSeconds = 7 * 24 * 3600;
+    public const int MaxRevertSeconds = 24 * 3600;
     public const int MaxActions = 10;
     public const int MaxDevices = 100;
     public const int MaxHeaders = 20;
@@ -48,15 +50,17 @@ internal sealed class AutomationValidation(ISmartApiStore store, NetworkPolicy n
         {
             trigger = await ValidateTriggerAsync(organizationId, trigger, errors, cancellationToken);
         }
-        if (request.Conditions is { Count: > 0 })
+        var conditions = request.Conditions is null
+            ? current?.Definition.Conditions ?? []
+            : await rules.ValidateConditionsAsync(organizationId, request.Conditions, errors, cancellationToken);
+        var cooldown = request.CooldownSeconds ?? current?.Definition.CooldownSeconds;
+        if (cooldown is < 0 or > MaxCooldownSeconds)
         {
-            errors.Add("conditions", "Conditions arrive with the device gateway; this server does not evaluate them yet.");
+            errors.Add("cooldownSeconds", $"cooldownSeconds must be 0-{MaxCooldownSeconds} (0: none).");
         }
-        if (request.CooldownSeconds is > 0)
-        {
-            errors.Add("cooldownSeconds", "cooldownSeconds arrives with schedule and power triggers; event-triggered webhooks deliver every event.");
-        }
-        var actions = request.Actions is null ? current?.Definition.Actions : await ValidateActionsAsync(request.Actions, errors, cancellationToken);
+        var actions = request.Actions is null
+            ? current?.Definition.Actions
+            : await ValidateActionsAsync(organizationId, request.Actions, errors, cancellationToken);
         if (actions is not { Count: > 0 } && !errors.Any)
         {
             errors.Add("actions", $"actions is required: 1-{MaxActions} actions.");
@@ -65,15 +69,26 @@ internal sealed class AutomationValidation(ISmartApiStore store, NetworkPolicy n
         {
             return null;
         }
-        return (name!, request.Enabled ?? current?.Enabled ?? true, new AutomationDefinition(trigger!, [], actions!, null));
+        return (name!, request.Enabled ?? current?.Enabled ?? true, new AutomationDefinition(trigger!, conditions, actions!, cooldown is > 0 ? cooldown : null));
     }
 
     private async Task<AutomationTrigger?> ValidateTriggerAsync(string organizationId, AutomationTrigger trigger, ValidationErrors errors, CancellationToken cancellationToken)
     {
+        var kinds = (trigger.Events is not null ? 1 : 0) + (trigger.Schedule is not null ? 1 : 0) + (trigger.Power is not null ? 1 : 0);
+        if (kinds != 1)
+        {
+            errors.Add("trigger", "trigger needs exactly one of events, schedule or power.");
+            return null;
+        }
         if (trigger.Schedule is not null || trigger.Power is not null)
         {
-            errors.Add("trigger", "Schedule and power triggers arrive with the device gateway; use an events trigger.");
-            return null;
+            if (trigger.DeviceIds is not null)
+            {
+                errors.Add("trigger.deviceIds", "deviceIds narrows an events trigger; a power trigger lists its devices in power.deviceIds.");
+            }
+            return trigger.Schedule is { } schedule
+                ? new AutomationTrigger(Schedule: RuleValidation.ValidateSchedule(schedule, errors))
+                : new AutomationTrigger(Power: await rules.ValidatePowerAsync(organizationId, trigger.Power!, errors, cancellationToken));
         }
         var events = trigger.Events?.Distinct(StringComparer.Ordinal).ToList() ?? [];
         if (events.Count == 0)
@@ -106,7 +121,8 @@ internal sealed class AutomationValidation(ISmartApiStore store, NetworkPolicy n
         return new AutomationTrigger(events, devices);
     }
 
-    private async Task<IReadOnlyList<StoredAction>> ValidateActionsAsync(IReadOnlyList<AutomationActionRequest> actions, ValidationErrors errors, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<StoredAction>> ValidateActionsAsync(
+        string organizationId, IReadOnlyList<AutomationActionRequest> actions, ValidationErrors errors, CancellationToken cancellationToken)
     {
         if (actions.Count is 0 or > MaxActions)
         {
@@ -127,13 +143,26 @@ internal sealed class AutomationValidation(ISmartApiStore store, NetworkPolicy n
                     }
                     var url = await ValidateUrlAsync(action.Url, $"{field}.url", errors, cancellationToken);
                     ValidateHeaders(action.Headers, $"{field}.headers", errors);
-                    stored.Add(new StoredAction("webhook", url, action.Headers, action.Ordered ?? false, action.StandardWebhooks ?? false));
+                    stored.Add(new StoredAction(ActionTypes.Webhook, url, action.Headers, action.Ordered ?? false, action.StandardWebhooks ?? false));
                     break;
                 case "switch":
-                    errors.Add($"{field}.type", "Switch actions arrive with the device gateway; use webhook actions.");
+                    if (action.Url is not null || action.Headers is not null || action.Ordered is not null || action.StandardWebhooks is not null)
+                    {
+                        errors.Add(field, "url, headers, ordered and standardWebhooks belong to webhook actions.");
+                    }
+                    await rules.ValidateDeviceAsync(organizationId, action.DeviceId, $"{field}.deviceId", errors, cancellationToken);
+                    if (action.State is null)
+                    {
+                        errors.Add($"{field}.state", "state is required: on, off or toggle.");
+                    }
+                    if (action.RevertAfterSeconds is < 1 or > MaxRevertSeconds)
+                    {
+                        errors.Add($"{field}.revertAfterSeconds", $"revertAfterSeconds must be 1-{MaxRevertSeconds}.");
+                    }
+                    stored.Add(new StoredAction(ActionTypes.Switch, null, null, false, false, action.DeviceId, action.State, action.RevertAfterSeconds));
                     break;
                 default:
-                    errors.Add($"{field}.type", "type must be 'webhook' (or 'switch').");
+                    errors.Add($"{field}.type", "type must be 'webhook' or 'switch'.");
                     break;
             }
         }

@@ -17,6 +17,9 @@ internal static class AutomationsApi
         var read = automations.MapGroup("").RequireScope(Scopes.AutomationsRead);
         read.MapGet("/", List).WithName("ListAutomations").WithSummary("List automations.");
         read.MapGet("/{id}", Get).WithName("GetAutomation").WithSummary("Get an automation.").ProducesProblem(StatusCodes.Status404NotFound);
+        read.MapGet("/{id}/runs", AutomationRunsApi.List).WithName("ListAutomationRuns")
+            .WithSummary("List an automation's runs, newest first: trigger, outcome, commands, deliveries and errors.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         var write = automations.MapGroup("").RequireScope(Scopes.AutomationsWrite);
         write.MapPost("/", Create).WithName("CreateAutomation")

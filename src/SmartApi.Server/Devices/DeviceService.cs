@@ -114,23 +114,32 @@ internal sealed class DeviceService(
             return await tx.DeleteDeviceAsync(organizationId, id);
         }, cancellationToken);
 
-    /// <summary>Stores a switch command as pending; the MQTT gateway delivers it.</summary>
-    public Task<Command?> SwitchAsync(string organizationId, string deviceId, SwitchAction action, CancellationToken cancellationToken) =>
-        store.WriteAsync<Command?>(async tx =>
+    /// <summary>Stores a switch command as pending; the MQTT gateway delivers it. <paramref name="origin"/> defaults to the API.</summary>
+    public Task<Command?> SwitchAsync(string organizationId, string deviceId, SwitchAction action, CancellationToken cancellationToken, CommandOrigin? origin = null) =>
+        store.WriteAsync(tx => StoreCommandAsync(tx, organizationId, deviceId, action.ToWire(), origin ?? CommandOrigin.Api), cancellationToken);
+
+    /// <summary>Stores a pending switch command inside a unit of work (automations act in the unit that records their run).</summary>
+    public async ValueTask<Command?> StoreCommandAsync(IStoreTransaction tx, string organizationId, string deviceId, string state, CommandOrigin origin)
+    {
+        if (await tx.GetDeviceAsync(organizationId, deviceId) is null)
         {
-            if (await tx.GetDeviceAsync(organizationId, deviceId) is null)
-            {
-                return null;
-            }
-            var now = time.GetUtcNow();
-            var command = new Command(ids.New("cmd"), organizationId, deviceId, "switch", action.ToWire(),
-                CommandStatus.Pending.ToWire(), now, now, now + options.Value.Commands.Ttl, null);
-            await tx.InsertCommandAsync(command);
-            return command;
-        }, cancellationToken);
+            return null;
+        }
+        var now = time.GetUtcNow();
+        var command = new Command(ids.New("cmd"), organizationId, deviceId, "switch", state,
+            CommandStatus.Pending.ToWire(), now, now, now + options.Value.Commands.Ttl, null, origin.Source, origin.AutomationId, origin.Depth);
+        await tx.InsertCommandAsync(command);
+        return command;
+    }
 
     private static FieldChange Change<T>(T previous, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo) =>
         new(JsonSerializer.SerializeToElement(previous, typeInfo));
 }
 
 internal sealed class TooManyTagsException() : Exception($"A device can have at most {DeviceValidation.MaxTags} tags.");
+
+/// <summary>Who issues a command: the API, or an automation (source <c>automation</c> or <c>schedule</c>) at a depth of its chain.</summary>
+internal sealed record CommandOrigin(string Source, string? AutomationId, int Depth)
+{
+    public static readonly CommandOrigin Api = new("api", null, 0);
+}

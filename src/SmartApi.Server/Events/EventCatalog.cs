@@ -52,6 +52,9 @@ internal static class EventCatalog
         Entry(WebhookEventTypes.AutomationDisabled, "An automation's webhook was disabled (410 Gone, or failing for days).",
             """ "automationId": {"type":"string","pattern":"^aut_"}, "reason": {"type":"string","enum":["gone","failing"]} """,
             device: false, "automationId", "reason"),
+        Entry(WebhookEventTypes.AutomationScheduled, "An automation's schedule fired and its conditions held; sent to that automation's webhooks only.",
+            """ "automationId": {"type":"string","pattern":"^aut_"}, "scheduledFor": {"type":"string","format":"date-time","description":"The occurrence; after downtime the latest missed one."}, "cron": {"type":"string"}, "timeZone": {"type":"string"} """,
+            device: false, "automationId", "scheduledFor", "cron", "timeZone"),
     ];
 
     public static readonly FrozenSet<string> Types = All.Select(e => e.Type).ToFrozenSet(StringComparer.Ordinal);

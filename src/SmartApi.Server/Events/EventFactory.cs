@@ -29,11 +29,17 @@ internal sealed record AutomationEventData(string AutomationId);
 
 internal sealed record AutomationDisabledData(string AutomationId, string Reason);
 
+internal sealed record AutomationScheduledData(string AutomationId, DateTimeOffset ScheduledFor, string Cron, string TimeZone);
+
+internal sealed record PowerThresholdData(string AutomationId, string Operator, double Threshold, double Value, int ForSeconds);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, Converters = [typeof(UtcTimestampConverter)])]
 [JsonSerializable(typeof(DeviceChangedData))]
 [JsonSerializable(typeof(CounterResetData))]
 [JsonSerializable(typeof(AutomationEventData))]
 [JsonSerializable(typeof(AutomationDisabledData))]
+[JsonSerializable(typeof(AutomationScheduledData))]
+[JsonSerializable(typeof(PowerThresholdData))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]

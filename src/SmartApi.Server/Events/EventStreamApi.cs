@@ -19,7 +19,8 @@ internal static class EventStreamApi
                 "Each event is sent as `id: <event id>`, `event: <type>` and `data: <envelope JSON>` (the same bytes as the " +
                 "webhook body and GET /v1/events/{id}). Without a cursor the stream starts at the latest event; with " +
                 "`Last-Event-ID` (or `after`) it first sends every later event of the log, then the live tail, with no gap and " +
-                "no repeat. Idle streams receive comment lines (`: heartbeat`). A client that does not read is disconnected. " +
+                "no repeat. Idle streams receive comment lines (`: heartbeat`); every heartbeat interval the key is checked again and the " +
+                "stream of a revoked key ends. A client that does not read is disconnected. " +
                 "Each organization may hold a limited number of streams at once (429 too_many_streams).")
             .Produces<string>(StatusCodes.Status200OK, ContentType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
@@ -36,7 +37,8 @@ internal static class EventStreamApi
         {
             return problem!;
         }
-        var organizationId = user.Caller().OrganizationId;
+        var caller = user.Caller();
+        var organizationId = caller.OrganizationId;
         var cursor = string.IsNullOrWhiteSpace(lastEventId) ? after : lastEventId.Trim();
         if (cursor is not null
             && (!IdGenerator.IsWellFormed(cursor, "evt") || await store.GetEventAsync(organizationId, cursor, cancellationToken) is null))
@@ -49,18 +51,18 @@ internal static class EventStreamApi
             return Problems.Create(StatusCodes.Status429TooManyRequests, "too_many_streams", "Too many streams",
                 $"This organization already has {limiter.Limit} live streams open; close one first.");
         }
-        return new EventStreamResult(organizationId, filter, cursor, lease);
+        return new EventStreamResult(organizationId, caller.KeyId, filter, cursor, lease);
     }
 }
 
 /// <summary>Runs the stream as the response; the organization's stream slot is freed when it ends.</summary>
-internal sealed class EventStreamResult(string organizationId, EventFilter filter, string? cursor, IDisposable lease) : IResult
+internal sealed class EventStreamResult(string organizationId, string keyId, EventFilter filter, string? cursor, IDisposable lease) : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         using (lease)
         {
-            await httpContext.RequestServices.GetRequiredService<EventStreamer>().RunAsync(httpContext, organizationId, filter, cursor);
+            await httpContext.RequestServices.GetRequiredService<EventStreamer>().RunAsync(httpContext, organizationId, keyId, filter, cursor);
         }
     }
 }

@@ -27,7 +27,7 @@ internal sealed partial class EventStreamer(
 
     private readonly SmartApiOptions.EventOptions _options = options.Value.Events;
 
-    public async Task RunAsync(HttpContext http, string organizationId, EventFilter filter, string? cursor)
+    public async Task RunAsync(HttpContext http, string organizationId, string keyId, EventFilter filter, string? cursor)
     {
         // A graceful stop ends streams at once instead of holding the host for its shutdown timeout.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
@@ -49,8 +49,20 @@ internal sealed partial class EventStreamer(
                 return;
             }
             var nextHeartbeat = time.GetUtcNow() + _options.StreamHeartbeat;
+            var nextKeyCheck = nextHeartbeat;
             while (!cancellationToken.IsCancellationRequested)
             {
+                // Authentication ran once, at connection: re-check the key every heartbeat interval,
+                // busy or idle, so a revoked key stops receiving within one interval. The reconnect answers 401.
+                if (time.GetUtcNow() >= nextKeyCheck)
+                {
+                    if (!await IsKeyActiveAsync(organizationId, keyId, cancellationToken))
+                    {
+                        Log.KeyRevoked(logger, organizationId, keyId);
+                        return;
+                    }
+                    nextKeyCheck = time.GetUtcNow() + _options.StreamHeartbeat;
+                }
                 // Taken before the read: a commit after the read completes it, so nothing waits in vain.
                 var wake = signal.Next;
                 var page = await store.ListEventsAsync(organizationId, filter, new PageRequest(cursor, PageSize), cancellationToken);
@@ -133,6 +145,9 @@ internal sealed partial class EventStreamer(
         return false;
     }
 
+    private async Task<bool> IsKeyActiveAsync(string organizationId, string keyId, CancellationToken cancellationToken) =>
+        await store.GetApiKeyAsync(organizationId, keyId, cancellationToken) is { RevokedAt: null };
+
     private async Task WaitAsync(Task wake, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var delay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -182,5 +197,9 @@ internal sealed partial class EventStreamer(
 
         [LoggerMessage(EventId = LogEvents.EventStreamFailed, Level = LogLevel.Warning, Message = "Event stream of {OrganizationId} failed")]
         public static partial void StreamFailed(ILogger logger, string organizationId, Exception exception);
+
+        [LoggerMessage(EventId = LogEvents.EventStreamKeyRevoked, Level = LogLevel.Information,
+            Message = "Event stream of {OrganizationId} ended: its API key {KeyId} was revoked")]
+        public static partial void KeyRevoked(ILogger logger, string organizationId, string keyId);
     }
 }

@@ -25,6 +25,13 @@ internal static class LogEvents
 
     public const int EventStreamSlowClient = 1600;
     public const int EventStreamFailed = 1601;
+    public const int EventStreamKeyRevoked = 1602;
+
+    public const int AutomationRunFailed = 1700;
+    public const int AutomationLoopCut = 1701;
+    public const int AutomationRunnerFailed = 1702;
+    public const int AutomationSchedulerFailed = 1703;
+    public const int PowerTriggerFailed = 1704;
 
     public const int MqttStarted = 2000;
     public const int MqttAuthenticationFailed = 2001;

@@ -4,7 +4,7 @@ using SmartApi.Storage;
 namespace SmartApi.Server.Infrastructure;
 
 /// <summary>
-/// Deletes events, deliveries and their attempts older than <c>SmartApi:Retention:MaxAge</c>
+/// Deletes events, deliveries and their attempts, and finished automation runs, older than <c>SmartApi:Retention:MaxAge</c>
 /// (default 30 days) every <c>SmartApi:Retention:Interval</c>. Each batch is its own small unit of
 /// work, so writers are never held up for more than one batch. Event cursors older than the
 /// retention age stop working (400 invalid_cursor).
@@ -45,6 +45,12 @@ internal sealed partial class RetentionService(ISmartApiStore store, TimeProvide
                 total += deleted;
             }
             while (deleted > 0);
+            do
+            {
+                deleted = await store.WriteAsync(tx => tx.PruneRunsAsync(before, BatchSize), cancellationToken);
+                total += deleted;
+            }
+            while (deleted > 0);
             var keysBefore = time.GetUtcNow() - IdempotencyFilter.Window;
             do
             {
@@ -67,7 +73,7 @@ internal sealed partial class RetentionService(ISmartApiStore store, TimeProvide
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = LogEvents.RetentionPruned, Level = LogLevel.Information, Message = "Retention deleted {Count} events and deliveries older than {Before}")]
+        [LoggerMessage(EventId = LogEvents.RetentionPruned, Level = LogLevel.Information, Message = "Retention deleted {Count} events, deliveries and runs older than {Before}")]
         public static partial void Pruned(ILogger logger, long count, DateTimeOffset before);
 
         [LoggerMessage(EventId = LogEvents.RetentionFailed, Level = LogLevel.Error, Message = "Retention failed; it runs again at the next interval")]

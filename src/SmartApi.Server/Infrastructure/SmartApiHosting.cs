@@ -70,14 +70,21 @@ internal static class SmartApiHosting
         services.AddSingleton<EventStreamer>();
         services.AddSingleton<DeviceService>();
         services.AddSingleton<TelemetryIngestor>();
+        // Before the ingestor: the scheduler loads the power trigger index while starting.
+        services.AddHostedService(sp => sp.GetRequiredService<AutomationScheduler>());
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryIngestor>());
         services.AddMqttGateway();
 
         services.AddSingleton<NetworkPolicy>();
         services.AddSingleton<SecretProtector>();
         services.AddSingleton<SigningSecrets>();
+        services.AddSingleton<RuleValidation>();
         services.AddSingleton<AutomationValidation>();
         services.AddSingleton<AutomationService>();
+        services.AddSingleton<PowerTriggers>();
+        services.AddSingleton<RunExecutor>();
+        services.AddSingleton<AutomationScheduler>();
+        services.AddHostedService<AutomationRunner>();
         services.AddSingleton<DeliverySignal>();
         services.AddSingleton<WebhookSender>();
         services.AddHostedService<DeliveryDispatcher>();

@@ -1,5 +1,6 @@
 using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
 using System.Threading.Channels;
+using SmartApi.Server.Automations;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
 using SmartApi.Storage;
@@ -12,7 +13,8 @@ namespace SmartApi.Server.Measurements;
 /// commits per second instead of one per sample. A caller's task completes once its sample is
 /// committed, so a gateway can acknowledge (MQTT QoS 1) only what is durable.
 /// </summary>
-internal sealed partial class TelemetryIngestor(ISmartApiStore store, EventFactory events, TimeProvider time, ILogger<TelemetryIngestor> logger)
+internal sealed partial class TelemetryIngestor(
+    ISmartApiStore store, EventFactory events, PowerTriggers powerTriggers, TimeProvider time, ILogger<TelemetryIngestor> logger)
     : BackgroundService
 {
     private const int MaxBatch = 4096;
@@ -89,6 +91,8 @@ internal sealed partial class TelemetryIngestor(ISmartApiStore store, EventFacto
         var stored = new bool[batch.Count];
         var states = new Dictionary<string, DeviceEnergy?>(StringComparer.Ordinal);
         var rows = new List<MeasurementRow>(batch.Count);
+        // Power triggers are evaluated in the same unit, so their state commits with the samples.
+        var power = powerTriggers.Begin(tx);
         for (var i = 0; i < batch.Count; i++)
         {
             var (deviceId, sample) = (batch[i].DeviceId, batch[i].Sample);
@@ -120,8 +124,16 @@ internal sealed partial class TelemetryIngestor(ISmartApiStore store, EventFacto
             state.Latest = measurement;
             state.Dirty = true;
             stored[i] = true;
+            if (power is not null)
+            {
+                await power.ObserveAsync(deviceId, measurement);
+            }
         }
         await tx.InsertMeasurementsAsync(rows);
+        if (power is not null)
+        {
+            await power.FlushAsync();
+        }
         foreach (var (deviceId, state) in states)
         {
             if (state is { Dirty: true, Latest: { } latest })

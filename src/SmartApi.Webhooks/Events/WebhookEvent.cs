@@ -47,6 +47,7 @@ public sealed record WebhookEvent(string Id, string Type, DateTimeOffset Created
             Deserialize(WebhookJsonContext.Default.CommandData),
         WebhookEventTypes.AutomationTest => Deserialize(WebhookJsonContext.Default.AutomationTestData),
         WebhookEventTypes.AutomationDisabled => Deserialize(WebhookJsonContext.Default.AutomationDisabledData),
+        WebhookEventTypes.AutomationScheduled => Deserialize(WebhookJsonContext.Default.AutomationScheduledData),
         _ => null,
     };
 

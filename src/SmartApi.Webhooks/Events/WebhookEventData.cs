@@ -87,3 +87,10 @@ public sealed record AutomationTestData(string AutomationId) : WebhookEventData;
 /// <param name="AutomationId">The automation whose webhook was disabled (<c>aut_...</c>).</param>
 /// <param name="Reason"><c>gone</c> (the receiver answered 410) or <c>failing</c> (failing for days).</param>
 public sealed record AutomationDisabledData(string AutomationId, string Reason) : WebhookEventData;
+
+/// <summary>Data of <c>automation.scheduled</c>: a schedule trigger fired.</summary>
+/// <param name="AutomationId">The automation whose schedule fired (<c>aut_...</c>).</param>
+/// <param name="ScheduledFor">The occurrence (UTC); after downtime the latest missed one.</param>
+/// <param name="Cron">The schedule's cron expression.</param>
+/// <param name="TimeZone">The schedule's time zone.</param>
+public sealed record AutomationScheduledData(string AutomationId, DateTimeOffset ScheduledFor, string Cron, string TimeZone) : WebhookEventData;

@@ -54,12 +54,15 @@ public static class WebhookEventTypes
     /// <summary>An automation's webhook was disabled (<see cref="AutomationDisabledData"/>).</summary>
     public const string AutomationDisabled = "automation.disabled";
 
+    /// <summary>An automation's schedule fired and its conditions held (<see cref="AutomationScheduledData"/>); sent to that automation's webhooks only.</summary>
+    public const string AutomationScheduled = "automation.scheduled";
+
     /// <summary>Every type in the catalog, in catalog order.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
         DeviceCreated, DeviceUpdated, DeviceDeleted, DeviceOnline, DeviceOffline, DeviceSwitched,
         DeviceButtonPressed, DeviceOverload, PowerThresholdExceeded, PowerThresholdCleared,
         EnergyCounterReset, EnergyReported, CommandSucceeded, CommandFailed, CommandExpired,
-        AutomationTest, AutomationDisabled,
+        AutomationTest, AutomationDisabled, AutomationScheduled,
     ];
 }

@@ -20,4 +20,5 @@ namespace SmartApi.Webhooks.Events;
 [JsonSerializable(typeof(CommandData))]
 [JsonSerializable(typeof(AutomationTestData))]
 [JsonSerializable(typeof(AutomationDisabledData))]
+[JsonSerializable(typeof(AutomationScheduledData))]
 public sealed partial class WebhookJsonContext : JsonSerializerContext;

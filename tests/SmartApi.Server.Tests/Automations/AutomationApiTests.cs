@@ -60,9 +60,9 @@ public sealed class AutomationApiTests(Webhooks.WebhookAppFixture fixture) : ICl
     [InlineData("""{"name":"x","trigger":{"events":["*"]},"actions":[{"type":"webhook","url":"URL","headers":{"X-Signature":"forged"}}]}""", "actions[0].headers")]
     [InlineData("""{"name":"x","trigger":{"events":["*"]},"actions":[{"type":"webhook","url":"URL","headers":{"X-Event-Id":"1"}}]}""", "actions[0].headers")]
     [InlineData("""{"name":"x","trigger":{"events":["*"]},"actions":[{"type":"webhook","url":"URL","headers":{"Bad Name":"1"}}]}""", "actions[0].headers")]
-    [InlineData("""{"name":"x","trigger":{"schedule":{"cron":"0 18 * * 1-5","timeZone":"Europe/Zurich"}},"actions":[{"type":"webhook","url":"URL"}]}""", "trigger")]
-    [InlineData("""{"name":"x","trigger":{"events":["*"]},"actions":[{"type":"switch","deviceId":"dev_01M8BQWSSN0C43SSNM7Z9ZPGRB","state":"on"}]}""", "actions[0].type")]
-    [InlineData("""{"name":"x","trigger":{"events":["*"]},"conditions":[{"switch":"on"}],"actions":[{"type":"webhook","url":"URL"}]}""", "conditions")]
+    [InlineData("""{"name":"x","trigger":{"schedule":{"cron":"0 25 * * 1-5","timeZone":"Europe/Zurich"}},"actions":[{"type":"webhook","url":"URL"}]}""", "trigger.schedule.cron")]
+    [InlineData("""{"name":"x","trigger":{"events":["*"]},"actions":[{"type":"switch","deviceId":"dev_01M8BQWSSN0C43SSNM7Z9ZPGRB","state":"on"}]}""", "actions[0].deviceId")]
+    [InlineData("""{"name":"x","trigger":{"events":["*"]},"conditions":[{"type":"moon"}],"actions":[{"type":"webhook","url":"URL"}]}""", "conditions[0].type")]
     public async Task Invalid_automations_are_400_naming_the_field(string body, string field)
     {
         var response = await App.Admin.PostJsonAsync("/v1/automations", body.Replace("URL", Url, StringComparison.Ordinal));
@@ -74,6 +74,8 @@ public sealed class AutomationApiTests(Webhooks.WebhookAppFixture fixture) : ICl
     [InlineData("""{"name":"x","trigger":{"events":["*"],"extra":1},"actions":[]}""")]
     [InlineData("""{"name":"x","trigger":{"events":"*"},"actions":[]}""")]
     [InlineData("""{"name":"x","trigger":{"events":["*"]},"actions":[{"type":"webhook","url":"URL","secret":"mine"}]}""")]
+    [InlineData("""{"name":"x","trigger":{"events":["*"]},"conditions":[{"switch":"on"}],"actions":[{"type":"webhook","url":"URL"}]}""")]
+    [InlineData("""{"name":"x","trigger":{"schedule":{"cron":"* * * * *","zone":"UTC"}},"actions":[{"type":"webhook","url":"URL"}]}""")]
     public async Task Malformed_automations_are_400(string body)
     {
         var response = await App.Admin.PostJsonAsync("/v1/automations", body.Replace("URL", Url, StringComparison.Ordinal));

@@ -43,6 +43,29 @@ public sealed class EventStreamClockTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stream_ends_at_the_next_heartbeat_once_its_key_is_revoked_and_the_reconnect_is_401()
+    {
+        var key = await _app.CreateApiKeyAsync(["events:read"]);
+        var client = _app.CreateClient(key.Key);
+        var (response, reader) = await EventStreamTests.OpenAsync(client, "/v1/events/stream");
+        using (response)
+        using (reader)
+        {
+            // Still active: the heartbeat comes.
+            var first = await AdvanceUntilAsync(reader.ReadAsync(Ct), TimeSpan.FromSeconds(30));
+            Assert.Equal("heartbeat", first?.Comment);
+
+            using var revoke = await _app.Admin.PostAsync($"/v1/api-keys/{key.Id}/revoke", null, Ct);
+            revoke.EnsureSuccessStatusCode();
+            // At the next heartbeat the key is re-checked and the stream ends instead.
+            var next = await AdvanceUntilAsync(reader.ReadAsync(Ct), TimeSpan.FromSeconds(30));
+            Assert.Null(next);
+        }
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/v1/events/stream");
+        await (await client.SendAsync(again, Ct)).ProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Fact]
     public async Task A_client_that_does_not_read_is_disconnected_while_a_fast_one_keeps_receiving()
     {
         var (organizationId, fast) = await _app.CreateTenantAsync("events:read");

@@ -55,6 +55,8 @@ public sealed class WebhookEventTests
             new CommandData("dev_1", 13, "cmd_1", "switch") },
         { "automation.test", """{"automationId":"aut_1"}""", new AutomationTestData("aut_1") },
         { "automation.disabled", """{"automationId":"aut_1","reason":"gone"}""", new AutomationDisabledData("aut_1", "gone") },
+        { "automation.scheduled", """{"automationId":"aut_1","scheduledFor":"2026-11-25T17:00:00Z","cron":"0 18 * * 1-5","timeZone":"Europe/Zurich"}""",
+            new AutomationScheduledData("aut_1", new DateTimeOffset(2026, 11, 25, 17, 0, 0, TimeSpan.Zero), "0 18 * * 1-5", "Europe/Zurich") },
     };
 
     [Theory]
@@ -78,7 +80,7 @@ public sealed class WebhookEventTests
     [Fact]
     public void WebhookEventTypes_All_HasEveryCatalogTypeOnce()
     {
-        Assert.Equal(17, WebhookEventTypes.All.Count);
+        Assert.Equal(18, WebhookEventTypes.All.Count);
         Assert.Equal(WebhookEventTypes.All.Count, WebhookEventTypes.All.Distinct().Count());
         foreach (var type in WebhookEventTypes.All)
         {

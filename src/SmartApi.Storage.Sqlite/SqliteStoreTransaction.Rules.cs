@@ -1,0 +1,153 @@
+using Dapper;
+
+namespace SmartApi.Storage.Sqlite;
+
+internal sealed partial class SqliteStoreTransaction
+{
+    /// <summary>Runs queued in this transaction (the writer announces them after commit).</summary>
+    public int QueuedRuns { get; private set; }
+
+    /// <summary>Forgets runs queued since <paramref name="count"/> was read: their unit rolled back to its savepoint.</summary>
+    public void RollBackQueuedRuns(int count) => QueuedRuns = count;
+
+    /// <summary>Queues a pending run for every enabled engine automation subscribed to this event.</summary>
+    private async ValueTask QueueRunsAsync(NewEvent newEvent)
+    {
+        if (newEvent.TargetAutomationId is not null)
+        {
+            return; // test and schedule events belong to one automation; they trigger nothing else
+        }
+        var matches = await Command(Sql.MatchRules)
+            .With("@org", newEvent.OrganizationId).With("@type", newEvent.Type).With("@device", newEvent.DeviceId ?? "")
+            .ListAsync<RuleMatchRow>();
+        foreach (var match in matches)
+        {
+            await InsertRunAsync(new AutomationRun(ids.New("run"), newEvent.OrganizationId, match.AutomationId, RunStatus.Pending, RuleKind.Event,
+                newEvent.Id, "{}", newEvent.CreatedAt, null, null, newEvent.CreatedAt, null));
+        }
+    }
+
+    public async ValueTask SetRuleAsync(string organizationId, string automationId, string? kind, DateTimeOffset? nextFireAt,
+        IReadOnlyList<Subscription> subscriptions, bool resetPowerStates)
+    {
+        var automation = new { automation = automationId };
+        await connection.ExecuteAsync(Sql.DeleteRuleSubscriptions, automation, transaction);
+        if (resetPowerStates || kind != RuleKind.Power)
+        {
+            await connection.ExecuteAsync(Sql.DeleteAutomationPowerStates, automation, transaction);
+        }
+        if (kind is null)
+        {
+            await connection.ExecuteAsync(Sql.DeleteRule, automation, transaction);
+            return;
+        }
+        await connection.ExecuteAsync(Sql.UpsertRule, new { automation = automationId, org = organizationId, kind, next = Ms.Of(nextFireAt) }, transaction);
+        await connection.ExecuteAsync(Sql.InsertRuleSubscription,
+            subscriptions.Select(s => new { org = organizationId, type = s.EventType, device = s.DeviceId ?? "", automation = automationId }), transaction);
+    }
+
+    public async ValueTask<bool> ClaimScheduleAsync(string automationId, DateTimeOffset expected, DateTimeOffset? next) =>
+        await connection.ExecuteAsync(Sql.ClaimSchedule, new { automation = automationId, expected = Ms.Of(expected), next = Ms.Of(next) }, transaction) == 1;
+
+    public async ValueTask<bool> ClaimCooldownAsync(string automationId, DateTimeOffset at, TimeSpan cooldown) =>
+        await connection.ExecuteAsync(Sql.ClaimCooldown,
+            new { automation = automationId, at = Ms.Of(at), cooldown = (long)cooldown.TotalMilliseconds }, transaction) == 1;
+
+    public async ValueTask InsertRunAsync(AutomationRun run)
+    {
+        if (run.Status == RunStatus.Pending)
+        {
+            QueuedRuns++;
+        }
+        await Command(Sql.InsertRun)
+            .With("@id", run.Id)
+            .With("@org", run.OrganizationId)
+            .With("@automation", run.AutomationId)
+            .With("@status", run.Status)
+            .With("@triggerType", run.TriggerType)
+            .With("@event", run.EventId)
+            .With("@trigger", run.TriggerJson)
+            .With("@triggeredAt", Ms.Of(run.TriggeredAt))
+            .With("@reason", run.Reason)
+            .With("@result", run.ResultJson)
+            .With("@createdAt", Ms.Of(run.CreatedAt))
+            .With("@finishedAt", Ms.Of(run.FinishedAt))
+            .ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask<IReadOnlyList<AutomationRun>> ClaimRunsAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit) =>
+        (await Command(Sql.ClaimRuns).With("@owner", owner).With("@now", Ms.Of(now)).With("@leaseUntil", Ms.Of(leaseUntil)).With("@limit", limit)
+            .ListAsync<RunRow>()).Select(r => r.ToEntity()).ToList();
+
+    public async ValueTask<bool> CompleteRunAsync(string runId, string owner, string status, string? reason, string resultJson, DateTimeOffset finishedAt) =>
+        await Command(Sql.CompleteRun)
+            .With("@id", runId).With("@owner", owner).With("@status", status).With("@reason", reason).With("@result", resultJson)
+            .With("@at", Ms.Of(finishedAt))
+            .ExecuteNonQueryAsync() == 1;
+
+    public async ValueTask<IReadOnlyList<string>> QueueAutomationDeliveriesAsync(string organizationId, string automationId, string eventId, DateTimeOffset now)
+    {
+        var stored = await Command(Sql.GetEventForDelivery).With("@org", organizationId).With("@id", eventId).SingleOrDefaultAsync<EventPositionRow>();
+        if (stored is null)
+        {
+            return [];
+        }
+        var webhooks = await Command(Sql.TargetWebhooks).With("@automation", automationId).With("@org", organizationId).ListAsync<MatchRow>();
+        var queued = new List<string>(webhooks.Count);
+        var at = Ms.Of(now);
+        foreach (var webhook in webhooks)
+        {
+            var id = ids.New("dlv");
+            QueuedDeliveries++;
+            await Command(Sql.InsertDelivery)
+                .With("@id", id)
+                .With("@org", organizationId)
+                .With("@automation", automationId)
+                .With("@webhook", webhook.Id)
+                .With("@event", eventId)
+                .With("@position", stored.Position)
+                .With("@type", stored.Type)
+                .With("@device", stored.DeviceId)
+                .With("@orderingKey", webhook.Ordered ? webhook.Id + ":" + stored.DeviceId : null)
+                .With("@at", at)
+                .ExecuteNonQueryAsync();
+            queued.Add(id);
+        }
+        return queued;
+    }
+
+    public async ValueTask<IReadOnlyList<PowerTriggerState>> ListPowerStatesAsync(string deviceId) =>
+        (await Command(Sql.ListPowerStates).With("@device", deviceId).ListAsync<PowerStateRow>()).Select(r => r.ToEntity()).ToList();
+
+    public async ValueTask UpsertPowerStateAsync(PowerTriggerState state) =>
+        await Command(Sql.UpsertPowerState)
+            .With("@automation", state.AutomationId).With("@device", state.DeviceId).With("@org", state.OrganizationId)
+            .With("@phase", state.Phase).With("@since", Ms.Of(state.Since)).With("@due", Ms.Of(state.DueAt))
+            .ExecuteNonQueryAsync();
+
+    public async ValueTask DeletePowerStateAsync(string automationId, string deviceId) =>
+        await Command(Sql.DeletePowerState).With("@automation", automationId).With("@device", deviceId).ExecuteNonQueryAsync();
+
+    public async ValueTask<bool> FirePowerStateAsync(string automationId, string deviceId, DateTimeOffset since) =>
+        await Command(Sql.FirePowerState).With("@automation", automationId).With("@device", deviceId).With("@since", Ms.Of(since))
+            .ExecuteNonQueryAsync() == 1;
+
+    public async ValueTask InsertScheduledCommandAsync(ScheduledCommand command) =>
+        await connection.ExecuteAsync(Sql.InsertScheduledCommand, new
+        {
+            command.Id,
+            command.OrganizationId,
+            command.DeviceId,
+            command.State,
+            command.Source,
+            command.AutomationId,
+            command.Depth,
+            DueAt = Ms.Of(command.DueAt),
+        }, transaction);
+
+    public async ValueTask<bool> TakeScheduledCommandAsync(string id) =>
+        await connection.ExecuteAsync(Sql.TakeScheduledCommand, new { id }, transaction) == 1;
+
+    public async ValueTask<int> PruneRunsAsync(DateTimeOffset before, int batchSize) =>
+        await connection.ExecuteAsync(Sql.PruneRuns, new { before = Ms.Of(before), limit = batchSize }, transaction);
+}
