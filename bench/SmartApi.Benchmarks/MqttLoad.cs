@@ -175,53 +175,6 @@ internal static class MqttLoad
         return 0;
     }
 
-    /// <summary>Creates devices through the API and runs a simulated fleet against a server until Ctrl+C (the newcomer's demo).</summary>
-    public static async Task<int> SimulateAsync(string[] args)
-    {
-        var url = "http://127.0.0.1:8080";
-        var broker = "mqtt://127.0.0.1:1883";
-        var key = Environment.GetEnvironmentVariable("SMARTAPI_KEY");
-        var count = 10;
-        var interval = 5.0;
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--url": url = args[++i]; break;
-                case "--mqtt": broker = args[++i]; break;
-                case "--key": key = args[++i]; break;
-                case "--devices": count = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
-                case "--interval": interval = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
-                default: throw new ArgumentException($"unknown option {args[i]}");
-            }
-        }
-        if (string.IsNullOrEmpty(key))
-        {
-            Console.Error.WriteLine("simulate needs an API key with devices:write: --key sk_... or SMARTAPI_KEY");
-            return 2;
-        }
-        using var api = new HttpClient { BaseAddress = new Uri(url) };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        var credentials = await DeviceProvisioner.EnsureDevicesAsync(api, count, "simulator-devices.json");
-        await using var fleet = new DeviceSimulator(credentials, new SimulatorOptions { Broker = new Uri(broker), TelemetryInterval = TimeSpan.FromSeconds(interval) });
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        await fleet.ConnectAsync(cancellationToken: stop.Token);
-        Console.WriteLine($"{count} simulated devices connected to {broker} (credentials in simulator-devices.json); Ctrl+C stops");
-        var run = fleet.RunAsync(stop.Token);
-        while (!run.IsCompleted)
-        {
-            await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(10), stop.Token).ContinueWith(_ => { }, TaskScheduler.Default));
-            Console.WriteLine($"{fleet.Devices.Count(d => d.IsConnected)}/{count} connected, {fleet.TelemetrySent:N0} samples sent, " +
-                $"{fleet.Devices.Sum(d => d.CommandsHandled)} commands handled");
-        }
-        return 0;
-    }
-
     private static async Task<List<IMqttClient>> ConnectAsync(int port, IReadOnlyList<SimulatedDeviceCredentials> credentials)
     {
         var clients = new IMqttClient[credentials.Count];

@@ -7,7 +7,7 @@ using SmartApi.Benchmarks;
 // verify: webhook signature verification against bare HMAC and two peer libraries (BenchmarkDotNet);
 // deliveries: end-to-end signed webhook delivery throughput and latency through the real server;
 // mqtt: telemetry from N devices through the embedded broker, persisted; commands: switch round trip
-// (API -> device ack -> device.switched webhook); simulate: a simulated fleet against a running server.
+// (API -> device ack -> device.switched webhook). A simulated fleet for demos is `smart simulate` (src/SmartApi.Cli).
 return args switch
 {
     ["append", .. var rest] => await AppendLoad.RunAsync(LoadOptions.Parse(rest)),
@@ -19,7 +19,6 @@ return args switch
     ["deliveries", .. var rest] => await DeliveryLoad.RunAsync(DeliveryLoadOptions.Parse(rest)),
     ["mqtt", .. var rest] => await MqttLoad.TelemetryAsync(MqttLoadOptions.Parse(rest, new(Devices: 1000, Seconds: 10, Runs: 3, InFlight: 1, Commands: 0))),
     ["commands", .. var rest] => await MqttLoad.CommandsAsync(MqttLoadOptions.Parse(rest, new(Devices: 10, Seconds: 0, Runs: 3, InFlight: 1, Commands: 500))),
-    ["simulate", .. var rest] => await MqttLoad.SimulateAsync(rest),
     _ => Usage(),
 };
 
@@ -41,7 +40,6 @@ static int Usage()
                SmartApi.Benchmarks deliveries [--events 20000] [--rate 500] [--seconds 20] [--runs 3] [--no-verify] [--stores sqlite,postgres,postgres2] [--postgres <connection string>]
                SmartApi.Benchmarks mqtt     [--devices 1000] [--seconds 10] [--runs 3] [--in-flight 1]
                SmartApi.Benchmarks commands [--devices 10] [--commands 500] [--runs 3]
-               SmartApi.Benchmarks simulate [--url http://127.0.0.1:8080] [--mqtt mqtt://127.0.0.1:1883] [--key sk_... | SMARTAPI_KEY] [--devices 10] [--interval 5]
         """);
     return 2;
 }

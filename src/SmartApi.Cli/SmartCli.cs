@@ -36,8 +36,7 @@ internal static class SmartCli
         root.Subcommands.Add(ApiKeyCommands.Create(host));
         root.Subcommands.Add(OrganizationCommands.Create(host));
         root.Subcommands.Add(WebhookCommands.Create(host));
-        // `smart simulate` (virtual DT31 devices over MQTT, from src/SmartApi.Simulator) is added
-        // here by the simulator's step: root.Subcommands.Add(SimulateCommands.Create(host));
+        root.Subcommands.Add(SimulateCommands.Create(host));
         return root;
     }
 
