@@ -74,6 +74,8 @@ public sealed record DeviceResponse(
 public sealed record SwitchRequest(SwitchAction? State);
 
 /// <summary>A command sent to a device.</summary>
+/// <param name="Source">Who issued it: <c>api</c>, <c>automation</c> or <c>schedule</c>.</param>
+/// <param name="AutomationId">The automation that issued it, when one did.</param>
 public sealed record CommandResponse(
     string Id,
     string DeviceId,
@@ -83,4 +85,6 @@ public sealed record CommandResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset ExpiresAt,
-    string? Error);
+    string? Error,
+    string Source = "api",
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AutomationId = null);

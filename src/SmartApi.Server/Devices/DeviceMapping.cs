@@ -14,7 +14,7 @@ internal static class DeviceMapping
         d.CreatedAt, d.UpdatedAt, credentials);
 
     public static CommandResponse ToResponse(this Command c) => new(
-        c.Id, c.DeviceId, c.Action, ParseAction(c.State), ParseStatus(c.Status), c.CreatedAt, c.UpdatedAt, c.ExpiresAt, c.Error);
+        c.Id, c.DeviceId, c.Action, ParseAction(c.State), ParseStatus(c.Status), c.CreatedAt, c.UpdatedAt, c.ExpiresAt, c.Error, c.Source, c.AutomationId);
 
     public static string ToWire(this PowerOnState state) => state switch
     {

@@ -49,6 +49,8 @@ public sealed class ActionTests : IAsyncLifetime
         Assert.Equal(("succeeded", "event", pressed.Id, button.Id, 0), (run.Status, run.Trigger.Type, run.Trigger.EventId, run.Trigger.DeviceId, run.Trigger.Depth));
         var command = await _app.CommandAsync(org, lamp.Id, Assert.Single(run.CommandIds));
         Assert.Equal(("toggle", "pending", "automation", automation.Id, 1), (command.State, command.Status, command.Source, command.AutomationId, command.Depth));
+        var shown = await (await client.GetAsync($"/v1/devices/{lamp.Id}/commands/{command.Id}", Ct)).ReadAsync(SmartApiJsonContext.Default.CommandResponse);
+        Assert.Equal(("automation", automation.Id), (shown.Source, shown.AutomationId));
         Assert.NotNull(run.FinishedAt);
     }
 

@@ -183,6 +183,7 @@ public class DeviceTests(AppFixture fixture) : ServerTest(fixture)
         Assert.Equal(CommandStatus.Pending, command.Status);
         Assert.Equal(SwitchAction.Toggle, command.State);
         Assert.True(command.ExpiresAt > command.CreatedAt);
+        Assert.Equal(("api", null), (command.Source, command.AutomationId));
         Assert.Equal($"/v1/devices/{device.Id}/commands/{command.Id}", response.Headers.Location?.ToString());
 
         var fetched = await (await client.GetAsync($"/v1/devices/{device.Id}/commands/{command.Id}", Ct)).ReadAsync(SmartApiJsonContext.Default.CommandResponse);
