@@ -22,7 +22,10 @@ internal static class AppendLoad
         for (var run = 0; run <= options.Runs; run++)
         {
             var seconds = run == 0 ? Math.Min(2, options.Seconds) : options.Seconds;
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var (events, elapsed, verified) = await RunOnceAsync(options, TimeSpan.FromSeconds(seconds));
+            // Process CPU per event depends less on what else runs on the machine than the rate does.
+            var cpuPerEvent = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / events;
             var rate = events / elapsed.TotalSeconds;
             if (run == 0)
             {
@@ -30,7 +33,8 @@ internal static class AppendLoad
                 continue;
             }
             rates.Add(rate);
-            Console.WriteLine($"run {run}: {events:N0} events in {elapsed.TotalSeconds:N2} s = {rate:N0} events/s (rows in events table: {verified:N0})");
+            Console.WriteLine($"run {run}: {events:N0} events in {elapsed.TotalSeconds:N2} s = {rate:N0} events/s (rows in events table: {verified:N0}), " +
+                $"process CPU {cpuPerEvent:N0} us per event");
         }
         rates.Sort();
         var median = rates[rates.Count / 2];

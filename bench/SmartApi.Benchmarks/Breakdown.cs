@@ -24,6 +24,7 @@ internal static class Breakdown
         // One statement cache for the run, as the store's writer keeps one for its connection's life.
         using var commands = new CommandCache(connection);
         var ids = new IdGenerator(TimeProvider.System);
+        var subscriptions = new SubscriptionIndex();
         var steps = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
         var n = 0;
         var until = Stopwatch.StartNew();
@@ -52,7 +53,7 @@ internal static class Breakdown
                 raw.ExecuteScalar();
             }
             Step("(reference: 1-column PK select, raw)");
-            var tx = new SqliteStoreTransaction(commands, transaction, ids);
+            var tx = new SqliteStoreTransaction(commands, transaction, ids, subscriptions);
             var device = (await tx.GetDeviceAsync(bench.OrganizationId, deviceId))!;
             Step("get device");
             var updated = device with { Name = "n" + n, UpdatedAt = DateTimeOffset.UtcNow };

@@ -37,6 +37,7 @@ internal static class WriterCeiling
             using var insert = Command(connection, InsertEvent, "$id", "$org", "$type", "$device", "$at", "$data");
             using var commands = new CommandCache(connection);
             var ids = new IdGenerator(TimeProvider.System);
+            var subscriptions = new SubscriptionIndex();
             long units = 0;
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < TimeSpan.FromSeconds(options.Seconds))
@@ -44,7 +45,7 @@ internal static class WriterCeiling
                 using var transaction = connection.BeginTransaction(deferred: false);
                 update.Transaction = transaction;
                 insert.Transaction = transaction;
-                var tx = new SqliteStoreTransaction(commands, transaction, ids);
+                var tx = new SqliteStoreTransaction(commands, transaction, ids, subscriptions);
                 for (var i = 0; i < batch; i++, units++)
                 {
                     var deviceId = devices[units % devices.Length];

@@ -12,6 +12,11 @@ internal sealed partial class SqliteStoreTransaction
 
     private async ValueTask QueueDeliveriesAsync(NewEvent newEvent, long position)
     {
+        if (newEvent.TargetAutomationId is null
+            && !await subscriptionIndex.MayMatchWebhooksAsync(commands, transaction, newEvent.OrganizationId, newEvent.Type))
+        {
+            return;
+        }
         var matches = newEvent.TargetAutomationId is { } target
             ? await Command(Sql.TargetWebhooks).With("@automation", target).With("@org", newEvent.OrganizationId).ListAsync<MatchRow>()
             : await Command(Sql.MatchWebhooks)
@@ -38,6 +43,7 @@ internal sealed partial class SqliteStoreTransaction
 
     public async ValueTask SaveAutomationAsync(Automation automation, IReadOnlyList<WebhookDefinition> webhooks, IReadOnlyList<Subscription> subscriptions)
     {
+        ChangingSubscriptions();
         var saved = await connection.ExecuteAsync(Sql.UpsertAutomation, new
         {
             automation.Id,
@@ -96,8 +102,11 @@ internal sealed partial class SqliteStoreTransaction
             transaction);
     }
 
-    public async ValueTask<bool> DeleteAutomationAsync(string organizationId, string id) =>
-        await connection.ExecuteAsync(Sql.DeleteAutomation, new { org = organizationId, id }, transaction) == 1;
+    public async ValueTask<bool> DeleteAutomationAsync(string organizationId, string id)
+    {
+        ChangingSubscriptions(); // its webhooks and subscriptions go by cascade
+        return await connection.ExecuteAsync(Sql.DeleteAutomation, new { org = organizationId, id }, transaction) == 1;
+    }
 
     public async ValueTask InsertSecretAsync(AutomationSecret secret) =>
         await connection.ExecuteAsync(Sql.InsertSecret, new

@@ -17,6 +17,10 @@ internal sealed partial class SqliteStoreTransaction
         {
             return; // test and schedule events belong to one automation; they trigger nothing else
         }
+        if (!await subscriptionIndex.MayMatchRulesAsync(commands, transaction, newEvent.OrganizationId, newEvent.Type))
+        {
+            return;
+        }
         var matches = await Command(Sql.MatchRules)
             .With("@org", newEvent.OrganizationId).With("@type", newEvent.Type).With("@device", newEvent.DeviceId ?? "")
             .ListAsync<RuleMatchRow>();
@@ -30,6 +34,7 @@ internal sealed partial class SqliteStoreTransaction
     public async ValueTask SetRuleAsync(string organizationId, string automationId, string? kind, DateTimeOffset? nextFireAt,
         IReadOnlyList<Subscription> subscriptions, bool resetPowerStates)
     {
+        ChangingSubscriptions();
         var automation = new { automation = automationId };
         await connection.ExecuteAsync(Sql.DeleteRuleSubscriptions, automation, transaction);
         if (resetPowerStates || kind != RuleKind.Power)

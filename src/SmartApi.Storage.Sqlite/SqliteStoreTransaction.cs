@@ -4,9 +4,20 @@ using Microsoft.Data.Sqlite;
 
 namespace SmartApi.Storage.Sqlite;
 
-internal sealed partial class SqliteStoreTransaction(CommandCache commands, SqliteTransaction transaction, IdGenerator ids) : IStoreTransaction
+internal sealed partial class SqliteStoreTransaction(CommandCache commands, SqliteTransaction transaction, IdGenerator ids, SubscriptionIndex subscriptionIndex)
+    : IStoreTransaction
 {
     private readonly SqliteConnection connection = commands.Connection;
+
+    /// <summary>Whether this transaction changed subscriptions: the writer drops its index again when it ends.</summary>
+    public bool SubscriptionsChanged { get; private set; }
+
+    /// <summary>Called before any statement that adds or removes subscriptions (directly or by cascade).</summary>
+    private void ChangingSubscriptions()
+    {
+        SubscriptionsChanged = true;
+        subscriptionIndex.Invalidate();
+    }
 
     // Device sequences taken by UpdateDeviceAsync for the event the same unit appends next: one
     // statement instead of a second update of the same row.

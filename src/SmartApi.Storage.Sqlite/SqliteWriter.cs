@@ -22,6 +22,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly Action _onEventsAppended;
     private readonly Action? _onCommandsQueued;
     private readonly CommandCache _commands;
+    private readonly SubscriptionIndex _subscriptions = new();
 
     public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended, Action onRunsQueued,
         Action? onCommandsQueued = null)
@@ -83,10 +84,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         var succeeded = new List<WorkItem>(batch.Count);
         SqliteTransaction? transaction = null;
+        SqliteStoreTransaction? context = null;
         try
         {
             transaction = _connection.BeginTransaction(deferred: false);
-            var context = new SqliteStoreTransaction(_commands, transaction, _ids);
+            context = new SqliteStoreTransaction(_commands, transaction, _ids, _subscriptions);
             var savepoints = isolateUnits && batch.Count > 1;
             foreach (var item in batch)
             {
@@ -144,6 +146,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
         finally
         {
             transaction?.Dispose();
+            if (context?.SubscriptionsChanged == true)
+            {
+                // Committed or rolled back: either way the set may have been loaded mid-change.
+                _subscriptions.Invalidate();
+            }
         }
     }
 
@@ -163,6 +170,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             await _commands.Get("ROLLBACK TO unit", transaction).ExecuteNonQueryAsync();
             await _commands.Get("RELEASE unit", transaction).ExecuteNonQueryAsync();
+            // The unit may have changed subscriptions and a later append loaded them; rare, so always.
+            _subscriptions.Invalidate();
             context.RollBackQueuedDeliveries(queued);
             context.RollBackQueuedRuns(runs);
             item.Fail(ex);

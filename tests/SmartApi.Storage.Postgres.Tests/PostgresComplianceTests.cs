@@ -172,3 +172,16 @@ public sealed class PostgresGatewayTests : GatewayComplianceTests
         await _schema.DisposeAsync();
     }
 }
+
+public sealed class PostgresSubscriptionChangeTests : SubscriptionChangeComplianceTests
+{
+    private readonly PostgresTestSchema _schema = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _schema.DisposeAsync();
+    }
+}

@@ -172,3 +172,16 @@ public sealed class SqliteGatewayTests : GatewayComplianceTests
         _database.Dispose();
     }
 }
+
+public sealed class SqliteSubscriptionChangeTests : SubscriptionChangeComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}
