@@ -99,7 +99,10 @@ internal static partial class Sql
     // Oldest first, in small batches, so that retention never holds the writer for long.
     public const string PruneDeliveries =
         "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE created_at < @before AND status <> 'pending' ORDER BY id LIMIT @limit)";
+    // Never the newest event: positions are max(position) + 1 (no AUTOINCREMENT), so deleting the
+    // newest would hand its position out again.
     public const string PruneEvents =
         "DELETE FROM events WHERE position IN (SELECT e.position FROM events e WHERE e.created_at < @before " +
+        "AND e.position < (SELECT MAX(position) FROM events) " +
         "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending') ORDER BY e.position LIMIT @limit)";
 }
