@@ -25,6 +25,8 @@ internal static class Breakdown
         using var commands = new CommandCache(connection);
         var ids = new IdGenerator(TimeProvider.System);
         var subscriptions = new SubscriptionIndex();
+        var deviceCache = new DeviceCache();
+        deviceCache.Attach(connection);
         var steps = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
         var n = 0;
         var until = Stopwatch.StartNew();
@@ -53,7 +55,7 @@ internal static class Breakdown
                 raw.ExecuteScalar();
             }
             Step("(reference: 1-column PK select, raw)");
-            var tx = new SqliteStoreTransaction(commands, transaction, ids, subscriptions);
+            var tx = new SqliteStoreTransaction(commands, transaction, ids, subscriptions, deviceCache);
             var device = (await tx.GetDeviceAsync(bench.OrganizationId, deviceId))!;
             Step("get device");
             var updated = device with { Name = "n" + n, UpdatedAt = DateTimeOffset.UtcNow };

@@ -38,6 +38,8 @@ internal static class WriterCeiling
             using var commands = new CommandCache(connection);
             var ids = new IdGenerator(TimeProvider.System);
             var subscriptions = new SubscriptionIndex();
+        var deviceCache = new DeviceCache();
+        deviceCache.Attach(connection);
             long units = 0;
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < TimeSpan.FromSeconds(options.Seconds))
@@ -45,7 +47,7 @@ internal static class WriterCeiling
                 using var transaction = connection.BeginTransaction(deferred: false);
                 update.Transaction = transaction;
                 insert.Transaction = transaction;
-                var tx = new SqliteStoreTransaction(commands, transaction, ids, subscriptions);
+                var tx = new SqliteStoreTransaction(commands, transaction, ids, subscriptions, deviceCache);
                 for (var i = 0; i < batch; i++, units++)
                 {
                     var deviceId = devices[units % devices.Length];

@@ -4,7 +4,8 @@ using Microsoft.Data.Sqlite;
 
 namespace SmartApi.Storage.Sqlite;
 
-internal sealed partial class SqliteStoreTransaction(CommandCache commands, SqliteTransaction transaction, IdGenerator ids, SubscriptionIndex subscriptionIndex)
+internal sealed partial class SqliteStoreTransaction(CommandCache commands, SqliteTransaction transaction, IdGenerator ids, SubscriptionIndex subscriptionIndex,
+    DeviceCache deviceCache)
     : IStoreTransaction
 {
     private readonly SqliteConnection connection = commands.Connection;
@@ -69,26 +70,47 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         }
     }
 
-    public async ValueTask<Device?> GetDeviceAsync(string organizationId, string id) =>
-        (await Command(Sql.GetDevice).With("@org", organizationId).With("@id", id).SingleOrDefaultAsync<DeviceRow>())?.ToEntity();
+    public async ValueTask<Device?> GetDeviceAsync(string organizationId, string id)
+    {
+        if (deviceCache.Get(organizationId, id) is { } cached)
+        {
+            return cached;
+        }
+        var device = (await Command(Sql.GetDevice).With("@org", organizationId).With("@id", id).SingleOrDefaultAsync<DeviceRow>())?.ToEntity();
+        if (device is not null)
+        {
+            deviceCache.Add(device);
+        }
+        return device;
+    }
 
     public async ValueTask UpdateDeviceAsync(Device device)
     {
-        var sequence = await Command(Sql.UpdateDevice)
-            .With("@Id", device.Id)
-            .With("@OrganizationId", device.OrganizationId)
-            .With("@Name", device.Name)
-            .With("@Model", device.Model)
-            .With("@Tags", DeviceRow.TagsJson(device.Tags))
-            .With("@PowerOnState", device.PowerOnState)
-            .With("@Online", device.Online)
-            .With("@LastSeenAt", Ms.Of(device.LastSeenAt))
-            .With("@Switch", device.Switch)
-            .With("@UpdatedAt", Ms.Of(device.UpdatedAt))
-            .ScalarAsync<long?>();
+        deviceCache.OwnUpdate = true;
+        long? sequence;
+        try
+        {
+            sequence = await Command(Sql.UpdateDevice)
+                .With("@Id", device.Id)
+                .With("@OrganizationId", device.OrganizationId)
+                .With("@Name", device.Name)
+                .With("@Model", device.Model)
+                .With("@Tags", DeviceRow.TagsJson(device.Tags))
+                .With("@PowerOnState", device.PowerOnState)
+                .With("@Online", device.Online)
+                .With("@LastSeenAt", Ms.Of(device.LastSeenAt))
+                .With("@Switch", device.Switch)
+                .With("@UpdatedAt", Ms.Of(device.UpdatedAt))
+                .ScalarAsync<long?>();
+        }
+        finally
+        {
+            deviceCache.OwnUpdate = false;
+        }
         if (sequence is { } reserved)
         {
             _reservedSequences[device.Id] = reserved;
+            deviceCache.Updated(device);
         }
     }
 

@@ -23,6 +23,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly Action? _onCommandsQueued;
     private readonly CommandCache _commands;
     private readonly SubscriptionIndex _subscriptions = new();
+    private readonly DeviceCache _devices = new();
+    private long _dataVersion = -1;
 
     public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended, Action onRunsQueued,
         Action? onCommandsQueued = null)
@@ -34,6 +36,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _onEventsAppended = onEventsAppended;
         _onCommandsQueued = onCommandsQueued;
         _commands = new CommandCache(connection);
+        _devices.Attach(connection);
         _maxBatch = maxBatch;
         _loop = Task.Run(RunAsync);
     }
@@ -85,10 +88,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
         var succeeded = new List<WorkItem>(batch.Count);
         SqliteTransaction? transaction = null;
         SqliteStoreTransaction? context = null;
+        var committed = false;
         try
         {
             transaction = _connection.BeginTransaction(deferred: false);
-            context = new SqliteStoreTransaction(_commands, transaction, _ids, _subscriptions);
+            await DropCachesIfChangedElsewhereAsync(transaction);
+            context = new SqliteStoreTransaction(_commands, transaction, _ids, _subscriptions, _devices);
             var savepoints = isolateUnits && batch.Count > 1;
             foreach (var item in batch)
             {
@@ -104,6 +109,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 }
             }
             transaction.Commit();
+            committed = true;
             if (context.InsertedCommands)
             {
                 // Before the callers resume: whoever inserted a command may count on the wake-up.
@@ -146,11 +152,32 @@ internal sealed class SqliteWriter : IAsyncDisposable
         finally
         {
             transaction?.Dispose();
-            if (context?.SubscriptionsChanged == true)
+            if (!committed)
             {
-                // Committed or rolled back: either way the set may have been loaded mid-change.
+                // Rolled back: the caches may hold rows that are no longer there.
+                _devices.Clear();
                 _subscriptions.Invalidate();
             }
+            else if (context?.SubscriptionsChanged == true)
+            {
+                // The set may have been loaded mid-change, before a later unit changed it again.
+                _subscriptions.Invalidate();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The caches are exact only while this connection is the only writer. Another one (a second
+    /// store on the file, a migration, a manual fix) changes <c>data_version</c>: drop them then.
+    /// </summary>
+    private async Task DropCachesIfChangedElsewhereAsync(SqliteTransaction transaction)
+    {
+        var version = (long)(await _commands.Get("PRAGMA data_version", transaction).ExecuteScalarAsync())!;
+        if (version != _dataVersion)
+        {
+            _dataVersion = version;
+            _devices.Clear();
+            _subscriptions.Invalidate();
         }
     }
 
@@ -170,7 +197,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             await _commands.Get("ROLLBACK TO unit", transaction).ExecuteNonQueryAsync();
             await _commands.Get("RELEASE unit", transaction).ExecuteNonQueryAsync();
-            // The unit may have changed subscriptions and a later append loaded them; rare, so always.
+            // The unit may have changed devices or subscriptions since they were cached; rare, so always.
+            _devices.Clear();
             _subscriptions.Invalidate();
             context.RollBackQueuedDeliveries(queued);
             context.RollBackQueuedRuns(runs);

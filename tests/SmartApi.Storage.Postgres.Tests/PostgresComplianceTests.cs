@@ -185,3 +185,16 @@ public sealed class PostgresSubscriptionChangeTests : SubscriptionChangeComplian
         await _schema.DisposeAsync();
     }
 }
+
+public sealed class PostgresDeviceReadTests : DeviceReadComplianceTests
+{
+    private readonly PostgresTestSchema _schema = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _schema.DisposeAsync();
+    }
+}

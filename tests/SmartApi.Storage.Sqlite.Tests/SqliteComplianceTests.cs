@@ -185,3 +185,16 @@ public sealed class SqliteSubscriptionChangeTests : SubscriptionChangeCompliance
         _database.Dispose();
     }
 }
+
+public sealed class SqliteDeviceReadTests : DeviceReadComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}
