@@ -47,16 +47,17 @@ internal static partial class Sql
     public const string TagFilter = " AND EXISTS (SELECT 1 FROM json_each(tags) WHERE key = @tagKey AND value = @tagValue)";
     public const string TagPresentFilter = " AND EXISTS (SELECT 1 FROM json_each(tags) WHERE key = @tagKey)";
     public const string OrderByIdLimit = " ORDER BY id LIMIT @limit";
+    // Numbered parameters: run as a RawStatement on the append path.
     public const string UpdateDevice =
-        "UPDATE devices SET name = @Name, model = @Model, tags = @Tags, power_on_state = @PowerOnState, online = @Online, " +
-        "last_seen_at = @LastSeenAt, switch = @Switch, updated_at = @UpdatedAt, sequence = sequence + 1 " +
-        "WHERE organization_id = @OrganizationId AND id = @Id RETURNING sequence";
+        "UPDATE devices SET name = ?3, model = ?4, tags = ?5, power_on_state = ?6, online = ?7, " +
+        "last_seen_at = ?8, switch = ?9, updated_at = ?10, sequence = sequence + 1 " +
+        "WHERE organization_id = ?2 AND id = ?1 RETURNING sequence";
     public const string DeleteDevice = "DELETE FROM devices WHERE organization_id = @org AND id = @id";
     public const string DeleteDeviceMeasurements = "DELETE FROM measurements WHERE device_id = @id";
     public const string NextDeviceSequence = "UPDATE devices SET sequence = sequence + 1 WHERE id = @id RETURNING sequence";
 
     public const string AppendEvent =
-        "INSERT INTO events (id, organization_id, type, device_id, created_at, data) VALUES (@id, @org, @type, @device, @at, @data) RETURNING position";
+        "INSERT INTO events (id, organization_id, type, device_id, created_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING position";
     private const string EventColumns = "position, id, organization_id, type, device_id, created_at, data";
     public const string GetEvent = "SELECT " + EventColumns + " FROM events WHERE organization_id = @org AND id = @id";
     public const string EventPosition = "SELECT position FROM events WHERE organization_id = @org AND id = @id";

@@ -84,24 +84,24 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         return device;
     }
 
-    public async ValueTask UpdateDeviceAsync(Device device)
+    public ValueTask UpdateDeviceAsync(Device device)
     {
-        deviceCache.OwnUpdate = true;
+        var statement = commands.Raw(Sql.UpdateDevice)
+            .Bind(1, device.Id)
+            .Bind(2, device.OrganizationId)
+            .Bind(3, device.Name)
+            .Bind(4, device.Model)
+            .Bind(5, DeviceRow.TagsJson(device.Tags))
+            .Bind(6, device.PowerOnState)
+            .Bind(7, device.Online)
+            .Bind(8, Ms.Of(device.LastSeenAt))
+            .Bind(9, device.Switch)
+            .Bind(10, Ms.Of(device.UpdatedAt));
         long? sequence;
+        deviceCache.OwnUpdate = true;
         try
         {
-            sequence = await Command(Sql.UpdateDevice)
-                .With("@Id", device.Id)
-                .With("@OrganizationId", device.OrganizationId)
-                .With("@Name", device.Name)
-                .With("@Model", device.Model)
-                .With("@Tags", DeviceRow.TagsJson(device.Tags))
-                .With("@PowerOnState", device.PowerOnState)
-                .With("@Online", device.Online)
-                .With("@LastSeenAt", Ms.Of(device.LastSeenAt))
-                .With("@Switch", device.Switch)
-                .With("@UpdatedAt", Ms.Of(device.UpdatedAt))
-                .ScalarAsync<long?>();
+            sequence = statement.Execute();
         }
         finally
         {
@@ -112,6 +112,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
             _reservedSequences[device.Id] = reserved;
             deviceCache.Updated(device);
         }
+        return ValueTask.CompletedTask;
     }
 
     public async ValueTask<bool> DeleteDeviceAsync(string organizationId, string id)
@@ -134,14 +135,14 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
                 : await Command(Sql.NextDeviceSequence).With("@id", deviceId).ScalarAsync<long?>();
         }
         var data = EventData.Compose(newEvent.DeviceId, sequence, newEvent.DataJson);
-        var position = await Command(Sql.AppendEvent)
-            .With("@id", newEvent.Id)
-            .With("@org", newEvent.OrganizationId)
-            .With("@type", newEvent.Type)
-            .With("@device", newEvent.DeviceId)
-            .With("@at", Ms.Of(newEvent.CreatedAt))
-            .With("@data", data)
-            .ScalarAsync<long>();
+        var position = commands.Raw(Sql.AppendEvent)
+            .Bind(1, newEvent.Id)
+            .Bind(2, newEvent.OrganizationId)
+            .Bind(3, newEvent.Type)
+            .Bind(4, newEvent.DeviceId)
+            .Bind(5, Ms.Of(newEvent.CreatedAt))
+            .Bind(6, data)
+            .Execute() ?? throw new InvalidOperationException("The event insert returned no position.");
         await QueueDeliveriesAsync(newEvent, position);
         await QueueRunsAsync(newEvent);
         AppendedEvents++;
