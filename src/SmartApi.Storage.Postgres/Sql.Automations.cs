@@ -60,19 +60,18 @@ internal static partial class Sql
         "ORDER BY d.next_attempt_at, d.id LIMIT @limit FOR UPDATE SKIP LOCKED) RETURNING " + DeliveryColumns;
     public const string GetEventsByIds =
         "SELECT position, id, organization_id, type, device_id, created_at, data FROM events WHERE id = ANY(@ids)";
-    // Only while the delivery exists: its automation may have been deleted while the attempt was in flight.
-    public const string InsertAttempts =
-        "INSERT INTO delivery_attempts (delivery_id, number, started_at, status_code, duration_ms, error, response_body) " +
-        "SELECT u.* FROM unnest(@deliveries, @numbers, @startedAts, @statusCodes, @durations, @errors, @bodies) " +
-        "AS u(delivery_id, number, started_at, status_code, duration_ms, error, response_body) " +
+    // A batch of outcomes in one statement: the attempts (only while the delivery exists: its
+    // automation may have been deleted while the attempt was in flight) and the deliveries' state.
+    public const string CompleteDeliveries =
+        "WITH u AS (SELECT * FROM unnest(@deliveries, @numbers, @startedAts, @statusCodes, @durations, @errors, @bodies, @statuses, @nexts) " +
+        "AS u(delivery_id, number, started_at, status_code, duration_ms, error, response_body, status, next)), " +
+        "a AS (INSERT INTO delivery_attempts (delivery_id, number, started_at, status_code, duration_ms, error, response_body) " +
+        "SELECT u.delivery_id, u.number, u.started_at, u.status_code, u.duration_ms, u.error, u.response_body FROM u " +
         "WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = u.delivery_id) " +
         "ON CONFLICT (delivery_id, number) DO UPDATE SET started_at = excluded.started_at, status_code = excluded.status_code, " +
-        "duration_ms = excluded.duration_ms, error = excluded.error, response_body = excluded.response_body";
-    public const string CompleteDeliveries =
+        "duration_ms = excluded.duration_ms, error = excluded.error, response_body = excluded.response_body) " +
         "UPDATE deliveries d SET status = u.status, attempts = u.number, next_attempt_at = u.next, lease_owner = NULL, lease_expires_at = NULL, " +
-        "last_status_code = u.status_code, last_error = u.error, updated_at = @at " +
-        "FROM unnest(@deliveries, @statuses, @numbers, @nexts, @statusCodes, @errors) AS u(id, status, number, next, status_code, error) " +
-        "WHERE d.id = u.id";
+        "last_status_code = u.status_code, last_error = u.error, updated_at = @at FROM u WHERE d.id = u.delivery_id";
     public const string WebhooksSucceeded = "UPDATE webhooks SET failing_since = NULL WHERE id = ANY(@ids) AND failing_since IS NOT NULL";
     public const string WebhooksFailed = "UPDATE webhooks SET failing_since = @at WHERE id = ANY(@ids) AND failing_since IS NULL";
     public const string ReleaseDeliveries =
