@@ -79,28 +79,9 @@ internal sealed partial class PostgresStoreTransaction
     public async ValueTask ExpireSecretsAsync(string automationId, DateTimeOffset expiresAt) =>
         await db.ExecuteAsync(Sql.ExpireSecrets, new { automation = automationId, at = Ms.Of(expiresAt) });
 
-    public async ValueTask<IReadOnlyList<ClaimedDelivery>> ClaimDeliveriesAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit)
-    {
-        var deliveries = (await db.QueryAsync<DeliveryRow>(Sql.ClaimDeliveries,
-            new { owner, now = Ms.Of(now), leaseUntil = Ms.Of(leaseUntil), limit })).Select(r => r.ToEntity()).ToList();
-        if (deliveries.Count == 0)
-        {
-            return [];
-        }
-        var webhooks = (await db.QueryAsync<WebhookRow>(Sql.GetWebhooksByIds,
-            new { ids = deliveries.Select(d => d.WebhookId).Distinct().ToArray() })).ToDictionary(w => w.Id, w => w.ToEntity());
-        var events = (await db.QueryAsync<EventRow>(Sql.GetEventsByIds,
-            new { ids = deliveries.Select(d => d.EventId).Distinct().ToArray() })).ToDictionary(e => e.Id, e => e.ToEntity());
-        var claimed = new List<ClaimedDelivery>(deliveries.Count);
-        foreach (var delivery in deliveries.OrderBy(d => d.NextAttemptAt).ThenBy(d => d.Id, StringComparer.Ordinal))
-        {
-            if (webhooks.TryGetValue(delivery.WebhookId, out var webhook) && events.TryGetValue(delivery.EventId, out var stored))
-            {
-                claimed.Add(new ClaimedDelivery(delivery, webhook, stored));
-            }
-        }
-        return claimed;
-    }
+    public async ValueTask<IReadOnlyList<ClaimedDelivery>> ClaimDeliveriesAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit) =>
+        (await db.QueryAsync<ClaimRow>(Sql.ClaimDeliveries, new { owner, now = Ms.Of(now), leaseUntil = Ms.Of(leaseUntil), limit }))
+            .Select(r => r.ToEntity()).ToList();
 
     public async ValueTask CompleteDeliveriesAsync(IReadOnlyList<DeliveryOutcome> outcomes, DateTimeOffset now)
     {
@@ -109,6 +90,8 @@ internal sealed partial class PostgresStoreTransaction
             return;
         }
         var at = Ms.Of(now);
+        // A success anywhere in the batch clears failing_since (the receiver is up).
+        var byWebhook = outcomes.GroupBy(o => o.WebhookId).ToList();
         // One statement for the whole batch (often hundreds of outcomes): the rows travel as arrays.
         await db.ExecuteAsync(Sql.CompleteDeliveries, new
         {
@@ -121,20 +104,10 @@ internal sealed partial class PostgresStoreTransaction
             bodies = outcomes.Select(o => o.Attempt.ResponseBody).ToArray(),
             statuses = outcomes.Select(o => o.Status).ToArray(),
             nexts = outcomes.Select(o => Ms.Of(o.NextAttemptAt)).ToArray(),
-            at,
+            succeeded = byWebhook.Where(g => g.Any(o => o.WebhookSucceeded)).Select(g => g.Key).ToArray(),
+            failed = byWebhook.Where(g => !g.Any(o => o.WebhookSucceeded)).Select(g => g.Key).ToArray(),
+            at = Ms.Of(now),
         });
-        // A success anywhere in the batch clears failing_since (the receiver is up).
-        var byWebhook = outcomes.GroupBy(o => o.WebhookId).ToList();
-        var succeeded = byWebhook.Where(g => g.Any(o => o.WebhookSucceeded)).Select(g => g.Key).ToArray();
-        var failed = byWebhook.Where(g => !g.Any(o => o.WebhookSucceeded)).Select(g => g.Key).ToArray();
-        if (succeeded.Length > 0)
-        {
-            await db.ExecuteAsync(Sql.WebhooksSucceeded, new { ids = succeeded });
-        }
-        if (failed.Length > 0)
-        {
-            await db.ExecuteAsync(Sql.WebhooksFailed, new { ids = failed, at });
-        }
     }
 
     public async ValueTask ReleaseDeliveriesAsync(IReadOnlyList<string> deliveryIds, DateTimeOffset dueAt) =>
@@ -194,4 +167,44 @@ internal sealed partial class PostgresStoreTransaction
 
     public async ValueTask<int> PruneIdempotencyKeysAsync(DateTimeOffset before, int batchSize) =>
         await db.ExecuteAsync(Sql.PruneIdempotencyKeys, new { before = Ms.Of(before), limit = batchSize });
+
+    /// <summary>A claimed delivery with its event's and webhook's columns, from one statement.</summary>
+    private sealed class ClaimRow
+    {
+        public string Id { get; set; } = "";
+        public string OrganizationId { get; set; } = "";
+        public string AutomationId { get; set; } = "";
+        public string WebhookId { get; set; } = "";
+        public string EventId { get; set; } = "";
+        public string EventType { get; set; } = "";
+        public string? DeviceId { get; set; }
+        public string Status { get; set; } = "";
+        public long Attempts { get; set; }
+        public long NextAttemptAt { get; set; }
+        public long? LastStatusCode { get; set; }
+        public string? LastError { get; set; }
+        public long CreatedAt { get; set; }
+        public long UpdatedAt { get; set; }
+        public long EventPosition { get; set; }
+        public long EventCreatedAt { get; set; }
+        public string EventData { get; set; } = "{}";
+        public string WebhookOrganizationId { get; set; } = "";
+        public string WebhookAutomationId { get; set; } = "";
+        public long WebhookActionIndex { get; set; }
+        public string WebhookUrl { get; set; } = "";
+        public string WebhookHeadersJson { get; set; } = "{}";
+        public bool WebhookOrdered { get; set; }
+        public bool WebhookStandardWebhooks { get; set; }
+        public string WebhookStatus { get; set; } = "";
+        public string? WebhookDisabledReason { get; set; }
+        public long? WebhookFailingSince { get; set; }
+        public long WebhookCreatedAt { get; set; }
+
+        public ClaimedDelivery ToEntity() => new(
+            new Delivery(Id, OrganizationId, AutomationId, WebhookId, EventId, EventType, DeviceId, Status, (int)Attempts,
+                Ms.ToTime(NextAttemptAt), (int?)LastStatusCode, LastError, Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt)),
+            new Webhook(WebhookId, WebhookOrganizationId, WebhookAutomationId, (int)WebhookActionIndex, WebhookUrl, WebhookHeadersJson, WebhookOrdered,
+                WebhookStandardWebhooks, WebhookStatus, WebhookDisabledReason, Ms.ToTime(WebhookFailingSince), Ms.ToTime(WebhookCreatedAt)),
+            new StoredEvent(EventPosition, EventId, OrganizationId, EventType, DeviceId, Ms.ToTime(EventCreatedAt), EventData));
+    }
 }
