@@ -28,11 +28,12 @@ public abstract class SubscriptionChangeComplianceTests : EngineComplianceTests
         var organization = await CreateOrganizationAsync();
         await AppendAsync(NewEvent(organization.Id, "device.online"));
         var automation = NewAutomation(organization.Id);
+        var online = NewEvent(organization.Id, "device.online");
 
-        var online = await WriteAsync(async tx =>
+        await WriteAsync(async tx =>
         {
             await tx.SaveAutomationAsync(automation, [Hook()], Everything);
-            return await tx.AppendEventAsync(NewEvent(organization.Id, "device.online"));
+            await tx.AppendEventAsync(online);
         });
 
         Assert.Equal([online.Id], (await DeliveriesAsync(organization.Id)).Select(d => d.EventId));
