@@ -54,7 +54,7 @@ internal static partial class Sql
         "WHERE organization_id = ?2 AND id = ?1 RETURNING sequence";
     public const string DeleteDevice = "DELETE FROM devices WHERE organization_id = @org AND id = @id";
     public const string DeleteDeviceMeasurements = "DELETE FROM measurements WHERE device_id = @id";
-    public const string NextDeviceSequence = "UPDATE devices SET sequence = sequence + 1 WHERE id = @id RETURNING sequence";
+    public const string NextDeviceSequence = "UPDATE devices SET sequence = sequence + 1 WHERE id = ?1 RETURNING sequence";
 
     public const string AppendEvent =
         "INSERT INTO events (id, organization_id, type, device_id, created_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING position";

@@ -130,9 +130,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         long? sequence = null;
         if (newEvent.DeviceId is { } deviceId)
         {
-            sequence = _reservedSequences.Remove(deviceId, out var reserved)
-                ? reserved
-                : await Command(Sql.NextDeviceSequence).With("@id", deviceId).ScalarAsync<long?>();
+            sequence = _reservedSequences.Remove(deviceId, out var reserved) ? reserved : NextSequence(deviceId);
         }
         var data = EventData.Compose(newEvent.DeviceId, sequence, newEvent.DataJson);
         var position = commands.Raw(Sql.AppendEvent)
@@ -146,6 +144,21 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         await QueueDeliveriesAsync(newEvent, position);
         await QueueRunsAsync(newEvent);
         AppendedEvents++;
+    }
+
+    // The sequence is not part of the cached row: the cache may ignore this change of it.
+    private long? NextSequence(string deviceId)
+    {
+        var statement = commands.Raw(Sql.NextDeviceSequence).Bind(1, deviceId);
+        deviceCache.OwnUpdate = true;
+        try
+        {
+            return statement.Execute();
+        }
+        finally
+        {
+            deviceCache.OwnUpdate = false;
+        }
     }
 
     public async ValueTask InsertCommandAsync(Command command)
