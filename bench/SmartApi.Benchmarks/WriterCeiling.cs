@@ -21,7 +21,7 @@ internal static class WriterCeiling
     private const string UpdateDeviceNextSequence =
         "UPDATE devices SET name = ?1, updated_at = ?2, sequence = sequence + 1 WHERE organization_id = ?3 AND id = ?4 RETURNING sequence";
     private const string InsertEvent =
-        "INSERT INTO events (id, organization_id, type, device_id, created_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING position";
+        "INSERT INTO events (id, organization_id, type, device_id, created_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
     public static async Task<int> RunAsync(LoadOptions options)
     {
@@ -58,7 +58,7 @@ internal static class WriterCeiling
                         var sequence = update.Bind(1, name).Bind(2, now).Bind(3, bench.OrganizationId).Bind(4, deviceId).Execute();
                         insert.Bind(1, ids.New("evt")).Bind(2, bench.OrganizationId).Bind(3, WebhookEventTypes.DeviceUpdated).Bind(4, deviceId).Bind(5, now)
                             .Bind(6, "{\"deviceId\":\"" + deviceId + "\",\"sequence\":" + sequence + ",\"serial\":\"DT31-000001\",\"name\":\"" + name + "\",\"changes\":{}}")
-                            .Execute();
+                            .ExecuteInsert();
                     }
                     else
                     {

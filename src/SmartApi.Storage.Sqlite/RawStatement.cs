@@ -55,6 +55,16 @@ internal sealed class RawStatement : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs an <c>INSERT</c> of one row into a rowid table; its rowid. Cheaper than
+    /// <c>RETURNING</c>, which SQLite implements with a temporary table per execution (~5 us here).
+    /// </summary>
+    public long ExecuteInsert()
+    {
+        Execute();
+        return raw.sqlite3_last_insert_rowid(_db);
+    }
+
     private RawStatement Checked(int rc)
     {
         if (rc != raw.SQLITE_OK)

@@ -57,7 +57,7 @@ internal static partial class Sql
     public const string NextDeviceSequence = "UPDATE devices SET sequence = sequence + 1 WHERE id = ?1 RETURNING sequence";
 
     public const string AppendEvent =
-        "INSERT INTO events (id, organization_id, type, device_id, created_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING position";
+        "INSERT INTO events (id, organization_id, type, device_id, created_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
     private const string EventColumns = "position, id, organization_id, type, device_id, created_at, data";
     public const string GetEvent = "SELECT " + EventColumns + " FROM events WHERE organization_id = @org AND id = @id";
     public const string EventPosition = "SELECT position FROM events WHERE organization_id = @org AND id = @id";

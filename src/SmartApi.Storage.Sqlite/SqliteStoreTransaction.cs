@@ -140,7 +140,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
             .Bind(4, newEvent.DeviceId)
             .Bind(5, Ms.Of(newEvent.CreatedAt))
             .Bind(6, data)
-            .Execute() ?? throw new InvalidOperationException("The event insert returned no position.");
+            .ExecuteInsert(); // position is the rowid
         await QueueDeliveriesAsync(newEvent, position);
         await QueueRunsAsync(newEvent);
         AppendedEvents++;
