@@ -13,9 +13,16 @@ namespace SmartApi.Storage.Postgres;
 /// with a round trip per event. Every statement goes through this class, so a unit always sees
 /// its earlier appends, and a device's sequence numbers follow the events' positions.
 /// </summary>
-internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransaction transaction, IdGenerator ids)
+internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransaction transaction, IdGenerator ids,
+    DeliveryLeasing.Registration? leasing, TimeProvider time)
 {
     private readonly List<PendingAppend> _appends = [];
+
+    /// <summary>Deliveries written leased to this node's engine, handed to it after the commit.</summary>
+    public List<ClaimedDelivery> Leased { get; } = [];
+
+    /// <summary>The engine the batch leases deliveries to (read once, so a batch leases to one owner).</summary>
+    public DeliveryLeasing.Registration? Registration => leasing;
 
     /// <summary>Deliveries queued in the batch (announced after the commit; a rolled-back unit's only wake idle workers).</summary>
     public int QueuedDeliveries { get; set; }
@@ -115,7 +122,11 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
             (heads[i], tails[i]) = EventData.Split(e.DeviceId, e.DataJson);
             reserved[i] = sequence;
         }
-        await connection.ExecuteAsync(Sql.WriteAppends, new
+        // Deliveries of unordered webhooks are leased to this node's engine, if it takes them.
+        var leaseUntil = leasing is null ? (long?)null : Ms.Of(time.GetUtcNow() + leasing.Lease);
+        var leased = deliveries.Select(d => leasing is not null && !d.Ordered).ToArray();
+        var deliveryIds = deliveries.Select(_ => ids.New("dlv")).ToArray();
+        var written = await connection.QueryAsync<WrittenEventRow>(Sql.WriteAppends, new
         {
             events,
             orgs,
@@ -125,18 +136,33 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
             heads,
             tails,
             reserved,
-            deliveryIds = deliveries.Select(_ => ids.New("dlv")).ToArray(),
+            deliveryIds,
             deliveryEvents = deliveries.Select(d => d.N).ToArray(),
             deliveryWebhooks = deliveries.Select(d => d.WebhookId!).ToArray(),
             deliveryAutomations = deliveries.Select(d => d.AutomationId).ToArray(),
             deliveryOrdered = deliveries.Select(d => d.Ordered).ToArray(),
+            deliveryLeaseOwners = leased.Select(l => l ? leasing!.Owner : null).ToArray(),
+            deliveryLeaseUntil = leased.Select(l => l ? leaseUntil : null).ToArray(),
+            leasedEvents = deliveries.Where((_, i) => leased[i]).Select(d => events[d.N - 1]).Distinct().ToArray(),
             runIds = runs.Select(_ => ids.New("run")).ToArray(),
             runEvents = runs.Select(r => r.N).ToArray(),
             runAutomations = runs.Select(r => r.AutomationId).ToArray(),
         }, transaction);
         AppendedEvents += count;
-        QueuedDeliveries += deliveries.Count;
+        // Leased deliveries go to this node's engine directly: no claim should look for them.
+        QueuedDeliveries += leased.Count(l => !l);
         QueuedRuns += runs.Count;
+        if (leasing is not null)
+        {
+            var stored = written.ToDictionary(w => w.Id, StringComparer.Ordinal);
+            for (var i = 0; i < deliveries.Count; i++)
+            {
+                if (leased[i])
+                {
+                    Leased.Add(deliveries[i].ToClaimed(deliveryIds[i], appends[deliveries[i].N - 1].Event, stored[events[deliveries[i].N - 1]]));
+                }
+            }
+        }
     }
 
     private readonly record struct PendingAppend(NewEvent Event, long? Reserved);
@@ -146,7 +172,37 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
     {
         public long N { get; set; }
         public string? WebhookId { get; set; }
+        public string? WebhookOrganizationId { get; set; }
         public string AutomationId { get; set; } = "";
+        public long ActionIndex { get; set; }
+        public string Url { get; set; } = "";
+        public string HeadersJson { get; set; } = "{}";
         public bool Ordered { get; set; }
+        public bool StandardWebhooks { get; set; }
+        public string Status { get; set; } = "";
+        public string? DisabledReason { get; set; }
+        public long? FailingSince { get; set; }
+        public long CreatedAt { get; set; }
+
+        /// <summary>The delivery as a claim would return it, once its row is written leased.</summary>
+        public ClaimedDelivery ToClaimed(string deliveryId, NewEvent newEvent, WrittenEventRow written)
+        {
+            // As stored: to the millisecond.
+            var at = Ms.ToTime(Ms.Of(newEvent.CreatedAt));
+            var webhook = new Webhook(WebhookId!, WebhookOrganizationId!, AutomationId, (int)ActionIndex, Url, HeadersJson, Ordered, StandardWebhooks,
+                Status, DisabledReason, Ms.ToTime(FailingSince), Ms.ToTime(CreatedAt));
+            var delivery = new Delivery(deliveryId, newEvent.OrganizationId, AutomationId, webhook.Id, newEvent.Id, newEvent.Type, newEvent.DeviceId,
+                DeliveryStatus.Pending, 0, at, null, null, at, at);
+            return new ClaimedDelivery(delivery, webhook,
+                new StoredEvent(written.Position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, at, written.Data));
+        }
+    }
+
+    /// <summary>An event whose deliveries were leased: its position and data, known once written.</summary>
+    private sealed class WrittenEventRow
+    {
+        public string Id { get; set; } = "";
+        public long Position { get; set; }
+        public string Data { get; set; } = "";
     }
 }
