@@ -46,25 +46,26 @@ internal static partial class Sql
     public const string DeleteDeviceMeasurements = "DELETE FROM measurements WHERE device_id = @id";
 
     // A batch's appends (BatchConnection.FlushAsync), first: which webhooks (a delivery each) and
-    // engine automations (a run each, webhook_id NULL) match each event, by its 1-based index n.
+    // engine automations (a run each: rule_automation_id, no webhook) match each event, by its
+    // 1-based index n.
     // Events for one automation (test, schedule) match only that automation's webhooks.
     private const string AppendInput =
         "WITH i AS (SELECT * FROM unnest(@orgs::text[], @types::text[], @deviceKeys::text[], @targets::text[]) WITH ORDINALITY AS i(org, type, device_key, target, n)) ";
     public const string MatchAppends =
         AppendInput +
-        "SELECT DISTINCT i.n, " + MatchedWebhookColumns + " FROM i " +
+        "SELECT DISTINCT i.n, NULL AS rule_automation_id, " + MatchedWebhookColumns + " FROM i " +
         "JOIN webhook_subscriptions s ON s.organization_id = i.org AND s.event_type IN (i.type, '*') AND s.device_id IN (i.device_key, '') " +
         "JOIN webhooks w ON w.id = s.webhook_id AND w.status = 'active' " +
         "JOIN automations a ON a.id = w.automation_id AND a.enabled WHERE i.target IS NULL " +
-        "UNION ALL SELECT i.n, " + MatchedWebhookColumns + " FROM i " +
+        "UNION ALL SELECT i.n, NULL, " + MatchedWebhookColumns + " FROM i " +
         "JOIN webhooks w ON w.automation_id = i.target AND w.organization_id = i.org AND w.status = 'active' " +
-        "UNION ALL SELECT DISTINCT i.n, NULL, NULL, s.automation_id, NULL::bigint, NULL, NULL, false, false, NULL, NULL, NULL::bigint, NULL::bigint FROM i " +
+        "UNION ALL SELECT DISTINCT i.n, s.automation_id, NULL, NULL, NULL, NULL::bigint, NULL, NULL, false, false, NULL, NULL, NULL::bigint, NULL::bigint FROM i " +
         "JOIN automation_subscriptions s ON s.organization_id = i.org AND s.event_type IN (i.type, '*') AND s.device_id IN (i.device_key, '') " +
         "JOIN automations a ON a.id = s.automation_id AND a.enabled WHERE i.target IS NULL " +
-        "ORDER BY 1, 2";
-    // The whole webhook, for a delivery handed to this node's engine without a claim.
+        "ORDER BY 1, 3";
+    // The whole webhook (as WebhookRow reads it), for a delivery handed to this node's engine without a claim.
     private const string MatchedWebhookColumns =
-        "w.id AS webhook_id, w.organization_id AS webhook_organization_id, w.automation_id, w.action_index, w.url, w.headers AS headers_json, " +
+        "w.id, w.organization_id, w.automation_id, w.action_index, w.url, w.headers AS headers_json, " +
         "w.ordered, w.standard_webhooks, w.status, w.disabled_reason, w.failing_since, w.created_at";
     // Then one statement writes them. In order: the device rows, locked in id order (l) and moved
     // on by their events without a reserved sequence (s); each event's sequence (q: a reserved one,
