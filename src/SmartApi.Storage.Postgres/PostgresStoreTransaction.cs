@@ -184,7 +184,7 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
         }, transaction);
     }
 
-    public async ValueTask SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest) =>
+    public async ValueTask<bool> SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest, DateTimeOffset? expectedLatestTs) =>
         await connection.ExecuteAsync(Sql.SetEnergyState, new
         {
             id = deviceId,
@@ -195,6 +195,7 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
             voltage = latest.VoltageV,
             current = latest.CurrentA,
             temperature = latest.TemperatureC,
-        }, transaction);
+            expected = Ms.Of(expectedLatestTs),
+        }, transaction) == 1;
 
 }

@@ -157,7 +157,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         }
     }
 
-    public async ValueTask SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest) =>
+    public async ValueTask<bool> SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest, DateTimeOffset? expectedLatestTs) =>
         await Command(Sql.SetEnergyState)
             .With("@id", deviceId)
             .With("@total", totalWh)
@@ -167,5 +167,6 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
             .With("@voltage", latest.VoltageV)
             .With("@current", latest.CurrentA)
             .With("@temperature", latest.TemperatureC)
-            .ExecuteNonQueryAsync();
+            .With("@expected", Ms.Of(expectedLatestTs))
+            .ExecuteNonQueryAsync() == 1;
 }
