@@ -85,6 +85,7 @@ internal static class MqttLoad
             var before = await server.CountMeasurementsAsync();
             using var process = Process.GetCurrentProcess();
             var cpuBefore = process.TotalProcessorTime;
+            var allocatedBefore = GC.GetTotalAllocatedBytes();
             var fleet = local is not null ? await local.RunAsync(seconds, options.InFlight, kind) : await child!.RunAsync(seconds);
             process.Refresh();
             var acked = fleet.Acknowledged;
@@ -93,7 +94,7 @@ internal static class MqttLoad
             var cpu = (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, acked);
             var split = local is not null
                 ? $"process CPU {cpu:N1} µs/msg (devices + server)"
-                : $"server CPU {cpu:N1} µs/msg, devices CPU {fleet.Cpu.TotalMicroseconds / Math.Max(1, acked):N1} µs/msg";
+                : $"server CPU {cpu:N1} µs/msg, allocates {(GC.GetTotalAllocatedBytes() - allocatedBefore) / Math.Max(1, acked):N0} B/msg; devices CPU {fleet.Cpu.TotalMicroseconds / Math.Max(1, acked):N1} µs/msg";
             Console.WriteLine($"{(run == 0 ? "warm-up" : "run")}: {acked:N0} acknowledged in {fleet.Elapsed.TotalSeconds:N2} s = {rate:N0} msgs/s; " +
                 $"measurement rows added {persisted:N0} ({(persisted == acked ? "all persisted" : "MISMATCH")}); {split}; load average {AppendLoad.LoadAverage()}");
             if (kind == DeviceTopics.Telemetry && persisted != acked)
