@@ -1,13 +1,9 @@
-using Dapper;
 using SmartApi.Storage.Sqlite;
 
 namespace SmartApi.Storage.Postgres;
 
 internal sealed partial class PostgresStoreTransaction
 {
-    /// <summary>Whether this transaction inserted commands (the store announces them after commit).</summary>
-    public bool InsertedCommands { get; private set; }
-
     public async ValueTask<IReadOnlyList<Command>> ClaimCommandsAsync(
         string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, IReadOnlyCollection<string>? deviceIds)
     {
@@ -16,29 +12,29 @@ internal sealed partial class PostgresStoreTransaction
             return [];
         }
         var rows = deviceIds is null
-            ? await connection.QueryAsync<CommandRow>(Sql.ClaimCommandsOfOnlineDevices, new { owner, until = Ms.Of(leaseUntil), now = Ms.Of(now), limit }, transaction)
-            : await connection.QueryAsync<CommandRow>(Sql.ClaimCommandsOfDevices,
-                new { owner, until = Ms.Of(leaseUntil), now = Ms.Of(now), limit, devices = deviceIds as string[] ?? [.. deviceIds] }, transaction);
+            ? await db.QueryAsync<CommandRow>(Sql.ClaimCommandsOfOnlineDevices, new { owner, until = Ms.Of(leaseUntil), now = Ms.Of(now), limit })
+            : await db.QueryAsync<CommandRow>(Sql.ClaimCommandsOfDevices,
+                new { owner, until = Ms.Of(leaseUntil), now = Ms.Of(now), limit, devices = deviceIds as string[] ?? [.. deviceIds] });
         return [.. rows.Select(r => r.ToEntity()).OrderBy(c => c.Id, StringComparer.Ordinal)];
     }
 
     public async ValueTask<int> MarkCommandsDeliveredAsync(IReadOnlyList<string> ids, DateTimeOffset now) =>
-        await connection.ExecuteAsync(Sql.MarkCommandsDelivered, new { ids = ids as string[] ?? [.. ids], now = Ms.Of(now) }, transaction);
+        await db.ExecuteAsync(Sql.MarkCommandsDelivered, new { ids = ids as string[] ?? [.. ids], now = Ms.Of(now) });
 
     public async ValueTask<Command?> FindCommandAsync(string deviceId, string id) =>
-        (await connection.QuerySingleOrDefaultAsync<CommandRow>(Sql.FindCommand, new { device = deviceId, id }, transaction))?.ToEntity();
+        (await db.QuerySingleOrDefaultAsync<CommandRow>(Sql.FindCommand, new { device = deviceId, id }))?.ToEntity();
 
     public async ValueTask<bool> CompleteCommandAsync(string id, string status, string? error, DateTimeOffset now) =>
-        await connection.ExecuteAsync(Sql.CompleteCommand, new { id, status, error, now = Ms.Of(now) }, transaction) == 1;
+        await db.ExecuteAsync(Sql.CompleteCommand, new { id, status, error, now = Ms.Of(now) }) == 1;
 
     public async ValueTask<IReadOnlyList<Command>> ExpireCommandsAsync(DateTimeOffset now, int limit) =>
-        [.. (await connection.QueryAsync<CommandRow>(Sql.ExpireCommands, new { now = Ms.Of(now), limit }, transaction))
+        [.. (await db.QueryAsync<CommandRow>(Sql.ExpireCommands, new { now = Ms.Of(now), limit }))
             .Select(r => r.ToEntity()).OrderBy(c => c.ExpiresAt).ThenBy(c => c.Id, StringComparer.Ordinal)];
 
     public async ValueTask<bool> TryClaimEnergyReportAsync(DateTimeOffset periodStart, DateTimeOffset now) =>
-        await connection.ExecuteAsync(Sql.ClaimEnergyReport, new { start = Ms.Of(periodStart), now = Ms.Of(now) }, transaction) == 1;
+        await db.ExecuteAsync(Sql.ClaimEnergyReport, new { start = Ms.Of(periodStart), now = Ms.Of(now) }) == 1;
 
     public async ValueTask<IReadOnlyList<DeviceEnergyTotal>> SumEnergyAsync(DateTimeOffset from, DateTimeOffset to) =>
-        [.. (await connection.QueryAsync<DeviceEnergyRow>(Sql.SumEnergy, new { from = Ms.Of(from), to = Ms.Of(to) }, transaction))
+        [.. (await db.QueryAsync<DeviceEnergyRow>(Sql.SumEnergy, new { from = Ms.Of(from), to = Ms.Of(to) }))
             .Select(r => new DeviceEnergyTotal(r.DeviceId, r.OrganizationId, r.EnergyWh))];
 }

@@ -1,25 +1,24 @@
 using System.Text.Json;
-using Dapper;
 using Npgsql;
 using SmartApi.Storage.Sqlite;
 
 namespace SmartApi.Storage.Postgres;
 
 /// <summary>One write unit, inside the batch transaction of <see cref="PostgresWriter"/>.</summary>
-internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, IdGenerator ids) : IStoreTransaction
+internal sealed partial class PostgresStoreTransaction(BatchConnection db, IdGenerator ids) : IStoreTransaction
 {
     // Device sequences taken by UpdateDeviceAsync for the event the same unit appends next.
     private readonly Dictionary<string, long> _reservedSequences = new(StringComparer.Ordinal);
 
     public async ValueTask InsertOrganizationAsync(Organization organization) =>
-        await connection.ExecuteAsync(Sql.InsertOrganization,
-            new { organization.Id, organization.Name, CreatedAt = Ms.Of(organization.CreatedAt) }, transaction);
+        await db.ExecuteAsync(Sql.InsertOrganization,
+            new { organization.Id, organization.Name, CreatedAt = Ms.Of(organization.CreatedAt) });
 
     public async ValueTask InsertApiKeyAsync(ApiKey key)
     {
         try
         {
-            await connection.ExecuteAsync(Sql.InsertApiKey, new
+            await db.ExecuteAsync(Sql.InsertApiKey, new
             {
                 key.Id,
                 key.OrganizationId,
@@ -28,7 +27,7 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
                 key.Hash,
                 Scopes = JsonSerializer.Serialize(key.Scopes, StorageJsonContext.Default.IReadOnlyListString),
                 CreatedAt = Ms.Of(key.CreatedAt),
-            }, transaction);
+            });
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -38,18 +37,18 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
     }
 
     public async ValueTask<bool> RevokeApiKeyAsync(string organizationId, string id, DateTimeOffset at) =>
-        await connection.ExecuteAsync(Sql.RevokeApiKey, new { org = organizationId, id, at = Ms.Of(at) }, transaction) == 1;
+        await db.ExecuteAsync(Sql.RevokeApiKey, new { org = organizationId, id, at = Ms.Of(at) }) == 1;
 
     // The tracker sends one use per key; the condition makes the throttle hold across nodes.
     public async ValueTask TouchApiKeysAsync(IReadOnlyList<(string Id, DateTimeOffset UsedAt)> uses, TimeSpan granularity) =>
-        await connection.ExecuteAsync(Sql.TouchApiKey,
-            uses.Select(u => new { id = u.Id, at = Ms.Of(u.UsedAt), granularity = (long)granularity.TotalMilliseconds }), transaction);
+        await db.ExecuteAsync(Sql.TouchApiKey,
+            uses.Select(u => new { id = u.Id, at = Ms.Of(u.UsedAt), granularity = (long)granularity.TotalMilliseconds }));
 
     public async ValueTask InsertDeviceAsync(Device device)
     {
         try
         {
-            await connection.ExecuteAsync(Sql.InsertDevice, DeviceRow.Parameters(device), transaction);
+            await db.ExecuteAsync(Sql.InsertDevice, DeviceRow.Parameters(device));
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -58,11 +57,11 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
     }
 
     public async ValueTask<Device?> GetDeviceAsync(string organizationId, string id) =>
-        (await connection.QuerySingleOrDefaultAsync<DeviceRow>(Sql.GetDevice, new { org = organizationId, id }, transaction))?.ToEntity();
+        (await db.QuerySingleOrDefaultAsync<DeviceRow>(Sql.GetDevice, new { org = organizationId, id }))?.ToEntity();
 
     public async ValueTask UpdateDeviceAsync(Device device)
     {
-        var sequence = await connection.ExecuteScalarAsync<long?>(Sql.UpdateDevice, new
+        var sequence = await db.ExecuteScalarAsync<long?>(Sql.UpdateDevice, new
         {
             device.Id,
             device.OrganizationId,
@@ -74,7 +73,7 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
             LastSeenAt = Ms.Of(device.LastSeenAt),
             device.Switch,
             UpdatedAt = Ms.Of(device.UpdatedAt),
-        }, transaction);
+        });
         if (sequence is { } reserved)
         {
             _reservedSequences[device.Id] = reserved;
@@ -83,68 +82,30 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
 
     public async ValueTask<bool> DeleteDeviceAsync(string organizationId, string id)
     {
-        var deleted = await connection.ExecuteAsync(Sql.DeleteDevice, new { org = organizationId, id }, transaction) == 1;
+        var deleted = await db.ExecuteAsync(Sql.DeleteDevice, new { org = organizationId, id }) == 1;
         if (deleted)
         {
-            await connection.ExecuteAsync(Sql.DeleteDeviceMeasurements, new { id }, transaction);
+            await db.ExecuteAsync(Sql.DeleteDeviceMeasurements, new { id });
         }
         return deleted;
     }
 
-    public async ValueTask<StoredEvent> AppendEventAsync(NewEvent newEvent)
+    // Buffered: the batch writes its appends together before the next statement or the commit.
+    public ValueTask AppendEventAsync(NewEvent newEvent)
     {
-        // The data is composed in SQL around the sequence the statement takes: head + sequence + tail
-        // is exactly what EventData.Compose makes.
-        string head, tail;
         long? reserved = null;
-        if (newEvent.DeviceId is { } deviceId)
+        if (newEvent.DeviceId is { } deviceId && _reservedSequences.Remove(deviceId, out var value))
         {
-            var composed = EventData.Compose(deviceId, null, newEvent.DataJson);
-            head = "{\"deviceId\":" + JsonSerializer.Serialize(deviceId, StorageJsonContext.Default.String);
-            tail = composed[head.Length..];
-            reserved = _reservedSequences.Remove(deviceId, out var value) ? value : null;
+            reserved = value;
         }
-        else
-        {
-            head = newEvent.DataJson;
-            tail = "";
-        }
-        var deliveryIds = new string[DeliveryIdsPerAppend];
-        for (var i = 0; i < deliveryIds.Length; i++)
-        {
-            deliveryIds[i] = ids.New("dlv");
-        }
-        var parameters = new DynamicParameters(new
-        {
-            id = newEvent.Id,
-            org = newEvent.OrganizationId,
-            type = newEvent.Type,
-            device = newEvent.DeviceId,
-            deviceKey = newEvent.DeviceId ?? "",
-            target = newEvent.TargetAutomationId,
-            at = Ms.Of(newEvent.CreatedAt),
-            reserved,
-            head,
-            tail,
-            deliveryIds,
-        });
-        var appended = await connection.QuerySingleAsync<AppendedRow>(
-            newEvent.TargetAutomationId is null ? Sql.AppendEvent : Sql.AppendTargetedEvent, parameters, transaction);
-        if (appended.Matched > DeliveryIdsPerAppend)
-        {
-            await QueueMoreDeliveriesAsync(newEvent, appended.Position, (int)appended.Matched);
-        }
-        QueuedDeliveries += (int)appended.Matched;
-        await QueueRunsAsync(newEvent);
-        AppendedEvents++;
-        var data = newEvent.DeviceId is null ? head : head + (appended.Sequence is { } s ? ",\"sequence\":" + s.ToString(System.Globalization.CultureInfo.InvariantCulture) : "") + tail;
-        return new StoredEvent(appended.Position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, newEvent.CreatedAt, data);
+        db.Append(newEvent, reserved);
+        return ValueTask.CompletedTask;
     }
 
     public async ValueTask InsertCommandAsync(Command command)
     {
-        InsertedCommands = true;
-        await connection.ExecuteAsync(Sql.InsertCommand, new
+        db.InsertedCommands = true;
+        await db.ExecuteAsync(Sql.InsertCommand, new
         {
             command.Id,
             command.OrganizationId,
@@ -159,11 +120,11 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
             command.Source,
             command.AutomationId,
             Depth = (long)command.Depth,
-        }, transaction);
+        });
     }
 
     public async ValueTask<EnergyState?> GetEnergyStateAsync(string deviceId) =>
-        (await connection.QuerySingleOrDefaultAsync<EnergyStateRow>(Sql.GetEnergyState, new { id = deviceId }, transaction))?.ToEntity();
+        (await db.QuerySingleOrDefaultAsync<EnergyStateRow>(Sql.GetEnergyState, new { id = deviceId }))?.ToEntity();
 
     public async ValueTask InsertMeasurementsAsync(IReadOnlyList<MeasurementRow> rows)
     {
@@ -171,7 +132,7 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
         {
             return;
         }
-        await connection.ExecuteAsync(Sql.InsertMeasurements, new
+        await db.ExecuteAsync(Sql.InsertMeasurements, new
         {
             devices = rows.Select(r => r.DeviceId).ToArray(),
             ts = rows.Select(r => Ms.Of(r.Sample.Ts)).ToArray(),
@@ -181,11 +142,11 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
             temperature = rows.Select(r => r.Sample.TemperatureC).ToArray(),
             total = rows.Select(r => r.Sample.TotalWh).ToArray(),
             delta = rows.Select(r => r.DeltaWh).ToArray(),
-        }, transaction);
+        });
     }
 
     public async ValueTask<bool> SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest, DateTimeOffset? expectedLatestTs) =>
-        await connection.ExecuteAsync(Sql.SetEnergyState, new
+        await db.ExecuteAsync(Sql.SetEnergyState, new
         {
             id = deviceId,
             total = totalWh,
@@ -196,6 +157,6 @@ internal sealed partial class PostgresStoreTransaction(NpgsqlConnection connecti
             current = latest.CurrentA,
             temperature = latest.TemperatureC,
             expected = Ms.Of(expectedLatestTs),
-        }, transaction) == 1;
+        }) == 1;
 
 }

@@ -6,11 +6,11 @@ namespace SmartApi.Storage.Postgres;
 /// <summary>
 /// Group commit for PostgreSQL write units. Event positions come from one row locked until the
 /// appending transaction commits (the gap-free cursor), so appends are serialized cluster-wide from
-/// their append to their commit fsync. Paying that lock and that fsync once per unit caps a
+/// their write to their commit fsync. Paying that lock and that fsync once per unit caps a
 /// cluster at a few hundred appends per second; here callers queue their units and a writer runs
-/// whatever has gathered in one transaction, optimistically without savepoints, and again with a
-/// savepoint per unit if one fails so that it fails alone. A caller's task completes only after
-/// the commit.
+/// whatever has gathered in one transaction, writing the batch's appends together
+/// (<see cref="BatchConnection"/>), optimistically without savepoints, and again with a savepoint
+/// per unit if one fails so that it fails alone. A caller's task completes only after the commit.
 /// </summary>
 internal sealed class PostgresWriter : IAsyncDisposable
 {
@@ -130,14 +130,13 @@ internal sealed class PostgresWriter : IAsyncDisposable
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
+        var batch = new BatchConnection(connection, transaction, _ids);
         var succeeded = new List<WorkItem>(units.Count);
-        int queuedDeliveries = 0, queuedRuns = 0, appendedEvents = 0;
-        var insertedCommands = false;
         var savepoints = isolateUnits && units.Count > 1;
         foreach (var item in units)
         {
-            // A context per unit: its own reserved device sequences and counters.
-            var context = new PostgresStoreTransaction(connection, transaction, _ids);
+            // A context per unit: its own reserved device sequences.
+            var context = new PostgresStoreTransaction(batch, _ids);
             if (!savepoints)
             {
                 try
@@ -155,23 +154,31 @@ internal sealed class PostgresWriter : IAsyncDisposable
                 try
                 {
                     await item.RunAsync(context);
+                    // The unit's appends are written inside its savepoint, so that they fail with it.
+                    await batch.FlushAsync();
                     await transaction.ReleaseAsync("unit");
                 }
                 catch (Exception ex) when (!(ex is PostgresException p && IsRetryable(p)))
                 {
+                    batch.DiscardAppends();
                     await transaction.RollbackAsync("unit");
                     item.Fail(ex);
                     continue;
                 }
             }
             succeeded.Add(item);
-            queuedDeliveries += context.QueuedDeliveries;
-            queuedRuns += context.QueuedRuns;
-            appendedEvents += context.AppendedEvents;
-            insertedCommands |= context.InsertedCommands;
+        }
+        try
+        {
+            await batch.FlushAsync();
+        }
+        catch (Exception ex) when (units.Count > 1 && !(ex is PostgresException p && IsRetryable(p)))
+        {
+            // One unit's append failed (say, a foreign key): find it with a savepoint per unit.
+            return false;
         }
         await transaction.CommitAsync();
-        if (insertedCommands)
+        if (batch.InsertedCommands)
         {
             // Before the callers resume: whoever inserted a command may count on the wake-up.
             _onCommandsQueued();
@@ -180,15 +187,15 @@ internal sealed class PostgresWriter : IAsyncDisposable
         {
             item.Complete();
         }
-        if (queuedDeliveries > 0)
+        if (batch.QueuedDeliveries > 0)
         {
             _onDeliveriesQueued();
         }
-        if (queuedRuns > 0)
+        if (batch.QueuedRuns > 0)
         {
             _onRunsQueued();
         }
-        if (appendedEvents > 0)
+        if (batch.AppendedEvents > 0)
         {
             _onEventsAppended();
         }

@@ -19,7 +19,6 @@ internal static partial class Sql
         "SELECT " + WebhookColumns + " FROM webhooks WHERE automation_id = @automation AND status <> 'removed' ORDER BY action_index";
     public const string ListWebhooksOfAutomations =
         "SELECT " + WebhookColumns + " FROM webhooks WHERE automation_id = ANY(@ids) ORDER BY automation_id, action_index";
-    public const string GetWebhooksByIds = "SELECT " + WebhookColumns + " FROM webhooks WHERE id = ANY(@ids)";
     public const string InsertWebhook =
         "INSERT INTO webhooks (id, organization_id, automation_id, action_index, url, headers, ordered, standard_webhooks, status, created_at) " +
         "VALUES (@id, @org, @automation, @index, @url, @headers, @ordered, @standard, 'active', @at)";
@@ -51,30 +50,35 @@ internal static partial class Sql
     // SKIP LOCKED: workers on several nodes claim disjoint batches without waiting on each other;
     // the lease (not the row lock, which ends with this statement's transaction) keeps a claimed
     // delivery from being claimed again until its worker records it or dies.
+    // One round trip: the claim, with each delivery's event and webhook (a delivery whose event
+    // or webhook is gone is claimed but not returned, and its lease lapses).
     public const string ClaimDeliveries =
-        "UPDATE deliveries SET lease_owner = @owner, lease_expires_at = @leaseUntil WHERE id IN (" +
+        "WITH c AS (UPDATE deliveries SET lease_owner = @owner, lease_expires_at = @leaseUntil WHERE id IN (" +
         "SELECT d.id FROM deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= @now " +
         "AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= @now) " +
         "AND (d.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.ordering_key = d.ordering_key " +
         "AND p.status = 'pending' AND p.event_position < d.event_position)) " +
-        "ORDER BY d.next_attempt_at, d.id LIMIT @limit FOR UPDATE SKIP LOCKED) RETURNING " + DeliveryColumns;
-    public const string GetEventsByIds =
-        "SELECT position, id, organization_id, type, device_id, created_at, data FROM events WHERE id = ANY(@ids)";
-    // Only while the delivery exists: its automation may have been deleted while the attempt was in flight.
-    public const string InsertAttempts =
-        "INSERT INTO delivery_attempts (delivery_id, number, started_at, status_code, duration_ms, error, response_body) " +
-        "SELECT u.* FROM unnest(@deliveries, @numbers, @startedAts, @statusCodes, @durations, @errors, @bodies) " +
-        "AS u(delivery_id, number, started_at, status_code, duration_ms, error, response_body) " +
+        "ORDER BY d.next_attempt_at, d.id LIMIT @limit FOR UPDATE SKIP LOCKED) RETURNING " + DeliveryColumns + ") " +
+        "SELECT c.*, e.position AS event_position, e.created_at AS event_created_at, e.data AS event_data, " +
+        "w.organization_id AS webhook_organization_id, w.automation_id AS webhook_automation_id, w.action_index AS webhook_action_index, " +
+        "w.url AS webhook_url, w.headers AS webhook_headers_json, w.ordered AS webhook_ordered, w.standard_webhooks AS webhook_standard_webhooks, " +
+        "w.status AS webhook_status, w.disabled_reason AS webhook_disabled_reason, w.failing_since AS webhook_failing_since, w.created_at AS webhook_created_at " +
+        "FROM c JOIN events e ON e.id = c.event_id JOIN webhooks w ON w.id = c.webhook_id ORDER BY c.next_attempt_at, c.id";
+    // A batch of outcomes in one statement: the webhooks' failing_since (cleared by any success in
+    // the batch, set by failures alone), the attempts (only while the delivery exists: its
+    // automation may have been deleted while the attempt was in flight) and the deliveries' state.
+    public const string CompleteDeliveries =
+        "WITH s AS (UPDATE webhooks SET failing_since = NULL WHERE id = ANY(@succeeded) AND failing_since IS NOT NULL), " +
+        "f AS (UPDATE webhooks SET failing_since = @at WHERE id = ANY(@failed) AND failing_since IS NULL), " +
+        "u AS (SELECT * FROM unnest(@deliveries, @numbers, @startedAts, @statusCodes, @durations, @errors, @bodies, @statuses, @nexts) " +
+        "AS u(delivery_id, number, started_at, status_code, duration_ms, error, response_body, status, next)), " +
+        "a AS (INSERT INTO delivery_attempts (delivery_id, number, started_at, status_code, duration_ms, error, response_body) " +
+        "SELECT u.delivery_id, u.number, u.started_at, u.status_code, u.duration_ms, u.error, u.response_body FROM u " +
         "WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = u.delivery_id) " +
         "ON CONFLICT (delivery_id, number) DO UPDATE SET started_at = excluded.started_at, status_code = excluded.status_code, " +
-        "duration_ms = excluded.duration_ms, error = excluded.error, response_body = excluded.response_body";
-    public const string CompleteDeliveries =
+        "duration_ms = excluded.duration_ms, error = excluded.error, response_body = excluded.response_body) " +
         "UPDATE deliveries d SET status = u.status, attempts = u.number, next_attempt_at = u.next, lease_owner = NULL, lease_expires_at = NULL, " +
-        "last_status_code = u.status_code, last_error = u.error, updated_at = @at " +
-        "FROM unnest(@deliveries, @statuses, @numbers, @nexts, @statusCodes, @errors) AS u(id, status, number, next, status_code, error) " +
-        "WHERE d.id = u.id";
-    public const string WebhooksSucceeded = "UPDATE webhooks SET failing_since = NULL WHERE id = ANY(@ids) AND failing_since IS NOT NULL";
-    public const string WebhooksFailed = "UPDATE webhooks SET failing_since = @at WHERE id = ANY(@ids) AND failing_since IS NULL";
+        "last_status_code = u.status_code, last_error = u.error, updated_at = @at FROM u WHERE d.id = u.delivery_id";
     public const string ReleaseDeliveries =
         "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = @due WHERE id = ANY(@ids) AND status = 'pending'";
     public const string RetryDelivery =

@@ -45,44 +45,51 @@ internal static partial class Sql
     public const string DeleteDevice = "DELETE FROM devices WHERE organization_id = @org AND id = @id";
     public const string DeleteDeviceMeasurements = "DELETE FROM measurements WHERE device_id = @id";
 
-    // One round trip per event, as the event log's row stays locked from the first append of a unit
-    // to its commit (the position comes from it: commit order). In order: the device's next sequence
-    // (s, unless UpdateDevice reserved one), the position (p; its condition reads s first, so the
-    // device row is always locked before the event log row), the event, and one delivery per
-    // matching webhook (m, d: the outbox) with ids passed in from C#.
-    private const string AppendEventHead =
-        "WITH s AS (UPDATE devices SET sequence = sequence + 1 WHERE id = @device AND @reserved::bigint IS NULL RETURNING sequence), " +
-        "q AS (SELECT COALESCE(@reserved::bigint, (SELECT sequence FROM s)) AS sequence), " +
-        "p AS (UPDATE event_log SET position = position + 1 WHERE id = 1 AND (SELECT true FROM q) RETURNING position), " +
+    // A batch's appends (BatchConnection.FlushAsync), first: which webhooks (a delivery each) and
+    // engine automations (a run each, webhook_id NULL) match each event, by its 1-based index n.
+    // Events for one automation (test, schedule) match only that automation's webhooks.
+    private const string AppendInput =
+        "WITH i AS (SELECT * FROM unnest(@orgs::text[], @types::text[], @deviceKeys::text[], @targets::text[]) WITH ORDINALITY AS i(org, type, device_key, target, n)) ";
+    public const string MatchAppends =
+        AppendInput +
+        "SELECT DISTINCT i.n, w.id AS webhook_id, w.automation_id, w.ordered FROM i " +
+        "JOIN webhook_subscriptions s ON s.organization_id = i.org AND s.event_type IN (i.type, '*') AND s.device_id IN (i.device_key, '') " +
+        "JOIN webhooks w ON w.id = s.webhook_id AND w.status = 'active' " +
+        "JOIN automations a ON a.id = w.automation_id AND a.enabled WHERE i.target IS NULL " +
+        "UNION ALL SELECT i.n, w.id, w.automation_id, w.ordered FROM i " +
+        "JOIN webhooks w ON w.automation_id = i.target AND w.organization_id = i.org AND w.status = 'active' " +
+        "UNION ALL SELECT DISTINCT i.n, NULL, s.automation_id, false FROM i " +
+        "JOIN automation_subscriptions s ON s.organization_id = i.org AND s.event_type IN (i.type, '*') AND s.device_id IN (i.device_key, '') " +
+        "JOIN automations a ON a.id = s.automation_id AND a.enabled WHERE i.target IS NULL " +
+        "ORDER BY 1, 2";
+    // Then one statement writes them. In order: the device rows, locked in id order (l) and moved
+    // on by their events without a reserved sequence (s); each event's sequence (q: a reserved one,
+    // or the next ones in append order); the positions (p: the event log row, locked after the
+    // device rows as in every write, and held to the commit: that is the gap-free cursor); the
+    // events; their deliveries (the outbox) and runs, with ids made in C#. Each step's condition
+    // reads the step before, which is what orders data-modifying CTEs.
+    public const string WriteAppends =
+        "WITH i AS (SELECT * FROM unnest(@events::text[], @orgs::text[], @types::text[], @devices::text[], @ats::bigint[], @heads::text[], @tails::text[], @reserved::bigint[]) " +
+        "WITH ORDINALITY AS i(id, org, type, device, at, head, tail, reserved, n)), " +
+        "c AS (SELECT device, count(*) AS k FROM i WHERE device IS NOT NULL AND reserved IS NULL GROUP BY device), " +
+        "l AS (SELECT id FROM devices WHERE id IN (SELECT device FROM c) ORDER BY id FOR UPDATE), " +
+        "s AS (UPDATE devices d SET sequence = d.sequence + c.k FROM c WHERE d.id = c.device AND (SELECT count(*) FROM l) >= 0 RETURNING d.id, d.sequence - c.k AS base), " +
+        "q AS (SELECT i.n, COALESCE(i.reserved, s.base + row_number() OVER (PARTITION BY i.device, i.reserved IS NULL ORDER BY i.n)) AS sequence " +
+        "FROM i LEFT JOIN s ON s.id = i.device), " +
+        "p AS (UPDATE event_log SET position = position + (SELECT count(*) FROM i) WHERE id = 1 AND (SELECT count(*) FROM q) >= 0 " +
+        "RETURNING position - (SELECT count(*) FROM i) AS base), " +
         "e AS (INSERT INTO events (position, id, organization_id, type, device_id, created_at, data) " +
-        "SELECT p.position, @id, @org, @type, @device, @at, @head || COALESCE(',\"sequence\":' || q.sequence, '') || @tail FROM p, q " +
-        "RETURNING position), ";
-    private const string AppendEventTail =
+        "SELECT p.base + i.n, i.id, i.org, i.type, i.device, i.at, i.head || COALESCE(',\"sequence\":' || q.sequence, '') || i.tail " +
+        "FROM i JOIN q ON q.n = i.n CROSS JOIN p), " +
         "d AS (INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, next_attempt_at, created_at, updated_at) " +
-        "SELECT (@deliveryIds)[m.n], @org, m.automation_id, m.id, @id, e.position, @type, @device, " +
-        "CASE WHEN m.ordered THEN m.id || ':' || COALESCE(@device, '') END, 'pending', @at, @at, @at FROM m, e WHERE m.n <= cardinality(@deliveryIds)) " +
-        "SELECT e.position, q.sequence, (SELECT count(*) FROM m) AS matched FROM e, q";
-    private const string MatchingWebhooks =
-        "m AS (SELECT w.id, w.automation_id, w.ordered, row_number() OVER (ORDER BY w.id) AS n FROM webhooks w " +
-        "WHERE w.status = 'active' AND w.id IN (SELECT s.webhook_id FROM webhook_subscriptions s " +
-        "WHERE s.organization_id = @org AND s.event_type IN (@type, '*') AND s.device_id IN (@deviceKey, '')) " +
-        "AND EXISTS (SELECT 1 FROM automations a WHERE a.id = w.automation_id AND a.enabled))";
-    private const string TargetedWebhooks =
-        "m AS (SELECT w.id, w.automation_id, w.ordered, row_number() OVER (ORDER BY w.id) AS n FROM webhooks w " +
-        "WHERE w.automation_id = @target AND w.organization_id = @org AND w.status = 'active')";
-    public const string AppendEvent = AppendEventHead + MatchingWebhooks + ", " + AppendEventTail;
-    public const string AppendTargetedEvent = AppendEventHead + TargetedWebhooks + ", " + AppendEventTail;
-    // More matching webhooks than ids passed with the append (rare): the rest, in the same order.
-    public const string QueueMoreDeliveries =
-        "WITH " + MatchingWebhooks + " " +
-        "INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, next_attempt_at, created_at, updated_at) " +
-        "SELECT (@deliveryIds)[m.n - @skip], @org, m.automation_id, m.id, @id, @position, @type, @device, " +
-        "CASE WHEN m.ordered THEN m.id || ':' || COALESCE(@device, '') END, 'pending', @at, @at, @at FROM m WHERE m.n > @skip";
-    public const string QueueMoreTargetedDeliveries =
-        "WITH " + TargetedWebhooks + " " +
-        "INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, next_attempt_at, created_at, updated_at) " +
-        "SELECT (@deliveryIds)[m.n - @skip], @org, m.automation_id, m.id, @id, @position, @type, @device, " +
-        "CASE WHEN m.ordered THEN m.id || ':' || COALESCE(@device, '') END, 'pending', @at, @at, @at FROM m WHERE m.n > @skip";
+        "SELECT x.id, i.org, x.automation_id, x.webhook_id, i.id, p.base + i.n, i.type, i.device, " +
+        "CASE WHEN x.ordered THEN x.webhook_id || ':' || COALESCE(i.device, '') END, 'pending', i.at, i.at, i.at " +
+        "FROM unnest(@deliveryIds::text[], @deliveryEvents::bigint[], @deliveryWebhooks::text[], @deliveryAutomations::text[], @deliveryOrdered::boolean[]) AS x(id, n, webhook_id, automation_id, ordered) " +
+        "JOIN i ON i.n = x.n CROSS JOIN p), " +
+        "r AS (INSERT INTO automation_runs (id, organization_id, automation_id, status, trigger_type, event_id, trigger_json, triggered_at, created_at) " +
+        "SELECT y.id, i.org, y.automation_id, 'pending', 'event', i.id, '{}', i.at, i.at " +
+        "FROM unnest(@runIds::text[], @runEvents::bigint[], @runAutomations::text[]) AS y(id, n, automation_id) JOIN i ON i.n = y.n) " +
+        "SELECT count(*) FROM p";
     private const string EventColumns = "position, id, organization_id, type, device_id, created_at, data";
     public const string GetEvent = "SELECT " + EventColumns + " FROM events WHERE organization_id = @org AND id = @id";
     public const string EventPosition = "SELECT position FROM events WHERE organization_id = @org AND id = @id";

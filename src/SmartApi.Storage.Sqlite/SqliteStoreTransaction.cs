@@ -91,7 +91,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         return deleted;
     }
 
-    public async ValueTask<StoredEvent> AppendEventAsync(NewEvent newEvent)
+    public async ValueTask AppendEventAsync(NewEvent newEvent)
     {
         long? sequence = null;
         if (newEvent.DeviceId is { } deviceId)
@@ -112,7 +112,6 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         await QueueDeliveriesAsync(newEvent, position);
         await QueueRunsAsync(newEvent);
         AppendedEvents++;
-        return new StoredEvent(position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, newEvent.CreatedAt, data);
     }
 
     public async ValueTask InsertCommandAsync(Command command)

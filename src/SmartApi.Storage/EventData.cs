@@ -30,4 +30,19 @@ public static class EventData
         }
         return builder.Append('}').ToString();
     }
+
+    /// <summary>
+    /// Splits the data around where the sequence goes, for a store that learns the sequence in SQL:
+    /// <c>head + ",\"sequence\":" + n + tail</c> (or <c>head + tail</c> without one) is <see cref="Compose"/>'s result.
+    /// </summary>
+    public static (string Head, string Tail) Split(string? deviceId, string dataJson)
+    {
+        if (deviceId is null)
+        {
+            return (dataJson, "");
+        }
+        var composed = Compose(deviceId, null, dataJson);
+        var headLength = "{\"deviceId\":".Length + JsonSerializer.Serialize(deviceId, StorageJsonContext.Default.String).Length;
+        return (composed[..headLength], composed[headLength..]);
+    }
 }

@@ -74,9 +74,12 @@ public partial interface IStoreTransaction
 
     /// <summary>
     /// Appends an event; for device events it allocates the device's next sequence number. In the
-    /// same transaction it queues a delivery for every matching webhook (the outbox).
+    /// same transaction it queues a delivery for every matching webhook (the outbox) and a run for
+    /// every matching engine automation. Its position and sequence are known once the unit has
+    /// committed (read the event back then): a provider may write a unit's appends, and those of
+    /// the units committed with it, in one statement just before the commit.
     /// </summary>
-    ValueTask<StoredEvent> AppendEventAsync(NewEvent newEvent);
+    ValueTask AppendEventAsync(NewEvent newEvent);
 
     ValueTask InsertCommandAsync(Command command);
 

@@ -27,11 +27,8 @@ public abstract class EventComplianceTests : StorageComplianceTests
         var events = new List<StoredEvent>();
         for (var i = 0; i < 3; i++)
         {
-            events.Add(await WriteAsync(async tx =>
-            {
-                await tx.UpdateDeviceAsync(device with { Name = "n" + i });
-                return await tx.AppendEventAsync(NewEvent(organization.Id, "device.updated", device.Id));
-            }));
+            var name = "n" + i;
+            events.Add(await WriteEventAsync(NewEvent(organization.Id, "device.updated", device.Id), tx => tx.UpdateDeviceAsync(device with { Name = name })));
         }
         // An event of the device without an update in its unit takes the next number too.
         events.Add(await AppendAsync(NewEvent(organization.Id, "device.online", device.Id)));

@@ -28,6 +28,25 @@ public abstract class MatchingComplianceTests : OutboxComplianceTests
     }
 
     [Fact]
+    public async Task AppendEvent_ThenClaimInTheSameUnit_SeesItsOwnDelivery()
+    {
+        // A provider may buffer a unit's appends until the commit; whatever the unit does next must
+        // still see them (here: the delivery the append queued).
+        var organization = await CreateOrganizationAsync();
+        await CreateAutomationAsync(organization.Id);
+        var newEvent = NewEvent(organization.Id);
+        var now = Time.GetUtcNow();
+
+        var claimed = await WriteAsync(async tx =>
+        {
+            await tx.AppendEventAsync(newEvent);
+            return await tx.ClaimDeliveriesAsync("worker", now, now.AddMinutes(1), 10);
+        });
+
+        Assert.Equal(newEvent.Id, Assert.Single(claimed).Event.Id);
+    }
+
+    [Fact]
     public async Task AppendEvent_TypeList_MatchesOnlyThoseTypes()
     {
         var organization = await CreateOrganizationAsync();

@@ -74,7 +74,11 @@ public abstract class StorageComplianceTests : IAsyncLifetime
     protected NewEvent NewEvent(string organizationId, string type = "device.online", string? deviceId = null, string dataJson = "{}") =>
         new(Ids.New("evt"), organizationId, type, deviceId, Time.GetUtcNow(), dataJson);
 
-    protected Task<StoredEvent> AppendAsync(NewEvent newEvent) => WriteAsync(tx => tx.AppendEventAsync(newEvent));
+    protected Task<StoredEvent> AppendAsync(NewEvent newEvent) => Store.AppendEventAsync(newEvent, cancellationToken: Token);
+
+    /// <summary>Runs <paramref name="before"/> and appends the event in one unit; returns the event as stored.</summary>
+    protected Task<StoredEvent> WriteEventAsync(NewEvent newEvent, Func<IStoreTransaction, ValueTask> before) =>
+        Store.AppendEventAsync(newEvent, before, Token);
 
     protected Command NewCommand(string organizationId, string deviceId)
     {

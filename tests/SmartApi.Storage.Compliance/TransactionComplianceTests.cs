@@ -78,11 +78,7 @@ public abstract class TransactionComplianceTests : StorageComplianceTests
         // A unit that waits holds the writer (or its own transaction) while the others queue up, so
         // a provider that groups commits puts the failing unit in the same batch as the good ones.
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var gated = WriteAsync(async tx =>
-        {
-            await gate.Task;
-            return await tx.AppendEventAsync(NewEvent(organization.Id, "device.online", device.Id));
-        });
+        var gated = WriteEventAsync(NewEvent(organization.Id, "device.online", device.Id), async _ => await gate.Task);
         var before = Enumerable.Range(0, 10).Select(_ => AppendAsync(NewEvent(organization.Id, "device.online", device.Id))).ToList();
         var doomedDevice = NewDevice(organization.Id);
         var doomedEvent = NewEvent(organization.Id, "device.offline", device.Id);
@@ -135,6 +131,41 @@ public abstract class TransactionComplianceTests : StorageComplianceTests
             var sequences = appended.Where(e => e.DeviceId == device.Id).Select(Sequence).ToList();
             Assert.Equal(Enumerable.Range(1, sequences.Count).Select(i => (long)i), sequences);
         }
+    }
+
+    [Fact]
+    public async Task AppendEvent_ConcurrentUpdatesAndAppendsOfOneDevice_SequencesFollowPositions()
+    {
+        // Units that update the device (taking its next sequence for their event) and units that only
+        // append, interleaved in whatever batches a provider makes: per device, the sequence must rise
+        // with the position, with no gap and no repeat.
+        const int Writers = 6, PerWriter = 40;
+        var organization = await CreateOrganizationAsync();
+        var device = await CreateDeviceAsync(organization.Id);
+
+        await Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < PerWriter; i++)
+            {
+                var newEvent = NewEvent(organization.Id, "device.updated", device.Id);
+                if ((w + i) % 2 == 0)
+                {
+                    var name = $"w{w}-{i}";
+                    await WriteAsync(async tx =>
+                    {
+                        await tx.UpdateDeviceAsync(device with { Name = name });
+                        await tx.AppendEventAsync(newEvent);
+                    });
+                }
+                else
+                {
+                    await WriteAsync(tx => tx.AppendEventAsync(newEvent));
+                }
+            }
+        }, Token)));
+
+        var listed = await ReadAllPagesAsync(a => Store.ListEventsAsync(organization.Id, new EventFilter(DeviceId: device.Id), new PageRequest(a, 100), Token), e => e.Id, 100);
+        Assert.Equal(Enumerable.Range(1, Writers * PerWriter).Select(i => (long)i), listed.Select(Sequence));
     }
 
     [Fact]

@@ -104,20 +104,16 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         var organization = new Organization(ids.New("org"), "Acme", T0);
         await first.WriteAsync(async tx => { await tx.InsertOrganizationAsync(organization); return true; }, Token);
 
-        // Each unit stays open a little after its append, so commits finish in another order than
-        // they started. A provider numbering events when they are inserted (a sequence) would let
+        // Each unit takes a little while besides its append, so transactions overlap and commits finish
+        // in another order than they started. A provider numbering events when they are inserted (a sequence) would let
         // the reader see a later position before an earlier one commits, and page past it for good.
         var writers = Task.WhenAll(new[] { first, second }.SelectMany(node => Enumerable.Range(0, WritersPerNode).Select(_ => Task.Run(async () =>
         {
             var written = new List<string>(PerWriter);
             for (var i = 0; i < PerWriter; i++)
             {
-                var appended = await node.WriteAsync(async tx =>
-                {
-                    var stored = await tx.AppendEventAsync(new NewEvent(ids.New("evt"), organization.Id, "device.online", null, T0, "{}"));
-                    await Task.Delay(Random.Shared.Next(0, 3), Token);
-                    return stored;
-                }, Token);
+                var appended = await node.AppendEventAsync(new NewEvent(ids.New("evt"), organization.Id, "device.online", null, T0, "{}"),
+                    async _ => await Task.Delay(Random.Shared.Next(0, 3), Token), Token);
                 written.Add(appended.Id);
             }
             return written;
@@ -160,7 +156,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
             return true;
         }, Token);
 
-        var appended = await store.WriteAsync(tx => tx.AppendEventAsync(new NewEvent(ids.New("evt"), organization.Id, "device.online", null, T0, "{}")), Token);
+        var appended = await store.AppendEventAsync(new NewEvent(ids.New("evt"), organization.Id, "device.online", null, T0, "{}"), cancellationToken: Token);
 
         var deliveries = (await store.ListDeliveriesAsync(organization.Id, new DeliveryFilter(EventId: appended.Id), new PageRequest(null, 100), Token)).Items;
         Assert.Equal(automations.Select(a => a.Id).Order(), deliveries.Select(d => d.AutomationId).Order());

@@ -33,22 +33,17 @@ public sealed class PostgresWriterTests : IAsyncLifetime
         await store.WriteAsync(async tx => { await tx.InsertOrganizationAsync(organization); return true; }, Token);
         // The gated unit holds the writer while the others gather into one batch behind it.
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var gated = store.WriteAsync(async tx =>
-        {
-            await gate.Task;
-            return await tx.AppendEventAsync(NewEvent(organization.Id));
-        }, Token);
+        var gated = store.AppendEventAsync(NewEvent(organization.Id), async _ => await gate.Task, Token);
         var before = Enumerable.Range(0, 3).Select(_ => AppendAsync(store, organization.Id)).ToList();
         var runs = 0;
-        var victim = store.WriteAsync(async tx =>
+        var victim = store.AppendEventAsync(NewEvent(organization.Id), _ =>
         {
-            var stored = await tx.AppendEventAsync(NewEvent(organization.Id));
             if (Interlocked.Increment(ref runs) == 1)
             {
                 // What PostgreSQL reports to the transaction it picks to break a lock cycle.
                 throw new PostgresException("deadlock detected", "ERROR", "ERROR", PostgresErrorCodes.DeadlockDetected);
             }
-            return stored;
+            return ValueTask.CompletedTask;
         }, Token);
         var after = Enumerable.Range(0, 3).Select(_ => AppendAsync(store, organization.Id)).ToList();
         gate.SetResult();
@@ -84,7 +79,7 @@ public sealed class PostgresWriterTests : IAsyncLifetime
     }
 
     private Task<StoredEvent> AppendAsync(PostgresSmartApiStore store, string organizationId) =>
-        store.WriteAsync(tx => tx.AppendEventAsync(NewEvent(organizationId)), Token);
+        store.AppendEventAsync(NewEvent(organizationId), cancellationToken: Token);
 
     private NewEvent NewEvent(string organizationId) => new(_ids.New("evt"), organizationId, "device.online", null, T0, "{}");
 }

@@ -63,11 +63,10 @@ public sealed class SqliteStoreTests : IDisposable
             organization = await InsertOrganizationAsync(store);
             device = new Device(_ids.New("dev"), organization.Id, "SN-1", "Kettle", null, new Dictionary<string, string> { ["room"] = "kitchen" },
                 "on", [1, 2], false, null, "unknown", null, Now, Now);
-            appended = await store.WriteAsync(async tx =>
+            appended = await store.AppendEventAsync(new NewEvent(_ids.New("evt"), organization.Id, "device.created", device.Id, Now, "{}"), async tx =>
             {
                 await tx.InsertDeviceAsync(device);
                 await tx.InsertMeasurementsAsync([new MeasurementRow(device.Id, new Measurement(Now, 5, null, null, null, 1), 1)]);
-                return await tx.AppendEventAsync(new NewEvent(_ids.New("evt"), organization.Id, "device.created", device.Id, Now, "{}"));
             }, Token);
         }
 
@@ -78,7 +77,7 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Equal(appended, await reopened.GetEventAsync(organization.Id, appended.Id, Token));
         Assert.Single((await reopened.ListMeasurementsAsync(device.Id, Now, Now.AddHours(1), new PageRequest(null, 10), Token)).Items);
         // The device's sequence survives too: the next event is number 2.
-        var next = await reopened.WriteAsync(tx => tx.AppendEventAsync(new NewEvent(_ids.New("evt"), organization.Id, "device.online", device.Id, Now, "{}")), Token);
+        var next = await reopened.AppendEventAsync(new NewEvent(_ids.New("evt"), organization.Id, "device.online", device.Id, Now, "{}"), cancellationToken: Token);
         Assert.StartsWith($$"""{"deviceId":"{{device.Id}}","sequence":2""", next.DataJson, StringComparison.Ordinal);
         Assert.True(next.Position > appended.Position);
     }

@@ -89,7 +89,7 @@ internal sealed class AutomationService(
     {
         var test = events.Create(WebhookEventTypes.AutomationTest, automation.OrganizationId, null,
             new AutomationEventData(automation.Id), EventDataJsonContext.Default.AutomationEventData) with { TargetAutomationId = automation.Id };
-        var stored = await store.WriteAsync(tx => tx.AppendEventAsync(test), cancellationToken);
+        var stored = await store.AppendEventAsync(test, cancellationToken: cancellationToken);
         var deliveries = await store.ListDeliveriesAsync(automation.OrganizationId, new DeliveryFilter(EventId: stored.Id), new PageRequest(null, 100), cancellationToken);
         return (stored, deliveries.Items.Select(d => d.Id).ToList());
     }

@@ -96,14 +96,15 @@ internal sealed partial class PowerTriggers(ISmartApiStore store, EventFactory e
     /// <summary>Emits threshold_exceeded and queues the automation's run, in the caller's unit.</summary>
     internal async ValueTask FireAsync(IStoreTransaction tx, PowerWatch watch, string deviceId, double value, DateTimeOffset at)
     {
-        var exceeded = await tx.AppendEventAsync(events.Create(WebhookEventTypes.PowerThresholdExceeded, watch.OrganizationId, deviceId,
-            Data(watch, value), EventDataJsonContext.Default.PowerThresholdData));
+        var exceeded = events.Create(WebhookEventTypes.PowerThresholdExceeded, watch.OrganizationId, deviceId,
+            Data(watch, value), EventDataJsonContext.Default.PowerThresholdData);
+        await tx.AppendEventAsync(exceeded);
         var trigger = JsonSerializer.Serialize(new RunTriggerInfo(DeviceId: deviceId, Value: value), AutomationJsonContext.Default.RunTriggerInfo);
         await tx.InsertRunAsync(new AutomationRun(ids.New("run"), watch.OrganizationId, watch.AutomationId, RunStatus.Pending, RuleKind.Power,
             exceeded.Id, trigger, at, null, null, exceeded.CreatedAt, null));
     }
 
-    internal ValueTask<StoredEvent> ClearAsync(IStoreTransaction tx, PowerWatch watch, string deviceId, double value) =>
+    internal ValueTask ClearAsync(IStoreTransaction tx, PowerWatch watch, string deviceId, double value) =>
         tx.AppendEventAsync(events.Create(WebhookEventTypes.PowerThresholdCleared, watch.OrganizationId, deviceId,
             Data(watch, value), EventDataJsonContext.Default.PowerThresholdData));
 

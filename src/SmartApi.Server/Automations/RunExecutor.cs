@@ -126,7 +126,8 @@ internal sealed partial class RunExecutor(
             var scheduled = events.Create(WebhookEventTypes.AutomationScheduled, run.OrganizationId, null,
                 new AutomationScheduledData(automation.Id, info.ScheduledFor ?? run.TriggeredAt, trigger.Cron!, trigger.TimeZone ?? "UTC"),
                 EventDataJsonContext.Default.AutomationScheduledData) with { TargetAutomationId = automation.Id };
-            emitted = (await tx.AppendEventAsync(scheduled)).Id;
+            await tx.AppendEventAsync(scheduled);
+            emitted = scheduled.Id;
         }
         else if (run.EventId is not null && definition.Actions.Any(a => a.Type == ActionTypes.Webhook))
         {

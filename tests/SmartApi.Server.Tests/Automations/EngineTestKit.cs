@@ -98,14 +98,7 @@ internal static class EngineTestKit
     {
         var ids = app.Services.GetRequiredService<IdGenerator>();
         var time = app.Services.GetRequiredService<TimeProvider>();
-        return app.Store().WriteAsync(async tx =>
-        {
-            if (before is not null)
-            {
-                await before(tx);
-            }
-            return await tx.AppendEventAsync(new NewEvent(ids.New("evt"), organizationId, type, deviceId, time.GetUtcNow(), data));
-        });
+        return app.Store().AppendEventAsync(new NewEvent(ids.New("evt"), organizationId, type, deviceId, time.GetUtcNow(), data), before);
     }
 
     public static async Task<Command> CommandAsync(this SmartApiApplication app, string organizationId, string deviceId, string commandId) =>
