@@ -19,7 +19,7 @@ using SmartApi.Simulator;
 namespace SmartApi.Benchmarks;
 
 /// <summary>Options of the <c>mqtt</c> and <c>commands</c> commands.</summary>
-internal sealed record MqttLoadOptions(int Devices, int Seconds, int Runs, int InFlight, int Commands, bool InProcess = false, int Warmup = 10, int Watched = 100)
+internal sealed record MqttLoadOptions(int Devices, int Seconds, int Runs, int InFlight, int Commands, bool InProcess = false, int Warmup = 30, int Watched = 100)
 {
     public static MqttLoadOptions Parse(string[] args, MqttLoadOptions defaults)
     {
