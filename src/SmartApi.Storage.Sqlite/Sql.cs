@@ -83,7 +83,7 @@ internal static partial class Sql
         "VALUES (@device, @ts, @power, @voltage, @current, @temperature, @total, @delta) ON CONFLICT (device_id, ts) DO NOTHING";
     public const string SetEnergyState =
         "UPDATE devices SET total_wh = @total, last_counter_wh = @counter, latest_ts = @ts, latest_power_w = @power, " +
-        "latest_voltage_v = @voltage, latest_current_a = @current, latest_temperature_c = @temperature WHERE id = @id";
+        "latest_voltage_v = @voltage, latest_current_a = @current, latest_temperature_c = @temperature WHERE id = @id AND latest_ts IS @expected";
     public const string ListMeasurements =
         "SELECT ts, power_w, voltage_v, current_a, temperature_c, total_wh FROM measurements " +
         "WHERE device_id = @device AND ts >= @from AND ts < @to AND ts > @after ORDER BY ts LIMIT @limit";

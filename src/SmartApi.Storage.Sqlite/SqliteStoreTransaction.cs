@@ -138,33 +138,39 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
     public async ValueTask<EnergyState?> GetEnergyStateAsync(string deviceId) =>
         (await Command(Sql.GetEnergyState).With("@id", deviceId).SingleOrDefaultAsync<EnergyStateRow>())?.ToEntity();
 
-    public async ValueTask InsertMeasurementsAsync(IReadOnlyList<MeasurementRow> rows)
+    private static readonly string[] MeasurementParameters = ["@device", "@ts", "@power", "@voltage", "@current", "@temperature", "@total", "@delta"];
+    private static readonly string[] EnergyStateParameters = ["@id", "@total", "@counter", "@ts", "@power", "@voltage", "@current", "@temperature", "@expected"];
+
+    // Once per sample: bound by position on the raw statement (see RawStatement).
+    public ValueTask InsertMeasurementsAsync(IReadOnlyList<MeasurementRow> rows)
     {
-        var command = Command(Sql.InsertMeasurement);
+        var statement = RawStatement.For(connection, Sql.InsertMeasurement, MeasurementParameters);
         foreach (var row in rows)
         {
-            await command
-                .With("@device", row.DeviceId)
-                .With("@ts", Ms.Of(row.Sample.Ts))
-                .With("@power", row.Sample.PowerW)
-                .With("@voltage", row.Sample.VoltageV)
-                .With("@current", row.Sample.CurrentA)
-                .With("@temperature", row.Sample.TemperatureC)
-                .With("@total", row.Sample.TotalWh)
-                .With("@delta", row.DeltaWh)
-                .ExecuteNonQueryAsync();
+            statement
+                .Bind(0, row.DeviceId)
+                .Bind(1, Ms.Of(row.Sample.Ts))
+                .Bind(2, row.Sample.PowerW)
+                .Bind(3, row.Sample.VoltageV)
+                .Bind(4, row.Sample.CurrentA)
+                .Bind(5, row.Sample.TemperatureC)
+                .Bind(6, row.Sample.TotalWh)
+                .Bind(7, row.DeltaWh)
+                .Execute();
         }
+        return ValueTask.CompletedTask;
     }
 
-    public async ValueTask SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest) =>
-        await Command(Sql.SetEnergyState)
-            .With("@id", deviceId)
-            .With("@total", totalWh)
-            .With("@counter", lastCounterWh)
-            .With("@ts", Ms.Of(latest.Ts))
-            .With("@power", latest.PowerW)
-            .With("@voltage", latest.VoltageV)
-            .With("@current", latest.CurrentA)
-            .With("@temperature", latest.TemperatureC)
-            .ExecuteNonQueryAsync();
+    public ValueTask<bool> SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest, DateTimeOffset? expectedLatestTs) =>
+        ValueTask.FromResult(RawStatement.For(connection, Sql.SetEnergyState, EnergyStateParameters)
+            .Bind(0, deviceId)
+            .Bind(1, totalWh)
+            .Bind(2, lastCounterWh)
+            .Bind(3, Ms.Of(latest.Ts))
+            .Bind(4, latest.PowerW)
+            .Bind(5, latest.VoltageV)
+            .Bind(6, latest.CurrentA)
+            .Bind(7, latest.TemperatureC)
+            .Bind(8, Ms.Of(expectedLatestTs))
+            .Execute() == 1);
 }
