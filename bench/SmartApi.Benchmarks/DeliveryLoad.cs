@@ -23,12 +23,12 @@ namespace SmartApi.Benchmarks;
 
 /// <summary>Options of the <c>deliveries</c> command.</summary>
 internal sealed record DeliveryLoadOptions(int Events, int Writers, int Rate, int Seconds, int Runs, bool Verify, int Devices, bool HttpClientLogs, int PerTransaction,
-    IReadOnlyList<string> Stores, string? Postgres)
+    IReadOnlyList<string> Stores, string? Postgres, int Warmup)
 {
     public static DeliveryLoadOptions Parse(string[] args)
     {
         var options = new DeliveryLoadOptions(Events: 20_000, Writers: 32, Rate: 500, Seconds: 20, Runs: 3, Verify: true, Devices: 100, HttpClientLogs: true, PerTransaction: 50,
-            Stores: ["sqlite"], Postgres: Environment.GetEnvironmentVariable("SMARTAPI_TEST_POSTGRES"));
+            Stores: ["sqlite"], Postgres: Environment.GetEnvironmentVariable("SMARTAPI_TEST_POSTGRES"), Warmup: 30_000);
         for (var i = 0; i < args.Length; i++)
         {
             int Next() => int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
@@ -41,6 +41,8 @@ internal sealed record DeliveryLoadOptions(int Events, int Writers, int Rate, in
                 "--runs" => options with { Runs = Next() },
                 "--devices" => options with { Devices = Next() },
                 "--per-tx" => options with { PerTransaction = Next() },
+                // Events delivered before the counted runs (not counted).
+                "--warmup" => options with { Warmup = Next() },
                 "--no-verify" => options with { Verify = false },
                 // Which set-ups run, one after the other in this process: sqlite, postgres (one node),
                 // postgres2 (two nodes in this process on one database; appends go through the first).
@@ -126,8 +128,10 @@ internal static class DeliveryLoad
             var deviceIds = devices.Select(d => d.Id).ToArray();
 
             // Warm-up (tiered JIT, connections, SQLite cache), not counted: with 2,000 events the first
-            // counted run still cost twice the CPU per delivery of the later ones.
-            await ThroughputAsync(store, events, receiver, organizationId, deviceIds, Math.Min(10_000, options.Events), options.Writers, options.PerTransaction, databasePath, print: false);
+            // counted run still cost twice the CPU per delivery of the later ones, and with 10,000 the
+            // first 30,000-event run after it still spent ~40 % of the process's CPU in the JIT
+            // (perf: libclrjit), at 2.8x the CPU per delivery of the run after it. Hence 30,000.
+            await ThroughputAsync(store, events, receiver, organizationId, deviceIds, options.Warmup, options.Writers, options.PerTransaction, databasePath, print: false);
             Console.WriteLine($"warm-up done, load average {AppendLoad.LoadAverage()}");
 
             var rates = new List<double>();

@@ -6,7 +6,7 @@ using SmartApi.Benchmarks;
 // micro: BenchmarkDotNet micro-benchmarks (BenchmarkSwitcher arguments follow, e.g. --filter '*');
 // verify: webhook signature verification against bare HMAC and two peer libraries (BenchmarkDotNet);
 // deliveries: end-to-end signed webhook delivery throughput and latency through the real server;
-// mqtt: telemetry from N devices through the embedded broker, persisted; commands: switch round trip
+// mqtt: telemetry from N devices (a child process: mqtt-devices) through the embedded broker, persisted; commands: switch round trip
 // (API -> device ack -> device.switched webhook). A simulated fleet for demos is `smart simulate` (src/SmartApi.Cli).
 return args switch
 {
@@ -18,6 +18,7 @@ return args switch
     ["verify", .. var rest] => RunMicro(["--filter", "*" + nameof(WebhookVerifyBenchmarks) + "*", .. rest]),
     ["deliveries", .. var rest] => await DeliveryLoad.RunAsync(DeliveryLoadOptions.Parse(rest)),
     ["mqtt", .. var rest] => await MqttLoad.TelemetryAsync(MqttLoadOptions.Parse(rest, new(Devices: 1000, Seconds: 10, Runs: 3, InFlight: 1, Commands: 0))),
+    ["mqtt-devices", .. var rest] => await MqttFleet.ChildAsync(rest),
     ["commands", .. var rest] => await MqttLoad.CommandsAsync(MqttLoadOptions.Parse(rest, new(Devices: 10, Seconds: 0, Runs: 3, InFlight: 1, Commands: 500))),
     _ => Usage(),
 };
@@ -38,7 +39,7 @@ static int Usage()
                SmartApi.Benchmarks micro  [BenchmarkDotNet arguments, default --filter '*']
                SmartApi.Benchmarks verify [more BenchmarkDotNet arguments]
                SmartApi.Benchmarks deliveries [--events 20000] [--rate 500] [--seconds 20] [--runs 3] [--no-verify] [--stores sqlite,postgres,postgres2] [--postgres <connection string>]
-               SmartApi.Benchmarks mqtt     [--devices 1000] [--seconds 10] [--runs 3] [--in-flight 1]
+               SmartApi.Benchmarks mqtt     [--devices 1000] [--seconds 10] [--runs 3] [--in-flight 1] [--in-process] [--warmup 30] [--watched 100]
                SmartApi.Benchmarks commands [--devices 10] [--commands 500] [--runs 3]
         """);
     return 2;

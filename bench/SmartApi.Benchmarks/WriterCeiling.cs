@@ -19,9 +19,9 @@ namespace SmartApi.Benchmarks;
 internal static class WriterCeiling
 {
     private const string UpdateDeviceNextSequence =
-        "UPDATE devices SET name = ?1, updated_at = ?2, sequence = sequence + 1 WHERE organization_id = ?3 AND id = ?4 RETURNING sequence";
+        "UPDATE devices SET name = @name, updated_at = @at, sequence = sequence + 1 WHERE organization_id = @org AND id = @id RETURNING sequence";
     private const string InsertEvent =
-        "INSERT INTO events (id, organization_id, type, device_id, created_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+        "INSERT INTO events (id, organization_id, type, device_id, created_at, data) VALUES (@id, @org, @type, @device, @at, @data)";
 
     public static async Task<int> RunAsync(LoadOptions options)
     {
@@ -35,8 +35,8 @@ internal static class WriterCeiling
             await connection.OpenAsync();
             await connection.ExecuteAsync(Sql.Pragmas);
             using var commands = new CommandCache(connection);
-            var update = commands.Raw(UpdateDeviceNextSequence);
-            var insert = commands.Raw(InsertEvent);
+            var update = RawStatement.For(connection, UpdateDeviceNextSequence, ["@name", "@at", "@org", "@id"]);
+            var insert = RawStatement.For(connection, InsertEvent, ["@id", "@org", "@type", "@device", "@at", "@data"]);
             var ids = new IdGenerator(TimeProvider.System);
             var subscriptions = new SubscriptionIndex();
             var deviceCache = new DeviceCache();
@@ -55,9 +55,9 @@ internal static class WriterCeiling
                     if (bare)
                     {
                         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                        var sequence = update.Bind(1, name).Bind(2, now).Bind(3, bench.OrganizationId).Bind(4, deviceId).Execute();
-                        insert.Bind(1, ids.New("evt")).Bind(2, bench.OrganizationId).Bind(3, WebhookEventTypes.DeviceUpdated).Bind(4, deviceId).Bind(5, now)
-                            .Bind(6, "{\"deviceId\":\"" + deviceId + "\",\"sequence\":" + sequence + ",\"serial\":\"DT31-000001\",\"name\":\"" + name + "\",\"changes\":{}}")
+                        var sequence = update.Bind(0, name).Bind(1, now).Bind(2, bench.OrganizationId).Bind(3, deviceId).ExecuteScalar();
+                        insert.Bind(0, ids.New("evt")).Bind(1, bench.OrganizationId).Bind(2, WebhookEventTypes.DeviceUpdated).Bind(3, deviceId).Bind(4, now)
+                            .Bind(5, "{\"deviceId\":\"" + deviceId + "\",\"sequence\":" + sequence + ",\"serial\":\"DT31-000001\",\"name\":\"" + name + "\",\"changes\":{}}")
                             .ExecuteInsert();
                     }
                     else

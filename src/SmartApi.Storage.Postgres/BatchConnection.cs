@@ -13,9 +13,16 @@ namespace SmartApi.Storage.Postgres;
 /// with a round trip per event. Every statement goes through this class, so a unit always sees
 /// its earlier appends, and a device's sequence numbers follow the events' positions.
 /// </summary>
-internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransaction transaction, IdGenerator ids)
+internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransaction transaction, IdGenerator ids,
+    DeliveryLeasing.Registration? leasing, TimeProvider time)
 {
     private readonly List<PendingAppend> _appends = [];
+
+    /// <summary>Deliveries written leased to this node's engine, handed to it after the commit.</summary>
+    public List<ClaimedDelivery> Leased { get; } = [];
+
+    /// <summary>The engine the batch leases deliveries to (read once, so a batch leases to one owner).</summary>
+    public DeliveryLeasing.Registration? Registration => leasing;
 
     /// <summary>Deliveries queued in the batch (announced after the commit; a rolled-back unit's only wake idle workers).</summary>
     public int QueuedDeliveries { get; set; }
@@ -45,6 +52,13 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
     {
         await FlushAsync();
         return await connection.QueryAsync<T>(sql, parameters, transaction);
+    }
+
+    /// <summary>A row read as three objects, split at the <paramref name="splitOn"/> columns (Dapper multi-mapping).</summary>
+    public async Task<IEnumerable<TResult>> QueryAsync<T1, T2, T3, TResult>(string sql, Func<T1, T2, T3, TResult> map, object? parameters, string splitOn)
+    {
+        await FlushAsync();
+        return await connection.QueryAsync(sql, map, parameters, transaction, splitOn: splitOn);
     }
 
     public async Task<T> QuerySingleAsync<T>(string sql, object? parameters = null)
@@ -92,13 +106,21 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
             deviceKeys[i] = e.DeviceId ?? "";
             targets[i] = e.TargetAutomationId;
         }
-        var matches = (await connection.QueryAsync<MatchRow>(Sql.MatchAppends, new { orgs, types, deviceKeys, targets }, transaction)).AsList();
-
-        var deliveries = new List<MatchRow>(matches.Count);
-        var runs = new List<MatchRow>();
-        foreach (var match in matches)
+        // A webhook row (a delivery) or, with none, an engine automation (a run) per match.
+        var matches = await connection.QueryAsync<MatchRow, WebhookRow?, (long N, string? RuleAutomationId, WebhookRow? Webhook)>(Sql.MatchAppends,
+            (match, webhook) => (match.N, match.RuleAutomationId, webhook), new { orgs, types, deviceKeys, targets }, transaction, splitOn: "id");
+        var deliveries = new List<(long N, Webhook Webhook)>();
+        var runs = new List<(long N, string AutomationId)>();
+        foreach (var (n, ruleAutomationId, webhook) in matches)
         {
-            (match.WebhookId is null ? runs : deliveries).Add(match);
+            if (webhook is not null)
+            {
+                deliveries.Add((n, webhook.ToEntity()));
+            }
+            else
+            {
+                runs.Add((n, ruleAutomationId!));
+            }
         }
         var events = new string[count];
         var devices = new string?[count];
@@ -115,7 +137,11 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
             (heads[i], tails[i]) = EventData.Split(e.DeviceId, e.DataJson);
             reserved[i] = sequence;
         }
-        await connection.ExecuteAsync(Sql.WriteAppends, new
+        // Deliveries of unordered webhooks are leased to this node's engine, if it takes them.
+        var leaseUntil = leasing is null ? (long?)null : Ms.Of(time.GetUtcNow() + leasing.Lease);
+        var leased = deliveries.Select(d => leasing is not null && !d.Webhook.Ordered).ToArray();
+        var deliveryIds = deliveries.Select(_ => ids.New("dlv")).ToArray();
+        var written = await connection.QueryAsync<WrittenEventRow>(Sql.WriteAppends, new
         {
             events,
             orgs,
@@ -125,28 +151,61 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
             heads,
             tails,
             reserved,
-            deliveryIds = deliveries.Select(_ => ids.New("dlv")).ToArray(),
+            deliveryIds,
             deliveryEvents = deliveries.Select(d => d.N).ToArray(),
-            deliveryWebhooks = deliveries.Select(d => d.WebhookId!).ToArray(),
-            deliveryAutomations = deliveries.Select(d => d.AutomationId).ToArray(),
-            deliveryOrdered = deliveries.Select(d => d.Ordered).ToArray(),
+            deliveryWebhooks = deliveries.Select(d => d.Webhook.Id).ToArray(),
+            deliveryAutomations = deliveries.Select(d => d.Webhook.AutomationId).ToArray(),
+            deliveryOrdered = deliveries.Select(d => d.Webhook.Ordered).ToArray(),
+            deliveryLeaseOwners = leased.Select(l => l ? leasing!.Owner : null).ToArray(),
+            deliveryLeaseUntil = leased.Select(l => l ? leaseUntil : null).ToArray(),
+            leasedEvents = deliveries.Where((_, i) => leased[i]).Select(d => events[d.N - 1]).Distinct().ToArray(),
             runIds = runs.Select(_ => ids.New("run")).ToArray(),
             runEvents = runs.Select(r => r.N).ToArray(),
             runAutomations = runs.Select(r => r.AutomationId).ToArray(),
         }, transaction);
         AppendedEvents += count;
-        QueuedDeliveries += deliveries.Count;
+        // Leased deliveries go to this node's engine directly: no claim should look for them.
+        QueuedDeliveries += leased.Count(l => !l);
         QueuedRuns += runs.Count;
+        if (leasing is not null)
+        {
+            var stored = written.ToDictionary(w => w.Id, StringComparer.Ordinal);
+            for (var i = 0; i < deliveries.Count; i++)
+            {
+                if (leased[i])
+                {
+                    var (n, webhook) = deliveries[i];
+                    Leased.Add(Claimed(deliveryIds[i], webhook, appends[n - 1].Event, stored[events[n - 1]]));
+                }
+            }
+        }
     }
 
     private readonly record struct PendingAppend(NewEvent Event, long? Reserved);
 
-    /// <summary>A webhook (delivery) or, with no webhook, an engine automation (run) matching append <see cref="N"/> (1-based).</summary>
+    /// <summary>The delivery as a claim would return it, once its row is written leased.</summary>
+    private static ClaimedDelivery Claimed(string deliveryId, Webhook webhook, NewEvent newEvent, WrittenEventRow written)
+    {
+        // As stored: to the millisecond.
+        var at = Ms.ToTime(Ms.Of(newEvent.CreatedAt));
+        var delivery = new Delivery(deliveryId, newEvent.OrganizationId, webhook.AutomationId, webhook.Id, newEvent.Id, newEvent.Type, newEvent.DeviceId,
+            DeliveryStatus.Pending, 0, at, null, null, at, at);
+        return new ClaimedDelivery(delivery, webhook,
+            new StoredEvent(written.Position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, at, written.Data));
+    }
+
+    /// <summary>Which append (1-based) a match is for; an engine automation's id when it is a run.</summary>
     private sealed class MatchRow
     {
         public long N { get; set; }
-        public string? WebhookId { get; set; }
-        public string AutomationId { get; set; } = "";
-        public bool Ordered { get; set; }
+        public string? RuleAutomationId { get; set; }
+    }
+
+    /// <summary>An event whose deliveries were leased: its position and data, known once written.</summary>
+    private sealed class WrittenEventRow
+    {
+        public string Id { get; set; } = "";
+        public long Position { get; set; }
+        public string Data { get; set; } = "";
     }
 }

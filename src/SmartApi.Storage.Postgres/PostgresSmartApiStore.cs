@@ -12,13 +12,14 @@ namespace SmartApi.Storage.Postgres;
 /// prepared automatically by Npgsql (<c>Max Auto Prepare</c>), which keeps Dapper's per-call
 /// commands from being parsed and planned again on every call.
 /// </summary>
-public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDisposable
+public sealed partial class PostgresSmartApiStore : ISmartApiStore, IDeliveryLeaseSource, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresStorageOptions _options;
     private readonly TimeProvider _time;
     private readonly IdGenerator _ids;
     private readonly PostgresWriter _writer;
+    private readonly DeliveryLeasing _leasing = new();
     private int _disposed;
 
     static PostgresSmartApiStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
@@ -34,7 +35,7 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
             builder.MaxAutoPrepare = 64;
         }
         _dataSource = NpgsqlDataSource.Create(builder);
-        _writer = new PostgresWriter(_dataSource, options.Writers, options.MaxBatchSize, _ids,
+        _writer = new PostgresWriter(_dataSource, options.Writers, options.MaxBatchSize, _ids, _leasing, time,
             () => DeliveriesQueued?.Invoke(this, EventArgs.Empty), () => EventsAppended?.Invoke(this, EventArgs.Empty),
             () => RunsQueued?.Invoke(this, EventArgs.Empty), () => CommandsQueued?.Invoke(this, EventArgs.Empty));
     }
@@ -51,6 +52,9 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDispos
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<int>("SELECT 1") == 1;
     }
+
+    public IDisposable LeaseQueuedDeliveries(string owner, TimeSpan lease, Action<IReadOnlyList<ClaimedDelivery>> dispatch) =>
+        _leasing.Register(owner, lease, dispatch);
 
     // Group commit (PostgresWriter): the position lock and the commit fsync are paid per batch.
     public Task<T> WriteAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>

@@ -80,8 +80,12 @@ internal sealed partial class PostgresStoreTransaction
         await db.ExecuteAsync(Sql.ExpireSecrets, new { automation = automationId, at = Ms.Of(expiresAt) });
 
     public async ValueTask<IReadOnlyList<ClaimedDelivery>> ClaimDeliveriesAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit) =>
-        (await db.QueryAsync<ClaimRow>(Sql.ClaimDeliveries, new { owner, now = Ms.Of(now), leaseUntil = Ms.Of(leaseUntil), limit }))
-            .Select(r => r.ToEntity()).ToList();
+        (await db.QueryAsync<DeliveryRow, ClaimedEventRow, WebhookRow, ClaimedDelivery>(Sql.ClaimDeliveries, (delivery, stored, webhook) =>
+        {
+            var entity = delivery.ToEntity();
+            return new ClaimedDelivery(entity, webhook.ToEntity(), new StoredEvent(stored.EventPosition, entity.EventId, entity.OrganizationId,
+                entity.EventType, entity.DeviceId, Ms.ToTime(stored.EventCreatedAt), stored.EventData));
+        }, new { owner, now = Ms.Of(now), leaseUntil = Ms.Of(leaseUntil), limit }, splitOn: "event_position,id")).ToList();
 
     public async ValueTask CompleteDeliveriesAsync(IReadOnlyList<DeliveryOutcome> outcomes, DateTimeOffset now)
     {
@@ -168,43 +172,11 @@ internal sealed partial class PostgresStoreTransaction
     public async ValueTask<int> PruneIdempotencyKeysAsync(DateTimeOffset before, int batchSize) =>
         await db.ExecuteAsync(Sql.PruneIdempotencyKeys, new { before = Ms.Of(before), limit = batchSize });
 
-    /// <summary>A claimed delivery with its event's and webhook's columns, from one statement.</summary>
-    private sealed class ClaimRow
+    /// <summary>What a claim reads of a delivery's event besides what the delivery row repeats.</summary>
+    private sealed class ClaimedEventRow
     {
-        public string Id { get; set; } = "";
-        public string OrganizationId { get; set; } = "";
-        public string AutomationId { get; set; } = "";
-        public string WebhookId { get; set; } = "";
-        public string EventId { get; set; } = "";
-        public string EventType { get; set; } = "";
-        public string? DeviceId { get; set; }
-        public string Status { get; set; } = "";
-        public long Attempts { get; set; }
-        public long NextAttemptAt { get; set; }
-        public long? LastStatusCode { get; set; }
-        public string? LastError { get; set; }
-        public long CreatedAt { get; set; }
-        public long UpdatedAt { get; set; }
         public long EventPosition { get; set; }
         public long EventCreatedAt { get; set; }
         public string EventData { get; set; } = "{}";
-        public string WebhookOrganizationId { get; set; } = "";
-        public string WebhookAutomationId { get; set; } = "";
-        public long WebhookActionIndex { get; set; }
-        public string WebhookUrl { get; set; } = "";
-        public string WebhookHeadersJson { get; set; } = "{}";
-        public bool WebhookOrdered { get; set; }
-        public bool WebhookStandardWebhooks { get; set; }
-        public string WebhookStatus { get; set; } = "";
-        public string? WebhookDisabledReason { get; set; }
-        public long? WebhookFailingSince { get; set; }
-        public long WebhookCreatedAt { get; set; }
-
-        public ClaimedDelivery ToEntity() => new(
-            new Delivery(Id, OrganizationId, AutomationId, WebhookId, EventId, EventType, DeviceId, Status, (int)Attempts,
-                Ms.ToTime(NextAttemptAt), (int?)LastStatusCode, LastError, Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt)),
-            new Webhook(WebhookId, WebhookOrganizationId, WebhookAutomationId, (int)WebhookActionIndex, WebhookUrl, WebhookHeadersJson, WebhookOrdered,
-                WebhookStandardWebhooks, WebhookStatus, WebhookDisabledReason, Ms.ToTime(WebhookFailingSince), Ms.ToTime(WebhookCreatedAt)),
-            new StoredEvent(EventPosition, EventId, OrganizationId, EventType, DeviceId, Ms.ToTime(EventCreatedAt), EventData));
     }
 }

@@ -145,7 +145,7 @@ internal sealed partial class PostgresStoreTransaction(BatchConnection db, IdGen
         });
     }
 
-    public async ValueTask SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest) =>
+    public async ValueTask<bool> SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest, DateTimeOffset? expectedLatestTs) =>
         await db.ExecuteAsync(Sql.SetEnergyState, new
         {
             id = deviceId,
@@ -156,6 +156,7 @@ internal sealed partial class PostgresStoreTransaction(BatchConnection db, IdGen
             voltage = latest.VoltageV,
             current = latest.CurrentA,
             temperature = latest.TemperatureC,
-        });
+            expected = Ms.Of(expectedLatestTs),
+        }) == 1;
 
 }

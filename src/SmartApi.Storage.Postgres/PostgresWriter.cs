@@ -21,15 +21,19 @@ internal sealed class PostgresWriter : IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly int _maxBatch;
     private readonly IdGenerator _ids;
+    private readonly DeliveryLeasing _leasing;
+    private readonly TimeProvider _time;
     private readonly Action _onDeliveriesQueued;
     private readonly Action _onEventsAppended;
     private readonly Action _onRunsQueued;
     private readonly Action _onCommandsQueued;
     private readonly Task[] _loops;
 
-    public PostgresWriter(NpgsqlDataSource dataSource, int writers, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended,
-        Action onRunsQueued, Action onCommandsQueued)
+    public PostgresWriter(NpgsqlDataSource dataSource, int writers, int maxBatch, IdGenerator ids, DeliveryLeasing leasing, TimeProvider time,
+        Action onDeliveriesQueued, Action onEventsAppended, Action onRunsQueued, Action onCommandsQueued)
     {
+        _leasing = leasing;
+        _time = time;
         _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = writers == 1 });
         _dataSource = dataSource;
         _maxBatch = maxBatch;
@@ -130,7 +134,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var batch = new BatchConnection(connection, transaction, _ids);
+        var batch = new BatchConnection(connection, transaction, _ids, _leasing.Current, _time);
         var succeeded = new List<WorkItem>(units.Count);
         var savepoints = isolateUnits && units.Count > 1;
         foreach (var item in units)
@@ -182,6 +186,11 @@ internal sealed class PostgresWriter : IAsyncDisposable
         {
             // Before the callers resume: whoever inserted a command may count on the wake-up.
             _onCommandsQueued();
+        }
+        if (batch.Leased.Count > 0)
+        {
+            // Before the callers resume, as for commands: the engine holds them from now on.
+            batch.Registration?.Dispatch(batch.Leased);
         }
         foreach (var item in succeeded)
         {

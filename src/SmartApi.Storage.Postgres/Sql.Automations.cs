@@ -51,7 +51,8 @@ internal static partial class Sql
     // the lease (not the row lock, which ends with this statement's transaction) keeps a claimed
     // delivery from being claimed again until its worker records it or dies.
     // One round trip: the claim, with each delivery's event and webhook (a delivery whose event
-    // or webhook is gone is claimed but not returned, and its lease lapses).
+    // or webhook is gone is claimed but not returned, and its lease lapses). Read as three rows
+    // split at event_position and at the webhook's id.
     public const string ClaimDeliveries =
         "WITH c AS (UPDATE deliveries SET lease_owner = @owner, lease_expires_at = @leaseUntil WHERE id IN (" +
         "SELECT d.id FROM deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= @now " +
@@ -60,9 +61,8 @@ internal static partial class Sql
         "AND p.status = 'pending' AND p.event_position < d.event_position)) " +
         "ORDER BY d.next_attempt_at, d.id LIMIT @limit FOR UPDATE SKIP LOCKED) RETURNING " + DeliveryColumns + ") " +
         "SELECT c.*, e.position AS event_position, e.created_at AS event_created_at, e.data AS event_data, " +
-        "w.organization_id AS webhook_organization_id, w.automation_id AS webhook_automation_id, w.action_index AS webhook_action_index, " +
-        "w.url AS webhook_url, w.headers AS webhook_headers_json, w.ordered AS webhook_ordered, w.standard_webhooks AS webhook_standard_webhooks, " +
-        "w.status AS webhook_status, w.disabled_reason AS webhook_disabled_reason, w.failing_since AS webhook_failing_since, w.created_at AS webhook_created_at " +
+        "w.id, w.organization_id, w.automation_id, w.action_index, w.url, w.headers AS headers_json, " +
+        "w.ordered, w.standard_webhooks, w.status, w.disabled_reason, w.failing_since, w.created_at " +
         "FROM c JOIN events e ON e.id = c.event_id JOIN webhooks w ON w.id = c.webhook_id ORDER BY c.next_attempt_at, c.id";
     // A batch of outcomes in one statement: the webhooks' failing_since (cleared by any success in
     // the batch, set by failures alone), the attempts (only while the delivery exists: its

@@ -46,28 +46,35 @@ internal static partial class Sql
     public const string DeleteDeviceMeasurements = "DELETE FROM measurements WHERE device_id = @id";
 
     // A batch's appends (BatchConnection.FlushAsync), first: which webhooks (a delivery each) and
-    // engine automations (a run each, webhook_id NULL) match each event, by its 1-based index n.
+    // engine automations (a run each: rule_automation_id, no webhook) match each event, by its
+    // 1-based index n.
     // Events for one automation (test, schedule) match only that automation's webhooks.
     private const string AppendInput =
         "WITH i AS (SELECT * FROM unnest(@orgs::text[], @types::text[], @deviceKeys::text[], @targets::text[]) WITH ORDINALITY AS i(org, type, device_key, target, n)) ";
     public const string MatchAppends =
         AppendInput +
-        "SELECT DISTINCT i.n, w.id AS webhook_id, w.automation_id, w.ordered FROM i " +
+        "SELECT DISTINCT i.n, NULL AS rule_automation_id, " + MatchedWebhookColumns + " FROM i " +
         "JOIN webhook_subscriptions s ON s.organization_id = i.org AND s.event_type IN (i.type, '*') AND s.device_id IN (i.device_key, '') " +
         "JOIN webhooks w ON w.id = s.webhook_id AND w.status = 'active' " +
         "JOIN automations a ON a.id = w.automation_id AND a.enabled WHERE i.target IS NULL " +
-        "UNION ALL SELECT i.n, w.id, w.automation_id, w.ordered FROM i " +
+        "UNION ALL SELECT i.n, NULL, " + MatchedWebhookColumns + " FROM i " +
         "JOIN webhooks w ON w.automation_id = i.target AND w.organization_id = i.org AND w.status = 'active' " +
-        "UNION ALL SELECT DISTINCT i.n, NULL, s.automation_id, false FROM i " +
+        "UNION ALL SELECT DISTINCT i.n, s.automation_id, NULL, NULL, NULL, NULL::bigint, NULL, NULL, false, false, NULL, NULL, NULL::bigint, NULL::bigint FROM i " +
         "JOIN automation_subscriptions s ON s.organization_id = i.org AND s.event_type IN (i.type, '*') AND s.device_id IN (i.device_key, '') " +
         "JOIN automations a ON a.id = s.automation_id AND a.enabled WHERE i.target IS NULL " +
-        "ORDER BY 1, 2";
+        "ORDER BY 1, 3";
+    // The whole webhook (as WebhookRow reads it), for a delivery handed to this node's engine without a claim.
+    private const string MatchedWebhookColumns =
+        "w.id, w.organization_id, w.automation_id, w.action_index, w.url, w.headers AS headers_json, " +
+        "w.ordered, w.standard_webhooks, w.status, w.disabled_reason, w.failing_since, w.created_at";
     // Then one statement writes them. In order: the device rows, locked in id order (l) and moved
     // on by their events without a reserved sequence (s); each event's sequence (q: a reserved one,
     // or the next ones in append order); the positions (p: the event log row, locked after the
     // device rows as in every write, and held to the commit: that is the gap-free cursor); the
-    // events; their deliveries (the outbox) and runs, with ids made in C#. Each step's condition
-    // reads the step before, which is what orders data-modifying CTEs.
+    // events; their deliveries (the outbox; leased to this node's engine when it takes them, see
+    // IDeliveryLeaseSource) and runs, with ids made in C#. Each step's condition reads the step
+    // before, which is what orders data-modifying CTEs. It returns the events whose deliveries were
+    // leased, which the engine gets with them.
     public const string WriteAppends =
         "WITH i AS (SELECT * FROM unnest(@events::text[], @orgs::text[], @types::text[], @devices::text[], @ats::bigint[], @heads::text[], @tails::text[], @reserved::bigint[]) " +
         "WITH ORDINALITY AS i(id, org, type, device, at, head, tail, reserved, n)), " +
@@ -80,16 +87,18 @@ internal static partial class Sql
         "RETURNING position - (SELECT count(*) FROM i) AS base), " +
         "e AS (INSERT INTO events (position, id, organization_id, type, device_id, created_at, data) " +
         "SELECT p.base + i.n, i.id, i.org, i.type, i.device, i.at, i.head || COALESCE(',\"sequence\":' || q.sequence, '') || i.tail " +
-        "FROM i JOIN q ON q.n = i.n CROSS JOIN p), " +
-        "d AS (INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, next_attempt_at, created_at, updated_at) " +
+        "FROM i JOIN q ON q.n = i.n CROSS JOIN p RETURNING id, position, data), " +
+        "d AS (INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, " +
+        "next_attempt_at, lease_owner, lease_expires_at, created_at, updated_at) " +
         "SELECT x.id, i.org, x.automation_id, x.webhook_id, i.id, p.base + i.n, i.type, i.device, " +
-        "CASE WHEN x.ordered THEN x.webhook_id || ':' || COALESCE(i.device, '') END, 'pending', i.at, i.at, i.at " +
-        "FROM unnest(@deliveryIds::text[], @deliveryEvents::bigint[], @deliveryWebhooks::text[], @deliveryAutomations::text[], @deliveryOrdered::boolean[]) AS x(id, n, webhook_id, automation_id, ordered) " +
+        "CASE WHEN x.ordered THEN x.webhook_id || ':' || COALESCE(i.device, '') END, 'pending', i.at, x.lease_owner, x.lease_until, i.at, i.at " +
+        "FROM unnest(@deliveryIds::text[], @deliveryEvents::bigint[], @deliveryWebhooks::text[], @deliveryAutomations::text[], @deliveryOrdered::boolean[], " +
+        "@deliveryLeaseOwners::text[], @deliveryLeaseUntil::bigint[]) AS x(id, n, webhook_id, automation_id, ordered, lease_owner, lease_until) " +
         "JOIN i ON i.n = x.n CROSS JOIN p), " +
         "r AS (INSERT INTO automation_runs (id, organization_id, automation_id, status, trigger_type, event_id, trigger_json, triggered_at, created_at) " +
         "SELECT y.id, i.org, y.automation_id, 'pending', 'event', i.id, '{}', i.at, i.at " +
         "FROM unnest(@runIds::text[], @runEvents::bigint[], @runAutomations::text[]) AS y(id, n, automation_id) JOIN i ON i.n = y.n) " +
-        "SELECT count(*) FROM p";
+        "SELECT id, position, data FROM e WHERE id = ANY(@leasedEvents::text[])";
     private const string EventColumns = "position, id, organization_id, type, device_id, created_at, data";
     public const string GetEvent = "SELECT " + EventColumns + " FROM events WHERE organization_id = @org AND id = @id";
     public const string EventPosition = "SELECT position FROM events WHERE organization_id = @org AND id = @id";
@@ -117,7 +126,7 @@ internal static partial class Sql
         "SELECT * FROM unnest(@devices, @ts, @power, @voltage, @current, @temperature, @total, @delta) ON CONFLICT (device_id, ts) DO NOTHING";
     public const string SetEnergyState =
         "UPDATE devices SET total_wh = @total, last_counter_wh = @counter, latest_ts = @ts, latest_power_w = @power, " +
-        "latest_voltage_v = @voltage, latest_current_a = @current, latest_temperature_c = @temperature WHERE id = @id";
+        "latest_voltage_v = @voltage, latest_current_a = @current, latest_temperature_c = @temperature WHERE id = @id AND latest_ts IS NOT DISTINCT FROM @expected";
     public const string ListMeasurements =
         "SELECT ts, power_w, voltage_v, current_a, temperature_c, total_wh FROM measurements " +
         "WHERE device_id = @device AND ts >= @from AND ts < @to AND ts > @after ORDER BY ts LIMIT @limit";

@@ -12,7 +12,6 @@ namespace SmartApi.Storage.Sqlite;
 internal sealed class CommandCache(SqliteConnection connection) : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, RawStatement> _raw = new(StringComparer.Ordinal);
 
     public SqliteConnection Connection => connection;
 
@@ -28,25 +27,8 @@ internal sealed class CommandCache(SqliteConnection connection) : IDisposable
         return command;
     }
 
-    /// <summary>A statement of the append path, prepared once (see <see cref="RawStatement"/>).</summary>
-    public RawStatement Raw(string sql)
-    {
-        if (!_raw.TryGetValue(sql, out var statement))
-        {
-            statement = new RawStatement(connection, sql);
-            _raw[sql] = statement;
-        }
-        return statement;
-    }
-
     public void Dispose()
     {
-        // Before the connection closes: an unfinalized statement keeps it open.
-        foreach (var statement in _raw.Values)
-        {
-            statement.Dispose();
-        }
-        _raw.Clear();
         foreach (var command in _commands.Values)
         {
             command.Dispose();

@@ -1,36 +1,97 @@
+using System.Data;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
 namespace SmartApi.Storage.Sqlite;
 
 /// <summary>
-/// A statement of the append path run through SQLitePCL on the writer's connection, bypassing
-/// Microsoft.Data.Sqlite's per-call work: a data reader per execution, parameters bound by name
-/// (their UTF-8 names looked up in SQLite every time) and boxed values. Parameters are numbered
-/// (<c>?1</c>, <c>?2</c>, ...) in the SQL; text is bound as UTF-16, which SQLite converts itself.
-/// It runs inside whatever transaction the connection has open, like any other statement.
+/// A statement of the writer connection executed on the SQLite handle itself, its parameters bound
+/// by position. Microsoft.Data.Sqlite binds by name on every execution (the name copied to UTF-8
+/// and searched for, per parameter) and wraps each execution in a data reader; for the measurement
+/// insert and the energy-state update, run once per telemetry sample, that was most of their cost,
+/// and a large part of the event append's (device update, sequence, event insert).
+/// It runs inside whatever transaction the connection has open, like any statement on it.
+/// Prepared once per connection, finalized when the connection closes.
 /// </summary>
 internal sealed class RawStatement : IDisposable
 {
+    private static readonly ConditionalWeakTable<SqliteConnection, Dictionary<string, RawStatement>> Statements = [];
+
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+    private readonly int[] _indexes;
 
-    public RawStatement(SqliteConnection connection, string sql)
+    private RawStatement(sqlite3 db, string sql, string[] parameters)
     {
-        _db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
-        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(_db, sql, out _statement), _db);
+        _db = db;
+        Check(raw.sqlite3_prepare_v2(db, sql, out _statement));
+        _indexes = [.. parameters.Select(p => raw.sqlite3_bind_parameter_index(_statement, p) is > 0 and var i
+            ? i : throw new ArgumentException($"The statement has no parameter {p}.", nameof(parameters)))];
     }
 
-    public RawStatement Bind(int index, string? value) =>
-        Checked(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text16(_statement, index, value));
+    /// <summary>The statement for <paramref name="sql"/> on this connection; <paramref name="parameters"/> name what each position binds.</summary>
+    public static RawStatement For(SqliteConnection connection, string sql, string[] parameters)
+    {
+        var statements = Statements.GetValue(connection, c =>
+        {
+            var created = new Dictionary<string, RawStatement>(StringComparer.Ordinal);
+            c.StateChange += (_, e) =>
+            {
+                if (e.CurrentState == ConnectionState.Closed)
+                {
+                    // A handle closed with statements left open lingers until they are finalized.
+                    foreach (var statement in created.Values)
+                    {
+                        statement.Dispose();
+                    }
+                    created.Clear();
+                }
+            };
+            return created;
+        });
+        if (!statements.TryGetValue(sql, out var statement))
+        {
+            statement = new RawStatement(connection.Handle!, sql, parameters);
+            statements[sql] = statement;
+        }
+        return statement;
+    }
 
-    public RawStatement Bind(int index, long? value) =>
-        Checked(value is { } v ? raw.sqlite3_bind_int64(_statement, index, v) : raw.sqlite3_bind_null(_statement, index));
+    public RawStatement Bind(int position, string? value)
+    {
+        Check(value is null ? raw.sqlite3_bind_null(_statement, _indexes[position]) : raw.sqlite3_bind_text(_statement, _indexes[position], value));
+        return this;
+    }
 
-    public RawStatement Bind(int index, bool value) => Checked(raw.sqlite3_bind_int64(_statement, index, value ? 1 : 0));
+    public RawStatement Bind(int position, bool value) => Bind(position, value ? 1L : 0L);
+
+    public RawStatement Bind(int position, long? value)
+    {
+        Check(value is { } v ? raw.sqlite3_bind_int64(_statement, _indexes[position], v) : raw.sqlite3_bind_null(_statement, _indexes[position]));
+        return this;
+    }
+
+    public RawStatement Bind(int position, double? value)
+    {
+        Check(value is { } v ? raw.sqlite3_bind_double(_statement, _indexes[position], v) : raw.sqlite3_bind_null(_statement, _indexes[position]));
+        return this;
+    }
+
+    /// <summary>Runs the statement to completion; the number of rows it changed.</summary>
+    public int Execute()
+    {
+        var rc = raw.sqlite3_step(_statement);
+        raw.sqlite3_reset(_statement);
+        if (rc != raw.SQLITE_DONE)
+        {
+            SqliteException.ThrowExceptionForRC(rc, _db);
+        }
+        return raw.sqlite3_changes(_db);
+    }
 
     /// <summary>Runs the statement to its end; the first column of its first row (<c>RETURNING</c>), or null.</summary>
-    public long? Execute()
+    public long? ExecuteScalar()
     {
         try
         {
@@ -65,14 +126,13 @@ internal sealed class RawStatement : IDisposable
         return raw.sqlite3_last_insert_rowid(_db);
     }
 
-    private RawStatement Checked(int rc)
+    public void Dispose() => _statement.Dispose();
+
+    private void Check(int rc)
     {
         if (rc != raw.SQLITE_OK)
         {
             SqliteException.ThrowExceptionForRC(rc, _db);
         }
-        return this;
     }
-
-    public void Dispose() => _statement.Dispose();
 }

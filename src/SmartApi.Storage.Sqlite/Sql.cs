@@ -47,17 +47,16 @@ internal static partial class Sql
     public const string TagFilter = " AND EXISTS (SELECT 1 FROM json_each(tags) WHERE key = @tagKey AND value = @tagValue)";
     public const string TagPresentFilter = " AND EXISTS (SELECT 1 FROM json_each(tags) WHERE key = @tagKey)";
     public const string OrderByIdLimit = " ORDER BY id LIMIT @limit";
-    // Numbered parameters: run as a RawStatement on the append path.
     public const string UpdateDevice =
-        "UPDATE devices SET name = ?3, model = ?4, tags = ?5, power_on_state = ?6, online = ?7, " +
-        "last_seen_at = ?8, switch = ?9, updated_at = ?10, sequence = sequence + 1 " +
-        "WHERE organization_id = ?2 AND id = ?1 RETURNING sequence";
+        "UPDATE devices SET name = @Name, model = @Model, tags = @Tags, power_on_state = @PowerOnState, online = @Online, " +
+        "last_seen_at = @LastSeenAt, switch = @Switch, updated_at = @UpdatedAt, sequence = sequence + 1 " +
+        "WHERE organization_id = @OrganizationId AND id = @Id RETURNING sequence";
     public const string DeleteDevice = "DELETE FROM devices WHERE organization_id = @org AND id = @id";
     public const string DeleteDeviceMeasurements = "DELETE FROM measurements WHERE device_id = @id";
-    public const string NextDeviceSequence = "UPDATE devices SET sequence = sequence + 1 WHERE id = ?1 RETURNING sequence";
+    public const string NextDeviceSequence = "UPDATE devices SET sequence = sequence + 1 WHERE id = @id RETURNING sequence";
 
     public const string AppendEvent =
-        "INSERT INTO events (id, organization_id, type, device_id, created_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+        "INSERT INTO events (id, organization_id, type, device_id, created_at, data) VALUES (@id, @org, @type, @device, @at, @data)";
     private const string EventColumns = "position, id, organization_id, type, device_id, created_at, data";
     public const string GetEvent = "SELECT " + EventColumns + " FROM events WHERE organization_id = @org AND id = @id";
     public const string EventPosition = "SELECT position FROM events WHERE organization_id = @org AND id = @id";
@@ -84,7 +83,7 @@ internal static partial class Sql
         "VALUES (@device, @ts, @power, @voltage, @current, @temperature, @total, @delta) ON CONFLICT (device_id, ts) DO NOTHING";
     public const string SetEnergyState =
         "UPDATE devices SET total_wh = @total, last_counter_wh = @counter, latest_ts = @ts, latest_power_w = @power, " +
-        "latest_voltage_v = @voltage, latest_current_a = @current, latest_temperature_c = @temperature WHERE id = @id";
+        "latest_voltage_v = @voltage, latest_current_a = @current, latest_temperature_c = @temperature WHERE id = @id AND latest_ts IS @expected";
     public const string ListMeasurements =
         "SELECT ts, power_w, voltage_v, current_a, temperature_c, total_wh FROM measurements " +
         "WHERE device_id = @device AND ts >= @from AND ts < @to AND ts > @after ORDER BY ts LIMIT @limit";

@@ -86,22 +86,22 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
 
     public ValueTask UpdateDeviceAsync(Device device)
     {
-        var statement = commands.Raw(Sql.UpdateDevice)
-            .Bind(1, device.Id)
-            .Bind(2, device.OrganizationId)
-            .Bind(3, device.Name)
-            .Bind(4, device.Model)
-            .Bind(5, DeviceRow.TagsJson(device.Tags))
-            .Bind(6, device.PowerOnState)
-            .Bind(7, device.Online)
-            .Bind(8, Ms.Of(device.LastSeenAt))
-            .Bind(9, device.Switch)
-            .Bind(10, Ms.Of(device.UpdatedAt));
+        var statement = RawStatement.For(connection, Sql.UpdateDevice, UpdateDeviceParameters)
+            .Bind(0, device.Id)
+            .Bind(1, device.OrganizationId)
+            .Bind(2, device.Name)
+            .Bind(3, device.Model)
+            .Bind(4, DeviceRow.TagsJson(device.Tags))
+            .Bind(5, device.PowerOnState)
+            .Bind(6, device.Online)
+            .Bind(7, Ms.Of(device.LastSeenAt))
+            .Bind(8, device.Switch)
+            .Bind(9, Ms.Of(device.UpdatedAt));
         long? sequence;
         deviceCache.OwnUpdate = true;
         try
         {
-            sequence = statement.Execute();
+            sequence = statement.ExecuteScalar();
         }
         finally
         {
@@ -133,13 +133,13 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
             sequence = _reservedSequences.Remove(deviceId, out var reserved) ? reserved : NextSequence(deviceId);
         }
         var data = EventData.Compose(newEvent.DeviceId, sequence, newEvent.DataJson);
-        var position = commands.Raw(Sql.AppendEvent)
-            .Bind(1, newEvent.Id)
-            .Bind(2, newEvent.OrganizationId)
-            .Bind(3, newEvent.Type)
-            .Bind(4, newEvent.DeviceId)
-            .Bind(5, Ms.Of(newEvent.CreatedAt))
-            .Bind(6, data)
+        var position = RawStatement.For(connection, Sql.AppendEvent, AppendEventParameters)
+            .Bind(0, newEvent.Id)
+            .Bind(1, newEvent.OrganizationId)
+            .Bind(2, newEvent.Type)
+            .Bind(3, newEvent.DeviceId)
+            .Bind(4, Ms.Of(newEvent.CreatedAt))
+            .Bind(5, data)
             .ExecuteInsert(); // position is the rowid
         await QueueDeliveriesAsync(newEvent, position);
         await QueueRunsAsync(newEvent);
@@ -149,11 +149,11 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
     // The sequence is not part of the cached row: the cache may ignore this change of it.
     private long? NextSequence(string deviceId)
     {
-        var statement = commands.Raw(Sql.NextDeviceSequence).Bind(1, deviceId);
+        var statement = RawStatement.For(connection, Sql.NextDeviceSequence, NextSequenceParameters).Bind(0, deviceId);
         deviceCache.OwnUpdate = true;
         try
         {
-            return statement.Execute();
+            return statement.ExecuteScalar();
         }
         finally
         {
@@ -185,33 +185,43 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
     public async ValueTask<EnergyState?> GetEnergyStateAsync(string deviceId) =>
         (await Command(Sql.GetEnergyState).With("@id", deviceId).SingleOrDefaultAsync<EnergyStateRow>())?.ToEntity();
 
-    public async ValueTask InsertMeasurementsAsync(IReadOnlyList<MeasurementRow> rows)
+    private static readonly string[] UpdateDeviceParameters =
+        ["@Id", "@OrganizationId", "@Name", "@Model", "@Tags", "@PowerOnState", "@Online", "@LastSeenAt", "@Switch", "@UpdatedAt"];
+    private static readonly string[] AppendEventParameters = ["@id", "@org", "@type", "@device", "@at", "@data"];
+    private static readonly string[] NextSequenceParameters = ["@id"];
+    private static readonly string[] MeasurementParameters = ["@device", "@ts", "@power", "@voltage", "@current", "@temperature", "@total", "@delta"];
+    private static readonly string[] EnergyStateParameters = ["@id", "@total", "@counter", "@ts", "@power", "@voltage", "@current", "@temperature", "@expected"];
+
+    // Once per sample: bound by position on the raw statement (see RawStatement).
+    public ValueTask InsertMeasurementsAsync(IReadOnlyList<MeasurementRow> rows)
     {
-        var command = Command(Sql.InsertMeasurement);
+        var statement = RawStatement.For(connection, Sql.InsertMeasurement, MeasurementParameters);
         foreach (var row in rows)
         {
-            await command
-                .With("@device", row.DeviceId)
-                .With("@ts", Ms.Of(row.Sample.Ts))
-                .With("@power", row.Sample.PowerW)
-                .With("@voltage", row.Sample.VoltageV)
-                .With("@current", row.Sample.CurrentA)
-                .With("@temperature", row.Sample.TemperatureC)
-                .With("@total", row.Sample.TotalWh)
-                .With("@delta", row.DeltaWh)
-                .ExecuteNonQueryAsync();
+            statement
+                .Bind(0, row.DeviceId)
+                .Bind(1, Ms.Of(row.Sample.Ts))
+                .Bind(2, row.Sample.PowerW)
+                .Bind(3, row.Sample.VoltageV)
+                .Bind(4, row.Sample.CurrentA)
+                .Bind(5, row.Sample.TemperatureC)
+                .Bind(6, row.Sample.TotalWh)
+                .Bind(7, row.DeltaWh)
+                .Execute();
         }
+        return ValueTask.CompletedTask;
     }
 
-    public async ValueTask SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest) =>
-        await Command(Sql.SetEnergyState)
-            .With("@id", deviceId)
-            .With("@total", totalWh)
-            .With("@counter", lastCounterWh)
-            .With("@ts", Ms.Of(latest.Ts))
-            .With("@power", latest.PowerW)
-            .With("@voltage", latest.VoltageV)
-            .With("@current", latest.CurrentA)
-            .With("@temperature", latest.TemperatureC)
-            .ExecuteNonQueryAsync();
+    public ValueTask<bool> SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest, DateTimeOffset? expectedLatestTs) =>
+        ValueTask.FromResult(RawStatement.For(connection, Sql.SetEnergyState, EnergyStateParameters)
+            .Bind(0, deviceId)
+            .Bind(1, totalWh)
+            .Bind(2, lastCounterWh)
+            .Bind(3, Ms.Of(latest.Ts))
+            .Bind(4, latest.PowerW)
+            .Bind(5, latest.VoltageV)
+            .Bind(6, latest.CurrentA)
+            .Bind(7, latest.TemperatureC)
+            .Bind(8, Ms.Of(expectedLatestTs))
+            .Execute() == 1);
 }

@@ -85,5 +85,10 @@ public partial interface IStoreTransaction
 
     ValueTask<EnergyState?> GetEnergyStateAsync(string deviceId);
     ValueTask InsertMeasurementsAsync(IReadOnlyList<MeasurementRow> rows);
-    ValueTask SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest);
+    /// <summary>
+    /// Stores a device's energy state, but only while its stored latest sample is still at
+    /// <paramref name="expectedLatestTs"/> (null: none yet): false when another writer has moved it
+    /// on (another node ingested for the device) or the device is gone, and nothing is changed.
+    /// </summary>
+    ValueTask<bool> SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest, DateTimeOffset? expectedLatestTs);
 }

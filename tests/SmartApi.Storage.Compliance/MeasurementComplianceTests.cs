@@ -178,7 +178,7 @@ public abstract class MeasurementComplianceTests : StorageComplianceTests
         var device = await CreateDeviceAsync(organization.Id);
         var latest = new Measurement(T0, 12.5, 230.1, 0.054, null, 0);
 
-        await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 1500.25, 88.5, latest));
+        Assert.True(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 1500.25, 88.5, latest, expectedLatestTs: null)));
         var state = await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id));
         var stored = await Store.GetDeviceAsync(organization.Id, device.Id, Token);
 
@@ -186,10 +186,27 @@ public abstract class MeasurementComplianceTests : StorageComplianceTests
         Assert.Equal(new EnergyState(organization.Id, 1500.25, 88.5, expected), state);
         Assert.Equal(expected, stored!.Latest);
 
-        await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 1600, null, latest with { Ts = T0.AddSeconds(1), VoltageV = null }));
+        Assert.True(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 1600, null, latest with { Ts = T0.AddSeconds(1), VoltageV = null }, T0)));
         Assert.Equal(
             new EnergyState(organization.Id, 1600, null, new Measurement(T0.AddSeconds(1), 12.5, null, 0.054, null, 1600)),
             await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id)));
+    }
+
+    [Fact]
+    public async Task SetEnergyState_StoredLatestMovedOn_ChangesNothingAndReturnsFalse()
+    {
+        var organization = await CreateOrganizationAsync();
+        var device = await CreateDeviceAsync(organization.Id);
+        var latest = new Measurement(T0, 12.5, null, null, null, 0);
+        Assert.True(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 10, null, latest, expectedLatestTs: null)));
+
+        // Another writer believing there is no sample yet, or an older one, is refused.
+        Assert.False(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 99, null, latest with { Ts = T0.AddSeconds(5) }, expectedLatestTs: null)));
+        Assert.False(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 99, null, latest with { Ts = T0.AddSeconds(5) }, T0.AddSeconds(-1))));
+        // A device that is gone is refused too.
+        Assert.False(await WriteAsync(tx => tx.SetEnergyStateAsync(Ids.New("dev"), 99, null, latest, expectedLatestTs: null)));
+
+        Assert.Equal(new EnergyState(organization.Id, 10, null, latest with { TotalWh = 10 }), await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id)));
     }
 
     [Fact]

@@ -14,6 +14,7 @@ internal static class LogEvents
 
     public const int TelemetryBatchFailed = 1301;
     public const int TelemetryDuplicate = 1302;
+    public const int TelemetryStateMoved = 1303;
 
     public const int DeliveryClaimFailed = 1400;
     public const int DeliverySendFailed = 1401;

@@ -1,5 +1,6 @@
 using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
 using System.Threading.Channels;
+using Microsoft.Extensions.Options;
 using SmartApi.Server.Automations;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
@@ -13,15 +14,30 @@ namespace SmartApi.Server.Measurements;
 /// commits per second instead of one per sample. A caller's task completes once its sample is
 /// committed, so a gateway can acknowledge (MQTT QoS 1) only what is durable.
 /// </summary>
+/// <remarks>
+/// Each device's energy state (total, counter, latest sample) is kept in memory between batches
+/// with the embedded broker, where this node holds the device's only session, so a batch does not
+/// read it back. The write is conditional on the stored latest sample being the one this node last
+/// wrote: if another node ingested for the device meanwhile (it reconnected elsewhere) or the device
+/// was deleted, the unit fails, the kept states of the batch's devices are dropped and the batch is
+/// applied again from the stored states. With an external broker, shared subscriptions hand a
+/// device's messages to any node, so nothing is kept and every batch reads the states.
+/// </remarks>
 internal sealed partial class TelemetryIngestor(
-    ISmartApiStore store, EventFactory events, PowerTriggers powerTriggers, TimeProvider time, ILogger<TelemetryIngestor> logger)
+    ISmartApiStore store, EventFactory events, PowerTriggers powerTriggers, TimeProvider time, IOptions<SmartApiOptions> options, ILogger<TelemetryIngestor> logger)
     : BackgroundService
 {
     private const int MaxBatch = 4096;
+    // Bounds the memory of devices that stopped sending (deleted, replaced): a full cache starts over.
+    private const int MaxKeptStates = 250_000;
     private static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
 
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(
         new BoundedChannelOptions(65_536) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    // Committed energy states by device id; only the ingestion loop touches it.
+    private readonly Dictionary<string, DeviceEnergy> _kept = new(StringComparer.Ordinal);
+    private readonly bool _keepStates = options.Value.Mqtt.ExternalBroker is null;
 
     /// <summary>Queues a sample; completes with true once stored, false when it was a duplicate or the device is gone.</summary>
     /// <exception cref="ArgumentException">The sample has non-finite numbers or a time too far in the future.</exception>
@@ -61,21 +77,62 @@ internal sealed partial class TelemetryIngestor(
             {
                 batch.Add(item);
             }
+            await WriteBatchAsync(batch);
+        }
+    }
+
+    private async Task WriteBatchAsync(List<Pending> batch)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
             try
             {
-                var stored = await store.WriteAsync(tx => ApplyAsync(tx, batch), CancellationToken.None);
+                var (stored, states) = await store.WriteAsync(tx => ApplyAsync(tx, batch), CancellationToken.None);
+                Keep(states);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     batch[i].Done.TrySetResult(stored[i]);
                 }
+                return;
             }
             catch (Exception ex)
             {
+                foreach (var item in batch)
+                {
+                    _kept.Remove(item.DeviceId);
+                }
+                if (ex is EnergyStateMovedException && attempt == 1)
+                {
+                    Log.StateMoved(logger, ex.Message);
+                    continue; // again, from the stored states
+                }
                 Log.BatchFailed(logger, batch.Count, ex);
                 foreach (var item in batch)
                 {
                     item.Done.TrySetException(ex);
                 }
+                return;
+            }
+        }
+    }
+
+    private void Keep(Dictionary<string, DeviceEnergy?> states)
+    {
+        if (!_keepStates)
+        {
+            return;
+        }
+        if (_kept.Count + states.Count > MaxKeptStates)
+        {
+            _kept.Clear();
+        }
+        foreach (var (deviceId, state) in states)
+        {
+            if (state is not null)
+            {
+                state.StoredTs = state.Latest?.Ts;
+                state.Dirty = false;
+                _kept[deviceId] = state;
             }
         }
     }
@@ -86,7 +143,12 @@ internal sealed partial class TelemetryIngestor(
         await base.StopAsync(cancellationToken);
     }
 
-    private async ValueTask<bool[]> ApplyAsync(IStoreTransaction tx, List<Pending> batch)
+    /// <summary>
+    /// One unit of work for the batch. The writer may run it more than once (a failed group commit
+    /// is retried unit by unit), so it works on copies of the kept states, which replace the kept
+    /// ones only once committed.
+    /// </summary>
+    private async ValueTask<(bool[] Stored, Dictionary<string, DeviceEnergy?> States)> ApplyAsync(IStoreTransaction tx, List<Pending> batch)
     {
         var stored = new bool[batch.Count];
         var states = new Dictionary<string, DeviceEnergy?>(StringComparer.Ordinal);
@@ -98,7 +160,9 @@ internal sealed partial class TelemetryIngestor(
             var (deviceId, sample) = (batch[i].DeviceId, batch[i].Sample);
             if (!states.TryGetValue(deviceId, out var state))
             {
-                state = await tx.GetEnergyStateAsync(deviceId) is { } s ? new DeviceEnergy(s.OrganizationId, s.TotalWh, s.LastCounterWh, s.Latest) : null;
+                state = _kept.TryGetValue(deviceId, out var kept)
+                    ? kept.Copy()
+                    : await tx.GetEnergyStateAsync(deviceId) is { } s ? new DeviceEnergy(s.OrganizationId, s.TotalWh, s.LastCounterWh, s.Latest) : null;
                 states[deviceId] = state;
             }
             if (state is null)
@@ -136,12 +200,12 @@ internal sealed partial class TelemetryIngestor(
         }
         foreach (var (deviceId, state) in states)
         {
-            if (state is { Dirty: true, Latest: { } latest })
+            if (state is { Dirty: true, Latest: { } latest } && !await tx.SetEnergyStateAsync(deviceId, state.TotalWh, state.LastCounterWh, latest, state.StoredTs))
             {
-                await tx.SetEnergyStateAsync(deviceId, state.TotalWh, state.LastCounterWh, latest);
+                throw new EnergyStateMovedException(deviceId);
             }
         }
-        return stored;
+        return (stored, states);
     }
 
     private sealed class Pending(string deviceId, TelemetrySample sample)
@@ -157,8 +221,16 @@ internal sealed partial class TelemetryIngestor(
         public double TotalWh { get; set; } = totalWh;
         public double? LastCounterWh { get; set; } = lastCounterWh;
         public Measurement? Latest { get; set; } = latest;
+        /// <summary>The latest sample's time as the store has it: the condition of the next write.</summary>
+        public DateTimeOffset? StoredTs { get; set; } = latest?.Ts;
         public bool Dirty { get; set; }
+
+        public DeviceEnergy Copy() => new(OrganizationId, TotalWh, LastCounterWh, Latest) { StoredTs = StoredTs };
     }
+
+    /// <summary>The stored energy state is not the one this unit started from: the unit rolls back.</summary>
+    private sealed class EnergyStateMovedException(string deviceId)
+        : Exception($"The energy state of {deviceId} was changed by another writer, or the device is gone.");
 
     private static partial class Log
     {
@@ -167,5 +239,8 @@ internal sealed partial class TelemetryIngestor(
 
         [LoggerMessage(EventId = LogEvents.TelemetryDuplicate, Level = LogLevel.Debug, Message = "Dropped a duplicate or out-of-order sample of {DeviceId} at {Ts}")]
         public static partial void Duplicate(ILogger logger, string deviceId, DateTimeOffset ts);
+
+        [LoggerMessage(EventId = LogEvents.TelemetryStateMoved, Level = LogLevel.Debug, Message = "Applying a telemetry batch again from the stored energy states: {Reason}")]
+        public static partial void StateMoved(ILogger logger, string reason);
     }
 }

@@ -69,7 +69,7 @@ internal sealed partial class DeviceMessageHandler(
 
     private async Task<Outcome> TelemetryAsync(DeviceIdentity device, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
-        if (!TryRead(payload, DeviceProtocolJsonContext.Default.DeviceTelemetry, out var telemetry) || telemetry.PowerW is not { } power)
+        if (!TelemetryReader.TryRead(payload, out var telemetry) || telemetry.PowerW is not { } power)
         {
             return Outcome.Malformed;
         }

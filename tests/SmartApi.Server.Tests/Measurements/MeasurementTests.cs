@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using SmartApi.Contracts;
 using SmartApi.Server.Measurements;
+using SmartApi.Storage;
 
 namespace SmartApi.Server.Tests.Measurements;
 
@@ -82,6 +83,33 @@ public sealed class MeasurementTests(AppFixture fixture) : ServerTest(fixture)
         Assert.False(await Ingestor.IngestAsync("dev_01M8BQWSSN0C43SSNM7Z9ZPGRB", new TelemetrySample(Hour, 10), Ct));
         await Assert.ThrowsAsync<ArgumentException>(() => Ingestor.IngestAsync(device.Id, new TelemetrySample(Hour.AddSeconds(1), double.NaN), Ct));
         await Assert.ThrowsAsync<ArgumentException>(() => Ingestor.IngestAsync(device.Id, new TelemetrySample(DateTimeOffset.UtcNow.AddDays(1), 1), Ct));
+    }
+
+    [Fact]
+    public async Task The_kept_energy_state_yields_to_another_writer_of_the_device()
+    {
+        var (_, client) = await App.CreateTenantAsync("devices:read", "devices:write");
+        var device = await SmartApiApplication.CreateDeviceAsync(client);
+        Assert.True(await Ingestor.IngestAsync(device.Id, new TelemetrySample(Hour, 10, EnergyWh: 100), Ct));
+        Assert.True(await Ingestor.IngestAsync(device.Id, new TelemetrySample(Hour.AddSeconds(10), 10, EnergyWh: 110), Ct));
+        // Another node ingests for the device meanwhile (it reconnected there): counter 200, total 500.
+        var store = App.Services.GetRequiredService<ISmartApiStore>();
+        var elsewhere = new Measurement(Hour.AddSeconds(20), 10, null, null, null, 500);
+        await store.WriteAsync(async tx =>
+        {
+            await tx.InsertMeasurementsAsync([new MeasurementRow(device.Id, elsewhere, 490)]);
+            return await tx.SetEnergyStateAsync(device.Id, 500, 200, elsewhere, Hour.AddSeconds(10));
+        }, Ct);
+
+        // This node's next sample is accounted from the stored state (200 -> 205), not its own (110).
+        Assert.True(await Ingestor.IngestAsync(device.Id, new TelemetrySample(Hour.AddSeconds(30), 10, EnergyWh: 205), Ct));
+        var fetched = await (await client.GetAsync($"/v1/devices/{device.Id}", Ct)).ReadAsync(SmartApiJsonContext.Default.DeviceResponse);
+        Assert.Equal((Hour.AddSeconds(30), 505.0), (fetched.Measurement!.Ts, fetched.Measurement.EnergyWh));
+
+        // A deleted device's kept state does not bring its samples back.
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/devices/{device.Id}", Ct)).StatusCode);
+        Assert.False(await Ingestor.IngestAsync(device.Id, new TelemetrySample(Hour.AddSeconds(40), 10, EnergyWh: 210), Ct));
+        Assert.Empty((await store.ListMeasurementsAsync(device.Id, Hour, Hour.AddHours(1), new PageRequest(null, 10), Ct)).Items);
     }
 
     [Theory]

@@ -41,6 +41,10 @@ internal sealed partial class DeliveryDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         store.DeliveriesQueued += OnDeliveriesQueued;
+        // Where the store can, the deliveries it queues come leased to this engine at their commit.
+        using var leased = (store as IDeliveryLeaseSource)?.LeaseQueuedDeliveries(_owner, LeaseDuration, deliveries =>
+            // Off the store's committing thread: starting hundreds of sends takes a while.
+            _ = Task.Run(() => Dispatch(deliveries, stoppingToken), CancellationToken.None));
         var recording = Task.Run(() => RecordOutcomesAsync(stoppingToken), CancellationToken.None);
         var depthMeasuredAt = DateTimeOffset.MinValue;
         try
@@ -88,16 +92,22 @@ internal sealed partial class DeliveryDispatcher(
             return 0;
         }
         var now = time.GetUtcNow();
-        // The lease outlives a slow attempt (lane wait included) and its recording; only a dead
-        // process lets it lapse, and then the delivery is claimed again.
-        var leaseUntil = now + Settings.Timeout * 3 + TimeSpan.FromSeconds(5);
-        var claimed = await store.WriteAsync(tx => tx.ClaimDeliveriesAsync(_owner, now, leaseUntil, room), cancellationToken);
-        foreach (var delivery in claimed)
+        var claimed = await store.WriteAsync(tx => tx.ClaimDeliveriesAsync(_owner, now, now + LeaseDuration, room), cancellationToken);
+        Dispatch(claimed, cancellationToken);
+        return claimed.Count;
+    }
+
+    // The lease outlives a slow attempt (lane wait included) and its recording; only a dead
+    // process lets it lapse, and then the delivery is claimed again.
+    private TimeSpan LeaseDuration => Settings.Timeout * 3 + TimeSpan.FromSeconds(5);
+
+    private void Dispatch(IReadOnlyList<ClaimedDelivery> deliveries, CancellationToken cancellationToken)
+    {
+        foreach (var delivery in deliveries)
         {
             Interlocked.Increment(ref _inFlight);
             _ = SendInLaneAsync(delivery, cancellationToken);
         }
-        return claimed.Count;
     }
 
     private async Task SendInLaneAsync(ClaimedDelivery claimed, CancellationToken cancellationToken)
