@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Npgsql;
 
 namespace SmartApi.Storage.Postgres;
@@ -17,9 +16,8 @@ internal sealed class PostgresWriter : IAsyncDisposable
     /// <summary>Attempts of a batch that loses a deadlock or a serialization failure.</summary>
     private const int MaxAttempts = 5;
 
-    private readonly Channel<WorkItem> _queue;
+    private readonly GroupCommitQueue _queue;
     private readonly NpgsqlDataSource _dataSource;
-    private readonly int _maxBatch;
     private readonly IdGenerator _ids;
     private readonly DeliveryLeasing _leasing;
     private readonly TimeProvider _time;
@@ -27,16 +25,13 @@ internal sealed class PostgresWriter : IAsyncDisposable
     private readonly Action _onEventsAppended;
     private readonly Action _onRunsQueued;
     private readonly Action _onCommandsQueued;
-    private readonly Task[] _loops;
 
     public PostgresWriter(NpgsqlDataSource dataSource, int writers, int maxBatch, IdGenerator ids, DeliveryLeasing leasing, TimeProvider time,
         Action onDeliveriesQueued, Action onEventsAppended, Action onRunsQueued, Action onCommandsQueued)
     {
         _leasing = leasing;
         _time = time;
-        _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = writers == 1 });
         _dataSource = dataSource;
-        _maxBatch = maxBatch;
         _ids = ids;
         _onDeliveriesQueued = onDeliveriesQueued;
         _onEventsAppended = onEventsAppended;
@@ -44,45 +39,14 @@ internal sealed class PostgresWriter : IAsyncDisposable
         _onCommandsQueued = onCommandsQueued;
         // Several writers overlap one batch's statements with another's commit; appending batches
         // still queue on the position row.
-        _loops = Enumerable.Range(0, writers).Select(_ => Task.Run(RunAsync)).ToArray();
+        _queue = new GroupCommitQueue(maxBatch, writers, CommitAsync);
+        _queue.Start();
     }
 
-    public Task<T> EnqueueAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return Task.FromCanceled<T>(cancellationToken);
-        }
-        var item = new WorkItem<T>(work, cancellationToken);
-        if (!_queue.Writer.TryWrite(item))
-        {
-            throw new ObjectDisposedException(nameof(PostgresWriter), "The store is shutting down.");
-        }
-        return item.Task;
-    }
+    public Task<T> EnqueueAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken) =>
+        _queue.EnqueueAsync(work, cancellationToken);
 
-    private async Task RunAsync()
-    {
-        var batch = new List<WorkItem>(_maxBatch);
-        var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            while (batch.Count < _maxBatch && reader.TryRead(out var item))
-            {
-                if (!item.IsCancelled)
-                {
-                    batch.Add(item);
-                }
-            }
-            if (batch.Count > 0)
-            {
-                await CommitAsync(batch);
-            }
-        }
-    }
-
-    private async Task CommitAsync(List<WorkItem> batch)
+    private async Task CommitAsync(List<WriteUnit> batch)
     {
         var isolateUnits = false;
         var attempt = 1;
@@ -130,12 +94,12 @@ internal sealed class PostgresWriter : IAsyncDisposable
     /// or serialization failure always propagates: locks taken before the unit's savepoint may be
     /// part of the cycle, so only a new transaction gets out of it.
     /// </summary>
-    private async Task<bool> TryCommitAsync(List<WorkItem> units, bool isolateUnits)
+    private async Task<bool> TryCommitAsync(List<WriteUnit> units, bool isolateUnits)
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         var batch = new BatchConnection(connection, transaction, _ids, _leasing.Current, _time);
-        var succeeded = new List<WorkItem>(units.Count);
+        var succeeded = new List<WriteUnit>(units.Count);
         var savepoints = isolateUnits && units.Count > 1;
         foreach (var item in units)
         {
@@ -216,29 +180,6 @@ internal sealed class PostgresWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await Task.WhenAll(_loops);
-    }
-
-    private abstract class WorkItem
-    {
-        public abstract bool IsCancelled { get; }
-        public abstract bool IsDone { get; }
-        public abstract Task RunAsync(IStoreTransaction transaction);
-        public abstract void Complete();
-        public abstract void Fail(Exception exception);
-    }
-
-    private sealed class WorkItem<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken) : WorkItem
-    {
-        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private T _result = default!;
-
-        public Task<T> Task => _completion.Task;
-        public override bool IsCancelled => cancellationToken.IsCancellationRequested && _completion.TrySetCanceled(cancellationToken);
-        public override bool IsDone => _completion.Task.IsCompleted;
-        public override async Task RunAsync(IStoreTransaction transaction) => _result = await work(transaction);
-        public override void Complete() => _completion.TrySetResult(_result);
-        public override void Fail(Exception exception) => _completion.TrySetException(exception);
+        await _queue.DisposeAsync();
     }
 }

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
 namespace SmartApi.Storage.Sqlite;
@@ -11,10 +10,8 @@ namespace SmartApi.Storage.Sqlite;
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
-    private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly GroupCommitQueue _queue;
     private readonly SqliteConnection _connection;
-    private readonly int _maxBatch;
-    private readonly Task _loop;
 
     private readonly IdGenerator _ids;
     private readonly Action _onDeliveriesQueued;
@@ -37,45 +34,21 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _onCommandsQueued = onCommandsQueued;
         _commands = new CommandCache(connection);
         _devices.Attach(connection);
-        _maxBatch = maxBatch;
-        _loop = Task.Run(RunAsync);
+        _queue = new GroupCommitQueue(maxBatch, loops: 1, CommitAsync);
+        _queue.Start();
     }
 
-    public Task<T> EnqueueAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
-    {
-        var item = new WorkItem<T>(work, cancellationToken);
-        if (!_queue.Writer.TryWrite(item))
-        {
-            throw new ObjectDisposedException(nameof(SqliteWriter), "The store is shutting down.");
-        }
-        return item.Task;
-    }
+    public Task<T> EnqueueAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken) =>
+        _queue.EnqueueAsync(work, cancellationToken);
 
-    private async Task RunAsync()
+    private async Task CommitAsync(List<WriteUnit> batch)
     {
-        var batch = new List<WorkItem>(_maxBatch);
-        var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync())
+        // Optimistic: the whole batch in one transaction without savepoints. Units rarely fail;
+        // when one does, the batch is rolled back and run again with a savepoint per unit so
+        // that only the failing unit is lost.
+        if (batch.Count == 1 || !await TryCommitAsync(batch, isolateUnits: false))
         {
-            batch.Clear();
-            while (batch.Count < _maxBatch && reader.TryRead(out var item))
-            {
-                if (!item.IsCancelled)
-                {
-                    batch.Add(item);
-                }
-            }
-            if (batch.Count == 0)
-            {
-                continue;
-            }
-            // Optimistic: the whole batch in one transaction without savepoints. Units rarely fail;
-            // when one does, the batch is rolled back and run again with a savepoint per unit so
-            // that only the failing unit is lost.
-            if (batch.Count == 1 || !await TryCommitAsync(batch, isolateUnits: false))
-            {
-                await TryCommitAsync(batch, isolateUnits: true);
-            }
+            await TryCommitAsync(batch, isolateUnits: true);
         }
     }
 
@@ -83,9 +56,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// Runs and commits the batch. Without <paramref name="isolateUnits"/> a failing unit aborts the
     /// attempt (false, nothing completed, nothing stored); with it a failing unit fails alone.
     /// </summary>
-    private async Task<bool> TryCommitAsync(List<WorkItem> batch, bool isolateUnits)
+    private async Task<bool> TryCommitAsync(List<WriteUnit> batch, bool isolateUnits)
     {
-        var succeeded = new List<WorkItem>(batch.Count);
+        var succeeded = new List<WriteUnit>(batch.Count);
         SqliteTransaction? transaction = null;
         SqliteStoreTransaction? context = null;
         var committed = false;
@@ -181,7 +154,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
     }
 
-    private async Task<bool> RunIsolatedAsync(WorkItem item, SqliteStoreTransaction context, SqliteTransaction transaction)
+    private async Task<bool> RunIsolatedAsync(WriteUnit item, SqliteStoreTransaction context, SqliteTransaction transaction)
     {
         await _commands.Get("SAVEPOINT unit", transaction).ExecuteNonQueryAsync();
         var queued = context.QueuedDeliveries;
@@ -209,30 +182,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await _loop;
+        await _queue.DisposeAsync();
         _commands.Dispose();
-    }
-
-    private abstract class WorkItem
-    {
-        public abstract bool IsCancelled { get; }
-        public abstract bool IsDone { get; }
-        public abstract Task RunAsync(IStoreTransaction transaction);
-        public abstract void Complete();
-        public abstract void Fail(Exception exception);
-    }
-
-    private sealed class WorkItem<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken) : WorkItem
-    {
-        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private T _result = default!;
-
-        public Task<T> Task => _completion.Task;
-        public override bool IsCancelled => cancellationToken.IsCancellationRequested && _completion.TrySetCanceled(cancellationToken);
-        public override bool IsDone => _completion.Task.IsCompleted;
-        public override async Task RunAsync(IStoreTransaction transaction) => _result = await work(transaction);
-        public override void Complete() => _completion.TrySetResult(_result);
-        public override void Fail(Exception exception) => _completion.TrySetException(exception);
     }
 }

@@ -1,0 +1,85 @@
+using System.Threading.Channels;
+
+namespace SmartApi.Storage;
+
+/// <summary>
+/// The callers' side of a provider's group commit: callers queue their units of work, and
+/// <paramref name="loops"/> loops each take whatever has gathered (up to <paramref name="maxBatch"/>
+/// units, cancelled ones dropped) and hand it to the provider's commit. A caller's task completes
+/// when the provider completes or fails its unit.
+/// </summary>
+internal sealed class GroupCommitQueue(int maxBatch, int loops, Func<List<WriteUnit>, Task> commit) : IAsyncDisposable
+{
+    private readonly Channel<WriteUnit> _queue = Channel.CreateUnbounded<WriteUnit>(new UnboundedChannelOptions { SingleReader = loops == 1 });
+    private Task[] _loops = [];
+
+    /// <summary>Starts the loops (after the provider is ready to commit).</summary>
+    public void Start() => _loops = Enumerable.Range(0, loops).Select(_ => Task.Run(RunAsync)).ToArray();
+
+    public Task<T> EnqueueAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+        var unit = new WriteUnit<T>(work, cancellationToken);
+        if (!_queue.Writer.TryWrite(unit))
+        {
+            throw new ObjectDisposedException(nameof(GroupCommitQueue), "The store is shutting down.");
+        }
+        return unit.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<WriteUnit>(maxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < maxBatch && reader.TryRead(out var unit))
+            {
+                if (!unit.IsCancelled)
+                {
+                    batch.Add(unit);
+                }
+            }
+            if (batch.Count > 0)
+            {
+                await commit(batch);
+            }
+        }
+    }
+
+    /// <summary>Takes no more units and waits for the queued ones to be committed.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_loops);
+    }
+}
+
+/// <summary>One caller's unit of work in a <see cref="GroupCommitQueue"/>.</summary>
+internal abstract class WriteUnit
+{
+    /// <summary>Whether the caller gave up before the unit ran (the caller's task is then cancelled).</summary>
+    public abstract bool IsCancelled { get; }
+    public abstract bool IsDone { get; }
+    public abstract Task RunAsync(IStoreTransaction transaction);
+    /// <summary>The unit's transaction committed: the caller gets the unit's result.</summary>
+    public abstract void Complete();
+    public abstract void Fail(Exception exception);
+}
+
+internal sealed class WriteUnit<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken) : WriteUnit
+{
+    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private T _result = default!;
+
+    public Task<T> Task => _completion.Task;
+    public override bool IsCancelled => cancellationToken.IsCancellationRequested && _completion.TrySetCanceled(cancellationToken);
+    public override bool IsDone => _completion.Task.IsCompleted;
+    public override async Task RunAsync(IStoreTransaction transaction) => _result = await work(transaction);
+    public override void Complete() => _completion.TrySetResult(_result);
+    public override void Fail(Exception exception) => _completion.TrySetException(exception);
+}
