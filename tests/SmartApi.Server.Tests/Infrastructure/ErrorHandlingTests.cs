@@ -27,7 +27,11 @@ public sealed class ErrorHandlingTests(AppFixture fixture) : ServerTest(fixture)
     public async Task Oversized_body_is_413()
     {
         var body = "{\"serial\":\"x\",\"name\":\"" + new string('a', 1024 * 1024 + 10) + "\"}";
-        var response = await App.Admin.PostJsonAsync("/v1/devices", body);
+        // Expect: 100-continue lets the server refuse on the Content-Length before the body is
+        // sent; without it the answer races the upload, and the client may only see a broken pipe.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/devices") { Content = Http.Json(body) };
+        request.Headers.ExpectContinue = true;
+        var response = await App.Admin.SendAsync(request, Ct);
         await response.ProblemAsync(HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
     }
 
