@@ -8,16 +8,33 @@ namespace SmartApi.Storage.Sqlite;
 /// single writer; a PASSIVE checkpoint from another connection never blocks it. The interval is
 /// physical maintenance, not application time, so it runs on the real clock.
 /// </summary>
+/// <remarks>
+/// A checkpoint beside the writer never lets the WAL start over under a steady write load: SQLite
+/// rewinds the log only when a write begins after every frame was copied back, and the writer
+/// adds frames while the checkpoint runs. The log then grows without bound (gigabytes in a minute
+/// of telemetry), and every frame written extends the file, which the file system zeroes first.
+/// So once a pass leaves the log at <see cref="DefaultRewindBytes"/> or more, the writer is asked
+/// to copy back the rest itself between two commits (<see cref="SqliteWriter.RequestCheckpoint"/>):
+/// only the frames added during this pass, and no commit can add more meanwhile. That pause is
+/// mostly the checkpoint's two fsyncs (tens of milliseconds here), so it is kept rare: the log may
+/// grow to a few hundred megabytes, and its file is then reused rather than grown again.
+/// </remarks>
 internal sealed class Checkpointer : IAsyncDisposable
 {
+    public const long DefaultRewindBytes = 512L << 20;
+
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
     private readonly CancellationTokenSource _stop = new();
     private readonly SqliteConnection _connection;
+    private readonly Action _requestRewind;
+    private readonly long _rewindBytes;
     private readonly Task _loop;
 
-    public Checkpointer(string connectionString)
+    public Checkpointer(string connectionString, Action requestRewind, long rewindBytes = DefaultRewindBytes)
     {
         _connection = new SqliteConnection(connectionString);
+        _requestRewind = requestRewind;
+        _rewindBytes = rewindBytes;
         _loop = Task.Run(RunAsync);
     }
 
@@ -26,6 +43,9 @@ internal sealed class Checkpointer : IAsyncDisposable
         try
         {
             await _connection.OpenAsync(_stop.Token);
+            using var pageSize = _connection.CreateCommand();
+            pageSize.CommandText = "PRAGMA page_size";
+            var rewindFrames = _rewindBytes / (long)(await pageSize.ExecuteScalarAsync(_stop.Token))!;
             using var checkpoint = _connection.CreateCommand();
             checkpoint.CommandText = Sql.PassiveCheckpoint;
             while (!_stop.IsCancellationRequested)
@@ -33,7 +53,10 @@ internal sealed class Checkpointer : IAsyncDisposable
                 await Task.Delay(Interval, _stop.Token);
                 try
                 {
-                    await checkpoint.ExecuteNonQueryAsync(_stop.Token);
+                    if (await LogFramesAsync(checkpoint, _stop.Token) >= rewindFrames)
+                    {
+                        _requestRewind();
+                    }
                 }
                 catch (SqliteException)
                 {
@@ -44,6 +67,13 @@ internal sealed class Checkpointer : IAsyncDisposable
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>Runs a checkpoint; its row is (busy, frames in the log, frames copied back). Returns the frames in the log.</summary>
+    public static async Task<long> LogFramesAsync(SqliteCommand checkpoint, CancellationToken cancellationToken)
+    {
+        await using var reader = await checkpoint.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? reader.GetInt64(1) : 0;
     }
 
     /// <summary>Stops, then folds the whole WAL into the database and truncates it.</summary>

@@ -5,9 +5,10 @@ internal static partial class Sql
 {
     // wal_autocheckpoint = 0: the writer never checkpoints in its own commits (that halved the
     // append rate); the Checkpointer does it beside it, on its own connection and thread.
+    // journal_size_limit: a log that grew past 1 GB (a burst, readers holding it) is cut back when it next rewinds.
     public const string Pragmas =
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; " +
-        "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536;";
+        "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536; PRAGMA journal_size_limit = 1073741824;";
 
     public const string PassiveCheckpoint = "PRAGMA wal_checkpoint(PASSIVE)";
     public const string TruncateCheckpoint = "PRAGMA wal_checkpoint(TRUNCATE)";

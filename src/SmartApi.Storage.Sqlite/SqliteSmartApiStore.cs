@@ -56,12 +56,15 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
             return;
         }
         _writerConnection = connection;
-        _checkpointer = new Checkpointer(_connectionString);
         _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), () => DeliveriesQueued?.Invoke(this, EventArgs.Empty),
             () => EventsAppended?.Invoke(this, EventArgs.Empty),
             () => RunsQueued?.Invoke(this, EventArgs.Empty),
             () => CommandsQueued?.Invoke(this, EventArgs.Empty));
+        _checkpointer = new Checkpointer(_connectionString, _writer.RequestCheckpoint, _options.WalRewindBytes);
     }
+
+    /// <summary>How often the writer's checkpoint let the WAL start over (tests, diagnostics).</summary>
+    internal int WalRewinds => _writer?.Rewinds ?? 0;
 
     public async Task<bool> PingAsync(CancellationToken cancellationToken = default)
     {

@@ -7,4 +7,7 @@ public sealed class SqliteStorageOptions
 
     /// <summary>Most write units committed in one transaction (group commit).</summary>
     public int MaxBatchSize { get; init; } = 512;
+
+    /// <summary>Size of the WAL at which the writer is asked to finish a checkpoint so that the log starts over.</summary>
+    internal long WalRewindBytes { get; init; } = Checkpointer.DefaultRewindBytes;
 }

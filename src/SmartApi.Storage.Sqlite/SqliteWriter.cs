@@ -22,6 +22,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly SubscriptionIndex _subscriptions = new();
     private readonly DeviceCache _devices = new();
     private long _dataVersion = -1;
+    private int _checkpointRequested;
+    private int _rewinds;
 
     public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended, Action onRunsQueued,
         Action? onCommandsQueued = null)
@@ -41,6 +43,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
     public Task<T> EnqueueAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken) =>
         _queue.EnqueueAsync(work, cancellationToken);
 
+    /// <summary>How often a checkpoint between commits copied the whole log back, so the next commit rewound it.</summary>
+    public int Rewinds => Volatile.Read(ref _rewinds);
+
+    /// <summary>
+    /// Asks for a checkpoint between two commits (see <see cref="Checkpointer"/>): run by the
+    /// writer, it copies back the frames the last pass beside it missed, and none can be added
+    /// meanwhile, so the log is then wholly copied and the next commit starts it over.
+    /// </summary>
+    public void RequestCheckpoint() => Volatile.Write(ref _checkpointRequested, 1);
+
     private async Task CommitAsync(List<WriteUnit> batch)
     {
         // Optimistic: the whole batch in one transaction without savepoints. Units rarely fail;
@@ -49,6 +61,27 @@ internal sealed class SqliteWriter : IAsyncDisposable
         if (batch.Count == 1 || !await TryCommitAsync(batch, isolateUnits: false))
         {
             await TryCommitAsync(batch, isolateUnits: true);
+        }
+        if (Interlocked.Exchange(ref _checkpointRequested, 0) == 1)
+        {
+            await CheckpointAsync();
+        }
+    }
+
+    private async Task CheckpointAsync()
+    {
+        try
+        {
+            // PASSIVE: a reader still on old frames is not waited for; the next request tries again.
+            await using var reader = await _commands.Get(Sql.PassiveCheckpoint, null).ExecuteReaderAsync();
+            if (await reader.ReadAsync() && reader.GetInt64(0) == 0 && reader.GetInt64(1) == reader.GetInt64(2))
+            {
+                Interlocked.Increment(ref _rewinds);
+            }
+        }
+        catch (SqliteException)
+        {
+            // Locked by another connection's checkpoint: it copies the frames instead.
         }
     }
 
@@ -186,3 +219,4 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _commands.Dispose();
     }
 }
+

@@ -119,6 +119,27 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Writes_WithoutPause_StillLetTheLogStartOver()
+    {
+        // A checkpoint beside a busy writer never catches up, so without the writer's own pass the
+        // WAL would only grow. Writers here never pause; the log must still be rewound, more than
+        // once, and stay near its threshold.
+        const long threshold = 1 << 20;
+        await using var store = await _database.OpenAsync(Token, walRewindBytes: threshold);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var largest = 0L;
+        while (store.WalRewinds < 3 && DateTime.UtcNow < deadline)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => InsertOrganizationAsync(store)));
+            largest = Math.Max(largest, new FileInfo(_database.Path + "-wal").Length);
+        }
+
+        Assert.True(store.WalRewinds >= 3, $"the log was rewound {store.WalRewinds} times");
+        // Reused from the start after each rewind: the file holds a pass's worth of frames, not all of them.
+        Assert.True(largest < 64 * threshold, $"the WAL grew to {largest:N0} bytes");
+    }
+
+    [Fact]
     public async Task DisposeAsync_PendingWrites_CommitsThemFirst()
     {
         Organization[] organizations;

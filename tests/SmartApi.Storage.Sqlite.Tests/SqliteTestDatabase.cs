@@ -10,9 +10,10 @@ internal sealed class SqliteTestDatabase : IDisposable
     public string Path => System.IO.Path.Combine(_directory, "x.db");
     public string ConnectionString => $"Data Source={Path}";
 
-    public async Task<SqliteSmartApiStore> OpenAsync(CancellationToken cancellationToken, TimeProvider? time = null)
+    public async Task<SqliteSmartApiStore> OpenAsync(CancellationToken cancellationToken, TimeProvider? time = null, long? walRewindBytes = null)
     {
-        var store = new SqliteSmartApiStore(new SqliteStorageOptions { ConnectionString = ConnectionString }, time ?? TimeProvider.System);
+        var options = new SqliteStorageOptions { ConnectionString = ConnectionString, WalRewindBytes = walRewindBytes ?? Checkpointer.DefaultRewindBytes };
+        var store = new SqliteSmartApiStore(options, time ?? TimeProvider.System);
         await store.MigrateAsync(cancellationToken);
         return store;
     }
