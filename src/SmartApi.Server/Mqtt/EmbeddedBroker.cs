@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 using MQTTnet;
+using MQTTnet.AspNetCore;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using SmartApi.Contracts;
@@ -23,12 +25,15 @@ internal sealed partial class EmbeddedBroker(
     DevicePresence presence,
     GatewayMetrics metrics,
     IOptions<SmartApiOptions> options,
+    IOptions<SocketTransportOptions> transportOptions,
+    ILoggerFactory loggerFactory,
     ILogger<EmbeddedBroker> logger) : MqttTransport
 {
     private const string DeviceKey = "smartapi.device";
     private const string IdentityKey = "smartapi.identity";
     private readonly ConcurrentDictionary<string, string> _listening = new(StringComparer.Ordinal);
     private MqttServer? _server;
+    private PipelineListener? _listener;
 
     public override bool CanPublish => _server?.IsStarted == true;
 
@@ -37,11 +42,13 @@ internal sealed partial class EmbeddedBroker(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value.Mqtt;
+        // The plain port is served by the PipelineListener; MQTTnet's own listener serves TLS only.
         var builder = new MqttServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            .WithDefaultEndpointBoundIPAddress(IPAddress.Parse(settings.BindAddress))
-            .WithDefaultEndpointPort(settings.Port)
+            .WithoutDefaultEndpoint()
             .WithPersistentSessions(false);
+        var factory = new MqttServerFactory();
+        var connections = new MqttConnectionHandler();
+        List<IMqttServerAdapter> adapters = [connections];
         if (settings.TlsPort > 0)
         {
             var certificate = X509CertificateLoader.LoadPkcs12FromFile(settings.CertificatePath!, settings.CertificatePassword);
@@ -49,8 +56,9 @@ internal sealed partial class EmbeddedBroker(
                 .WithEncryptedEndpointBoundIPAddress(IPAddress.Parse(settings.BindAddress))
                 .WithEncryptedEndpointPort(settings.TlsPort)
                 .WithEncryptionCertificate(certificate);
+            adapters.AddRange(factory.DefaultServerAdapters.Select(create => create(factory)));
         }
-        var server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        var server = factory.CreateMqttServer(builder.Build(), adapters);
         server.ValidatingConnectionAsync += ValidateAsync;
         server.ClientConnectedAsync += ConnectedAsync;
         server.ClientDisconnectedAsync += DisconnectedAsync;
@@ -58,13 +66,32 @@ internal sealed partial class EmbeddedBroker(
         server.ClientSubscribedTopicAsync += SubscribedAsync;
         server.InterceptingPublishAsync += InterceptPublishAsync;
         await server.StartAsync();
+        var listener = new PipelineListener(connections, transportOptions, loggerFactory);
+        try
+        {
+            await listener.StartAsync(new IPEndPoint(IPAddress.Parse(settings.BindAddress), settings.Port), cancellationToken);
+        }
+        catch
+        {
+            // The port is taken, say: nothing may be left running.
+            await listener.DisposeAsync();
+            await server.StopAsync();
+            server.Dispose();
+            throw;
+        }
         _server = server;
+        _listener = listener;
         Log.Started(logger, settings.Port, settings.TlsPort);
         await presence.RecheckOnlineDevicesAsync(cancellationToken);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_listener is { } listener)
+        {
+            _listener = null;
+            await listener.DisposeAsync();
+        }
         if (_server is { } server)
         {
             _server = null;
