@@ -19,7 +19,8 @@ using SmartApi.Simulator;
 namespace SmartApi.Benchmarks;
 
 /// <summary>Options of the <c>mqtt</c> and <c>commands</c> commands.</summary>
-internal sealed record MqttLoadOptions(int Devices, int Seconds, int Runs, int InFlight, int Commands, bool InProcess = false, int Warmup = 30, int Watched = 100)
+internal sealed record MqttLoadOptions(int Devices, int Seconds, int Runs, int InFlight, int Commands, bool InProcess = false, int Warmup = 30, int Watched = 100,
+    FleetClient Client = FleetClient.Lean)
 {
     public static MqttLoadOptions Parse(string[] args, MqttLoadOptions defaults)
     {
@@ -37,6 +38,7 @@ internal sealed record MqttLoadOptions(int Devices, int Seconds, int Runs, int I
                 "--in-process" => options with { InProcess = true },
                 "--warmup" => options with { Warmup = Next() },
                 "--watched" => options with { Watched = Next() },
+                "--client" => options with { Client = Enum.Parse<FleetClient>(args[++i], ignoreCase: true) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
@@ -60,7 +62,7 @@ internal static class MqttLoad
     {
         var kind = Environment.GetEnvironmentVariable("BENCH_KIND") ?? DeviceTopics.Telemetry;
         Console.WriteLine($"mqtt: {options.Devices:N0} devices ({(options.InProcess ? "in the server's process" : "in a separate process")}), QoS 1 {kind}, " +
-            $"{options.InFlight} in flight per device, {options.Seconds} s x {options.Runs} runs; {Environment.ProcessorCount} cores, load average {AppendLoad.LoadAverage()}");
+            $"{options.InFlight} in flight per device, {options.Client.ToString().ToLowerInvariant()} client, {options.Seconds} s x {options.Runs} runs; {Environment.ProcessorCount} cores, load average {AppendLoad.LoadAverage()}");
         await using var server = await BenchServer.StartAsync();
         var credentials = await server.ProvisionAsync(options.Devices);
         await server.WatchPowerAsync(options.Watched);
@@ -68,13 +70,14 @@ internal static class MqttLoad
         FleetProcess? child = null;
         if (options.InProcess)
         {
-            local = await MqttFleet.ConnectAsync(server.MqttPort, credentials);
+            local = await MqttFleet.ConnectAsync(server.MqttPort, credentials, options.Client);
         }
         else
         {
-            child = await FleetProcess.StartAsync(server.MqttPort, credentials, options.InFlight, kind);
+            child = await FleetProcess.StartAsync(server.MqttPort, credentials, options.InFlight, kind, options.Client);
         }
         Console.WriteLine($"{credentials.Count:N0} devices connected, {Math.Min(options.Watched, credentials.Count)} of them watched by a power trigger, load average {AppendLoad.LoadAverage()}");
+        using var sampler = Environment.GetEnvironmentVariable("BENCH_ALLOCS") == "1" ? new AllocationSampler() : null;
         var rates = new List<double>();
         var serverCpus = new List<double>();
         for (var run = 0; run <= options.Runs; run++)
@@ -86,6 +89,7 @@ internal static class MqttLoad
             using var process = Process.GetCurrentProcess();
             var cpuBefore = process.TotalProcessorTime;
             var allocatedBefore = GC.GetTotalAllocatedBytes();
+            var writtenBefore = WrittenBytes();
             var fleet = local is not null ? await local.RunAsync(seconds, options.InFlight, kind) : await child!.RunAsync(seconds);
             process.Refresh();
             var acked = fleet.Acknowledged;
@@ -94,7 +98,8 @@ internal static class MqttLoad
             var cpu = (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, acked);
             var split = local is not null
                 ? $"process CPU {cpu:N1} µs/msg (devices + server)"
-                : $"server CPU {cpu:N1} µs/msg, allocates {(GC.GetTotalAllocatedBytes() - allocatedBefore) / Math.Max(1, acked):N0} B/msg; devices CPU {fleet.Cpu.TotalMicroseconds / Math.Max(1, acked):N1} µs/msg";
+                : $"server CPU {cpu:N1} µs/msg, allocates {(GC.GetTotalAllocatedBytes() - allocatedBefore) / Math.Max(1, acked):N0} B/msg, " +
+                  $"writes {(WrittenBytes() - writtenBefore) / Math.Max(1, acked):N0} B/msg; devices CPU {fleet.Cpu.TotalMicroseconds / Math.Max(1, acked):N1} µs/msg";
             Console.WriteLine($"{(run == 0 ? "warm-up" : "run")}: {acked:N0} acknowledged in {fleet.Elapsed.TotalSeconds:N2} s = {rate:N0} msgs/s; " +
                 $"measurement rows added {persisted:N0} ({(persisted == acked ? "all persisted" : "MISMATCH")}); {split}; load average {AppendLoad.LoadAverage()}");
             if (kind == DeviceTopics.Telemetry && persisted != acked)
@@ -107,6 +112,7 @@ internal static class MqttLoad
                 serverCpus.Add(cpu);
             }
         }
+        sampler?.Print();
         rates.Sort();
         serverCpus.Sort();
         var median = rates[rates.Count / 2];
@@ -122,6 +128,11 @@ internal static class MqttLoad
         }
         return 0;
     }
+
+    /// <summary>Bytes this process passed to write calls (files and sockets; Linux <c>/proc/self/io</c>), 0 elsewhere.</summary>
+    private static long WrittenBytes() =>
+        File.Exists("/proc/self/io") && File.ReadLines("/proc/self/io").FirstOrDefault(l => l.StartsWith("wchar:", StringComparison.Ordinal)) is { } line
+            ? long.Parse(line.AsSpan(6).Trim(), System.Globalization.CultureInfo.InvariantCulture) : 0;
 
     public static async Task<int> CommandsAsync(MqttLoadOptions options)
     {
