@@ -16,8 +16,9 @@ namespace SmartApi.Storage.Sqlite;
 /// So once a pass leaves the log at <see cref="DefaultRewindBytes"/> or more, the writer is asked
 /// to copy back the rest itself between two commits (<see cref="SqliteWriter.RequestCheckpoint"/>):
 /// only the frames added during this pass, and no commit can add more meanwhile. That pause is
-/// mostly the checkpoint's two fsyncs (tens of milliseconds here), so it is kept rare: the log may
-/// grow to a few hundred megabytes, and its file is then reused rather than grown again.
+/// mostly the checkpoint's fsyncs (tens to a few hundred milliseconds on the reference machine),
+/// so it is kept rare: the log may grow to a few hundred megabytes, and its file is then reused
+/// rather than grown again.
 /// </remarks>
 internal sealed class Checkpointer : IAsyncDisposable
 {
@@ -70,7 +71,7 @@ internal sealed class Checkpointer : IAsyncDisposable
     }
 
     /// <summary>Runs a checkpoint; its row is (busy, frames in the log, frames copied back). Returns the frames in the log.</summary>
-    public static async Task<long> LogFramesAsync(SqliteCommand checkpoint, CancellationToken cancellationToken)
+    private static async Task<long> LogFramesAsync(SqliteCommand checkpoint, CancellationToken cancellationToken)
     {
         await using var reader = await checkpoint.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? reader.GetInt64(1) : 0;
