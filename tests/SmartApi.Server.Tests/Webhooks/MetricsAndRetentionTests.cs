@@ -21,6 +21,9 @@ public sealed class MetricsAndRetentionTests
         await receiver.NextAsync();
         await DeliveryWhenAsync(app.Admin, test.DeliveryIds[0], d => d.Status == "succeeded");
 
+        // Each instrument is recorded at its own moment of the delivery, and a scrape may be cached
+        // briefly: poll until every series this test expects is there (or the deadline passes).
+        string[] series = ["outcome=\"succeeded\"", "smartapi_webhook_delivery_latency_seconds_bucket", "smartapi_webhook_queue_depth"];
         var deadline = DateTime.UtcNow.AddSeconds(10);
         string text;
         do
@@ -29,7 +32,7 @@ public sealed class MetricsAndRetentionTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             text = await response.Content.ReadAsStringAsync(Ct);
         }
-        while (!text.Contains("outcome=\"succeeded\"", StringComparison.Ordinal) && DateTime.UtcNow < deadline);
+        while (!series.All(s => text.Contains(s, StringComparison.Ordinal)) && DateTime.UtcNow < deadline);
 
         // At least this delivery (the tests share one process, so one meter name counts several hosts).
         Assert.Matches(@"smartapi_webhook_deliveries_total\{[^}]*outcome=""succeeded""[^}]*\} [1-9]", text);
