@@ -7,30 +7,22 @@ namespace SmartApi.Storage.Sqlite.Tests;
 /// The SQLite event log without AUTOINCREMENT and without the type index (migration 0007): positions
 /// never go back, old databases upgrade without reusing one, and every query stays index-backed.
 /// </summary>
-public sealed class SqliteEventLogTests : IDisposable
+public sealed class SqliteEventLogTests : SqliteFileTest
 {
-    private static readonly DateTimeOffset Then = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
-    private readonly SqliteTestDatabase _database = new();
-    private readonly IdGenerator _ids = new(TimeProvider.System);
-
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
-    public void Dispose() => _database.Dispose();
-
     [Fact]
     public async Task Prune_EveryEventOld_KeepsTheNewestSoTheNextPositionIsHigher()
     {
-        await using var store = await _database.OpenAsync(Token);
+        await using var store = await Database.OpenAsync(Token);
         var organization = await InsertOrganizationAsync(store);
         var appended = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            appended.Add(await AppendAsync(store, organization.Id, Then));
+            appended.Add(await AppendAsync(store, organization.Id, Now));
         }
         var newest = (await store.GetEventAsync(organization.Id, appended[^1], Token))!;
 
-        var pruned = await store.WriteAsync(tx => tx.PruneAsync(Then.AddDays(365), 500), Token);
-        var next = (await store.GetEventAsync(organization.Id, await AppendAsync(store, organization.Id, Then.AddDays(366)), Token))!;
+        var pruned = await store.WriteAsync(tx => tx.PruneAsync(Now.AddDays(365), 500), Token);
+        var next = (await store.GetEventAsync(organization.Id, await AppendAsync(store, organization.Id, Now.AddDays(366)), Token))!;
 
         Assert.Equal(2, pruned);
         Assert.Equal(newest, await store.GetEventAsync(organization.Id, newest.Id, Token));
@@ -46,29 +38,29 @@ public sealed class SqliteEventLogTests : IDisposable
         string organizationId;
         await using (var old = await OpenAtVersionAsync(6))
         {
-            organizationId = _ids.New("org");
+            organizationId = Ids.New("org");
             await old.ExecuteAsync("INSERT INTO organizations (id, name, created_at) VALUES (@organizationId, 'Acme', 0)", new { organizationId });
             for (var i = 0; i < 5; i++)
             {
                 await old.ExecuteAsync(
                     "INSERT INTO events (id, organization_id, type, device_id, created_at, data) VALUES (@id, @organizationId, 'device.online', NULL, 0, '{}')",
-                    new { id = _ids.New("evt"), organizationId });
+                    new { id = Ids.New("evt"), organizationId });
             }
             // What retention before 0007 could do to an idle log: positions 4 and 5 are gone but were handed out.
             await old.ExecuteAsync("DELETE FROM events WHERE position > 3");
         }
 
-        await using var store = await _database.OpenAsync(Token);
+        await using var store = await Database.OpenAsync(Token);
         var kept = await store.ListEventsAsync(organizationId, new EventFilter(), new PageRequest(null, 10), Token);
-        var next = (await store.GetEventAsync(organizationId, await AppendAsync(store, organizationId, Then), Token))!;
+        var next = (await store.GetEventAsync(organizationId, await AppendAsync(store, organizationId, Now), Token))!;
 
         Assert.Equal([1L, 2L, 3L], kept.Items.Select(e => e.Position));
         Assert.Equal(6, next.Position);
         Assert.Equal(kept.Items.Select(e => e.Id).Append(next.Id), (await store.ListEventsAsync(organizationId, new EventFilter(), new PageRequest(null, 10), Token)).Items.Select(e => e.Id));
-        await using var connection = new SqliteConnection(_database.ConnectionString);
+        await using var connection = new SqliteConnection(Database.ConnectionString);
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_events_organization_type'"));
         // The marker of position 5 goes with retention once newer events exist.
-        await store.WriteAsync(tx => tx.PruneAsync(Then.AddDays(-1), 500), Token);
+        await store.WriteAsync(tx => tx.PruneAsync(Now.AddDays(-1), 500), Token);
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM events WHERE organization_id = ''"));
     }
 
@@ -89,10 +81,10 @@ public sealed class SqliteEventLogTests : IDisposable
     [MemberData(nameof(EventQueries))]
     public async Task EventQueries_UseAnIndexAndNeverSortOrScanTheLog(string sql, string index)
     {
-        await using (await _database.OpenAsync(Token))
+        await using (await Database.OpenAsync(Token))
         {
         }
-        await using var connection = new SqliteConnection(_database.ConnectionString);
+        await using var connection = new SqliteConnection(Database.ConnectionString);
         await connection.OpenAsync(Token);
         await using var command = connection.CreateCommand();
         command.CommandText = "EXPLAIN QUERY PLAN " + sql;
@@ -115,7 +107,7 @@ public sealed class SqliteEventLogTests : IDisposable
 
     private async Task<SqliteConnection> OpenAtVersionAsync(long version)
     {
-        var connection = new SqliteConnection(_database.ConnectionString);
+        var connection = new SqliteConnection(Database.ConnectionString);
         await connection.OpenAsync(Token);
         await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
         foreach (var (number, name, sql) in Migrator.LoadScripts().Where(s => s.Version <= version))
@@ -126,20 +118,10 @@ public sealed class SqliteEventLogTests : IDisposable
         return connection;
     }
 
-    private async Task<Organization> InsertOrganizationAsync(SqliteSmartApiStore store)
-    {
-        var organization = new Organization(_ids.New("org"), "Acme", Then);
-        await store.WriteAsync(async tx =>
-        {
-            await tx.InsertOrganizationAsync(organization);
-            return true;
-        }, Token);
-        return organization;
-    }
 
     private async Task<string> AppendAsync(SqliteSmartApiStore store, string organizationId, DateTimeOffset at)
     {
-        var id = _ids.New("evt");
+        var id = Ids.New("evt");
         await store.WriteAsync(async tx =>
         {
             await tx.AppendEventAsync(new NewEvent(id, organizationId, "device.online", null, at, "{}"));

@@ -4,20 +4,12 @@ using Microsoft.Data.Sqlite;
 namespace SmartApi.Storage.Sqlite.Tests;
 
 /// <summary>What only the SQLite provider promises: migrations on a file, and data that outlives the process.</summary>
-public sealed class SqliteStoreTests : IDisposable
+public sealed class SqliteStoreTests : SqliteFileTest
 {
-    private static readonly DateTimeOffset Now = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
-    private readonly SqliteTestDatabase _database = new();
-    private readonly IdGenerator _ids = new(TimeProvider.System);
-
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
-    public void Dispose() => _database.Dispose();
-
     [Fact]
     public async Task MigrateAsync_TwiceOnOneStore_AppliesEachScriptOnce()
     {
-        await using var store = await _database.OpenAsync(Token);
+        await using var store = await Database.OpenAsync(Token);
 
         await store.MigrateAsync(Token);
         var organization = await InsertOrganizationAsync(store);
@@ -29,10 +21,10 @@ public sealed class SqliteStoreTests : IDisposable
     [Fact]
     public async Task MigrateAsync_SecondStoreOnSameFile_AppliesNothingAndSeesData()
     {
-        await using var first = await _database.OpenAsync(Token);
+        await using var first = await Database.OpenAsync(Token);
         var organization = await InsertOrganizationAsync(first);
 
-        await using var second = await _database.OpenAsync(Token);
+        await using var second = await Database.OpenAsync(Token);
 
         Assert.Equal(Migrator.LoadScripts().Select(s => s.Version), await AppliedVersionsAsync());
         Assert.Equal(organization, await second.GetOrganizationAsync(organization.Id, Token));
@@ -43,7 +35,7 @@ public sealed class SqliteStoreTests : IDisposable
     [Fact]
     public async Task MigrateAsync_StoresConcurrentlyOnNewFile_AppliesEachScriptOnce()
     {
-        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _database.OpenAsync(Token)));
+        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Database.OpenAsync(Token)));
         foreach (var store in stores)
         {
             await store.DisposeAsync();
@@ -58,26 +50,26 @@ public sealed class SqliteStoreTests : IDisposable
         Organization organization;
         Device device;
         StoredEvent appended;
-        await using (var store = await _database.OpenAsync(Token))
+        await using (var store = await Database.OpenAsync(Token))
         {
             organization = await InsertOrganizationAsync(store);
-            device = new Device(_ids.New("dev"), organization.Id, "SN-1", "Kettle", null, new Dictionary<string, string> { ["room"] = "kitchen" },
+            device = new Device(Ids.New("dev"), organization.Id, "SN-1", "Kettle", null, new Dictionary<string, string> { ["room"] = "kitchen" },
                 "on", [1, 2], false, null, "unknown", null, Now, Now);
-            appended = await store.AppendEventAsync(new NewEvent(_ids.New("evt"), organization.Id, "device.created", device.Id, Now, "{}"), async tx =>
+            appended = await store.AppendEventAsync(new NewEvent(Ids.New("evt"), organization.Id, "device.created", device.Id, Now, "{}"), async tx =>
             {
                 await tx.InsertDeviceAsync(device);
                 await tx.InsertMeasurementsAsync([new MeasurementRow(device.Id, new Measurement(Now, 5, null, null, null, 1), 1)]);
             }, Token);
         }
 
-        await using var reopened = await _database.OpenAsync(Token);
+        await using var reopened = await Database.OpenAsync(Token);
 
         Assert.Equal(organization, await reopened.GetOrganizationAsync(organization.Id, Token));
         Assert.Equal(device.Id, (await reopened.FindDeviceBySerialAsync(organization.Id, "SN-1", Token))?.Id);
         Assert.Equal(appended, await reopened.GetEventAsync(organization.Id, appended.Id, Token));
         Assert.Single((await reopened.ListMeasurementsAsync(device.Id, Now, Now.AddHours(1), new PageRequest(null, 10), Token)).Items);
         // The device's sequence survives too: the next event is number 2.
-        var next = await reopened.AppendEventAsync(new NewEvent(_ids.New("evt"), organization.Id, "device.online", device.Id, Now, "{}"), cancellationToken: Token);
+        var next = await reopened.AppendEventAsync(new NewEvent(Ids.New("evt"), organization.Id, "device.online", device.Id, Now, "{}"), cancellationToken: Token);
         Assert.StartsWith($$"""{"deviceId":"{{device.Id}}","sequence":2""", next.DataJson, StringComparison.Ordinal);
         Assert.True(next.Position > appended.Position);
     }
@@ -85,7 +77,7 @@ public sealed class SqliteStoreTests : IDisposable
     [Fact]
     public async Task DisposeAsync_AfterMigratingTwice_ClosesEveryConnection()
     {
-        var store = await _database.OpenAsync(Token);
+        var store = await Database.OpenAsync(Token);
         await store.MigrateAsync(Token);
         await InsertOrganizationAsync(store);
         Assert.True(await store.PingAsync(Token));
@@ -93,7 +85,7 @@ public sealed class SqliteStoreTests : IDisposable
         await store.DisposeAsync();
 
         // Leaving WAL mode needs every other connection to the file closed.
-        await using var connection = new SqliteConnection(_database.ConnectionString + ";Pooling=False;Default Timeout=1");
+        await using var connection = new SqliteConnection(Database.ConnectionString + ";Pooling=False;Default Timeout=1");
         await connection.OpenAsync(Token);
         Assert.Equal("delete", await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode = DELETE"));
     }
@@ -102,7 +94,7 @@ public sealed class SqliteStoreTests : IDisposable
     public async Task DisposeAsync_Twice_IsHarmless()
     {
         // The server's container disposes the store under two registrations.
-        var store = await _database.OpenAsync(Token);
+        var store = await Database.OpenAsync(Token);
         await store.DisposeAsync();
         await store.DisposeAsync();
     }
@@ -110,11 +102,11 @@ public sealed class SqliteStoreTests : IDisposable
     [Fact]
     public async Task DisposeAsync_AfterWrites_LeavesNoWriteAheadLog()
     {
-        var store = await _database.OpenAsync(Token);
+        var store = await Database.OpenAsync(Token);
         await InsertOrganizationAsync(store);
         await store.DisposeAsync();
         // The writer never checkpoints; the checkpointer folds the WAL in and truncates it on the way out.
-        var wal = _database.Path + "-wal";
+        var wal = Database.Path + "-wal";
         Assert.True(!File.Exists(wal) || new FileInfo(wal).Length == 0, "the WAL should be empty after dispose");
     }
 
@@ -125,13 +117,13 @@ public sealed class SqliteStoreTests : IDisposable
         // WAL would only grow. Writers here never pause; the log must still be rewound, more than
         // once, and stay near its threshold.
         const long threshold = 1 << 20;
-        await using var store = await _database.OpenAsync(Token, walRewindBytes: threshold);
+        await using var store = await Database.OpenAsync(Token, walRewindBytes: threshold);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         var largest = 0L;
         while (store.WalRewinds < 3 && DateTime.UtcNow < deadline)
         {
             await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => InsertOrganizationAsync(store)));
-            largest = Math.Max(largest, new FileInfo(_database.Path + "-wal").Length);
+            largest = Math.Max(largest, new FileInfo(Database.Path + "-wal").Length);
         }
 
         Assert.True(store.WalRewinds >= 3, $"the log was rewound {store.WalRewinds} times");
@@ -143,9 +135,9 @@ public sealed class SqliteStoreTests : IDisposable
     public async Task DisposeAsync_PendingWrites_CommitsThemFirst()
     {
         Organization[] organizations;
-        await using (var store = await _database.OpenAsync(Token))
+        await using (var store = await Database.OpenAsync(Token))
         {
-            organizations = Enumerable.Range(0, 50).Select(i => new Organization(_ids.New("org"), $"Org {i}", Now)).ToArray();
+            organizations = Enumerable.Range(0, 50).Select(i => new Organization(Ids.New("org"), $"Org {i}", Now)).ToArray();
             var writes = organizations.Select(o => store.WriteAsync(async tx =>
             {
                 await tx.InsertOrganizationAsync(o);
@@ -155,24 +147,14 @@ public sealed class SqliteStoreTests : IDisposable
             await Task.WhenAll(writes);
         }
 
-        await using var reopened = await _database.OpenAsync(Token);
+        await using var reopened = await Database.OpenAsync(Token);
         Assert.Equal(organizations, (await reopened.ListOrganizationsAsync(new PageRequest(null, 100), Token)).Items);
     }
 
-    private async Task<Organization> InsertOrganizationAsync(SqliteSmartApiStore store)
-    {
-        var organization = new Organization(_ids.New("org"), "Acme", Now);
-        await store.WriteAsync(async tx =>
-        {
-            await tx.InsertOrganizationAsync(organization);
-            return true;
-        }, Token);
-        return organization;
-    }
 
     private async Task<List<long>> AppliedVersionsAsync()
     {
-        await using var connection = new SqliteConnection(_database.ConnectionString);
+        await using var connection = new SqliteConnection(Database.ConnectionString);
         await connection.OpenAsync(Token);
         return (await connection.QueryAsync<long>("SELECT version FROM schema_migrations ORDER BY version")).ToList();
     }
