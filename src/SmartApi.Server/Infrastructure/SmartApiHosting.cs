@@ -78,6 +78,8 @@ internal static class SmartApiHosting
         services.AddSingleton<NetworkPolicy>();
         services.AddSingleton<SecretProtector>();
         services.AddSingleton<SigningSecrets>();
+        services.AddSingleton<CustomHeaders>();
+        services.AddSingleton<CustomHeaderMigration>();
         services.AddSingleton<RuleValidation>();
         services.AddSingleton<AutomationValidation>();
         services.AddSingleton<AutomationService>();

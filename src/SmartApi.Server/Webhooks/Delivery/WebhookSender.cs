@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
@@ -20,7 +19,8 @@ internal sealed record AttemptResult(DateTimeOffset StartedAt, int? StatusCode, 
 /// Sends one delivery: the event envelope as the body, signed with every active secret of the
 /// automation, through the SSRF-guarded client with redirects off and a per-attempt timeout.
 /// </summary>
-internal sealed class WebhookSender(IHttpClientFactory clients, SigningSecrets secrets, TimeProvider time, IOptions<SmartApiOptions> options)
+internal sealed class WebhookSender(
+    IHttpClientFactory clients, SigningSecrets secrets, CustomHeaders customHeaders, TimeProvider time, IOptions<SmartApiOptions> options)
 {
     public const string ClientName = "webhooks";
     public const int MaxResponseBodyBytes = 1024;
@@ -40,14 +40,23 @@ internal sealed class WebhookSender(IHttpClientFactory clients, SigningSecrets s
         }
         var timestamp = startedAt.ToUnixTimeSeconds();
 
+        KeyValuePair<string, string>[] custom;
+        try
+        {
+            // The only place custom header values are decrypted: reads show them masked.
+            custom = customHeaders.ForSending(webhook);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return new AttemptResult(startedAt, null, 0,
+                "Not sent: a custom header cannot be decrypted (was SmartApi:Webhooks:EncryptionKey changed?). Save the headers again.", null, null);
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = Json;
-        if (webhook.HeadersJson != "{}")
+        foreach (var (name, value) in custom)
         {
-            foreach (var (name, value) in JsonSerializer.Deserialize(webhook.HeadersJson, Automations.AutomationJsonContext.Default.DictionaryStringString) ?? [])
-            {
-                request.Headers.TryAddWithoutValidation(name, value);
-            }
+            request.Headers.TryAddWithoutValidation(name, value);
         }
         var headers = request.Headers;
         headers.TryAddWithoutValidation(WebhookHeaders.Signature, signer.CreateSignatureHeader(body, timestamp));
