@@ -24,6 +24,7 @@ internal sealed class WebhookSender(
 {
     public const string ClientName = "webhooks";
     public const int MaxResponseBodyBytes = 1024;
+    public const int MaxResponseDrainBytes = 16 * 1024;
     public static readonly string UserAgent = "SmartApi-Webhooks/" + typeof(WebhookSender).Assembly.GetName().Version?.ToString(3);
     private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
 
@@ -104,7 +105,12 @@ internal sealed class WebhookSender(
 
     private int Elapsed(long started) => (int)time.GetElapsedTime(started).TotalMilliseconds;
 
-    private static async Task<string?> ReadStartAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>
+    /// The first <see cref="MaxResponseBodyBytes"/> of the body for the delivery log. Nothing past
+    /// them is read here, so a huge or endless body costs one pooled 1 KiB buffer; disposing the
+    /// response then drains a little (the handler's MaxResponseDrainSize) or closes the connection.
+    /// </summary>
+    internal static async Task<string?> ReadStartAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(MaxResponseBodyBytes);
