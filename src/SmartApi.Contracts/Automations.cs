@@ -36,7 +36,7 @@ public sealed record AutomationTrigger(
 /// <summary>An action in a request.</summary>
 /// <param name="Type"><c>webhook</c> (or <c>switch</c>).</param>
 /// <param name="Url">Webhook: where to POST events (http or https).</param>
-/// <param name="Headers">Webhook: extra request headers (they cannot replace the signature or event headers).</param>
+/// <param name="Headers">Webhook: extra request headers (they cannot replace the signature or event headers). Values are stored encrypted and read back as <c>***</c>; a value of <c>***</c> keeps the value stored for that header in the webhook at the same position, as long as its URL keeps its scheme, host and port.</param>
 /// <param name="Ordered">Webhook: deliver each device's events strictly in order.</param>
 /// <param name="StandardWebhooks">Webhook: also send the Standard Webhooks headers.</param>
 /// <param name="DeviceId">Switch: the device to switch (one of the organization's devices).</param>
@@ -54,6 +54,7 @@ public sealed record AutomationActionRequest(
     int? RevertAfterSeconds = null);
 
 /// <summary>An action of an automation; webhook fields for <c>webhook</c>, device fields for <c>switch</c>.</summary>
+/// <param name="Headers">Webhook: the custom header names, each with the value <c>***</c> (values are never shown).</param>
 /// <param name="Secret">The signing secret (<c>whsec_...</c>), only in the response that created the automation.</param>
 /// <param name="Status">Webhook: <c>active</c>, or <c>disabled</c> (see <c>disabledReason</c>: <c>gone</c> after a 410, <c>failing</c> after days of failures). Save the action again to re-enable it.</param>
 public sealed record AutomationActionResponse(

@@ -37,6 +37,12 @@ public sealed partial class PostgresSmartApiStore
         return (await connection.QueryAsync<WebhookRow>(Sql.ListWebhooksOfAutomations, new { ids = automationIds.ToArray() })).Select(r => r.ToEntity()).ToList();
     }
 
+    public async Task<IReadOnlyList<Webhook>> ListWebhooksWithHeadersAsync(string afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<WebhookRow>(Sql.ListWebhooksWithHeaders, new { after = afterId, limit })).Select(r => r.ToEntity()).ToList();
+    }
+
     public async Task<IReadOnlyList<AutomationSecret>> ListActiveSecretsAsync(string automationId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);

@@ -117,6 +117,12 @@ internal sealed partial class PostgresStoreTransaction
     public async ValueTask ReleaseDeliveriesAsync(IReadOnlyList<string> deliveryIds, DateTimeOffset dueAt) =>
         await db.ExecuteAsync(Sql.ReleaseDeliveries, new { ids = deliveryIds.ToArray(), due = Ms.Of(dueAt) });
 
+    public async ValueTask<bool> ReplaceWebhookHeadersAsync(string webhookId, string expected, string headersJson) =>
+        await db.ExecuteAsync(Sql.ReplaceWebhookHeaders, new { id = webhookId, expected, headers = headersJson }) == 1;
+
+    public async ValueTask<bool> ReplaceAutomationDefinitionAsync(string automationId, string expected, string definitionJson) =>
+        await db.ExecuteAsync(Sql.ReplaceAutomationDefinition, new { id = automationId, expected, definition = definitionJson }) == 1;
+
     public async ValueTask<bool> DisableWebhookAsync(string webhookId, string reason, DateTimeOffset now)
     {
         if (await db.ExecuteAsync(Sql.DisableWebhook, new { id = webhookId, reason }) == 0)

@@ -19,6 +19,10 @@ internal static partial class Sql
         "SELECT " + WebhookColumns + " FROM webhooks WHERE automation_id = @automation AND status <> 'removed' ORDER BY action_index";
     public const string ListWebhooksOfAutomations =
         "SELECT " + WebhookColumns + " FROM webhooks WHERE automation_id = ANY(@ids) ORDER BY automation_id, action_index";
+    public const string ListWebhooksWithHeaders =
+        "SELECT " + WebhookColumns + " FROM webhooks WHERE headers <> '{}' AND id > @after ORDER BY id LIMIT @limit";
+    public const string ReplaceWebhookHeaders = "UPDATE webhooks SET headers = @headers WHERE id = @id AND headers = @expected";
+    public const string ReplaceAutomationDefinition = "UPDATE automations SET definition = @definition WHERE id = @id AND definition = @expected";
     public const string InsertWebhook =
         "INSERT INTO webhooks (id, organization_id, automation_id, action_index, url, headers, ordered, standard_webhooks, status, created_at) " +
         "VALUES (@id, @org, @automation, @index, @url, @headers, @ordered, @standard, 'active', @at)";

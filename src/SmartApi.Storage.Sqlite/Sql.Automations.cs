@@ -20,6 +20,10 @@ internal static partial class Sql
     public const string ListWebhooksOfAutomations =
         "SELECT " + WebhookColumns + " FROM webhooks WHERE automation_id IN (SELECT value FROM json_each(@ids)) ORDER BY automation_id, action_index";
     public const string GetWebhooksByIds = "SELECT " + WebhookColumns + " FROM webhooks WHERE id IN (SELECT value FROM json_each(@ids))";
+    public const string ListWebhooksWithHeaders =
+        "SELECT " + WebhookColumns + " FROM webhooks WHERE headers <> '{}' AND id > @after ORDER BY id LIMIT @limit";
+    public const string ReplaceWebhookHeaders = "UPDATE webhooks SET headers = @headers WHERE id = @id AND headers = @expected";
+    public const string ReplaceAutomationDefinition = "UPDATE automations SET definition = @definition WHERE id = @id AND definition = @expected";
     public const string InsertWebhook =
         "INSERT INTO webhooks (id, organization_id, automation_id, action_index, url, headers, ordered, standard_webhooks, status, created_at) " +
         "VALUES (@id, @org, @automation, @index, @url, @headers, @ordered, @standard, 'active', @at)";

@@ -183,6 +183,12 @@ internal sealed partial class SqliteStoreTransaction
     public async ValueTask ReleaseDeliveriesAsync(IReadOnlyList<string> deliveryIds, DateTimeOffset dueAt) =>
         await connection.ExecuteAsync(Sql.ReleaseDeliveries, new { ids = deliveryIds, due = Ms.Of(dueAt) }, transaction);
 
+    public async ValueTask<bool> ReplaceWebhookHeadersAsync(string webhookId, string expected, string headersJson) =>
+        await connection.ExecuteAsync(Sql.ReplaceWebhookHeaders, new { id = webhookId, expected, headers = headersJson }, transaction) == 1;
+
+    public async ValueTask<bool> ReplaceAutomationDefinitionAsync(string automationId, string expected, string definitionJson) =>
+        await connection.ExecuteAsync(Sql.ReplaceAutomationDefinition, new { id = automationId, expected, definition = definitionJson }, transaction) == 1;
+
     public async ValueTask<bool> DisableWebhookAsync(string webhookId, string reason, DateTimeOffset now)
     {
         if (await connection.ExecuteAsync(Sql.DisableWebhook, new { id = webhookId, reason }, transaction) == 0)

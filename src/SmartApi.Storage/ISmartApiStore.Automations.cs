@@ -11,6 +11,13 @@ public partial interface ISmartApiStore
     /// <summary>The webhooks (removed ones included) of several automations at once, for list pages.</summary>
     Task<IReadOnlyList<Webhook>> ListWebhooksAsync(IReadOnlyCollection<string> automationIds, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Webhooks of every organization, removed ones included, whose custom headers are not empty,
+    /// in id order after <paramref name="afterId"/> (start with ""): for start-up maintenance of
+    /// stored header values.
+    /// </summary>
+    Task<IReadOnlyList<Webhook>> ListWebhooksWithHeadersAsync(string afterId, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>Secrets that sign now: not expired at <paramref name="now"/>, newest first.</summary>
     Task<IReadOnlyList<AutomationSecret>> ListActiveSecretsAsync(string automationId, DateTimeOffset now, CancellationToken cancellationToken = default);
 
@@ -33,6 +40,15 @@ public partial interface IStoreTransaction
     ValueTask<bool> DeleteAutomationAsync(string organizationId, string id);
 
     ValueTask InsertSecretAsync(AutomationSecret secret);
+
+    /// <summary>
+    /// Sets a webhook's headers only if they are still <paramref name="expected"/> (compare and set,
+    /// so maintenance never overwrites a concurrent save); false if they were changed or the webhook is gone.
+    /// </summary>
+    ValueTask<bool> ReplaceWebhookHeadersAsync(string webhookId, string expected, string headersJson);
+
+    /// <summary>Sets an automation's definition only if it is still <paramref name="expected"/>; <c>updated_at</c> is kept.</summary>
+    ValueTask<bool> ReplaceAutomationDefinitionAsync(string automationId, string expected, string definitionJson);
 
     /// <summary>Makes every active secret of the automation expire at <paramref name="expiresAt"/> (rotation).</summary>
     ValueTask ExpireSecretsAsync(string automationId, DateTimeOffset expiresAt);

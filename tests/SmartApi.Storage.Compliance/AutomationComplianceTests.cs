@@ -47,6 +47,52 @@ public abstract class AutomationComplianceTests : OutboxComplianceTests
     }
 
     [Fact]
+    public async Task ReplaceWebhookHeadersAndDefinition_CompareAndSet_WriteOnlyWhileUnchanged()
+    {
+        var organization = await CreateOrganizationAsync();
+        var automation = NewAutomation(organization.Id);
+        await SaveAsync(automation, [Hook(0, headersJson: """{"X-A":"1"}""")], Everything);
+        var hook = Assert.Single(await Store.ListWebhooksAsync(automation.Id, Token));
+
+        Assert.True(await Store.WriteAsync(tx => tx.ReplaceWebhookHeadersAsync(hook.Id, """{"X-A":"1"}""", """{"X-A":"enc"}"""), Token));
+        // A second writer that read the old value loses: nothing it computed from stale data is stored.
+        Assert.False(await Store.WriteAsync(tx => tx.ReplaceWebhookHeadersAsync(hook.Id, """{"X-A":"1"}""", """{"X-A":"stale"}"""), Token));
+        Assert.True(await Store.WriteAsync(tx => tx.ReplaceAutomationDefinitionAsync(automation.Id, automation.DefinitionJson, """{"v":"enc"}"""), Token));
+        Assert.False(await Store.WriteAsync(tx => tx.ReplaceAutomationDefinitionAsync(automation.Id, automation.DefinitionJson, """{"v":"stale"}"""), Token));
+        Assert.False(await Store.WriteAsync(tx => tx.ReplaceWebhookHeadersAsync("whk_missing", "{}", "{}"), Token));
+
+        Assert.Equal("""{"X-A":"enc"}""", Assert.Single(await Store.ListWebhooksAsync(automation.Id, Token)).HeadersJson);
+        Assert.Equal(automation with { DefinitionJson = """{"v":"enc"}""" }, await Store.GetAutomationAsync(organization.Id, automation.Id, Token));
+    }
+
+    [Fact]
+    public async Task ListWebhooksWithHeaders_EveryOrganization_PagesInIdOrderAndSkipsEmptyHeaders()
+    {
+        var first = await CreateOrganizationAsync();
+        var second = await CreateOrganizationAsync("Other");
+        var withHeaders = NewAutomation(first.Id);
+        await SaveAsync(withHeaders, [Hook(0, headersJson: """{"X-A":"1"}"""), Hook(1)], Everything);
+        var removed = NewAutomation(second.Id);
+        await SaveAsync(removed, [Hook(0, headersJson: """{"X-B":"2"}""")], Everything);
+        await SaveAsync(removed, [Hook(1)], Everything); // the headed webhook is removed, and still listed
+
+        var listed = new List<Webhook>();
+        var after = "";
+        while (await Store.ListWebhooksWithHeadersAsync(after, 1, Token) is { Count: > 0 } page)
+        {
+            Assert.Single(page);
+            listed.AddRange(page);
+            after = page[^1].Id;
+        }
+
+        Assert.Equal(listed.Select(w => w.Id).Order(StringComparer.Ordinal), listed.Select(w => w.Id));
+        Assert.DoesNotContain(listed, w => w.HeadersJson == "{}");
+        var ours = listed.Where(w => w.AutomationId == withHeaders.Id || w.AutomationId == removed.Id).ToList();
+        Assert.Equal([("""{"X-A":"1"}""", WebhookStatus.Active), ("""{"X-B":"2"}""", WebhookStatus.Removed)],
+            ours.OrderBy(w => w.HeadersJson, StringComparer.Ordinal).Select(w => (w.HeadersJson, w.Status)));
+    }
+
+    [Fact]
     public async Task SaveAutomation_IdOfAnotherOrganization_ThrowsAndChangesNothing()
     {
         var owner = await CreateOrganizationAsync();

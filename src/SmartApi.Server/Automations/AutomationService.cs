@@ -126,6 +126,7 @@ internal sealed class AutomationService(
         return automations.Select(a => ToResponse(a, null, webhooks[a.Id].ToDictionary(w => w.ActionIndex))).ToList();
     }
 
+    /// <summary>The answer of every read, create and update: custom header values are masked, never decrypted.</summary>
     private static AutomationResponse ToResponse(Automation automation, string? secret, Dictionary<int, Webhook> webhooks)
     {
         var definition = AutomationDefinition.FromJson(automation.DefinitionJson);
@@ -135,7 +136,7 @@ internal sealed class AutomationService(
             return action.Type == ActionTypes.Switch
                 ? new AutomationActionResponse(action.Type, null, null, false, false, null, DeviceId: action.DeviceId, State: action.State,
                     RevertAfterSeconds: action.RevertAfterSeconds)
-                : new AutomationActionResponse(action.Type, action.Url, action.Headers ?? [], action.Ordered, action.StandardWebhooks,
+                : new AutomationActionResponse(action.Type, action.Url, CustomHeaders.Masked(action.Headers), action.Ordered, action.StandardWebhooks,
                     webhook?.Status, webhook?.DisabledReason, secret);
         }).ToList();
         return new AutomationResponse(automation.Id, automation.OrganizationId, automation.Name, automation.Enabled, definition.Trigger,

@@ -2,6 +2,7 @@ using System.Buffers;
 using SmartApi.Contracts;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
+using SmartApi.Server.Webhooks;
 using SmartApi.Server.Webhooks.Delivery;
 using SmartApi.Storage;
 
@@ -10,9 +11,9 @@ namespace SmartApi.Server.Automations;
 /// <summary>
 /// Checks an automation request and builds its definition. Webhook URLs must be http(s) and must
 /// not resolve to an address webhooks may not reach; custom headers may not replace the headers
-/// the signature and deduplication rely on.
+/// the signature and deduplication rely on, and their values leave here encrypted.
 /// </summary>
-internal sealed class AutomationValidation(ISmartApiStore store, NetworkPolicy network, RuleValidation rules)
+internal sealed class AutomationValidation(ISmartApiStore store, NetworkPolicy network, RuleValidation rules, CustomHeaders customHeaders)
 {
     public const int MaxCooldownSeconds = 7 * 24 * 3600;
     public const int MaxRevertSeconds = 24 * 3600;
@@ -60,7 +61,7 @@ internal sealed class AutomationValidation(ISmartApiStore store, NetworkPolicy n
         }
         var actions = request.Actions is null
             ? current?.Definition.Actions
-            : await ValidateActionsAsync(organizationId, request.Actions, errors, cancellationToken);
+            : await ValidateActionsAsync(organizationId, request.Actions, current?.Definition.Actions, errors, cancellationToken);
         if (actions is not { Count: > 0 } && !errors.Any)
         {
             errors.Add("actions", $"actions is required: 1-{MaxActions} actions.");
@@ -122,7 +123,8 @@ internal sealed class AutomationValidation(ISmartApiStore store, NetworkPolicy n
     }
 
     private async Task<IReadOnlyList<StoredAction>> ValidateActionsAsync(
-        string organizationId, IReadOnlyList<AutomationActionRequest> actions, ValidationErrors errors, CancellationToken cancellationToken)
+        string organizationId, IReadOnlyList<AutomationActionRequest> actions, IReadOnlyList<StoredAction>? previous,
+        ValidationErrors errors, CancellationToken cancellationToken)
     {
         if (actions.Count is 0 or > MaxActions)
         {
@@ -142,8 +144,10 @@ internal sealed class AutomationValidation(ISmartApiStore store, NetworkPolicy n
                         errors.Add(field, "deviceId, state and revertAfterSeconds belong to switch actions.");
                     }
                     var url = await ValidateUrlAsync(action.Url, $"{field}.url", errors, cancellationToken);
-                    ValidateHeaders(action.Headers, $"{field}.headers", errors);
-                    stored.Add(new StoredAction(ActionTypes.Webhook, url, action.Headers, action.Ordered ?? false, action.StandardWebhooks ?? false));
+                    var headers = ValidateHeaders(action.Headers, $"{field}.headers", errors)
+                        ? ProtectHeaders(action.Headers, url, previous?.ElementAtOrDefault(i), $"{field}.headers", errors)
+                        : null;
+                    stored.Add(new StoredAction(ActionTypes.Webhook, url, headers, action.Ordered ?? false, action.StandardWebhooks ?? false));
                     break;
                 case "switch":
                     if (action.Url is not null || action.Headers is not null || action.Ordered is not null || action.StandardWebhooks is not null)
@@ -190,30 +194,75 @@ internal sealed class AutomationValidation(ISmartApiStore store, NetworkPolicy n
         return uri.AbsoluteUri;
     }
 
-    private static void ValidateHeaders(Dictionary<string, string>? headers, string field, ValidationErrors errors)
+    /// <summary>Whether the headers are valid (none is valid).</summary>
+    private static bool ValidateHeaders(Dictionary<string, string>? headers, string field, ValidationErrors errors)
     {
         if (headers is null)
         {
-            return;
+            return true;
         }
+        var valid = true;
         if (headers.Count > MaxHeaders)
         {
-            errors.Add(field, $"At most {MaxHeaders} headers.");
+            Invalid(field, $"At most {MaxHeaders} headers.");
         }
         foreach (var (name, value) in headers)
         {
             if (name.Length is 0 or > 100 || name.AsSpan().IndexOfAnyExcept(TokenChars) >= 0)
             {
-                errors.Add(field, $"'{name}' is not a valid header name.");
+                Invalid(field, $"'{name}' is not a valid header name.");
             }
             else if (ReservedHeaders.Contains(name))
             {
-                errors.Add(field, $"'{name}' is set by the server and cannot be replaced.");
+                Invalid(field, $"'{name}' is set by the server and cannot be replaced.");
             }
             if (value is null || value.Length > 1000 || value.Any(c => c is '\r' or '\n' or '\0'))
             {
-                errors.Add(field, $"The value of '{name}' must be at most 1000 characters without line breaks.");
+                Invalid(field, $"The value of '{name}' must be at most 1000 characters without line breaks.");
             }
         }
+        return valid;
+
+        void Invalid(string at, string message)
+        {
+            valid = false;
+            errors.Add(at, message);
+        }
+    }
+
+    /// <summary>
+    /// The values encrypted for storage. A value equal to the mask keeps the value stored for that
+    /// header in the webhook at the same position, but only while its URL keeps its origin (scheme,
+    /// host and port): otherwise a key that may write automations, but never read the values,
+    /// could point the webhook at its own server and receive them.
+    /// </summary>
+    private Dictionary<string, string>? ProtectHeaders(
+        Dictionary<string, string>? headers, string? url, StoredAction? previous, string field, ValidationErrors errors)
+    {
+        if (headers is null || url is null)
+        {
+            return headers;
+        }
+        var sameOrigin = previous is { Type: ActionTypes.Webhook, Url: { } previousUrl }
+            && Uri.Compare(new Uri(previousUrl), new Uri(url), UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) == 0;
+        var protectedHeaders = new Dictionary<string, string>(headers.Count, StringComparer.Ordinal);
+        foreach (var (name, value) in headers)
+        {
+            if (value != CustomHeaders.Mask)
+            {
+                protectedHeaders[name] = customHeaders.Protect(value);
+                continue;
+            }
+            var kept = sameOrigin ? previous!.Headers?.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value : null;
+            if (kept is null)
+            {
+                errors.Add(field, $"'{name}' is \"{CustomHeaders.Mask}\", which keeps the stored value, but the webhook at this position has no stored " +
+                    $"'{name}' with the same URL origin (scheme, host, port). Send the value itself.");
+                continue;
+            }
+            // Stored before values were encrypted (the start-up migration had not reached it): encrypt it now.
+            protectedHeaders[name] = CustomHeaders.IsProtected(kept) ? kept : customHeaders.Protect(kept);
+        }
+        return protectedHeaders;
     }
 }

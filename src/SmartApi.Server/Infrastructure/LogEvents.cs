@@ -20,6 +20,7 @@ internal static class LogEvents
     public const int DeliverySendFailed = 1401;
     public const int DeliveryRecordFailed = 1402;
     public const int WebhookDisabled = 1403;
+    public const int WebhookHeadersEncrypted = 1404;
 
     public const int RetentionPruned = 1500;
     public const int RetentionFailed = 1501;

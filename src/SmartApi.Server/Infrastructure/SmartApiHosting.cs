@@ -78,6 +78,8 @@ internal static class SmartApiHosting
         services.AddSingleton<NetworkPolicy>();
         services.AddSingleton<SecretProtector>();
         services.AddSingleton<SigningSecrets>();
+        services.AddSingleton<CustomHeaders>();
+        services.AddSingleton<CustomHeaderMigration>();
         services.AddSingleton<RuleValidation>();
         services.AddSingleton<AutomationValidation>();
         services.AddSingleton<AutomationService>();
@@ -105,6 +107,9 @@ internal static class SmartApiHosting
                 AutomaticDecompression = System.Net.DecompressionMethods.None,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 MaxConnectionsPerServer = sp.GetRequiredService<IOptions<SmartApiOptions>>().Value.Webhooks.MaxConcurrencyPerHost,
+                // Only the first 1 KiB of a response is kept; past a short body the connection is
+                // closed rather than read on (the default drains up to 1 MB from each response).
+                MaxResponseDrainSize = WebhookSender.MaxResponseDrainBytes,
                 ConnectCallback = sp.GetRequiredService<NetworkPolicy>().ConnectAsync,
             })
             // One handler for the process: the pool is the point, and the SSRF check runs per connection anyway.

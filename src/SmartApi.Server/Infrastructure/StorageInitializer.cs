@@ -1,19 +1,22 @@
 using Microsoft.Extensions.Options;
 using SmartApi.Server.ApiKeys;
 using SmartApi.Server.Organizations;
+using SmartApi.Server.Webhooks;
 using SmartApi.Storage;
 
 namespace SmartApi.Server.Infrastructure;
 
 /// <summary>
-/// Runs before the server accepts requests (a lifecycle "starting" hook): applies migrations, then
-/// creates the admin key on first start, from <c>SmartApi:BootstrapApiKey</c> or generated and
-/// printed once to the console (not to the logs, which are often shipped elsewhere).
+/// Runs before the server accepts requests (a lifecycle "starting" hook): applies migrations and
+/// encrypts custom webhook header values stored in clear, then creates the admin key on first
+/// start, from <c>SmartApi:BootstrapApiKey</c> or generated and printed once to the console (not to
+/// the logs, which are often shipped elsewhere).
 /// </summary>
 internal sealed partial class StorageInitializer(
     ISmartApiStore store,
     OrganizationService organizations,
     ApiKeyService keys,
+    CustomHeaderMigration customHeaders,
     IOptions<SmartApiOptions> options,
     ILogger<StorageInitializer> logger) : IHostedLifecycleService
 {
@@ -31,6 +34,8 @@ internal sealed partial class StorageInitializer(
             throw;
         }
         Log.Migrated(logger);
+        // Values stored in clear by earlier versions are encrypted before anything reads them.
+        await customHeaders.RunAsync(cancellationToken);
         if (await store.AnyApiKeyAsync(cancellationToken))
         {
             return;

@@ -28,7 +28,7 @@ public sealed class AutomationApiTests(Webhooks.WebhookAppFixture fixture) : ICl
         Assert.Equal([device.Id], created.Trigger.DeviceIds);
         var action = Assert.Single(created.Actions);
         Assert.Equal(("webhook", Url, true, "active"), (action.Type, action.Url, action.Ordered, action.Status));
-        Assert.Equal("Bearer x", action.Headers!["Authorization"]);
+        Assert.Equal("***", action.Headers!["Authorization"]); // stored encrypted, never shown again
         Assert.StartsWith("whsec_", action.Secret);
 
         var fetched = await (await client.GetAsync($"/v1/automations/{created.Id}", Ct)).ReadAsync(SmartApiJsonContext.Default.AutomationResponse);

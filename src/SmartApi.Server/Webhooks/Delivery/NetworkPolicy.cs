@@ -8,9 +8,11 @@ namespace SmartApi.Server.Webhooks.Delivery;
 /// <summary>
 /// Which addresses webhooks may reach (SSRF protection). Unless <c>AllowPrivateNetworks</c>,
 /// loopback, private, shared (CGNAT), link-local (cloud metadata), multicast, unspecified and
-/// reserved addresses are refused, IPv4-mapped IPv6 included, except ranges in <c>AllowedNetworks</c>.
-/// The check runs on resolved addresses: at creation, and again in the connect callback of every
-/// request, so DNS rebinding cannot slip past it.
+/// reserved addresses are refused, except ranges in <c>AllowedNetworks</c>. An IPv6 address that
+/// embeds an IPv4 address (IPv4-mapped, -compatible, -translated, 6to4, NAT64, Teredo) is refused
+/// when the IPv4 address it embeds would be, because a translator or relay on the path may deliver
+/// it there. The check runs on resolved addresses: at creation, and again in the connect callback
+/// of every request, so DNS rebinding cannot slip past it.
 /// </summary>
 internal sealed class NetworkPolicy
 {
@@ -18,14 +20,25 @@ internal sealed class NetworkPolicy
     [
         IPNetwork.Parse("0.0.0.0/8"), IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("100.64.0.0/10"), IPNetwork.Parse("127.0.0.0/8"),
         IPNetwork.Parse("169.254.0.0/16"), IPNetwork.Parse("172.16.0.0/12"), IPNetwork.Parse("192.0.0.0/24"), IPNetwork.Parse("192.0.2.0/24"),
-        IPNetwork.Parse("192.168.0.0/16"), IPNetwork.Parse("198.18.0.0/15"), IPNetwork.Parse("198.51.100.0/24"), IPNetwork.Parse("203.0.113.0/24"),
-        IPNetwork.Parse("224.0.0.0/4"), IPNetwork.Parse("240.0.0.0/4"),
+        IPNetwork.Parse("192.88.99.0/24"), IPNetwork.Parse("192.168.0.0/16"), IPNetwork.Parse("198.18.0.0/15"),
+        IPNetwork.Parse("198.51.100.0/24"), IPNetwork.Parse("203.0.113.0/24"), IPNetwork.Parse("224.0.0.0/4"), IPNetwork.Parse("240.0.0.0/4"),
     ];
 
+    // Whole IPv6 ranges that are never a public receiver. The IPv4-embedding ranges (::/96,
+    // ::ffff:0:0:0/96, 64:ff9b::/96, 2002::/16, 2001::/32) are judged by what they embed instead.
     private static readonly IPNetwork[] BlockedV6 =
     [
-        IPNetwork.Parse("::/128"), IPNetwork.Parse("::1/128"), IPNetwork.Parse("64:ff9b::/96"), IPNetwork.Parse("100::/64"),
-        IPNetwork.Parse("2001:db8::/32"), IPNetwork.Parse("fc00::/7"), IPNetwork.Parse("fe80::/10"), IPNetwork.Parse("ff00::/8"),
+        IPNetwork.Parse("::1/128"), // loopback (also 0.0.0.1 in the IPv4-compatible form)
+        IPNetwork.Parse("64:ff9b:1::/48"), // NAT64 local use: embeds at a site-chosen position
+        IPNetwork.Parse("100::/64"), // discard only
+        IPNetwork.Parse("2001:2::/48"), // benchmarking
+        IPNetwork.Parse("2001:10::/28"), IPNetwork.Parse("2001:20::/28"), // ORCHID, ORCHIDv2: identifiers, not locators
+        IPNetwork.Parse("2001:db8::/32"), IPNetwork.Parse("3fff::/20"), // documentation
+        IPNetwork.Parse("5f00::/16"), // SRv6 segment identifiers
+        IPNetwork.Parse("fc00::/7"), // unique local
+        IPNetwork.Parse("fe80::/10"), // link-local
+        IPNetwork.Parse("fec0::/10"), // site-local (deprecated, still routed by some stacks)
+        IPNetwork.Parse("ff00::/8"), // multicast
     ];
 
     private readonly bool _allowPrivate;
@@ -37,18 +50,74 @@ internal sealed class NetworkPolicy
         _allowed = options.Value.Webhooks.AllowedNetworks.Select(n => IPNetwork.Parse(n)).ToArray();
     }
 
+    /// <summary>How names are resolved; tests replace it to play a DNS server.</summary>
+    internal Func<string, CancellationToken, Task<IPAddress[]>> Resolve { get; init; } = Dns.GetHostAddressesAsync;
+
+    /// <summary>
+    /// Whether webhooks may connect to <paramref name="address"/>. An IPv4-mapped address is the
+    /// IPv4 address itself (the socket connects there), so it is judged and matched against
+    /// <c>AllowedNetworks</c> as IPv4. The other embedding forms are matched against
+    /// <c>AllowedNetworks</c> as written: an IPv4 range does not open its 6to4 or NAT64 forms.
+    /// </summary>
     public bool IsAllowed(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
         {
             address = address.MapToIPv4();
         }
-        if (_allowPrivate || _allowed.Any(n => n.Contains(address)))
+        if (_allowPrivate || InAny(_allowed, address))
         {
             return true;
         }
-        var blocked = address.AddressFamily == AddressFamily.InterNetwork ? BlockedV4 : BlockedV6;
-        return !blocked.Any(n => n.Contains(address));
+        return address.AddressFamily == AddressFamily.InterNetwork ? !InAny(BlockedV4, address) : !IsBlockedV6(address);
+    }
+
+    private static bool IsBlockedV6(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6 || InAny(BlockedV6, address))
+        {
+            return true;
+        }
+        Span<byte> b = stackalloc byte[16];
+        address.TryWriteBytes(b, out _);
+        if (b[..12].IndexOfAnyExcept((byte)0) < 0)
+        {
+            // IPv4-compatible ::a.b.c.d (deprecated); :: itself is 0.0.0.0, ::1 is 0.0.0.1.
+            return IsBlockedV4(b[12..]);
+        }
+        if (b[..8].IndexOfAnyExcept((byte)0) < 0 && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0)
+        {
+            return IsBlockedV4(b[12..]); // IPv4-translated ::ffff:0:a.b.c.d (SIIT)
+        }
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4..12].IndexOfAnyExcept((byte)0) < 0)
+        {
+            return IsBlockedV4(b[12..]); // NAT64 well-known prefix 64:ff9b::/96
+        }
+        if (b[0] == 0x20 && b[1] == 0x02)
+        {
+            return IsBlockedV4(b[2..6]); // 6to4 2002:AABB:CCDD::/48
+        }
+        if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0)
+        {
+            // Teredo 2001::/32: the server's IPv4 in bits 32-63, the client's inverted in the last 32.
+            Span<byte> client = [(byte)~b[12], (byte)~b[13], (byte)~b[14], (byte)~b[15]];
+            return IsBlockedV4(b[4..8]) || IsBlockedV4(client);
+        }
+        return false;
+    }
+
+    private static bool IsBlockedV4(ReadOnlySpan<byte> embedded) => InAny(BlockedV4, new IPAddress(embedded));
+
+    private static bool InAny(IPNetwork[] networks, IPAddress address)
+    {
+        foreach (var network in networks)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>
@@ -61,7 +130,7 @@ internal sealed class NetworkPolicy
         return addresses is null ? null : Refusal(host, addresses);
     }
 
-    private static async Task<IPAddress[]?> LookUpAsync(string host, CancellationToken cancellationToken)
+    private async Task<IPAddress[]?> LookUpAsync(string host, CancellationToken cancellationToken)
     {
         if (IPAddress.TryParse(host.Trim('[', ']'), out var literal))
         {
@@ -69,7 +138,7 @@ internal sealed class NetworkPolicy
         }
         try
         {
-            return await Dns.GetHostAddressesAsync(host, cancellationToken);
+            return await Resolve(host, cancellationToken);
         }
         catch (SocketException)
         {

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
@@ -20,10 +19,12 @@ internal sealed record AttemptResult(DateTimeOffset StartedAt, int? StatusCode, 
 /// Sends one delivery: the event envelope as the body, signed with every active secret of the
 /// automation, through the SSRF-guarded client with redirects off and a per-attempt timeout.
 /// </summary>
-internal sealed class WebhookSender(IHttpClientFactory clients, SigningSecrets secrets, TimeProvider time, IOptions<SmartApiOptions> options)
+internal sealed class WebhookSender(
+    IHttpClientFactory clients, SigningSecrets secrets, CustomHeaders customHeaders, TimeProvider time, IOptions<SmartApiOptions> options)
 {
     public const string ClientName = "webhooks";
     public const int MaxResponseBodyBytes = 1024;
+    public const int MaxResponseDrainBytes = 16 * 1024;
     public static readonly string UserAgent = "SmartApi-Webhooks/" + typeof(WebhookSender).Assembly.GetName().Version?.ToString(3);
     private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
 
@@ -40,14 +41,23 @@ internal sealed class WebhookSender(IHttpClientFactory clients, SigningSecrets s
         }
         var timestamp = startedAt.ToUnixTimeSeconds();
 
+        KeyValuePair<string, string>[] custom;
+        try
+        {
+            // The only place custom header values are decrypted: reads show them masked.
+            custom = customHeaders.ForSending(webhook);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return new AttemptResult(startedAt, null, 0,
+                "Not sent: a custom header cannot be decrypted (was SmartApi:Webhooks:EncryptionKey changed?). Save the headers again.", null, null);
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = Json;
-        if (webhook.HeadersJson != "{}")
+        foreach (var (name, value) in custom)
         {
-            foreach (var (name, value) in JsonSerializer.Deserialize(webhook.HeadersJson, Automations.AutomationJsonContext.Default.DictionaryStringString) ?? [])
-            {
-                request.Headers.TryAddWithoutValidation(name, value);
-            }
+            request.Headers.TryAddWithoutValidation(name, value);
         }
         var headers = request.Headers;
         headers.TryAddWithoutValidation(WebhookHeaders.Signature, signer.CreateSignatureHeader(body, timestamp));
@@ -95,7 +105,12 @@ internal sealed class WebhookSender(IHttpClientFactory clients, SigningSecrets s
 
     private int Elapsed(long started) => (int)time.GetElapsedTime(started).TotalMilliseconds;
 
-    private static async Task<string?> ReadStartAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>
+    /// The first <see cref="MaxResponseBodyBytes"/> of the body for the delivery log. Nothing past
+    /// them is read here, so a huge or endless body costs one pooled 1 KiB buffer; disposing the
+    /// response then drains a little (the handler's MaxResponseDrainSize) or closes the connection.
+    /// </summary>
+    internal static async Task<string?> ReadStartAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(MaxResponseBodyBytes);
