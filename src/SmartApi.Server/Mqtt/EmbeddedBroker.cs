@@ -34,6 +34,7 @@ internal sealed partial class EmbeddedBroker(
     private readonly ConcurrentDictionary<string, string> _listening = new(StringComparer.Ordinal);
     private MqttServer? _server;
     private PipelineListener? _listener;
+    private PipelineListener? _tlsListener;
 
     public override bool CanPublish => _server?.IsStarted == true;
 
@@ -42,23 +43,15 @@ internal sealed partial class EmbeddedBroker(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value.Mqtt;
-        // The plain port is served by the PipelineListener; MQTTnet's own listener serves TLS only.
+        // Both ports are served by PipelineListeners (the TLS one wraps its connections in TLS), so
+        // every packet passes the size guard: MQTTnet's own listener reads whatever length a packet
+        // announces. The communication timeout is how long MQTTnet waits for the CONNECT.
         var builder = new MqttServerOptionsBuilder()
             .WithoutDefaultEndpoint()
-            .WithPersistentSessions(false);
-        var factory = new MqttServerFactory();
+            .WithPersistentSessions(false)
+            .WithDefaultCommunicationTimeout(settings.ConnectTimeout);
         var connections = new MqttConnectionHandler();
-        List<IMqttServerAdapter> adapters = [connections];
-        if (settings.TlsPort > 0)
-        {
-            var certificate = X509CertificateLoader.LoadPkcs12FromFile(settings.CertificatePath!, settings.CertificatePassword);
-            builder = builder.WithEncryptedEndpoint()
-                .WithEncryptedEndpointBoundIPAddress(IPAddress.Parse(settings.BindAddress))
-                .WithEncryptedEndpointPort(settings.TlsPort)
-                .WithEncryptionCertificate(certificate);
-            adapters.AddRange(factory.DefaultServerAdapters.Select(create => create(factory)));
-        }
-        var server = factory.CreateMqttServer(builder.Build(), adapters);
+        var server = new MqttServerFactory().CreateMqttServer(builder.Build(), [connections]);
         server.ValidatingConnectionAsync += ValidateAsync;
         server.ClientConnectedAsync += ConnectedAsync;
         server.ClientDisconnectedAsync += DisconnectedAsync;
@@ -66,21 +59,35 @@ internal sealed partial class EmbeddedBroker(
         server.ClientSubscribedTopicAsync += SubscribedAsync;
         server.InterceptingPublishAsync += InterceptPublishAsync;
         await server.StartAsync();
-        var listener = new PipelineListener(connections, transportOptions, loggerFactory);
+        var limits = new PipelineListener.Limits(settings.MaxConnectPacketSize, settings.MaxPacketSize, settings.ConnectTimeout);
+        var address = IPAddress.Parse(settings.BindAddress);
+        var listener = new PipelineListener(connections, limits, null, metrics, transportOptions, loggerFactory);
+        PipelineListener? tlsListener = null;
         try
         {
-            await listener.StartAsync(new IPEndPoint(IPAddress.Parse(settings.BindAddress), settings.Port), cancellationToken);
+            await listener.StartAsync(new IPEndPoint(address, settings.Port), cancellationToken);
+            if (settings.TlsPort > 0)
+            {
+                var certificate = X509CertificateLoader.LoadPkcs12FromFile(settings.CertificatePath!, settings.CertificatePassword);
+                tlsListener = new PipelineListener(connections, limits, certificate, metrics, transportOptions, loggerFactory);
+                await tlsListener.StartAsync(new IPEndPoint(address, settings.TlsPort), cancellationToken);
+            }
         }
         catch
         {
             // The port is taken, say: nothing may be left running.
             await listener.DisposeAsync();
+            if (tlsListener is not null)
+            {
+                await tlsListener.DisposeAsync();
+            }
             await server.StopAsync();
             server.Dispose();
             throw;
         }
         _server = server;
         _listener = listener;
+        _tlsListener = tlsListener;
         Log.Started(logger, settings.Port, settings.TlsPort);
         await presence.RecheckOnlineDevicesAsync(cancellationToken);
     }
@@ -91,6 +98,11 @@ internal sealed partial class EmbeddedBroker(
         {
             _listener = null;
             await listener.DisposeAsync();
+        }
+        if (_tlsListener is { } tlsListener)
+        {
+            _tlsListener = null;
+            await tlsListener.DisposeAsync();
         }
         if (_server is { } server)
         {
