@@ -45,6 +45,8 @@ internal static class LogEvents
     public const int MqttPresenceFailed = 2007;
     public const int MqttAmbiguousSerial = 2008;
     public const int MqttConnectionFailed = 2009;
+    public const int MqttPacketTooLarge = 2030;
+    public const int MqttRateLimited = 2031;
 
     public const int CommandPublishFailed = 2100;
     public const int CommandLoopFailed = 2101;

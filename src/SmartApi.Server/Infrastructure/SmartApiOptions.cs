@@ -52,6 +52,31 @@ internal sealed class SmartApiOptions
 
         /// <summary>How long a device's credentials are cached after a lookup.</summary>
         public TimeSpan CredentialCacheDuration { get; set; } = TimeSpan.FromMinutes(1);
+
+        /// <summary>
+        /// Largest first packet (the CONNECT, fixed header included) read from a connection that has
+        /// not authenticated. A device's CONNECT is about 330 bytes (serial, password, a will on
+        /// <c>status</c>); a larger announced length closes the connection before its body is read.
+        /// </summary>
+        public int MaxConnectPacketSize { get; set; } = DefaultMaxConnectPacketSize;
+
+        /// <summary>Largest packet of an authenticated device: the 16 KiB payload limit plus 1 KiB for topic, packet id and properties.</summary>
+        public int MaxPacketSize { get; set; } = DefaultMaxPacketSize;
+
+        /// <summary>How long a new connection has to finish its TLS handshake and send its CONNECT before it is closed.</summary>
+        public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+        /// <summary>Messages one device may publish per second, on average (the refill of its token bucket).</summary>
+        public double MessageRate { get; set; } = 50;
+
+        /// <summary>Messages one device may publish at once above <see cref="MessageRate"/> (the size of its token bucket).</summary>
+        public int MessageBurst { get; set; } = 100;
+
+        public const int DefaultMaxConnectPacketSize = 2048;
+        public const int DefaultMaxPacketSize = 16 * 1024 + 1024;
+
+        /// <summary>The largest <see cref="MaxPacketSize"/> accepted: payloads over 16 KiB are refused anyway, and the TCP listener buffers at most 1 MB of a connection.</summary>
+        public const int MaxPacketSizeLimit = 256 * 1024;
     }
 
     internal sealed class WebhookOptions
@@ -170,6 +195,7 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
         {
             failures.Add("SmartApi:Mqtt:OfflineGracePeriod must be between 00:00:00 and 01:00:00.");
         }
+        ValidateMqttLimits(options.Mqtt, failures);
         if (string.IsNullOrWhiteSpace(options.Mqtt.SharedGroup) || options.Mqtt.SharedGroup.AsSpan().IndexOfAny("/+#") >= 0)
         {
             failures.Add("SmartApi:Mqtt:SharedGroup must be a non-empty name without '/', '+' or '#'.");
@@ -247,6 +273,30 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
             failures.Add("SmartApi:Commands:Ttl must be positive.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateMqttLimits(SmartApiOptions.MqttOptions mqtt, List<string> failures)
+    {
+        if (mqtt.MaxConnectPacketSize is < 256 or > 65536)
+        {
+            failures.Add($"SmartApi:Mqtt:MaxConnectPacketSize must be between 256 and 65536 bytes, not {mqtt.MaxConnectPacketSize}.");
+        }
+        if (mqtt.MaxPacketSize is < 1024 or > SmartApiOptions.MqttOptions.MaxPacketSizeLimit)
+        {
+            failures.Add($"SmartApi:Mqtt:MaxPacketSize must be between 1024 and {SmartApiOptions.MqttOptions.MaxPacketSizeLimit} bytes, not {mqtt.MaxPacketSize}.");
+        }
+        if (mqtt.ConnectTimeout < TimeSpan.FromSeconds(1) || mqtt.ConnectTimeout > TimeSpan.FromMinutes(5))
+        {
+            failures.Add("SmartApi:Mqtt:ConnectTimeout must be between 00:00:01 and 00:05:00.");
+        }
+        if (!double.IsFinite(mqtt.MessageRate) || mqtt.MessageRate is <= 0 or > 100_000)
+        {
+            failures.Add($"SmartApi:Mqtt:MessageRate must be more than 0 and at most 100000 messages per second, not {mqtt.MessageRate}.");
+        }
+        if (mqtt.MessageBurst is < 1 or > 100_000)
+        {
+            failures.Add($"SmartApi:Mqtt:MessageBurst must be between 1 and 100000 messages, not {mqtt.MessageBurst}.");
+        }
     }
 
     private static void ValidatePostgres(SmartApiOptions options, List<string> failures)

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.AspNetCore;
+using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using SmartApi.Contracts;
@@ -23,6 +24,7 @@ internal sealed partial class EmbeddedBroker(
     DeviceDirectory directory,
     DeviceMessageHandler handler,
     DevicePresence presence,
+    DeviceMessageRate rate,
     GatewayMetrics metrics,
     IOptions<SmartApiOptions> options,
     IOptions<SocketTransportOptions> transportOptions,
@@ -31,9 +33,11 @@ internal sealed partial class EmbeddedBroker(
 {
     private const string DeviceKey = "smartapi.device";
     private const string IdentityKey = "smartapi.identity";
+    private const string RateKey = "smartapi.rate";
     private readonly ConcurrentDictionary<string, string> _listening = new(StringComparer.Ordinal);
     private MqttServer? _server;
     private PipelineListener? _listener;
+    private PipelineListener? _tlsListener;
 
     public override bool CanPublish => _server?.IsStarted == true;
 
@@ -42,23 +46,15 @@ internal sealed partial class EmbeddedBroker(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value.Mqtt;
-        // The plain port is served by the PipelineListener; MQTTnet's own listener serves TLS only.
+        // Both ports are served by PipelineListeners (the TLS one wraps its connections in TLS), so
+        // every packet passes the size guard: MQTTnet's own listener reads whatever length a packet
+        // announces. The communication timeout is how long MQTTnet waits for the CONNECT.
         var builder = new MqttServerOptionsBuilder()
             .WithoutDefaultEndpoint()
-            .WithPersistentSessions(false);
-        var factory = new MqttServerFactory();
+            .WithPersistentSessions(false)
+            .WithDefaultCommunicationTimeout(settings.ConnectTimeout);
         var connections = new MqttConnectionHandler();
-        List<IMqttServerAdapter> adapters = [connections];
-        if (settings.TlsPort > 0)
-        {
-            var certificate = X509CertificateLoader.LoadPkcs12FromFile(settings.CertificatePath!, settings.CertificatePassword);
-            builder = builder.WithEncryptedEndpoint()
-                .WithEncryptedEndpointBoundIPAddress(IPAddress.Parse(settings.BindAddress))
-                .WithEncryptedEndpointPort(settings.TlsPort)
-                .WithEncryptionCertificate(certificate);
-            adapters.AddRange(factory.DefaultServerAdapters.Select(create => create(factory)));
-        }
-        var server = factory.CreateMqttServer(builder.Build(), adapters);
+        var server = new MqttServerFactory().CreateMqttServer(builder.Build(), [connections]);
         server.ValidatingConnectionAsync += ValidateAsync;
         server.ClientConnectedAsync += ConnectedAsync;
         server.ClientDisconnectedAsync += DisconnectedAsync;
@@ -66,21 +62,35 @@ internal sealed partial class EmbeddedBroker(
         server.ClientSubscribedTopicAsync += SubscribedAsync;
         server.InterceptingPublishAsync += InterceptPublishAsync;
         await server.StartAsync();
-        var listener = new PipelineListener(connections, transportOptions, loggerFactory);
+        var limits = new PipelineListener.Limits(settings.MaxConnectPacketSize, settings.MaxPacketSize, settings.ConnectTimeout);
+        var address = IPAddress.Parse(settings.BindAddress);
+        var listener = new PipelineListener(connections, limits, null, metrics, transportOptions, loggerFactory);
+        PipelineListener? tlsListener = null;
         try
         {
-            await listener.StartAsync(new IPEndPoint(IPAddress.Parse(settings.BindAddress), settings.Port), cancellationToken);
+            await listener.StartAsync(new IPEndPoint(address, settings.Port), cancellationToken);
+            if (settings.TlsPort > 0)
+            {
+                var certificate = X509CertificateLoader.LoadPkcs12FromFile(settings.CertificatePath!, settings.CertificatePassword);
+                tlsListener = new PipelineListener(connections, limits, certificate, metrics, transportOptions, loggerFactory);
+                await tlsListener.StartAsync(new IPEndPoint(address, settings.TlsPort), cancellationToken);
+            }
         }
         catch
         {
             // The port is taken, say: nothing may be left running.
             await listener.DisposeAsync();
+            if (tlsListener is not null)
+            {
+                await tlsListener.DisposeAsync();
+            }
             await server.StopAsync();
             server.Dispose();
             throw;
         }
         _server = server;
         _listener = listener;
+        _tlsListener = tlsListener;
         Log.Started(logger, settings.Port, settings.TlsPort);
         await presence.RecheckOnlineDevicesAsync(cancellationToken);
     }
@@ -91,6 +101,11 @@ internal sealed partial class EmbeddedBroker(
         {
             _listener = null;
             await listener.DisposeAsync();
+        }
+        if (_tlsListener is { } tlsListener)
+        {
+            _tlsListener = null;
+            await tlsListener.DisposeAsync();
         }
         if (_server is { } server)
         {
@@ -124,8 +139,13 @@ internal sealed partial class EmbeddedBroker(
         }
         e.SessionItems[DeviceKey] = device;
         // Kept with the session: the publish path runs per message and should not allocate it each time.
-        e.SessionItems[IdentityKey] = directory.Identity(device);
+        var identity = directory.Identity(device);
+        e.SessionItems[IdentityKey] = identity;
+        e.SessionItems[RateKey] = new RateState(await rate.BucketAsync(identity, e.CancellationToken), e.ProtocolVersion == MqttProtocolVersion.V500);
     }
+
+    /// <summary>The device's token bucket, and whether its PUBACK can carry a reason code (MQTT 5).</summary>
+    private sealed record RateState(DeviceMessageRate.Bucket Bucket, bool HasReasonCodes);
 
     private async Task ConnectedAsync(ClientConnectedEventArgs e)
     {
@@ -182,6 +202,11 @@ internal sealed partial class EmbeddedBroker(
         {
             return; // the server's own injected messages
         }
+        if (e.SessionItems[RateKey] is RateState state && !rate.TryTake(state.Bucket))
+        {
+            RefuseOverRate(e, device, state);
+            return;
+        }
         var topic = e.ApplicationMessage.Topic;
         if (!DeviceTopics.TryParse(topic, out var serial, out var kind) || serial != device.Serial)
         {
@@ -200,6 +225,31 @@ internal sealed partial class EmbeddedBroker(
         e.ProcessPublish = kind == DeviceTopics.State && outcome == DeviceMessageHandler.Outcome.Handled;
     }
 
+    /// <summary>
+    /// Over its rate the message is dropped, never ingested. MQTT 5 QoS 1 and 2 get reason 0x97
+    /// (quota exceeded: 0x96 "message rate too high" exists only for DISCONNECT); MQTT 3.1.1 has
+    /// no negative acknowledgement, so a QoS 1 or 2 message closes the connection unacknowledged
+    /// and the device sends it again after reconnecting. QoS 0 is dropped (it promises nothing).
+    /// </summary>
+    private void RefuseOverRate(InterceptingPublishEventArgs e, DeviceIdentity device, RateState state)
+    {
+        metrics.Refused("rate");
+        Log.RateLimited(logger, device.Serial, e.ApplicationMessage.Topic);
+        e.ProcessPublish = false;
+        if (e.ApplicationMessage.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce)
+        {
+            return;
+        }
+        if (state.HasReasonCodes)
+        {
+            e.Response.ReasonCode = MqttPubAckReasonCode.QuotaExceeded;
+        }
+        else
+        {
+            e.CloseConnection = true;
+        }
+    }
+
     private static partial class Log
     {
         [LoggerMessage(EventId = LogEvents.MqttStarted, Level = LogLevel.Information, Message = "Embedded MQTT broker listening on port {Port} (TLS port {TlsPort}; 0 = none)")]
@@ -210,5 +260,8 @@ internal sealed partial class EmbeddedBroker(
 
         [LoggerMessage(EventId = LogEvents.MqttAccessDenied, Level = LogLevel.Warning, Message = "Refused {Operation} of device {Serial} on {Topic}: outside its own devices/ topic root")]
         public static partial void AccessDenied(ILogger logger, string serial, string operation, string topic);
+
+        [LoggerMessage(EventId = LogEvents.MqttRateLimited, Level = LogLevel.Debug, Message = "Refused a message of device {Serial} on {Topic}: over its message rate")]
+        public static partial void RateLimited(ILogger logger, string serial, string topic);
     }
 }

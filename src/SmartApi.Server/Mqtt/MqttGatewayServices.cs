@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.Devices;
 using SmartApi.Server.Infrastructure;
@@ -15,6 +16,9 @@ internal static class MqttGatewayServices
         services.AddSingleton<DeviceReports>();
         services.AddSingleton<DevicePresence>();
         services.AddSingleton<DeviceMessageHandler>();
+        services.AddSingleton<DeviceMessageRate>();
+        // Per-organization rates replace this registration (see IMessageRateLimits).
+        services.TryAddSingleton<IMessageRateLimits, ConfiguredMessageRateLimits>();
         services.AddSingleton<MqttTransport>(sp =>
         {
             var mqtt = sp.GetRequiredService<IOptions<SmartApiOptions>>().Value.Mqtt;

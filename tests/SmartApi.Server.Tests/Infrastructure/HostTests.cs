@@ -13,6 +13,11 @@ public sealed class HostTests
     [InlineData("SmartApi:BootstrapApiKey", "too-short", "SmartApi:BootstrapApiKey")]
     [InlineData("SmartApi:Mqtt:Port", "70000", "SmartApi:Mqtt:Port")]
     [InlineData("SmartApi:Mqtt:ExternalBroker", "http://broker", "SmartApi:Mqtt:ExternalBroker")]
+    [InlineData("SmartApi:Mqtt:MaxConnectPacketSize", "100", "SmartApi:Mqtt:MaxConnectPacketSize")]
+    [InlineData("SmartApi:Mqtt:MaxPacketSize", "300000000", "SmartApi:Mqtt:MaxPacketSize")]
+    [InlineData("SmartApi:Mqtt:ConnectTimeout", "00:00:00", "SmartApi:Mqtt:ConnectTimeout")]
+    [InlineData("SmartApi:Mqtt:MessageRate", "0", "SmartApi:Mqtt:MessageRate")]
+    [InlineData("SmartApi:Mqtt:MessageBurst", "0", "SmartApi:Mqtt:MessageBurst")]
     [InlineData("SmartApi:Webhooks:AllowedNetworks:0", "10.0.0.0/99", "SmartApi:Webhooks:AllowedNetworks")]
     [InlineData("SmartApi:Webhooks:Timeout", "00:00:00", "SmartApi:Webhooks:Timeout")]
     public async Task Bad_configuration_fails_at_start_naming_the_key(string key, string value, string expected)

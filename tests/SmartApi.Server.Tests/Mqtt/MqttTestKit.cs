@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -20,6 +22,17 @@ internal static class MqttTestKit
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A self-signed <c>CN=localhost</c> certificate as a .pfx in <paramref name="directory"/>, for the TLS listener.</summary>
+    public static async Task<string> CreateCertificateAsync(string directory, string password)
+    {
+        var path = Path.Combine(directory, "broker.pfx");
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        await File.WriteAllBytesAsync(path, certificate.Export(X509ContentType.Pfx, password), TestContext.Current.CancellationToken);
+        return path;
     }
 
     public static Task<SmartApiApplication> StartAsync(int port, FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null, string? dataDirectory = null)

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using MQTTnet;
 using MQTTnet.Formatter;
 using SmartApi.Contracts;
@@ -15,13 +13,7 @@ public sealed class TlsListenerTests
     public async Task A_device_connects_over_the_tls_listener_with_the_configured_certificate()
     {
         var directory = Directory.CreateTempSubdirectory("smartapi-tls-").FullName;
-        var certificatePath = Path.Combine(directory, "broker.pfx");
-        using (var key = RSA.Create(2048))
-        {
-            var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-            await File.WriteAllBytesAsync(certificatePath, certificate.Export(X509ContentType.Pfx, "pfx-secret"), Ct);
-        }
+        var certificatePath = await CreateCertificateAsync(directory, "pfx-secret");
         var tlsPort = FreePort();
         await using var app = await StartAsync(FreePort(), settings: new Dictionary<string, string?>
         {

@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using SmartApi.Server.Infrastructure;
+
+namespace SmartApi.Server.Mqtt;
+
+/// <summary>How many messages a device may publish: <see cref="PerSecond"/> on average, <see cref="Burst"/> at once.</summary>
+internal readonly record struct MessageRateLimit(double PerSecond, int Burst);
+
+/// <summary>
+/// The message rate of the devices of one organization. The seam for per-organization limits: an
+/// implementation reading the organization's own settings replaces
+/// <see cref="ConfiguredMessageRateLimits"/> in the container. It is asked once per connection
+/// (when the device authenticates), never per message, so it may read storage or a cache.
+/// </summary>
+internal interface IMessageRateLimits
+{
+    ValueTask<MessageRateLimit> ForOrganizationAsync(string organizationId, CancellationToken cancellationToken);
+}
+
+/// <summary>Every organization gets <c>SmartApi:Mqtt:MessageRate</c> and <c>SmartApi:Mqtt:MessageBurst</c>.</summary>
+internal sealed class ConfiguredMessageRateLimits(IOptions<SmartApiOptions> options) : IMessageRateLimits
+{
+    private readonly MessageRateLimit _limit = new(options.Value.Mqtt.MessageRate, options.Value.Mqtt.MessageBurst);
+
+    public ValueTask<MessageRateLimit> ForOrganizationAsync(string organizationId, CancellationToken cancellationToken) => new(_limit);
+}
+
+/// <summary>
+/// One token bucket per device, kept by device id so that reconnecting does not refill it. The
+/// bucket is looked up once per connection and kept with the session; taking a token is a lock
+/// and a few arithmetic operations, no allocation. Hand-rolled rather than
+/// System.Threading.RateLimiting's <c>TokenBucketRateLimiter</c>: that one reads the system clock
+/// (not the <see cref="TimeProvider"/>, so tests could not drive it), replenishes from a timer per
+/// limiter (or a partitioned limiter's sweep of every device ten times a second), and allocates a
+/// lease with its retry-after for every refusal, which is exactly the flood path.
+/// </summary>
+internal sealed class DeviceMessageRate(IMessageRateLimits limits, DevicePresence presence, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+    private long _nextSweep;
+
+    /// <summary>The device's bucket, with its organization's current rate.</summary>
+    public async ValueTask<Bucket> BucketAsync(DeviceIdentity device, CancellationToken cancellationToken)
+    {
+        var limit = await limits.ForOrganizationAsync(device.OrganizationId, cancellationToken);
+        var now = time.GetTimestamp();
+        Sweep(now);
+        var bucket = _buckets.GetOrAdd(device.DeviceId, static (_, state) => new Bucket(state.limit, state.now), (limit, now));
+        bucket.Set(limit);
+        return bucket;
+    }
+
+    /// <summary>Takes one message's token; false when the device is over its rate.</summary>
+    public bool TryTake(Bucket bucket) => bucket.TryTake(time.GetTimestamp(), time.TimestampFrequency);
+
+    /// <summary>Buckets tracked (for tests).</summary>
+    internal int Count => _buckets.Count;
+
+    /// <summary>
+    /// At most once a minute, forgets the full buckets of devices that are not connected: a full
+    /// bucket is what a new one would be, so nothing is lost, and the table stays as small as the
+    /// devices that were busy lately.
+    /// </summary>
+    private void Sweep(long now)
+    {
+        var next = Volatile.Read(ref _nextSweep);
+        if (now < next || Interlocked.CompareExchange(ref _nextSweep, now + 60 * time.TimestampFrequency, next) != next)
+        {
+            return;
+        }
+        foreach (var (deviceId, bucket) in _buckets)
+        {
+            if (bucket.IsFull(now, time.TimestampFrequency) && !presence.IsConnected(deviceId))
+            {
+                _buckets.TryRemove(deviceId, out _);
+            }
+        }
+    }
+
+    internal sealed class Bucket(MessageRateLimit limit, long now)
+    {
+        private readonly Lock _lock = new();
+        private double _perSecond = limit.PerSecond;
+        private double _burst = limit.Burst;
+        private double _tokens = limit.Burst;
+        private long _refilled = now;
+
+        public void Set(MessageRateLimit limit)
+        {
+            lock (_lock)
+            {
+                _perSecond = limit.PerSecond;
+                _burst = limit.Burst;
+                _tokens = Math.Min(_tokens, _burst);
+            }
+        }
+
+        public bool TryTake(long now, long frequency)
+        {
+            lock (_lock)
+            {
+                Refill(now, frequency);
+                if (_tokens < 1)
+                {
+                    return false;
+                }
+                _tokens -= 1;
+                return true;
+            }
+        }
+
+        public bool IsFull(long now, long frequency)
+        {
+            lock (_lock)
+            {
+                Refill(now, frequency);
+                return _tokens >= _burst;
+            }
+        }
+
+        private void Refill(long now, long frequency)
+        {
+            // A clock stepping back refills nothing (and does not drain either).
+            if (now > _refilled)
+            {
+                _tokens = Math.Min(_burst, _tokens + (now - _refilled) * _perSecond / frequency);
+                _refilled = now;
+            }
+        }
+    }
+}
