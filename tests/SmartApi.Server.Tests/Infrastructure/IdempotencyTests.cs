@@ -19,7 +19,9 @@ public sealed class IdempotencyTests(AppFixture fixture) : ServerTest(fixture)
     [Fact]
     public async Task The_same_key_and_body_return_the_first_response_without_acting_twice()
     {
-        var (_, client) = await App.CreateTenantAsync("devices:read", "devices:write", "events:read");
+        var (organizationId, _) = await App.CreateTenantAsync("admin");
+        var apiKey = await App.CreateApiKeyAsync(["devices:read", "devices:write", "events:read"], organizationId);
+        var client = App.CreateClient(apiKey.Key);
         var key = Guid.NewGuid().ToString();
         const string body = """{"serial":"IDEM-1","name":"Kettle"}""";
 
@@ -40,8 +42,7 @@ public sealed class IdempotencyTests(AppFixture fixture) : ServerTest(fixture)
         var devices = await (await client.GetAsync("/v1/devices", Ct)).ReadAsync(SmartApiJsonContext.Default.PageDeviceResponse);
         Assert.Single(devices.Data);
         // The stored answer holds the device password, so it is encrypted at rest.
-        var keyId = (await (await client.GetAsync("/v1/api-keys", Ct)).ReadAsync(SmartApiJsonContext.Default.PageApiKeyResponse)).Data.Single().Id;
-        var stored = await App.Services.GetRequiredService<Storage.ISmartApiStore>().GetIdempotencyRecordAsync(keyId, key, Ct);
+        var stored = await App.Services.GetRequiredService<Storage.ISmartApiStore>().GetIdempotencyRecordAsync(apiKey.Id, key, Ct);
         Assert.DoesNotContain(created.Credentials!.MqttPassword, System.Text.Encoding.UTF8.GetString(stored!.Body!), StringComparison.Ordinal);
         var events = await (await client.GetAsync("/v1/events", Ct)).ReadAsync(SmartApiJsonContext.Default.PageEventResponse);
         Assert.Single(events.Data);
