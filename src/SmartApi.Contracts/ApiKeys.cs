@@ -9,7 +9,11 @@ namespace SmartApi.Contracts;
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record CreateApiKeyRequest(string? Name, IReadOnlyList<string>? Scopes, string? OrganizationId = null);
 
-/// <summary>An API key. The secret (<c>key</c>) is only present in the response that created it.</summary>
+/// <summary>
+/// An API key. The secret (<c>key</c>) is only present in the response that created it, and so is
+/// <c>warning</c>, for a key holding <c>admin</c>: that scope is platform-wide (it manages every
+/// organization, not only the key's own).
+/// </summary>
 public sealed record ApiKeyResponse(
     string Id,
     string OrganizationId,
@@ -19,4 +23,5 @@ public sealed record ApiKeyResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset? LastUsedAt,
     DateTimeOffset? RevokedAt,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Key = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Key = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Warning = null);

@@ -97,17 +97,18 @@ public sealed partial class PostgresSmartApiStore
         return await connection.ExecuteScalarAsync<long>(Sql.CountPending);
     }
 
-    public async Task<IdempotencyRecord?> GetIdempotencyRecordAsync(string organizationId, string key, CancellationToken cancellationToken = default)
+    public async Task<IdempotencyRecord?> GetIdempotencyRecordAsync(string apiKeyId, string key, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<IdempotencyRow>(Sql.GetIdempotencyRecord, new { org = organizationId, key });
-        return row is null ? null : new IdempotencyRecord(row.OrganizationId, row.Key, row.RequestHash, (int?)row.Status, row.HeadersJson, row.Body, Ms.ToTime(row.CreatedAt));
+        var row = await connection.QuerySingleOrDefaultAsync<IdempotencyRow>(Sql.GetIdempotencyRecord, new { apiKey = apiKeyId, key });
+        return row is null ? null : new IdempotencyRecord(row.OrganizationId, row.ApiKeyId, row.Key, row.RequestHash, (int?)row.Status, row.HeadersJson, row.Body, Ms.ToTime(row.CreatedAt));
     }
 }
 
 internal sealed class IdempotencyRow
 {
     public string OrganizationId { get; set; } = "";
+    public string ApiKeyId { get; set; } = "";
     public string Key { get; set; } = "";
     public byte[] RequestHash { get; set; } = [];
     public long? Status { get; set; }

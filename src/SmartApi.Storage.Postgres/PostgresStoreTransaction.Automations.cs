@@ -160,20 +160,21 @@ internal sealed partial class PostgresStoreTransaction
     public async ValueTask<bool> TryClaimIdempotencyKeyAsync(IdempotencyRecord record, DateTimeOffset abandonedBefore, DateTimeOffset expiredBefore) =>
         await db.ExecuteAsync(Sql.ClaimIdempotencyKey, new
         {
-            org = record.OrganizationId,
+            apiKey = record.ApiKeyId,
             key = record.Key,
+            org = record.OrganizationId,
             hash = record.RequestHash,
             at = Ms.Of(record.CreatedAt),
             abandonedBefore = Ms.Of(abandonedBefore),
             expiredBefore = Ms.Of(expiredBefore),
         }) == 1;
 
-    public async ValueTask CompleteIdempotencyKeyAsync(string organizationId, string key, int status, string? headersJson, byte[] body) =>
+    public async ValueTask CompleteIdempotencyKeyAsync(string apiKeyId, string key, int status, string? headersJson, byte[] body) =>
         await db.ExecuteAsync(Sql.CompleteIdempotencyKey,
-            new { org = organizationId, key, status = (long)status, headers = headersJson, body });
+            new { apiKey = apiKeyId, key, status = (long)status, headers = headersJson, body });
 
-    public async ValueTask ReleaseIdempotencyKeyAsync(string organizationId, string key) =>
-        await db.ExecuteAsync(Sql.ReleaseIdempotencyKey, new { org = organizationId, key });
+    public async ValueTask ReleaseIdempotencyKeyAsync(string apiKeyId, string key) =>
+        await db.ExecuteAsync(Sql.ReleaseIdempotencyKey, new { apiKey = apiKeyId, key });
 
     public async ValueTask<int> PruneIdempotencyKeysAsync(DateTimeOffset before, int batchSize) =>
         await db.ExecuteAsync(Sql.PruneIdempotencyKeys, new { before = Ms.Of(before), limit = batchSize });

@@ -5,6 +5,7 @@ namespace SmartApi.Storage.Sqlite;
 internal sealed class IdempotencyRow
 {
     public string OrganizationId { get; set; } = "";
+    public string ApiKeyId { get; set; } = "";
     public string Key { get; set; } = "";
     public byte[] RequestHash { get; set; } = [];
     public long? Status { get; set; }
@@ -12,15 +13,15 @@ internal sealed class IdempotencyRow
     public byte[]? Body { get; set; }
     public long CreatedAt { get; set; }
 
-    public IdempotencyRecord ToEntity() => new(OrganizationId, Key, RequestHash, (int?)Status, HeadersJson, Body, Ms.ToTime(CreatedAt));
+    public IdempotencyRecord ToEntity() => new(OrganizationId, ApiKeyId, Key, RequestHash, (int?)Status, HeadersJson, Body, Ms.ToTime(CreatedAt));
 }
 
 public sealed partial class SqliteSmartApiStore
 {
-    public async Task<IdempotencyRecord?> GetIdempotencyRecordAsync(string organizationId, string key, CancellationToken cancellationToken = default)
+    public async Task<IdempotencyRecord?> GetIdempotencyRecordAsync(string apiKeyId, string key, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        return (await connection.QuerySingleOrDefaultAsync<IdempotencyRow>(Sql.GetIdempotencyRecord, new { org = organizationId, key }))?.ToEntity();
+        return (await connection.QuerySingleOrDefaultAsync<IdempotencyRow>(Sql.GetIdempotencyRecord, new { apiKey = apiKeyId, key }))?.ToEntity();
     }
 }
 
@@ -29,20 +30,21 @@ internal sealed partial class SqliteStoreTransaction
     public async ValueTask<bool> TryClaimIdempotencyKeyAsync(IdempotencyRecord record, DateTimeOffset abandonedBefore, DateTimeOffset expiredBefore) =>
         await connection.ExecuteAsync(Sql.ClaimIdempotencyKey, new
         {
-            org = record.OrganizationId,
+            apiKey = record.ApiKeyId,
             key = record.Key,
+            org = record.OrganizationId,
             hash = record.RequestHash,
             at = Ms.Of(record.CreatedAt),
             abandonedBefore = Ms.Of(abandonedBefore),
             expiredBefore = Ms.Of(expiredBefore),
         }, transaction) == 1;
 
-    public async ValueTask CompleteIdempotencyKeyAsync(string organizationId, string key, int status, string? headersJson, byte[] body) =>
+    public async ValueTask CompleteIdempotencyKeyAsync(string apiKeyId, string key, int status, string? headersJson, byte[] body) =>
         await connection.ExecuteAsync(Sql.CompleteIdempotencyKey,
-            new { org = organizationId, key, status, headers = headersJson, body }, transaction);
+            new { apiKey = apiKeyId, key, status, headers = headersJson, body }, transaction);
 
-    public async ValueTask ReleaseIdempotencyKeyAsync(string organizationId, string key) =>
-        await connection.ExecuteAsync(Sql.ReleaseIdempotencyKey, new { org = organizationId, key }, transaction);
+    public async ValueTask ReleaseIdempotencyKeyAsync(string apiKeyId, string key) =>
+        await connection.ExecuteAsync(Sql.ReleaseIdempotencyKey, new { apiKey = apiKeyId, key }, transaction);
 
     public async ValueTask<int> PruneIdempotencyKeysAsync(DateTimeOffset before, int batchSize) =>
         await connection.ExecuteAsync(Sql.PruneIdempotencyKeys, new { before = Ms.Of(before), limit = batchSize }, transaction);

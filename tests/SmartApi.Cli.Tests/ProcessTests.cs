@@ -53,6 +53,11 @@ public sealed class ProcessTests(CliFixture fixture) : CliTest(fixture)
             var json = await CliFixture.RunProcessAsync(Environment("unused"), "webhooks", "verify", "--secret", secret, "--header", "v=1;t=1;sig=00", "--body-file", file, "--json");
             Assert.Equal(1, json.ExitCode);
             Assert.False(JsonDocument.Parse(json.Out).RootElement.GetProperty("valid").GetBoolean());
+
+            // A negative tolerance is a mistake, not "no limit": refused before anything is checked.
+            var negative = await CliFixture.RunProcessAsync(Environment("unused"), "webhooks", "verify", "--secret", secret, "--header", header, "--body-file", file, "--tolerance", "-300");
+            Assert.Equal(2, negative.ExitCode);
+            Assert.Contains("--tolerance must be 0 or more", negative.Error, StringComparison.Ordinal);
         }
         finally
         {

@@ -198,3 +198,16 @@ public sealed class PostgresDeviceReadTests : DeviceReadComplianceTests
         await _schema.DisposeAsync();
     }
 }
+
+public sealed class PostgresIdempotencyTests : IdempotencyComplianceTests
+{
+    private readonly PostgresTestSchema _schema = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _schema.DisposeAsync();
+    }
+}

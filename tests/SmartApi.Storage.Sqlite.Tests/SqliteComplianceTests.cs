@@ -198,3 +198,16 @@ public sealed class SqliteDeviceReadTests : DeviceReadComplianceTests
         _database.Dispose();
     }
 }
+
+public sealed class SqliteIdempotencyTests : IdempotencyComplianceTests
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _database.Dispose();
+    }
+}

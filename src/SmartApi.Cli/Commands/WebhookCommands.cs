@@ -45,9 +45,14 @@ internal static class WebhookCommands
                 throw new CliException("--secret: " + ex.Message, ExitCodes.Usage);
             }
             var seconds = context.Parse.GetValue(tolerance);
+            if (seconds < 0)
+            {
+                // Read as "no limit" before, a typo (-300 for 300) silently turned the replay check off.
+                throw new CliException($"--tolerance must be 0 or more seconds (0 skips the time check), not {seconds}.", ExitCodes.Usage);
+            }
             var verifier = new WebhookVerifier(signingSecret, new WebhookVerifierOptions
             {
-                Tolerance = seconds <= 0 ? TimeSpan.FromDays(365 * 100) : TimeSpan.FromSeconds(seconds),
+                Tolerance = seconds == 0 ? TimeSpan.FromDays(365 * 100) : TimeSpan.FromSeconds(seconds),
                 TimeProvider = context.Host.Time,
             });
             var result = verifier.Verify(context.Parse.GetValue(header), body);

@@ -8,6 +8,15 @@ namespace SmartApi.Server.ApiKeys;
 
 internal static class ApiKeysApi
 {
+    /// <summary>
+    /// The SPEC's <c>admin</c> is "everything, including organizations": whichever organization holds
+    /// the key, it lists, creates and manages every organization and creates keys in any of them.
+    /// Said in the answer that shows the secret, so nobody hands one out as an organization's own key.
+    /// </summary>
+    public const string AdminWarning =
+        "This key holds the admin scope, which is platform-wide: it can manage every organization on this server " +
+        "and create keys in any of them, not only in its own. Give organizations keys without admin.";
+
     public static RouteGroupBuilder MapApiKeys(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/api-keys").WithTags("API keys").RequireScope(Scopes.KeysManage);
@@ -63,7 +72,11 @@ internal static class ApiKeysApi
             organizationId = target;
         }
         var (key, secret) = await keys.CreateAsync(organizationId, name!, scopes, secret: null, cancellationToken);
-        return TypedResults.Created($"/v1/api-keys/{key.Id}", ToResponse(key, null) with { Key = secret });
+        return TypedResults.Created($"/v1/api-keys/{key.Id}", ToResponse(key, null) with
+        {
+            Key = secret,
+            Warning = scopes.Contains(Scopes.Admin) ? AdminWarning : null,
+        });
     }
 
     private static async Task<Results<Ok<Page<ApiKeyResponse>>, ProblemHttpResult>> List(

@@ -13,6 +13,13 @@ namespace SmartApi.Server.Infrastructure;
 /// only successful responses are kept: a request that failed can be fixed and sent again with its key.
 /// A key left unanswered by a request that died is taken over after a minute. Stored answers are
 /// encrypted (<see cref="SecretProtector"/>) since some hold a secret that is otherwise only hashed.
+/// <para>
+/// Records belong to the calling API key, not to its organization: the filter runs before the
+/// handler's own checks (such as "only an admin key can create an admin key"), so a record shared by
+/// the organization would hand the first caller's answer to any other key that repeats the request.
+/// Per key, a replay only ever gives a caller what it was given itself: a key's scopes never change
+/// after creation, and a revoked key fails authentication, which runs before this filter.
+/// </para>
 /// </summary>
 internal sealed class IdempotencyFilter(ISmartApiStore store, SecretProtector protector, TimeProvider time) : IEndpointFilter
 {
@@ -34,12 +41,12 @@ internal sealed class IdempotencyFilter(ISmartApiStore store, SecretProtector pr
         {
             return Problems.Validation(Header, $"{Header} must be 1-{MaxKeyLength} printable ASCII characters.");
         }
-        var organizationId = http.User.Caller().OrganizationId;
+        var caller = http.User.Caller();
         var hash = await RequestHashAsync(http);
         var now = time.GetUtcNow();
         var cancellationToken = http.RequestAborted;
 
-        var existing = await store.GetIdempotencyRecordAsync(organizationId, key, cancellationToken);
+        var existing = await store.GetIdempotencyRecordAsync(caller.KeyId, key, cancellationToken);
         if (existing is not null && existing.CreatedAt > now - Window)
         {
             if (!CryptographicOperations.FixedTimeEquals(existing.RequestHash, hash))
@@ -52,7 +59,7 @@ internal sealed class IdempotencyFilter(ISmartApiStore store, SecretProtector pr
                 return new ReplayResult(status, existing.HeadersJson, existing.Body is null ? [] : protector.Unprotect(existing.Body));
             }
         }
-        var record = new IdempotencyRecord(organizationId, key, hash, null, null, null, now);
+        var record = new IdempotencyRecord(caller.OrganizationId, caller.KeyId, key, hash, null, null, null, now);
         if (!await store.WriteAsync(tx => tx.TryClaimIdempotencyKeyAsync(record, now - AbandonedAfter, now - Window), cancellationToken))
         {
             return Problems.Conflict("idempotency_key_in_progress", $"A request with this {Header} is still being handled; retry shortly.");
@@ -85,7 +92,7 @@ internal sealed class IdempotencyFilter(ISmartApiStore store, SecretProtector pr
                 var body = protector.Protect(buffer.ToArray());
                 await store.WriteAsync(async tx =>
                 {
-                    await tx.CompleteIdempotencyKeyAsync(organizationId, key, http.Response.StatusCode, headers, body);
+                    await tx.CompleteIdempotencyKeyAsync(caller.KeyId, key, http.Response.StatusCode, headers, body);
                     return true;
                 }, CancellationToken.None);
                 answered = true;
@@ -101,7 +108,7 @@ internal sealed class IdempotencyFilter(ISmartApiStore store, SecretProtector pr
             {
                 await store.WriteAsync(async tx =>
                 {
-                    await tx.ReleaseIdempotencyKeyAsync(organizationId, key);
+                    await tx.ReleaseIdempotencyKeyAsync(caller.KeyId, key);
                     return true;
                 }, CancellationToken.None);
             }

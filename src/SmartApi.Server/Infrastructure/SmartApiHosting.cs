@@ -148,11 +148,13 @@ internal static class SmartApiHosting
             .WithOpenApiRoutePattern("/openapi/{documentName}.json")
             .DisableDefaultFonts());
 
-        // Every endpoint of the API. POSTs honour Idempotency-Key; the filter is attached to them
-        // only, so reads keep the filter-free fast path.
+        // Every endpoint of the API. A bound body is first checked for nulls its contract does not
+        // allow (before the idempotency filter, so a refused body claims no key). POSTs honour
+        // Idempotency-Key; that filter is attached to them only, so reads keep the filter-free fast path.
         var api = app.MapGroup("");
         ((IEndpointConventionBuilder)api).Add(endpoint =>
         {
+            RequestBodyNulls.AddTo(endpoint);
             if (endpoint.Metadata.OfType<HttpMethodMetadata>().Any(m => m.HttpMethods.Contains(HttpMethods.Post)))
             {
                 endpoint.FilterFactories.Add((context, next) =>

@@ -104,6 +104,38 @@ public sealed class AuthenticationTests(AppFixture fixture) : ServerTest(fixture
     }
 
     [Fact]
+    public async Task Only_an_admin_key_creates_an_admin_key_in_any_organization()
+    {
+        var (otherOrg, _) = await App.CreateTenantAsync();
+        var manager = App.CreateClient(await App.CreateKeyAsync([Scopes.KeysManage]));
+        var own = await manager.PostJsonAsync("/v1/api-keys", """{"name":"x","scopes":["admin"]}""");
+        await own.ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        var other = await manager.PostJsonAsync("/v1/api-keys", $$"""{"name":"x","scopes":["admin"],"organizationId":"{{otherOrg}}"}""");
+        await other.ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
+    public async Task Creating_an_admin_key_warns_that_it_is_platform_wide()
+    {
+        var (otherOrg, _) = await App.CreateTenantAsync("devices:read");
+        var created = await App.Admin.PostJsonAsync("/v1/api-keys", $$"""{"name":"tenant admin","scopes":["admin"],"organizationId":"{{otherOrg}}"}""");
+        var admin = await created.ReadAsync(SmartApiJsonContext.Default.ApiKeyResponse);
+        Assert.Contains("platform-wide", admin.Warning, StringComparison.Ordinal);
+
+        // What the warning says: the key of one organization manages the others.
+        var organizations = await (await App.CreateClient(admin.Key).GetAsync("/v1/organizations?limit=500", Ct))
+            .ReadAsync(SmartApiJsonContext.Default.PageOrganizationResponse);
+        Assert.Contains(organizations.Data, o => o.Id != otherOrg);
+
+        // Only the creating answer of an admin key carries it.
+        var plain = await App.Admin.PostJsonAsync("/v1/api-keys", """{"name":"reader","scopes":["devices:read"]}""");
+        Assert.Equal(HttpStatusCode.Created, plain.StatusCode);
+        Assert.DoesNotContain("\"warning\"", await plain.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        var fetched = await App.CreateClient(admin.Key).GetAsync($"/v1/api-keys/{admin.Id}", Ct);
+        Assert.DoesNotContain("\"warning\"", await fetched.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Key_secret_is_shown_once_and_lastUsedAt_is_kept()
     {
         var created = await App.Admin.PostJsonAsync("/v1/api-keys", """{"name":"erp","scopes":["devices:read"]}""");

@@ -51,7 +51,7 @@ public class DeviceTests(AppFixture fixture) : ServerTest(fixture)
     [InlineData("""{"serial":"has/slash","name":"x"}""", "serial")]
     [InlineData("""{"serial":"DT31-1","name":"x","model":""}""", "model")]
     [InlineData("""{"serial":"DT31-1","name":"   "}""", "name")]
-    [InlineData("""{"serial":"DT31-1","name":"x","tags":{"room":null}}""", "tags")]
+    [InlineData("""{"serial":"DT31-1","name":"x","tags":{"room":null}}""", "tags.room")]
     public async Task Invalid_device_is_400_with_field_errors(string body, string field)
     {
         var response = await App.Admin.PostJsonAsync("/v1/devices", body);
