@@ -128,7 +128,7 @@ public sealed class LimitTests(Webhooks.WebhookAppFixture fixture) : IClassFixtu
 
         // At the webhook quota: an update that adds an action is refused, one that keeps the count passes.
         await (await tenant.PatchJsonAsync($"/v1/automations/{id}", Body(2))).ProblemAsync(HttpStatusCode.Forbidden, "quota_exceeded");
-        Assert.Equal(HttpStatusCode.OK, (await tenant.PatchJsonAsync($"/v1/automations/{id}", one.Replace("hook", "other", StringComparison.Ordinal))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await tenant.PatchJsonAsync($"/v1/automations/{id}", one.Replace("/hook", "/other", StringComparison.Ordinal))).StatusCode);
     }
 
     private static string Body(int webhooks) => $$"""

@@ -12,6 +12,12 @@ public sealed class NoisyNeighbourTests
     // from scheduling noise alone; 20 ms is still far below what a starved tenant would see.
     private static readonly TimeSpan Floor = TimeSpan.FromMilliseconds(20);
     private const int Samples = 300;
+    private const int Rounds = 5;
+
+    // Concurrent requests the noisy tenant keeps in flight: enough to be turned away hundreds of
+    // times a second. Client and server share this machine's cores, so a larger flood measures the
+    // test's own client, not the server.
+    private const int Flooders = 4;
 
     [Fact]
     public async Task One_organization_flooding_does_not_slow_another_beyond_twice_its_quiet_p99()
@@ -24,49 +30,61 @@ public sealed class NoisyNeighbourTests
             """{"limits":{"requestsPerSecond":50,"requestBurst":50}}""")).StatusCode);
         await MeasureAsync(quiet, device.Id, 50); // warm-up: JIT, connection, caches
 
-        var quietP99 = Percentile99(await MeasureAsync(quiet, device.Id, Samples));
-
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        stop.CancelAfter(TimeSpan.FromSeconds(15));
+        // Quiet and flooded phases alternate, so that a change in the machine's own load (CI
+        // neighbours) falls on both alike instead of on whichever phase ran second.
+        var quietTimes = new List<TimeSpan>();
+        var busy = new List<TimeSpan>();
         var accepted = 0;
         var rejected = 0;
-        var started = Stopwatch.GetTimestamp();
-        var flood = Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
+        var flooding = TimeSpan.Zero;
+        var firstFlood = Stopwatch.GetTimestamp();
+        for (var round = 0; round < Rounds; round++)
         {
-            while (!stop.IsCancellationRequested)
+            quietTimes.AddRange(await MeasureAsync(quiet, device.Id, Samples / Rounds));
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            stop.CancelAfter(TimeSpan.FromSeconds(10)); // a bound, not the plan: the flood stops once measured
+            var started = Stopwatch.GetTimestamp();
+            var before = Volatile.Read(ref rejected);
+            var flood = Enumerable.Range(0, Flooders).Select(_ => Task.Run(async () =>
             {
-                try
+                while (!stop.IsCancellationRequested)
                 {
-                    using var response = await noisy.GetAsync("/v1/devices", stop.Token);
-                    Interlocked.Increment(ref response.StatusCode == HttpStatusCode.TooManyRequests ? ref rejected : ref accepted);
+                    try
+                    {
+                        using var response = await noisy.GetAsync("/v1/devices", stop.Token);
+                        Interlocked.Increment(ref response.StatusCode == HttpStatusCode.TooManyRequests ? ref rejected : ref accepted);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
                 }
-                catch (OperationCanceledException)
-                {
-                }
-            }
-        })).ToList();
-        List<TimeSpan> busy;
-        try
-        {
-            while (Volatile.Read(ref rejected) < 100)
+            })).ToList();
+            try
             {
-                await Task.Delay(10, Ct);
+                // Measure only once the flood is being turned away.
+                while (Volatile.Read(ref rejected) < before + 20 && !stop.IsCancellationRequested)
+                {
+                    await Task.Delay(5, Ct);
+                }
+                busy.AddRange(await MeasureAsync(quiet, device.Id, Samples / Rounds));
             }
-            busy = await MeasureAsync(quiet, device.Id, Samples);
+            finally
+            {
+                await stop.CancelAsync();
+                await Task.WhenAll(flood);
+            }
+            flooding += Stopwatch.GetElapsedTime(started);
         }
-        finally
-        {
-            await stop.CancelAsync();
-            await Task.WhenAll(flood);
-        }
-        var floodSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var quietP99 = Percentile99(quietTimes);
+        var floodSeconds = flooding.TotalSeconds;
 
         var busyP99 = Percentile99(busy);
         var bound = TimeSpan.FromTicks(Math.Max(quietP99.Ticks * 2, (quietP99 + Floor).Ticks));
         Assert.True(busyP99 <= bound, $"p99 quiet {quietP99.TotalMilliseconds:F1} ms, during the flood {busyP99.TotalMilliseconds:F1} ms " +
             $"(bound {bound.TotalMilliseconds:F1} ms); flood: {accepted} accepted, {rejected} rejected in {floodSeconds:F1} s");
-        // The flood was limited: at most the burst plus the rate over its duration got through.
-        Assert.InRange(accepted, 1, 50 + (int)(50 * (floodSeconds + 1)));
+        // The flood was limited: at most the burst plus the rate over the whole time got through.
+        Assert.InRange(accepted, 1, 50 + (int)(50 * (Stopwatch.GetElapsedTime(firstFlood).TotalSeconds + 1)));
+        Assert.True(rejected >= 20 * Rounds, $"{rejected} rejected");
     }
 
     [Fact]
