@@ -21,6 +21,14 @@ public sealed class OrganizationsClient
     public Task<OrganizationResponse> GetAsync(string id, CancellationToken cancellationToken = default) =>
         _transport.GetAsync($"v1/organizations/{PathSegment.Of(id)}", SmartApiJsonContext.Default.OrganizationResponse, cancellationToken);
 
+    /// <summary>Renames an organization or replaces its limits (<c>PATCH /v1/organizations/{id}</c>). Not retried.</summary>
+    /// <param name="id">The organization's id.</param>
+    /// <param name="request">The members to change; a member left null keeps its value.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<OrganizationResponse> UpdateAsync(string id, UpdateOrganizationRequest request, CancellationToken cancellationToken = default) =>
+        _transport.SendAsync(HttpMethod.Patch, $"v1/organizations/{PathSegment.Of(id)}", request, SmartApiJsonContext.Default.UpdateOrganizationRequest,
+            SmartApiJsonContext.Default.OrganizationResponse, null, cancellationToken);
+
     /// <summary>One page of organizations (<c>GET /v1/organizations</c>).</summary>
     /// <param name="limit">Page size, 1-500 (server default 50).</param>
     /// <param name="after">The <c>nextCursor</c> of the previous page.</param>

@@ -11,6 +11,7 @@ namespace SmartApi.Contracts;
     JsonSerializerDefaults.Web,
     Converters = [typeof(UtcTimestampConverter)])]
 [JsonSerializable(typeof(CreateOrganizationRequest))]
+[JsonSerializable(typeof(UpdateOrganizationRequest))]
 [JsonSerializable(typeof(OrganizationResponse))]
 [JsonSerializable(typeof(Page<OrganizationResponse>))]
 [JsonSerializable(typeof(CreateApiKeyRequest))]

@@ -3,9 +3,23 @@ using SmartApi.Server.Infrastructure;
 // The table of contents: every service is registered in AddSmartApi, every endpoint mapped in
 // MapSmartApi (Infrastructure/SmartApiHosting.cs), one feature folder each.
 // Content root = the app's own directory, so appsettings.json applies wherever it is started from.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.AddSmartApi();
+try
+{
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    builder.AddSmartApi();
 
-var app = builder.Build();
-app.MapSmartApi();
-await app.RunAsync();
+    var app = builder.Build();
+    // A configuration mistake ends here with one line per problem and exit code 1, not in a stack trace.
+    ConfigurationErrors.ValidateNow(app.Services);
+    app.MapSmartApi();
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception ex) when (ConfigurationErrors.Describe(ex) is { } lines)
+{
+    foreach (var line in lines)
+    {
+        await Console.Error.WriteLineAsync(line);
+    }
+    return ConfigurationErrors.ExitCode;
+}

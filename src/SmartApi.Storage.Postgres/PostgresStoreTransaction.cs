@@ -14,6 +14,12 @@ internal sealed partial class PostgresStoreTransaction(BatchConnection db, IdGen
         await db.ExecuteAsync(Sql.InsertOrganization,
             new { organization.Id, organization.Name, CreatedAt = Ms.Of(organization.CreatedAt) });
 
+    public async ValueTask<bool> RenameOrganizationAsync(string id, string name) =>
+        await db.ExecuteAsync(Sql.RenameOrganization, new { id, name }) == 1;
+
+    public async ValueTask<bool> SetOrganizationLimitsAsync(string id, OrganizationLimitOverrides? limits) =>
+        await db.ExecuteAsync(Sql.SetOrganizationLimits, OrganizationRow.LimitParameters(id, limits)) == 1;
+
     public async ValueTask InsertApiKeyAsync(ApiKey key)
     {
         try

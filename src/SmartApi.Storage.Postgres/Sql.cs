@@ -5,9 +5,20 @@ internal static partial class Sql
 {
     public const string InsertOrganization =
         "INSERT INTO organizations (id, name, created_at) VALUES (@Id, @Name, @CreatedAt)";
-    public const string GetOrganization = "SELECT id, name, created_at FROM organizations WHERE id = @id";
+    private const string OrganizationColumns =
+        "id, name, created_at, limit_requests_per_second, limit_request_burst, limit_max_devices, limit_max_automations, " +
+        "limit_max_webhooks, limit_device_messages_per_second";
+    public const string GetOrganization = "SELECT " + OrganizationColumns + " FROM organizations WHERE id = @id";
     public const string ListOrganizations =
-        "SELECT id, name, created_at FROM organizations WHERE id > @after ORDER BY id LIMIT @limit";
+        "SELECT " + OrganizationColumns + " FROM organizations WHERE id > @after ORDER BY id LIMIT @limit";
+    public const string RenameOrganization = "UPDATE organizations SET name = @name WHERE id = @id";
+    public const string SetOrganizationLimits =
+        "UPDATE organizations SET limit_requests_per_second = @rps, limit_request_burst = @burst, limit_max_devices = @devices, " +
+        "limit_max_automations = @automations, limit_max_webhooks = @webhooks, limit_device_messages_per_second = @messages WHERE id = @id";
+    public const string OrganizationUsage =
+        "SELECT (SELECT count(*) FROM devices WHERE organization_id = @org) AS devices, " +
+        "(SELECT count(*) FROM automations WHERE organization_id = @org) AS automations, " +
+        "(SELECT count(*) FROM webhooks WHERE organization_id = @org AND status <> 'removed') AS webhooks";
 
     private const string ApiKeyColumns =
         "id, organization_id, name, prefix, hash, scopes, created_at, last_used_at, revoked_at";

@@ -17,8 +17,40 @@ internal sealed class OrganizationRow
     public string Id { get; set; } = "";
     public string Name { get; set; } = "";
     public long CreatedAt { get; set; }
+    public int? LimitRequestsPerSecond { get; set; }
+    public int? LimitRequestBurst { get; set; }
+    public int? LimitMaxDevices { get; set; }
+    public int? LimitMaxAutomations { get; set; }
+    public int? LimitMaxWebhooks { get; set; }
+    public int? LimitDeviceMessagesPerSecond { get; set; }
 
-    public Organization ToEntity() => new(Id, Name, Ms.ToTime(CreatedAt));
+    public Organization ToEntity()
+    {
+        var limits = new OrganizationLimitOverrides(LimitRequestsPerSecond, LimitRequestBurst, LimitMaxDevices, LimitMaxAutomations,
+            LimitMaxWebhooks, LimitDeviceMessagesPerSecond);
+        return new(Id, Name, Ms.ToTime(CreatedAt), limits.IsEmpty ? null : limits);
+    }
+
+    /// <summary>The parameters of <c>SetOrganizationLimits</c>.</summary>
+    public static object LimitParameters(string id, OrganizationLimitOverrides? limits) => new
+    {
+        id,
+        rps = limits?.RequestsPerSecond,
+        burst = limits?.RequestBurst,
+        devices = limits?.MaxDevices,
+        automations = limits?.MaxAutomations,
+        webhooks = limits?.MaxWebhooks,
+        messages = limits?.DeviceMessagesPerSecond,
+    };
+}
+
+internal sealed class OrganizationUsageRow
+{
+    public long Devices { get; set; }
+    public long Automations { get; set; }
+    public long Webhooks { get; set; }
+
+    public OrganizationUsage ToEntity() => new(Devices, Automations, Webhooks);
 }
 
 internal sealed class ApiKeyRow

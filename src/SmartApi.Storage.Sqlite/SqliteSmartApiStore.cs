@@ -88,6 +88,12 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
         return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
     }
 
+    public async Task<OrganizationUsage> GetOrganizationUsageAsync(string organizationId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return (await connection.QuerySingleAsync<OrganizationUsageRow>(Sql.OrganizationUsage, new { org = organizationId })).ToEntity();
+    }
+
     public async Task<bool> AnyApiKeyAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);

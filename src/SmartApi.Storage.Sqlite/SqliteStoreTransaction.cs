@@ -39,6 +39,12 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         await connection.ExecuteAsync(Sql.InsertOrganization,
             new { organization.Id, organization.Name, CreatedAt = Ms.Of(organization.CreatedAt) }, transaction);
 
+    public async ValueTask<bool> RenameOrganizationAsync(string id, string name) =>
+        await connection.ExecuteAsync(Sql.RenameOrganization, new { id, name }, transaction) == 1;
+
+    public async ValueTask<bool> SetOrganizationLimitsAsync(string id, OrganizationLimitOverrides? limits) =>
+        await connection.ExecuteAsync(Sql.SetOrganizationLimits, OrganizationRow.LimitParameters(id, limits), transaction) == 1;
+
     public async ValueTask InsertApiKeyAsync(ApiKey key) =>
         await connection.ExecuteAsync(Sql.InsertApiKey, new
         {

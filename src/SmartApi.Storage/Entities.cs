@@ -3,7 +3,25 @@ namespace SmartApi.Storage;
 // Storage entities: what the database holds. They never go over the wire; the server maps them
 // to the contracts in SmartApi.Contracts.
 
-public sealed record Organization(string Id, string Name, DateTimeOffset CreatedAt);
+/// <summary>An organization; <paramref name="Limits"/> holds its own limits, null where the server's defaults apply.</summary>
+public sealed record Organization(string Id, string Name, DateTimeOffset CreatedAt, OrganizationLimitOverrides? Limits = null);
+
+/// <summary>An organization's overrides of the server-wide limits; a null member means "the server's default".</summary>
+public sealed record OrganizationLimitOverrides(
+    int? RequestsPerSecond = null,
+    int? RequestBurst = null,
+    int? MaxDevices = null,
+    int? MaxAutomations = null,
+    int? MaxWebhooks = null,
+    int? DeviceMessagesPerSecond = null)
+{
+    public bool IsEmpty => this == Empty;
+
+    public static OrganizationLimitOverrides Empty { get; } = new();
+}
+
+/// <summary>What an organization holds, counted against its quotas.</summary>
+public sealed record OrganizationUsage(long Devices, long Automations, long Webhooks);
 
 public sealed record ApiKey(
     string Id,

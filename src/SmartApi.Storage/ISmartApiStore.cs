@@ -23,6 +23,9 @@ public partial interface ISmartApiStore
     Task<Organization?> GetOrganizationAsync(string id, CancellationToken cancellationToken = default);
     Task<PageResult<Organization>> ListOrganizationsAsync(PageRequest page, CancellationToken cancellationToken = default);
 
+    /// <summary>How many devices, automations and webhooks (not removed ones) the organization holds.</summary>
+    Task<OrganizationUsage> GetOrganizationUsageAsync(string organizationId, CancellationToken cancellationToken = default);
+
     Task<bool> AnyApiKeyAsync(CancellationToken cancellationToken = default);
     Task<ApiKey?> FindApiKeyByHashAsync(byte[] hash, CancellationToken cancellationToken = default);
     Task<ApiKey?> GetApiKeyAsync(string organizationId, string id, CancellationToken cancellationToken = default);
@@ -54,6 +57,10 @@ public partial interface ISmartApiStore
 public partial interface IStoreTransaction
 {
     ValueTask InsertOrganizationAsync(Organization organization);
+    /// <summary>False when there is no such organization.</summary>
+    ValueTask<bool> RenameOrganizationAsync(string id, string name);
+    /// <summary>Replaces the organization's limits (null or empty: the server's defaults); false when there is no such organization.</summary>
+    ValueTask<bool> SetOrganizationLimitsAsync(string id, OrganizationLimitOverrides? limits);
 
     ValueTask InsertApiKeyAsync(ApiKey key);
     ValueTask<bool> RevokeApiKeyAsync(string organizationId, string id, DateTimeOffset at);

@@ -70,6 +70,38 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the server expecting it to stop by itself (a start-up failure): its exit code and both output streams.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(string dataDirectory, IDictionary<string, string> settings,
+        TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "SmartApi.Server.dll"), "--urls", "http://127.0.0.1:0"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["SmartApi__DataDirectory"] = dataDirectory;
+        start.Environment["SmartApi__Mqtt__Port"] = "0";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The server did not stop within {timeout} (it should fail at start).");
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     public HttpClient CreateAdminClient()
     {
         var client = new HttpClient { BaseAddress = BaseAddress };

@@ -3,6 +3,26 @@ namespace SmartApi.Storage.Compliance;
 public abstract class AutomationComplianceTests : OutboxComplianceTests
 {
     [Fact]
+    public async Task GetOrganizationUsage_CountsOwnDevicesAutomationsAndLiveWebhooksOnly()
+    {
+        var organization = await CreateOrganizationAsync();
+        var other = await CreateOrganizationAsync("Other");
+        Assert.Equal(new OrganizationUsage(0, 0, 0), await Store.GetOrganizationUsageAsync(organization.Id, Token));
+        await CreateDeviceAsync(organization.Id);
+        await CreateDeviceAsync(organization.Id);
+        await CreateDeviceAsync(other.Id);
+        var automation = NewAutomation(organization.Id);
+        await SaveAsync(automation, [Hook(0), Hook(1), Hook(2)], Everything);
+        await CreateAutomationAsync(other.Id);
+
+        Assert.Equal(new OrganizationUsage(2, 1, 3), await Store.GetOrganizationUsageAsync(organization.Id, Token));
+
+        // An update that drops actions keeps their rows as removed: they no longer count.
+        await SaveAsync(automation, [Hook(0)], Everything);
+        Assert.Equal(new OrganizationUsage(2, 1, 1), await Store.GetOrganizationUsageAsync(organization.Id, Token));
+    }
+
+    [Fact]
     public async Task SaveAutomation_New_StoresAutomationAndActiveWebhooksByActionIndex()
     {
         var organization = await CreateOrganizationAsync();

@@ -15,6 +15,37 @@ public abstract class OrganizationAndApiKeyComplianceTests : StorageComplianceTe
     }
 
     [Fact]
+    public async Task SetOrganizationLimits_ThenGetAndList_ReturnsThemAndNullClearsThem()
+    {
+        var organization = await CreateOrganizationAsync();
+        var limits = new OrganizationLimitOverrides(RequestsPerSecond: 5, RequestBurst: 10, MaxDevices: 3, MaxAutomations: 2, MaxWebhooks: 1,
+            DeviceMessagesPerSecond: 7);
+
+        Assert.True(await WriteAsync(tx => tx.SetOrganizationLimitsAsync(organization.Id, limits)));
+
+        Assert.Equal(limits, (await Store.GetOrganizationAsync(organization.Id, Token))!.Limits);
+        Assert.Equal(limits, Assert.Single((await Store.ListOrganizationsAsync(new PageRequest(null, 10), Token)).Items).Limits);
+
+        Assert.True(await WriteAsync(tx => tx.SetOrganizationLimitsAsync(organization.Id, new OrganizationLimitOverrides(MaxDevices: 9))));
+        Assert.Equal(new OrganizationLimitOverrides(MaxDevices: 9), (await Store.GetOrganizationAsync(organization.Id, Token))!.Limits);
+
+        Assert.True(await WriteAsync(tx => tx.SetOrganizationLimitsAsync(organization.Id, null)));
+        Assert.Null((await Store.GetOrganizationAsync(organization.Id, Token))!.Limits);
+        Assert.False(await WriteAsync(tx => tx.SetOrganizationLimitsAsync(Ids.New("org"), limits)));
+    }
+
+    [Fact]
+    public async Task RenameOrganization_KnownAndUnknownId_RenamesOnlyTheKnownOne()
+    {
+        var organization = await CreateOrganizationAsync("Old");
+
+        Assert.True(await WriteAsync(tx => tx.RenameOrganizationAsync(organization.Id, "New")));
+        Assert.False(await WriteAsync(tx => tx.RenameOrganizationAsync(Ids.New("org"), "New")));
+
+        Assert.Equal(organization with { Name = "New" }, await Store.GetOrganizationAsync(organization.Id, Token));
+    }
+
+    [Fact]
     public async Task ListOrganizations_SeveralPages_ReturnsEachOnceInIdOrder()
     {
         var created = new List<Organization>();

@@ -30,6 +30,10 @@ internal sealed record AutomationDefinition(
         : null;
 
     /// <summary>The webhooks to store, one per webhook action, keyed by the action's index.</summary>
+    /// <summary>How many of its actions are webhooks (what the organization's webhook quota counts).</summary>
+    [JsonIgnore]
+    public int WebhookCount => Actions.Count(a => a.Type == ActionTypes.Webhook);
+
     public IReadOnlyList<WebhookDefinition> Webhooks() =>
         Actions.Select((action, index) => (action, index))
             .Where(a => a.action.Type == ActionTypes.Webhook)

@@ -4,6 +4,7 @@ using SmartApi.Contracts;
 using SmartApi.Server.ApiKeys;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
+using SmartApi.Server.Organizations;
 using SmartApi.Storage;
 
 namespace SmartApi.Server.Automations;
@@ -38,13 +39,22 @@ internal static class AutomationsApi
     }
 
     private static async Task<Results<Created<AutomationResponse>, ProblemHttpResult>> Create(
-        AutomationRequest request, ClaimsPrincipal user, AutomationValidation validation, AutomationService automations, CancellationToken cancellationToken)
+        AutomationRequest request, ClaimsPrincipal user, AutomationValidation validation, AutomationService automations, OrganizationLimits limits,
+        CancellationToken cancellationToken)
     {
         var organizationId = user.Caller().OrganizationId;
         var errors = new ValidationErrors();
         if (await validation.ValidateAsync(organizationId, request, null, errors, cancellationToken) is not { } valid)
         {
             return errors.ToProblem();
+        }
+        if (await limits.CheckQuotaAsync(organizationId, Quota.Automations, 1, cancellationToken) is { } automationQuota)
+        {
+            return automationQuota;
+        }
+        if (await limits.CheckQuotaAsync(organizationId, Quota.Webhooks, valid.Definition.WebhookCount, cancellationToken) is { } webhookQuota)
+        {
+            return webhookQuota;
         }
         var (automation, secret) = await automations.CreateAsync(organizationId, valid.Name, valid.Enabled, valid.Definition, cancellationToken);
         return TypedResults.Created($"/v1/automations/{automation.Id}", await automations.ToResponseAsync(automation, secret, cancellationToken));
@@ -70,7 +80,7 @@ internal static class AutomationsApi
 
     private static async Task<Results<Ok<AutomationResponse>, ProblemHttpResult>> Update(
         string id, AutomationRequest request, ClaimsPrincipal user, ISmartApiStore store, AutomationValidation validation,
-        AutomationService automations, CancellationToken cancellationToken)
+        AutomationService automations, OrganizationLimits limits, CancellationToken cancellationToken)
     {
         var organizationId = user.Caller().OrganizationId;
         if (await store.GetAutomationAsync(organizationId, id, cancellationToken) is not { } current)
@@ -82,6 +92,12 @@ internal static class AutomationsApi
         if (await validation.ValidateAsync(organizationId, request, existing, errors, cancellationToken) is not { } valid)
         {
             return errors.ToProblem();
+        }
+        // Only growth counts: an update that keeps or drops webhook actions always passes.
+        var addedWebhooks = valid.Definition.WebhookCount - existing.Item3.WebhookCount;
+        if (await limits.CheckQuotaAsync(organizationId, Quota.Webhooks, addedWebhooks, cancellationToken) is { } quota)
+        {
+            return quota;
         }
         var updated = await automations.UpdateAsync(current, valid.Name, valid.Enabled, valid.Definition, cancellationToken);
         return TypedResults.Ok(await automations.ToResponseAsync(updated, null, cancellationToken));

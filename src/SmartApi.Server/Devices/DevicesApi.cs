@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using SmartApi.Contracts;
 using SmartApi.Server.ApiKeys;
 using SmartApi.Server.Infrastructure;
+using SmartApi.Server.Organizations;
 using SmartApi.Storage;
 
 namespace SmartApi.Server.Devices;
@@ -38,7 +39,7 @@ internal static class DevicesApi
     }
 
     private static async Task<Results<Created<DeviceResponse>, ProblemHttpResult>> Create(
-        CreateDeviceRequest request, ClaimsPrincipal user, DeviceService devices, CancellationToken cancellationToken)
+        CreateDeviceRequest request, ClaimsPrincipal user, DeviceService devices, OrganizationLimits limits, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         DeviceValidation.Serial(request.Serial, errors);
@@ -53,6 +54,10 @@ internal static class DevicesApi
         if (errors.Any)
         {
             return errors.ToProblem();
+        }
+        if (await limits.CheckQuotaAsync(user.Caller().OrganizationId, Quota.Devices, 1, cancellationToken) is { } quota)
+        {
+            return quota;
         }
         try
         {

@@ -49,7 +49,8 @@ internal static class OpenApiSetup
                 operation.Responses ??= new OpenApiResponses();
                 AddProblem(operation, "400", "The request is not valid (malformed JSON, bad parameter, validation).");
                 AddProblem(operation, "401", "No API key, or an unknown or revoked one.");
-                AddProblem(operation, "403", "The API key lacks the scope this operation needs.");
+                AddProblem(operation, "403", "The API key lacks the scope this operation needs, or (creates) the organization's quota is reached: code quota_exceeded.");
+                AddProblem(operation, "429", "The API key's request rate is exceeded (code rate_limited); see Retry-After and the RateLimit fields.");
                 if (context.Description.HttpMethod is "POST")
                 {
                     operation.Parameters ??= [];

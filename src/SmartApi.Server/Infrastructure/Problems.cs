@@ -37,6 +37,13 @@ internal static class Problems
     public static ProblemHttpResult Conflict(string code, string detail) =>
         Create(StatusCodes.Status409Conflict, code, "Conflict", detail);
 
+    /// <summary>403: the organization holds as many of a resource as its quota allows.</summary>
+    public static ProblemHttpResult QuotaExceeded(string quota, int limit, long count) =>
+        TypedResults.Problem($"The organization's {quota} quota is {limit} and it has {count}: delete some, or ask an operator to raise " +
+            $"limits.max{char.ToUpperInvariant(quota[0])}{quota[1..]} of the organization.",
+            statusCode: StatusCodes.Status403Forbidden, title: "Quota exceeded", type: TypeBase + "quota_exceeded",
+            extensions: new Dictionary<string, object?> { ["code"] = "quota_exceeded", ["quota"] = quota, ["limit"] = limit, ["count"] = count });
+
     public static ProblemHttpResult Forbidden(string detail) =>
         Create(StatusCodes.Status403Forbidden, "forbidden", "Forbidden", detail);
 }

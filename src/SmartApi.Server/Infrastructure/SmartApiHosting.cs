@@ -63,6 +63,15 @@ internal static class SmartApiHosting
         services.AddHostedService(sp => sp.GetRequiredService<ApiKeyUsageTracker>());
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<OrganizationService>();
+        services.AddSingleton<OrganizationLimits>();
+        services.AddSingleton<RequestRateLimits>();
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>().Configure<RequestRateLimits>((o, limits) =>
+        {
+            o.GlobalLimiter = limits.Limiter;
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = limits.OnRejectedAsync;
+        });
 
         services.AddSingleton<EventFactory>();
         services.AddSingleton<EventLogSignal>();
@@ -136,17 +145,23 @@ internal static class SmartApiHosting
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        // Before authorization: a caller over its rate gets 429 before any other work (a wrong key's 401 included).
+        var rateLimits = app.Services.GetRequiredService<RequestRateLimits>();
+        app.Use(rateLimits.LoadLimitsAsync);
+        app.UseRateLimiter();
+        app.Use(rateLimits.AddHeadersAsync);
         app.UseAuthorization();
         app.Use(IdempotencyFilter.BufferBodyAsync);
 
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-        app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        // Probes, scrapes and documentation are not the API: never rate limited.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).DisableRateLimiting();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).DisableRateLimiting();
+        app.MapOpenApi("/openapi/{documentName}.json").DisableRateLimiting();
+        app.MapPrometheusScrapingEndpoint("/metrics").DisableRateLimiting();
         app.MapScalarApiReference("/docs", o => o
             .WithTitle("Smart API")
             .WithOpenApiRoutePattern("/openapi/{documentName}.json")
-            .DisableDefaultFonts());
+            .DisableDefaultFonts()).DisableRateLimiting();
 
         // Every endpoint of the API. A bound body is first checked for nulls its contract does not
         // allow (before the idempotency filter, so a refused body claims no key). POSTs honour

@@ -17,6 +17,7 @@ internal sealed class SmartApiOptions
     public CommandOptions Commands { get; set; } = new();
     public RetentionOptions Retention { get; set; } = new();
     public EventOptions Events { get; set; } = new();
+    public LimitOptions Limits { get; set; } = new();
 
     internal sealed class StorageOptions
     {
@@ -147,6 +148,31 @@ internal sealed class SmartApiOptions
         public int MaxStreamsPerOrganization { get; set; } = 20;
     }
 
+    /// <summary>Server-wide limits; an organization's own <c>limits</c> override each one.</summary>
+    internal sealed class LimitOptions
+    {
+        /// <summary>Sustained requests per second per API key (token bucket refill).</summary>
+        public int RequestsPerSecond { get; set; } = 1000;
+
+        /// <summary>Requests an idle API key may send at once (token bucket size).</summary>
+        public int RequestBurst { get; set; } = 2000;
+
+        /// <summary>Requests per second per client IP address without a valid API key (missing or wrong keys).</summary>
+        public int AnonymousRequestsPerSecond { get; set; } = 50;
+
+        /// <summary>Burst per client IP address without a valid API key.</summary>
+        public int AnonymousRequestBurst { get; set; } = 100;
+
+        public int MaxDevices { get; set; } = 10_000;
+        public int MaxAutomations { get; set; } = 1_000;
+
+        /// <summary>Webhook actions across all of an organization's automations.</summary>
+        public int MaxWebhooks { get; set; } = 1_000;
+
+        /// <summary>MQTT messages per second one device may publish.</summary>
+        public int DeviceMessagesPerSecond { get; set; } = 50;
+    }
+
     /// <summary>The SQLite connection string: the configured one, or a file in the data directory.</summary>
     public string SqliteConnectionString =>
         Storage.ConnectionString ?? $"Data Source={Path.Combine(DataDirectory, "smartapi.db")}";
@@ -158,153 +184,135 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
     public ValidateOptionsResult Validate(string? name, SmartApiOptions options)
     {
         var failures = new List<string>();
+        // Each failure is one line: "<full key>: <what is wrong>. <how to fix it>."
+        void Fail(string key, string problem, string fix) => failures.Add($"SmartApi:{key}: {problem}. {fix}.");
+        void Between(string key, TimeSpan value, TimeSpan min, TimeSpan max)
+        {
+            if (value < min || value > max)
+            {
+                Fail(key, $"{value} is out of range",
+                    max == TimeSpan.MaxValue ? $"Set a duration of at least {min}" : $"Set a duration between {min} and {max}");
+            }
+        }
+        void Within(string key, long value, long min, long max, string unit = "")
+        {
+            if (value < min || value > max)
+            {
+                Fail(key, $"{value} is out of range", $"Set a whole number between {min} and {max}{unit}");
+            }
+        }
+
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
         {
-            failures.Add("SmartApi:DataDirectory must name a directory.");
+            Fail("DataDirectory", "is empty", "Set it to a directory the server may write to, such as ./data");
         }
         if (options.Storage.Provider is not ("sqlite" or "postgres"))
         {
-            failures.Add($"SmartApi:Storage:Provider must be 'sqlite' or 'postgres', not '{options.Storage.Provider}'.");
+            Fail("Storage:Provider", $"'{options.Storage.Provider}' is not a storage provider", "Set it to 'sqlite' or 'postgres'");
         }
         else if (options.Storage.Provider == "postgres")
         {
-            ValidatePostgres(options, failures);
+            ValidatePostgres(options, Fail);
+        }
+        else if (options.Storage.ConnectionString is { } sqlite)
+        {
+            try
+            {
+                _ = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(sqlite);
+            }
+            catch (ArgumentException)
+            {
+                // Not echoed: a connection string may hold a secret.
+                Fail("Storage:ConnectionString", "is not a valid SQLite connection string",
+                    "Use the form 'Data Source=/var/lib/smartapi/smartapi.db', or remove it to use the data directory");
+            }
         }
         if (options.BootstrapApiKey is { } key
             && (key.Length is < 32 or > ApiKeys.ApiKeySecrets.MaxLength || key.Any(c => c is < ' ' or > '~') || key.Trim().Length != key.Length))
         {
-            failures.Add($"SmartApi:BootstrapApiKey must be 32-{ApiKeys.ApiKeySecrets.MaxLength} printable ASCII characters, not starting or ending with a space.");
+            Fail("BootstrapApiKey", "is not a usable API key secret",
+                $"Use 32-{ApiKeys.ApiKeySecrets.MaxLength} printable ASCII characters, not starting or ending with a space (openssl rand -hex 32)");
         }
-        if (options.Mqtt.Port is < 0 or > 65535)
+        Within("Mqtt:Port", options.Mqtt.Port, 0, 65535, " (0 turns the embedded broker off)");
+        Within("Mqtt:TlsPort", options.Mqtt.TlsPort, 0, 65535, " (0: no TLS listener)");
+        if (options.Mqtt.TlsPort is > 0 and <= 65535 && string.IsNullOrEmpty(options.Mqtt.CertificatePath))
         {
-            failures.Add($"SmartApi:Mqtt:Port must be between 0 and 65535, not {options.Mqtt.Port}.");
+            Fail("Mqtt:CertificatePath", "is required when SmartApi:Mqtt:TlsPort is set", "Set it to a PKCS#12 (.pfx) certificate file, or set TlsPort to 0");
         }
-        if (options.Mqtt.TlsPort is < 0 or > 65535)
+        if (!IPAddress.TryParse(options.Mqtt.BindAddress, out _))
         {
-            failures.Add($"SmartApi:Mqtt:TlsPort must be between 0 and 65535, not {options.Mqtt.TlsPort}.");
+            Fail("Mqtt:BindAddress", $"'{options.Mqtt.BindAddress}' is not an IP address", "Set an address such as 0.0.0.0 or 127.0.0.1");
         }
-        else if (options.Mqtt.TlsPort > 0 && string.IsNullOrEmpty(options.Mqtt.CertificatePath))
+        Between("Mqtt:OfflineGracePeriod", options.Mqtt.OfflineGracePeriod, TimeSpan.Zero, TimeSpan.FromHours(1));
+        Within("Mqtt:MaxConnectPacketSize", options.Mqtt.MaxConnectPacketSize, 256, 65536, " bytes");
+        Within("Mqtt:MaxPacketSize", options.Mqtt.MaxPacketSize, 1024, SmartApiOptions.MqttOptions.MaxPacketSizeLimit, " bytes");
+        Between("Mqtt:ConnectTimeout", options.Mqtt.ConnectTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
+        if (!double.IsFinite(options.Mqtt.MessageRate) || options.Mqtt.MessageRate is <= 0 or > 100_000)
         {
-            failures.Add("SmartApi:Mqtt:TlsPort needs SmartApi:Mqtt:CertificatePath (a .pfx file).");
+            Fail("Mqtt:MessageRate", $"{options.Mqtt.MessageRate} is out of range", "Set a number of messages per second more than 0 and at most 100000");
         }
-        if (!System.Net.IPAddress.TryParse(options.Mqtt.BindAddress, out _))
-        {
-            failures.Add($"SmartApi:Mqtt:BindAddress must be an IP address, not '{options.Mqtt.BindAddress}'.");
-        }
-        if (options.Mqtt.OfflineGracePeriod < TimeSpan.Zero || options.Mqtt.OfflineGracePeriod > TimeSpan.FromHours(1))
-        {
-            failures.Add("SmartApi:Mqtt:OfflineGracePeriod must be between 00:00:00 and 01:00:00.");
-        }
-        ValidateMqttLimits(options.Mqtt, failures);
+        Within("Mqtt:MessageBurst", options.Mqtt.MessageBurst, 1, 100_000, " messages");
         if (string.IsNullOrWhiteSpace(options.Mqtt.SharedGroup) || options.Mqtt.SharedGroup.AsSpan().IndexOfAny("/+#") >= 0)
         {
-            failures.Add("SmartApi:Mqtt:SharedGroup must be a non-empty name without '/', '+' or '#'.");
+            Fail("Mqtt:SharedGroup", "is empty or holds '/', '+' or '#'", "Set a plain name such as 'smartapi'");
         }
         if (options.Mqtt.ExternalBroker is { } broker
             && (!Uri.TryCreate(broker, UriKind.Absolute, out var uri) || uri.Scheme is not ("mqtt" or "mqtts") || string.IsNullOrEmpty(uri.Host)))
         {
-            failures.Add($"SmartApi:Mqtt:ExternalBroker must look like mqtt://host:port, not '{broker}'.");
+            Fail("Mqtt:ExternalBroker", $"'{broker}' is not a broker address", "Use the form mqtt://host:1883 or mqtts://host:8883");
         }
         foreach (var network in options.Webhooks.AllowedNetworks)
         {
             if (!IPNetwork.TryParse(network, out _))
             {
-                failures.Add($"SmartApi:Webhooks:AllowedNetworks: '{network}' is not a CIDR range such as 192.168.1.0/24.");
+                Fail("Webhooks:AllowedNetworks", $"'{network}' is not a CIDR range", "Use ranges such as 192.168.1.0/24 or fd00::/8");
             }
         }
-        if (options.Webhooks.Timeout <= TimeSpan.Zero || options.Webhooks.Timeout > TimeSpan.FromMinutes(5))
-        {
-            failures.Add("SmartApi:Webhooks:Timeout must be between 00:00:00.001 and 00:05:00.");
-        }
+        Between("Webhooks:Timeout", options.Webhooks.Timeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(5));
         if (options.Webhooks.RetrySchedule is { } schedule && (schedule.Any(d => d <= TimeSpan.Zero) || schedule.Count > 50))
         {
-            failures.Add("SmartApi:Webhooks:RetrySchedule must hold at most 50 delays, all positive.");
+            Fail("Webhooks:RetrySchedule", "holds a delay that is not positive, or more than 50 delays", "List at most 50 positive durations such as 00:00:05");
         }
         if (options.Webhooks.EncryptionKey is { } encryptionKey && !IsBase64Key(encryptionKey))
         {
-            failures.Add("SmartApi:Webhooks:EncryptionKey must be the base64 of 32 random bytes (openssl rand -base64 32).");
+            Fail("Webhooks:EncryptionKey", "is not the base64 of 32 bytes", "Generate one with: openssl rand -base64 32");
         }
-        if (options.Webhooks.SecretRotationOverlap < TimeSpan.Zero || options.Webhooks.SecretRotationOverlap > TimeSpan.FromDays(30))
-        {
-            failures.Add("SmartApi:Webhooks:SecretRotationOverlap must be between 00:00:00 and 30.00:00:00.");
-        }
+        Between("Webhooks:SecretRotationOverlap", options.Webhooks.SecretRotationOverlap, TimeSpan.Zero, TimeSpan.FromDays(30));
         if (options.Webhooks.DisableAfter <= TimeSpan.Zero)
         {
-            failures.Add("SmartApi:Webhooks:DisableAfter must be positive.");
+            Fail("Webhooks:DisableAfter", $"{options.Webhooks.DisableAfter} is not positive", "Set a positive duration such as 5.00:00:00");
         }
-        if (options.Webhooks.MaxConcurrencyPerHost is < 1 or > 1024)
-        {
-            failures.Add("SmartApi:Webhooks:MaxConcurrencyPerHost must be between 1 and 1024.");
-        }
-        if (options.Http.MaxRequestBodySize is < 1024 or > 100 * 1024 * 1024)
-        {
-            failures.Add("SmartApi:Http:MaxRequestBodySize must be between 1024 and 104857600 bytes.");
-        }
-        if (options.Retention.MaxAge < TimeSpan.FromHours(1))
-        {
-            failures.Add("SmartApi:Retention:MaxAge must be at least 01:00:00.");
-        }
-        if (options.Retention.MeasurementsMaxAge < TimeSpan.FromDays(1))
-        {
-            failures.Add("SmartApi:Retention:MeasurementsMaxAge must be at least 1.00:00:00.");
-        }
-        if (options.Retention.Interval < TimeSpan.FromSeconds(1))
-        {
-            failures.Add("SmartApi:Retention:Interval must be at least 00:00:01.");
-        }
-        if (options.Events.StreamHeartbeat < TimeSpan.FromMilliseconds(100) || options.Events.StreamHeartbeat > TimeSpan.FromMinutes(10))
-        {
-            failures.Add("SmartApi:Events:StreamHeartbeat must be between 00:00:00.1 and 00:10:00.");
-        }
-        if (options.Events.StreamPollInterval < TimeSpan.FromMilliseconds(50) || options.Events.StreamPollInterval > TimeSpan.FromMinutes(1))
-        {
-            failures.Add("SmartApi:Events:StreamPollInterval must be between 00:00:00.05 and 00:01:00.");
-        }
-        if (options.Events.StreamWriteTimeout < TimeSpan.FromMilliseconds(100) || options.Events.StreamWriteTimeout > TimeSpan.FromMinutes(5))
-        {
-            failures.Add("SmartApi:Events:StreamWriteTimeout must be between 00:00:00.1 and 00:05:00.");
-        }
-        if (options.Events.MaxStreamsPerOrganization is < 1 or > 10_000)
-        {
-            failures.Add("SmartApi:Events:MaxStreamsPerOrganization must be between 1 and 10000.");
-        }
+        Within("Webhooks:MaxConcurrencyPerHost", options.Webhooks.MaxConcurrencyPerHost, 1, 1024);
+        Within("Http:MaxRequestBodySize", options.Http.MaxRequestBodySize, 1024, 100 * 1024 * 1024, " bytes");
+        Between("Retention:MaxAge", options.Retention.MaxAge, TimeSpan.FromHours(1), TimeSpan.MaxValue);
+        Between("Retention:MeasurementsMaxAge", options.Retention.MeasurementsMaxAge, TimeSpan.FromDays(1), TimeSpan.MaxValue);
+        Between("Retention:Interval", options.Retention.Interval, TimeSpan.FromSeconds(1), TimeSpan.MaxValue);
+        Between("Events:StreamHeartbeat", options.Events.StreamHeartbeat, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
+        Between("Events:StreamPollInterval", options.Events.StreamPollInterval, TimeSpan.FromMilliseconds(50), TimeSpan.FromMinutes(1));
+        Between("Events:StreamWriteTimeout", options.Events.StreamWriteTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
+        Within("Events:MaxStreamsPerOrganization", options.Events.MaxStreamsPerOrganization, 1, 10_000);
         if (options.Commands.Ttl <= TimeSpan.Zero)
         {
-            failures.Add("SmartApi:Commands:Ttl must be positive.");
+            Fail("Commands:Ttl", $"{options.Commands.Ttl} is not positive", "Set a positive duration such as 00:05:00");
         }
+        var limits = options.Limits;
+        Within("Limits:RequestsPerSecond", limits.RequestsPerSecond, 1, Organizations.LimitValidation.MaxRate);
+        Within("Limits:RequestBurst", limits.RequestBurst, 1, Organizations.LimitValidation.MaxRate * 10L);
+        Within("Limits:AnonymousRequestsPerSecond", limits.AnonymousRequestsPerSecond, 1, Organizations.LimitValidation.MaxRate);
+        Within("Limits:AnonymousRequestBurst", limits.AnonymousRequestBurst, 1, Organizations.LimitValidation.MaxRate * 10L);
+        Within("Limits:MaxDevices", limits.MaxDevices, 0, Organizations.LimitValidation.MaxQuota);
+        Within("Limits:MaxAutomations", limits.MaxAutomations, 0, Organizations.LimitValidation.MaxQuota);
+        Within("Limits:MaxWebhooks", limits.MaxWebhooks, 0, Organizations.LimitValidation.MaxQuota);
+        Within("Limits:DeviceMessagesPerSecond", limits.DeviceMessagesPerSecond, 1, Organizations.LimitValidation.MaxRate);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static void ValidateMqttLimits(SmartApiOptions.MqttOptions mqtt, List<string> failures)
+    private static void ValidatePostgres(SmartApiOptions options, Action<string, string, string> fail)
     {
-        if (mqtt.MaxConnectPacketSize is < 256 or > 65536)
-        {
-            failures.Add($"SmartApi:Mqtt:MaxConnectPacketSize must be between 256 and 65536 bytes, not {mqtt.MaxConnectPacketSize}.");
-        }
-        if (mqtt.MaxPacketSize is < 1024 or > SmartApiOptions.MqttOptions.MaxPacketSizeLimit)
-        {
-            failures.Add($"SmartApi:Mqtt:MaxPacketSize must be between 1024 and {SmartApiOptions.MqttOptions.MaxPacketSizeLimit} bytes, not {mqtt.MaxPacketSize}.");
-        }
-        if (mqtt.ConnectTimeout < TimeSpan.FromSeconds(1) || mqtt.ConnectTimeout > TimeSpan.FromMinutes(5))
-        {
-            failures.Add("SmartApi:Mqtt:ConnectTimeout must be between 00:00:01 and 00:05:00.");
-        }
-        if (!double.IsFinite(mqtt.MessageRate) || mqtt.MessageRate is <= 0 or > 100_000)
-        {
-            failures.Add($"SmartApi:Mqtt:MessageRate must be more than 0 and at most 100000 messages per second, not {mqtt.MessageRate}.");
-        }
-        if (mqtt.MessageBurst is < 1 or > 100_000)
-        {
-            failures.Add($"SmartApi:Mqtt:MessageBurst must be between 1 and 100000 messages, not {mqtt.MessageBurst}.");
-        }
-    }
-
-    private static void ValidatePostgres(SmartApiOptions options, List<string> failures)
-    {
+        const string Example = "Host=db.internal;Database=smartapi;Username=smartapi;Password=...";
         if (string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
         {
-            failures.Add("SmartApi:Storage:ConnectionString is required with SmartApi:Storage:Provider 'postgres', " +
-                "such as 'Host=db.internal;Database=smartapi;Username=smartapi;Password=...'.");
+            fail("Storage:ConnectionString", "is required with SmartApi:Storage:Provider 'postgres'", $"Set it, such as '{Example}'");
         }
         else
         {
@@ -313,24 +321,25 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
                 var builder = new Npgsql.NpgsqlConnectionStringBuilder(options.Storage.ConnectionString);
                 if (string.IsNullOrWhiteSpace(builder.Host))
                 {
-                    failures.Add("SmartApi:Storage:ConnectionString must name the PostgreSQL server with Host=...");
+                    fail("Storage:ConnectionString", "does not name the PostgreSQL server", "Add Host=...");
                 }
                 if (string.IsNullOrWhiteSpace(builder.Database))
                 {
-                    failures.Add("SmartApi:Storage:ConnectionString must name the database with Database=...");
+                    fail("Storage:ConnectionString", "does not name the database", "Add Database=...");
                 }
             }
             catch (ArgumentException ex)
             {
                 // Not echoed: the string may hold a password.
-                failures.Add($"SmartApi:Storage:ConnectionString is not a valid PostgreSQL connection string ({ex.Message.Split('\'')[0].Trim()}).");
+                fail("Storage:ConnectionString", $"is not a valid PostgreSQL connection string ({ex.Message.Split('\'')[0].Trim()})",
+                    $"Use the form '{Example}'");
             }
         }
         // Each node would otherwise make its own key file and could not read the others' secrets.
         if (options.Webhooks.EncryptionKey is null)
         {
-            failures.Add("SmartApi:Webhooks:EncryptionKey is required with SmartApi:Storage:Provider 'postgres': every node must encrypt " +
-                "webhook secrets with the same key (openssl rand -base64 32).");
+            fail("Webhooks:EncryptionKey", "is required with SmartApi:Storage:Provider 'postgres' (every node must encrypt webhook secrets with the same key)",
+                "Set the same value on every node, generated once with: openssl rand -base64 32");
         }
     }
 

@@ -15,11 +15,14 @@ internal static class OrganizationsApi
         group.MapGet("/", List).WithName("ListOrganizations").WithSummary("List organizations (admin).");
         group.MapGet("/{id}", Get).WithName("GetOrganization").WithSummary("Get an organization (admin).")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPatch("/{id}", Update).WithName("UpdateOrganization")
+            .WithSummary("Rename an organization or replace its limits (admin); a member left out keeps its value.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
     private static async Task<Results<Created<OrganizationResponse>, ProblemHttpResult>> Create(
-        CreateOrganizationRequest request, OrganizationService organizations, CancellationToken cancellationToken)
+        CreateOrganizationRequest request, OrganizationService organizations, OrganizationLimits limits, CancellationToken cancellationToken)
     {
         var name = request.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 200)
@@ -27,30 +30,59 @@ internal static class OrganizationsApi
             return Problems.Validation("name", "name is required, 1-200 characters.");
         }
         var organization = await organizations.CreateAsync(name, cancellationToken);
-        return TypedResults.Created($"/v1/organizations/{organization.Id}", ToResponse(organization));
+        return TypedResults.Created($"/v1/organizations/{organization.Id}", ToResponse(organization, limits));
     }
 
     private static async Task<Results<Ok<Page<OrganizationResponse>>, ProblemHttpResult>> List(
-        ISmartApiStore store, int? limit, string? after, CancellationToken cancellationToken)
+        ISmartApiStore store, OrganizationLimits limits, int? limit, string? after, CancellationToken cancellationToken)
     {
         if (!Paging.TryCreate(limit, after, "org", out var page, out var problem))
         {
             return problem!;
         }
         var result = await store.ListOrganizationsAsync(page, cancellationToken);
-        return TypedResults.Ok(Paging.ToPage(result, ToResponse, o => o.Id));
+        return TypedResults.Ok(Paging.ToPage(result, o => ToResponse(o, limits), o => o.Id));
     }
 
     private static async Task<Results<Ok<OrganizationResponse>, ProblemHttpResult>> Get(
-        string id, ISmartApiStore store, CancellationToken cancellationToken) =>
+        string id, ISmartApiStore store, OrganizationLimits limits, CancellationToken cancellationToken) =>
         await store.GetOrganizationAsync(id, cancellationToken) is { } organization
-            ? TypedResults.Ok(ToResponse(organization))
+            ? TypedResults.Ok(ToResponse(organization, limits))
             : Problems.NotFound("organization", id);
 
-    private static OrganizationResponse ToResponse(Organization o) => new(o.Id, o.Name, o.CreatedAt);
+    private static async Task<Results<Ok<OrganizationResponse>, ProblemHttpResult>> Update(
+        string id, UpdateOrganizationRequest request, OrganizationService organizations, OrganizationLimits limits,
+        CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var name = request.Name?.Trim();
+        if (request.Name is not null && (string.IsNullOrEmpty(name) || name.Length > 200))
+        {
+            errors.Add("name", "name must be 1-200 characters.");
+        }
+        var overrides = request.Limits is { } settings ? LimitValidation.ToOverrides(settings, errors) : null;
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        var organization = await organizations.UpdateAsync(id, name, request.Limits is null ? null : overrides ?? OrganizationLimitOverrides.Empty,
+            cancellationToken);
+        return organization is null ? Problems.NotFound("organization", id) : TypedResults.Ok(ToResponse(organization, limits));
+    }
+
+    private static OrganizationResponse ToResponse(Organization o, OrganizationLimits limits)
+    {
+        var own = o.Limits ?? OrganizationLimitOverrides.Empty;
+        var effective = limits.Resolve(o.Limits);
+        return new(o.Id, o.Name, o.CreatedAt,
+            new OrganizationLimitSettings(own.RequestsPerSecond, own.RequestBurst, own.MaxDevices, own.MaxAutomations, own.MaxWebhooks,
+                own.DeviceMessagesPerSecond),
+            new OrganizationLimitSettings(effective.RequestsPerSecond, effective.RequestBurst, effective.MaxDevices, effective.MaxAutomations,
+                effective.MaxWebhooks, effective.DeviceMessagesPerSecond));
+    }
 }
 
-internal sealed class OrganizationService(ISmartApiStore store, IdGenerator ids, TimeProvider time)
+internal sealed class OrganizationService(ISmartApiStore store, IdGenerator ids, TimeProvider time, OrganizationLimits limits)
 {
     public Organization New(string name) => new(ids.New("org"), name, time.GetUtcNow());
 
@@ -63,5 +95,46 @@ internal sealed class OrganizationService(ISmartApiStore store, IdGenerator ids,
             return organization;
         }, cancellationToken);
         return organization;
+    }
+
+    /// <summary>Renames the organization and/or replaces its limits (null: unchanged); null when it does not exist.</summary>
+    public async Task<Organization?> UpdateAsync(string id, string? name, OrganizationLimitOverrides? overrides, CancellationToken cancellationToken)
+    {
+        var found = await store.WriteAsync(async tx =>
+            (name is null || await tx.RenameOrganizationAsync(id, name))
+            && (overrides is null || await tx.SetOrganizationLimitsAsync(id, overrides.IsEmpty ? null : overrides)), cancellationToken);
+        if (!found)
+        {
+            return null;
+        }
+        limits.Invalidate(id);
+        return await store.GetOrganizationAsync(id, cancellationToken);
+    }
+}
+
+/// <summary>Checks the limits an admin sets on an organization.</summary>
+internal static class LimitValidation
+{
+    public const int MaxRate = 1_000_000;
+    public const int MaxQuota = 10_000_000;
+
+    public static OrganizationLimitOverrides ToOverrides(OrganizationLimitSettings settings, ValidationErrors errors)
+    {
+        Check(settings.RequestsPerSecond, "limits.requestsPerSecond", 1, MaxRate, errors);
+        Check(settings.RequestBurst, "limits.requestBurst", 1, MaxRate * 10, errors);
+        Check(settings.MaxDevices, "limits.maxDevices", 0, MaxQuota, errors);
+        Check(settings.MaxAutomations, "limits.maxAutomations", 0, MaxQuota, errors);
+        Check(settings.MaxWebhooks, "limits.maxWebhooks", 0, MaxQuota, errors);
+        Check(settings.DeviceMessagesPerSecond, "limits.deviceMessagesPerSecond", 1, MaxRate, errors);
+        return new OrganizationLimitOverrides(settings.RequestsPerSecond, settings.RequestBurst, settings.MaxDevices, settings.MaxAutomations,
+            settings.MaxWebhooks, settings.DeviceMessagesPerSecond);
+    }
+
+    private static void Check(int? value, string field, int min, int max, ValidationErrors errors)
+    {
+        if (value is { } v && (v < min || v > max))
+        {
+            errors.Add(field, $"{field} must be between {min} and {max}, or null for the server's default.");
+        }
     }
 }

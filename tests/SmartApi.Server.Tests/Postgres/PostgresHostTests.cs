@@ -11,11 +11,11 @@ public sealed class PostgresHostTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Theory]
-    [InlineData(null, Key, "SmartApi:Storage:ConnectionString is required")]
+    [InlineData(null, Key, "SmartApi:Storage:ConnectionString: is required")]
     [InlineData("Host=db;Database=smartapi;Bogus=1", Key, "is not a valid PostgreSQL connection string")]
-    [InlineData("Database=smartapi", Key, "must name the PostgreSQL server with Host=")]
-    [InlineData("Host=db", Key, "must name the database with Database=")]
-    [InlineData("Host=db;Database=smartapi", null, "SmartApi:Webhooks:EncryptionKey is required")]
+    [InlineData("Database=smartapi", Key, "SmartApi:Storage:ConnectionString: does not name the PostgreSQL server")]
+    [InlineData("Host=db", Key, "SmartApi:Storage:ConnectionString: does not name the database")]
+    [InlineData("Host=db;Database=smartapi", null, "SmartApi:Webhooks:EncryptionKey: is required")]
     public async Task Postgres_configuration_mistakes_fail_at_start_with_a_clear_message(string? connectionString, string? encryptionKey, string expected)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => SmartApiApplication.StartAsync(new Dictionary<string, string?>
