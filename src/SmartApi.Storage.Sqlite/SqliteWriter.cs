@@ -97,9 +97,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
         SqliteTransaction? transaction = null;
         SqliteStoreTransaction? context = null;
         var committed = false;
+        // While writes fail, an empty commit (a claim that found nothing) says nothing about the
+        // disk: only a commit that changed rows ends the failure. Two statements per batch, then only.
+        var failing = _faults.WritesFailing;
         try
         {
             transaction = _connection.BeginTransaction(deferred: false);
+            var changesBefore = failing ? await TotalChangesAsync(transaction) : 0;
             await DropCachesIfChangedElsewhereAsync(transaction);
             context = new SqliteStoreTransaction(_commands, transaction, _ids, _subscriptions, _devices);
             var savepoints = isolateUnits && batch.Count > 1;
@@ -118,7 +122,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
             }
             transaction.Commit();
             committed = true;
-            _faults.WriteCommitted();
+            if (!failing || await TotalChangesAsync(null) > changesBefore)
+            {
+                _faults.WriteCommitted();
+            }
             if (context.InsertedCommands)
             {
                 // Before the callers resume: whoever inserted a command may count on the wake-up.
@@ -176,6 +183,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
             }
         }
     }
+
+    private async Task<long> TotalChangesAsync(SqliteTransaction? transaction) =>
+        (long)(await _commands.Get("SELECT total_changes()", transaction).ExecuteScalarAsync())!;
 
     private static void DisposeQuietly(SqliteTransaction? transaction)
     {
