@@ -20,6 +20,7 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IDeliveryLea
     private readonly IdGenerator _ids;
     private readonly PostgresWriter _writer;
     private readonly DeliveryLeasing _leasing = new();
+    private readonly PostgresStorageFaults _faults = new();
     private int _disposed;
 
     static PostgresSmartApiStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
@@ -37,7 +38,7 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IDeliveryLea
         _dataSource = NpgsqlDataSource.Create(builder);
         _writer = new PostgresWriter(_dataSource, options.Writers, options.MaxBatchSize, _ids, _leasing, time,
             () => DeliveriesQueued?.Invoke(this, EventArgs.Empty), () => EventsAppended?.Invoke(this, EventArgs.Empty),
-            () => RunsQueued?.Invoke(this, EventArgs.Empty), () => CommandsQueued?.Invoke(this, EventArgs.Empty));
+            () => RunsQueued?.Invoke(this, EventArgs.Empty), () => CommandsQueued?.Invoke(this, EventArgs.Empty), _faults);
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
@@ -46,6 +47,8 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IDeliveryLea
         await Migrator.MigrateAsync(connection, _time, cancellationToken);
         await Partitions.EnsureAsync(connection, _time.GetUtcNow(), _options.PartitionDaysAhead, cancellationToken);
     }
+
+    public StorageFaults Faults => _faults;
 
     public async Task<bool> PingAsync(CancellationToken cancellationToken = default)
     {

@@ -25,10 +25,12 @@ internal sealed class PostgresWriter : IAsyncDisposable
     private readonly Action _onEventsAppended;
     private readonly Action _onRunsQueued;
     private readonly Action _onCommandsQueued;
+    private readonly StorageFaults _faults;
 
     public PostgresWriter(NpgsqlDataSource dataSource, int writers, int maxBatch, IdGenerator ids, DeliveryLeasing leasing, TimeProvider time,
-        Action onDeliveriesQueued, Action onEventsAppended, Action onRunsQueued, Action onCommandsQueued)
+        Action onDeliveriesQueued, Action onEventsAppended, Action onRunsQueued, Action onCommandsQueued, StorageFaults faults)
     {
+        _faults = faults;
         _leasing = leasing;
         _time = time;
         _dataSource = dataSource;
@@ -79,6 +81,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
                 // Begin or commit failed (connection lost, server shutting down), a single unit threw,
                 // or the retries ran out: nothing of this batch is known to be stored. A lost commit
                 // is not run again, it might have committed.
+                _faults.WriteFailed(ex);
                 foreach (var item in pending.Where(i => !i.IsDone))
                 {
                     item.Fail(ex);
@@ -111,7 +114,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
                 {
                     await item.RunAsync(context);
                 }
-                catch (Exception ex) when (units.Count > 1 && !(ex is PostgresException p && IsRetryable(p)))
+                catch (Exception ex) when (units.Count > 1 && !(ex is PostgresException p && IsRetryable(p)) && !_faults.IsUnavailable(ex))
                 {
                     return false;
                 }
@@ -126,8 +129,9 @@ internal sealed class PostgresWriter : IAsyncDisposable
                     await batch.FlushAsync();
                     await transaction.ReleaseAsync("unit");
                 }
-                catch (Exception ex) when (!(ex is PostgresException p && IsRetryable(p)))
+                catch (Exception ex) when (!(ex is PostgresException p && IsRetryable(p)) && !_faults.IsUnavailable(ex))
                 {
+                    // (A storage fault is not the unit's: it fails the whole batch.)
                     batch.DiscardAppends();
                     await transaction.RollbackAsync("unit");
                     item.Fail(ex);
@@ -140,12 +144,13 @@ internal sealed class PostgresWriter : IAsyncDisposable
         {
             await batch.FlushAsync();
         }
-        catch (Exception ex) when (units.Count > 1 && !(ex is PostgresException p && IsRetryable(p)))
+        catch (Exception ex) when (units.Count > 1 && !(ex is PostgresException p && IsRetryable(p)) && !_faults.IsUnavailable(ex))
         {
             // One unit's append failed (say, a foreign key): find it with a savepoint per unit.
             return false;
         }
         await transaction.CommitAsync();
+        _faults.WriteCommitted();
         if (batch.InsertedCommands)
         {
             // Before the callers resume: whoever inserted a command may count on the wake-up.

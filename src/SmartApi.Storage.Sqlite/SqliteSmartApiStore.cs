@@ -18,6 +18,7 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
     private SqliteConnection? _writerConnection;
     private SqliteWriter? _writer;
     private Checkpointer? _checkpointer;
+    private readonly SqliteStorageFaults _faults = new();
     private int _disposed;
 
     static SqliteSmartApiStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
@@ -59,12 +60,14 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
         _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), () => DeliveriesQueued?.Invoke(this, EventArgs.Empty),
             () => EventsAppended?.Invoke(this, EventArgs.Empty),
             () => RunsQueued?.Invoke(this, EventArgs.Empty),
-            () => CommandsQueued?.Invoke(this, EventArgs.Empty));
+            () => CommandsQueued?.Invoke(this, EventArgs.Empty), _faults);
         _checkpointer = new Checkpointer(_connectionString, _writer.RequestCheckpoint, _options.WalRewindBytes);
     }
 
     /// <summary>How often the writer's checkpoint let the WAL start over (tests, diagnostics).</summary>
     internal int WalRewinds => _writer?.Rewinds ?? 0;
+
+    public StorageFaults Faults => _faults;
 
     public async Task<bool> PingAsync(CancellationToken cancellationToken = default)
     {

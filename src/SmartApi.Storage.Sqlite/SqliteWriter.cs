@@ -21,13 +21,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly CommandCache _commands;
     private readonly SubscriptionIndex _subscriptions = new();
     private readonly DeviceCache _devices = new();
+    private readonly StorageFaults _faults;
     private long _dataVersion = -1;
     private int _checkpointRequested;
     private int _rewinds;
 
     public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended, Action onRunsQueued,
-        Action? onCommandsQueued = null)
+        Action? onCommandsQueued, StorageFaults faults)
     {
+        _faults = faults;
         _onRunsQueued = onRunsQueued;
         _connection = connection;
         _ids = ids;
@@ -95,9 +97,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
         SqliteTransaction? transaction = null;
         SqliteStoreTransaction? context = null;
         var committed = false;
+        // While writes fail, an empty commit (a claim that found nothing) says nothing about the
+        // disk: only a commit that changed rows ends the failure. Two statements per batch, then only.
+        var failing = _faults.WritesFailing;
         try
         {
             transaction = _connection.BeginTransaction(deferred: false);
+            var changesBefore = failing ? await TotalChangesAsync(transaction) : 0;
             await DropCachesIfChangedElsewhereAsync(transaction);
             context = new SqliteStoreTransaction(_commands, transaction, _ids, _subscriptions, _devices);
             var savepoints = isolateUnits && batch.Count > 1;
@@ -116,6 +122,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
             }
             transaction.Commit();
             committed = true;
+            if (!failing || await TotalChangesAsync(null) > changesBefore)
+            {
+                _faults.WriteCommitted();
+            }
             if (context.InsertedCommands)
             {
                 // Before the callers resume: whoever inserted a command may count on the wake-up.
@@ -141,14 +151,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
             }
             return true;
         }
-        catch (Exception) when (!isolateUnits)
+        catch (Exception ex) when (!isolateUnits && !_faults.IsUnavailable(ex))
         {
             return false;
         }
         catch (Exception ex)
         {
             // The commit itself failed (disk full, I/O error), or the one unit of a single-unit
-            // batch threw: nothing of this batch is stored.
+            // batch threw: nothing of this batch is stored. A storage fault fails the whole batch at
+            // once: run again unit by unit it would only fail as many times.
+            _faults.WriteFailed(ex);
             foreach (var item in batch.Where(i => !i.IsDone))
             {
                 item.Fail(ex);
@@ -157,7 +169,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         finally
         {
-            transaction?.Dispose();
+            DisposeQuietly(transaction);
             if (!committed)
             {
                 // Rolled back: the caches may hold rows that are no longer there.
@@ -169,6 +181,22 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 // The set may have been loaded mid-change, before a later unit changed it again.
                 _subscriptions.Invalidate();
             }
+        }
+    }
+
+    private async Task<long> TotalChangesAsync(SqliteTransaction? transaction) =>
+        (long)(await _commands.Get("SELECT total_changes()", transaction).ExecuteScalarAsync())!;
+
+    private static void DisposeQuietly(SqliteTransaction? transaction)
+    {
+        try
+        {
+            transaction?.Dispose();
+        }
+        catch (SqliteException)
+        {
+            // The rollback of a transaction SQLite already rolled back itself (after SQLITE_FULL or
+            // an I/O error): nothing is left to undo, and the writer must go on.
         }
     }
 
@@ -199,8 +227,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
             await _commands.Get("RELEASE unit", transaction).ExecuteNonQueryAsync();
             return true;
         }
-        catch (Exception ex)
+        catch (Exception ex) when (!_faults.IsUnavailable(ex))
         {
+            // (A storage fault is not the unit's: it fails the whole batch, and SQLite may have
+            // rolled the transaction back already, savepoint and all.)
             await _commands.Get("ROLLBACK TO unit", transaction).ExecuteNonQueryAsync();
             await _commands.Get("RELEASE unit", transaction).ExecuteNonQueryAsync();
             // The unit may have changed devices or subscriptions since they were cached; rare, so always.

@@ -46,7 +46,20 @@ internal sealed class GroupCommitQueue(int maxBatch, int loops, Func<List<WriteU
             }
             if (batch.Count > 0)
             {
-                await commit(batch);
+                try
+                {
+                    await commit(batch);
+                }
+                catch (Exception ex)
+                {
+                    // The provider's commit should fail its units itself; if it throws instead, the
+                    // loop must live on (or every later write would wait forever) and no caller of
+                    // this batch may be left waiting or be told it succeeded.
+                    foreach (var unit in batch.Where(u => !u.IsDone))
+                    {
+                        unit.Fail(ex);
+                    }
+                }
             }
         }
     }

@@ -13,6 +13,9 @@ public partial interface ISmartApiStore
     /// <summary>Whether the database answers (readiness).</summary>
     Task<bool> PingAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Which of this provider's errors are storage faults that may pass (disk full, database unreachable).</summary>
+    StorageFaults Faults { get; }
+
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and returns its result once committed.
     /// If it throws, none of its changes are kept and the exception reaches the caller.

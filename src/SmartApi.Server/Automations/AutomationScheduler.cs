@@ -45,7 +45,8 @@ internal sealed partial class AutomationScheduler(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var refreshedAt = time.GetUtcNow();
+        // Monotonic: measured with the wall clock, a step back would stop the refreshes for the step.
+        var refreshedAt = time.GetTimestamp();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -53,9 +54,9 @@ internal sealed partial class AutomationScheduler(
                 var now = time.GetUtcNow();
                 try
                 {
-                    if (now - refreshedAt >= IndexRefreshInterval)
+                    if (time.GetElapsedTime(refreshedAt) >= IndexRefreshInterval)
                     {
-                        refreshedAt = now;
+                        refreshedAt = time.GetTimestamp();
                         await powerTriggers.RefreshAsync(stoppingToken);
                     }
                     await FireSchedulesAsync(now, stoppingToken);

@@ -1,15 +1,18 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using SmartApi.Storage;
 
 namespace SmartApi.Server.Infrastructure;
 
 /// <summary>
 /// Turns framework errors into problem+json: malformed JSON, wrong types and unknown fields
 /// (400 <c>invalid_json</c>), unbindable parameters (400 <c>invalid_parameter</c>), oversized bodies
-/// (413), and, as a last resort, unexpected exceptions (500 <c>internal_error</c>, logged).
+/// (413), storage faults that pass by themselves, such as a full disk or an unreachable database
+/// (503 <c>storage_unavailable</c> with <c>Retry-After</c>), and, as a last resort, unexpected
+/// exceptions (500 <c>internal_error</c>, logged).
 /// </summary>
-internal sealed partial class ErrorHandling(IProblemDetailsService problemDetails, ILogger<ErrorHandling> logger) : IExceptionHandler
+internal sealed partial class ErrorHandling(IProblemDetailsService problemDetails, ISmartApiStore store, ILogger<ErrorHandling> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -29,9 +32,18 @@ internal sealed partial class ErrorHandling(IProblemDetailsService problemDetail
                 (400, "invalid_json", "The body is not valid JSON for this request", Describe(json)),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
                 (499, "client_closed_request", "Client closed request", "The client went away."),
+            _ when store.Faults.IsUnavailable(exception) =>
+                (503, "storage_unavailable", "Storage unavailable",
+                    "The server cannot store this now (disk full, or the database unreachable); nothing of the request was kept. Try again after Retry-After seconds."),
             _ => (500, "internal_error", "Internal error", "The server failed to handle the request; it was logged."),
         };
-        if (status >= 500)
+        if (status == 503)
+        {
+            // Without the stack: a full disk fails every write, and the cause is in the message.
+            Log.StorageFault(logger, httpContext.Request.Method, httpContext.Request.Path, exception.GetBaseException().Message);
+            httpContext.Response.Headers.RetryAfter = ((int)StorageFaults.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else if (status >= 500)
         {
             Log.UnhandledException(logger, httpContext.Request.Method, httpContext.Request.Path, exception);
         }
@@ -95,5 +107,8 @@ internal sealed partial class ErrorHandling(IProblemDetailsService problemDetail
     {
         [LoggerMessage(EventId = LogEvents.UnhandledException, Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
         public static partial void UnhandledException(ILogger logger, string method, string path, Exception exception);
+
+        [LoggerMessage(EventId = LogEvents.StorageFault, Level = LogLevel.Warning, Message = "Answered {Method} {Path} 503: the storage is unavailable ({Reason})")]
+        public static partial void StorageFault(ILogger logger, string method, string path, string reason);
     }
 }

@@ -196,7 +196,13 @@ internal sealed class StorageHealthCheck(ISmartApiStore store) : IHealthCheck
     {
         try
         {
-            return await store.PingAsync(cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("storage did not answer");
+            if (!await store.PingAsync(cancellationToken))
+            {
+                return HealthCheckResult.Unhealthy("storage did not answer");
+            }
+            // Reads still work (a full disk, say): the node serves them, so it stays in rotation
+            // (Degraded answers 200), but says so until a write commits again.
+            return store.Faults.WritesFailing ? HealthCheckResult.Degraded("writes are failing: storage unavailable (disk full?)") : HealthCheckResult.Healthy();
         }
         catch (Exception ex)
         {

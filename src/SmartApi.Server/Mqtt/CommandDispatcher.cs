@@ -30,7 +30,8 @@ internal sealed partial class CommandDispatcher(
 
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private readonly DeliverySignal _signal = new();
-    private DateTimeOffset _expiredAt = DateTimeOffset.MinValue;
+    // A monotonic timestamp: measured with the wall clock, a step back would stop the sweep for the step.
+    private long? _expiredAt;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -43,9 +44,9 @@ internal sealed partial class CommandDispatcher(
                 var claimed = 0;
                 try
                 {
-                    if (time.GetUtcNow() - _expiredAt >= PollInterval)
+                    if (_expiredAt is not { } swept || time.GetElapsedTime(swept) >= PollInterval)
                     {
-                        _expiredAt = time.GetUtcNow();
+                        _expiredAt = time.GetTimestamp();
                         await ExpireAsync(stoppingToken);
                     }
                     if (transport.CanPublish)

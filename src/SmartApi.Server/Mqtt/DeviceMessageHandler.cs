@@ -5,6 +5,7 @@ using System.Text.Json.Serialization.Metadata;
 using SmartApi.Contracts;
 using SmartApi.Server.Infrastructure;
 using SmartApi.Server.Measurements;
+using SmartApi.Storage;
 
 namespace SmartApi.Server.Mqtt;
 
@@ -12,12 +13,16 @@ namespace SmartApi.Server.Mqtt;
 /// Routes one device message by topic kind: telemetry to the <see cref="TelemetryIngestor"/>
 /// (batched), state, button and overload reports to <see cref="DeviceReports"/>. A malformed
 /// payload is counted and logged and the message dropped; it never throws into the broker, so the
-/// device's other messages, before and after, are handled as usual.
+/// device's other messages, before and after, are handled as usual. A message that could not be
+/// stored (the disk is full, the database unreachable, or an unexpected error) is
+/// <see cref="Outcome.Unavailable"/> or <see cref="Outcome.Failed"/>, so that the broker refuses it
+/// instead of acknowledging what it did not keep.
 /// </summary>
 internal sealed partial class DeviceMessageHandler(
     TelemetryIngestor ingestor,
     DeviceReports reports,
     DevicePresence presence,
+    ISmartApiStore store,
     GatewayMetrics metrics,
     TimeProvider time,
     ILogger<DeviceMessageHandler> logger)
@@ -30,6 +35,10 @@ internal sealed partial class DeviceMessageHandler(
         Handled,
         Malformed,
         Ignored,
+        /// <summary>Not stored: a storage fault that passes by itself (disk full, database unreachable).</summary>
+        Unavailable,
+        /// <summary>Not stored: an unexpected error (logged).</summary>
+        Failed,
     }
 
     /// <param name="trackSession">False with an external broker: presence then comes from the device's status topic.</param>
@@ -60,10 +69,16 @@ internal sealed partial class DeviceMessageHandler(
         {
             throw;
         }
+        catch (Exception ex) when (store.Faults.IsUnavailable(ex))
+        {
+            // Not logged per message (the writer's failures are): a full disk refuses them all.
+            metrics.Refused("storage");
+            return Outcome.Unavailable;
+        }
         catch (Exception ex)
         {
             Log.Failed(logger, device.Serial, kind, ex);
-            return Outcome.Ignored;
+            return Outcome.Failed;
         }
     }
 

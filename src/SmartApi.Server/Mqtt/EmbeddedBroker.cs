@@ -217,9 +217,21 @@ internal sealed partial class EmbeddedBroker(
             return;
         }
         var outcome = await handler.HandleAsync(device, kind, e.ApplicationMessage.Payload, trackSession: true, e.CancellationToken);
-        if (outcome == DeviceMessageHandler.Outcome.Malformed)
+        switch (outcome)
         {
-            e.Response.ReasonCode = MqttPubAckReasonCode.PayloadFormatInvalid;
+            case DeviceMessageHandler.Outcome.Malformed:
+                e.Response.ReasonCode = MqttPubAckReasonCode.PayloadFormatInvalid;
+                break;
+            case DeviceMessageHandler.Outcome.Unavailable:
+                // Not stored, and not to be acknowledged as if it were: the device keeps it and
+                // publishes it again later (see docs/mqtt.md).
+                e.Response.ReasonCode = MqttPubAckReasonCode.UnspecifiedError;
+                e.Response.ReasonString = "storage_unavailable";
+                break;
+            case DeviceMessageHandler.Outcome.Failed:
+                e.Response.ReasonCode = MqttPubAckReasonCode.UnspecifiedError;
+                e.Response.ReasonString = "internal_error";
+                break;
         }
         // Only the retained state goes on through the broker; nobody subscribes to the rest.
         e.ProcessPublish = kind == DeviceTopics.State && outcome == DeviceMessageHandler.Outcome.Handled;

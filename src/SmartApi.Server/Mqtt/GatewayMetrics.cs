@@ -5,7 +5,7 @@ namespace SmartApi.Server.Mqtt;
 /// <summary>
 /// Gateway metrics, exported at <c>/metrics</c>: <c>smartapi_mqtt_messages_total{kind}</c> (device
 /// messages handled), <c>smartapi_mqtt_malformed_total{kind}</c> (payloads refused as malformed),
-/// <c>smartapi_mqtt_refused_total{reason}</c> (<c>auth</c>, <c>acl</c>, <c>rate</c>, <c>packet_too_large</c>,
+/// <c>smartapi_mqtt_refused_total{reason}</c> (<c>auth</c>, <c>acl</c>, <c>storage</c>, <c>rate</c>, <c>packet_too_large</c>,
 /// <c>connect_timeout</c>) and <c>smartapi_mqtt_commands_total{outcome}</c>.
 /// </summary>
 internal sealed class GatewayMetrics
@@ -22,7 +22,7 @@ internal sealed class GatewayMetrics
         var meter = meters.Create(MeterName);
         _messages = meter.CreateCounter<long>("smartapi.mqtt.messages", description: "Device messages handled, by topic kind.");
         _malformed = meter.CreateCounter<long>("smartapi.mqtt.malformed", description: "Device messages refused as malformed, by topic kind.");
-        _refused = meter.CreateCounter<long>("smartapi.mqtt.refused", description: "Connections and publications refused (auth, acl, rate, packet_too_large, connect_timeout).");
+        _refused = meter.CreateCounter<long>("smartapi.mqtt.refused", description: "Connections and publications refused (auth, acl, storage, rate, packet_too_large, connect_timeout).");
         _commands = meter.CreateCounter<long>("smartapi.mqtt.commands", description: "Commands by outcome (published, acknowledged, failed, expired).");
     }
 

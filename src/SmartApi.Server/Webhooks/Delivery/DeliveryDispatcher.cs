@@ -46,7 +46,8 @@ internal sealed partial class DeliveryDispatcher(
             // Off the store's committing thread: starting hundreds of sends takes a while.
             _ = Task.Run(() => Dispatch(deliveries, stoppingToken), CancellationToken.None));
         var recording = Task.Run(() => RecordOutcomesAsync(stoppingToken), CancellationToken.None);
-        var depthMeasuredAt = DateTimeOffset.MinValue;
+        // Monotonic: measured with the wall clock, a step back would freeze the gauge for the step.
+        long? depthMeasuredAt = null;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -55,9 +56,9 @@ internal sealed partial class DeliveryDispatcher(
                 try
                 {
                     claimed = await ClaimAndDispatchAsync(stoppingToken);
-                    if (time.GetUtcNow() - depthMeasuredAt >= QueueDepthInterval)
+                    if (depthMeasuredAt is not { } measured || time.GetElapsedTime(measured) >= QueueDepthInterval)
                     {
-                        depthMeasuredAt = time.GetUtcNow();
+                        depthMeasuredAt = time.GetTimestamp();
                         metrics.SetQueueDepth(await store.CountPendingDeliveriesAsync(stoppingToken));
                     }
                 }
