@@ -1,13 +1,16 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Npgsql;
 
 namespace SmartApi.Server.Infrastructure;
 
 /// <summary>
 /// Turns framework errors into problem+json: malformed JSON, wrong types and unknown fields
 /// (400 <c>invalid_json</c>), unbindable parameters (400 <c>invalid_parameter</c>), oversized bodies
-/// (413), and, as a last resort, unexpected exceptions (500 <c>internal_error</c>, logged).
+/// (413), a database that cannot be reached just now (503 <c>storage_unavailable</c> with
+/// <c>Retry-After</c>, see <see cref="StorageFailures"/>), and, as a last resort, unexpected
+/// exceptions (500 <c>internal_error</c>, logged).
 /// </summary>
 internal sealed partial class ErrorHandling(IProblemDetailsService problemDetails, ILogger<ErrorHandling> logger) : IExceptionHandler
 {
@@ -29,9 +32,18 @@ internal sealed partial class ErrorHandling(IProblemDetailsService problemDetail
                 (400, "invalid_json", "The body is not valid JSON for this request", Describe(json)),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
                 (499, "client_closed_request", "Client closed request", "The client went away."),
+            _ when StorageFailures.IsUnavailable(exception) =>
+                (503, StorageFailures.Code, "Storage unavailable",
+                    "The database cannot be reached just now (restarting, unreachable or out of resources); nothing of this request was kept unless its answer said so. Retry after the delay in Retry-After."),
             _ => (500, "internal_error", "Internal error", "The server failed to handle the request; it was logged."),
         };
-        if (status >= 500)
+        if (status == 503)
+        {
+            // Expected while the database restarts: one line, not a stack trace per request.
+            httpContext.Response.Headers.RetryAfter = StorageFailures.RetryAfterSeconds;
+            Log.StorageUnavailable(logger, httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name, exception.Message);
+        }
+        else if (status >= 500)
         {
             Log.UnhandledException(logger, httpContext.Request.Method, httpContext.Request.Path, exception);
         }
@@ -95,5 +107,44 @@ internal sealed partial class ErrorHandling(IProblemDetailsService problemDetail
     {
         [LoggerMessage(EventId = LogEvents.UnhandledException, Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
         public static partial void UnhandledException(ILogger logger, string method, string path, Exception exception);
+
+        [LoggerMessage(EventId = LogEvents.RequestStorageUnavailable, Level = LogLevel.Warning, Message = "Storage unavailable for {Method} {Path}: {ExceptionType}: {Reason}")]
+        public static partial void StorageUnavailable(ILogger logger, string method, string path, string exceptionType, string reason);
+    }
+}
+
+/// <summary>
+/// Which exceptions mean "the database is not there just now", answered 503 with <c>Retry-After</c>
+/// instead of 500: the request was sound and the same request may succeed in seconds.
+/// </summary>
+internal static class StorageFailures
+{
+    public const string Code = "storage_unavailable";
+
+    /// <summary>Seconds a client should wait: about what a PostgreSQL restart or a failover takes.</summary>
+    public const string RetryAfterSeconds = "2";
+
+    public static bool IsUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                // The server answered: connection exceptions (08), shutting down or starting up
+                // (57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now) and
+                // insufficient resources (53: disk full, out of memory, too many connections),
+                // plus what Npgsql itself deems transient (deadlocks and serialization failures
+                // that outlived the writer's retries).
+                case PostgresException postgres:
+                    return postgres.IsTransient
+                        || postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+                        || postgres.SqlState.StartsWith("57P0", StringComparison.Ordinal)
+                        || postgres.SqlState.StartsWith("53", StringComparison.Ordinal);
+                // No answer: connection refused, reset or cut, a connect or pool timeout.
+                case NpgsqlException npgsql when npgsql.IsTransient:
+                    return true;
+            }
+        }
+        return false;
     }
 }

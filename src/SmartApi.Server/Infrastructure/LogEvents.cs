@@ -4,6 +4,7 @@ namespace SmartApi.Server.Infrastructure;
 internal static class LogEvents
 {
     public const int UnhandledException = 1000;
+    public const int RequestStorageUnavailable = 1001;
 
     public const int StorageMigrated = 1100;
     public const int BootstrapKeyCreated = 1101;
