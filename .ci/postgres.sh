@@ -3,6 +3,8 @@
 #
 #   eval "$(.ci/postgres.sh start [--durable])"   # prints export lines: SMARTAPI_TEST_POSTGRES, SMARTAPI_CI_POSTGRES_DIR
 #   .ci/postgres.sh stop [dir]                     # stops the cluster and deletes its directory
+#   .ci/postgres.sh halt [dir] [immediate|fast]    # stops the server only (an outage): data, port and directory stay
+#   .ci/postgres.sh resume [dir]                   # starts a halted cluster again on the same port and data
 #
 # initdb runs in a new temporary directory on a free loopback port. PostgreSQL refuses to run as
 # root, so under root (CI) the cluster belongs to a system user (postgres, or smartapi-ci created
@@ -59,9 +61,9 @@ start() {
   [ "$durable" -eq 1 ] && fsync=on
   for attempt in 1 2 3; do
     port=$(free_port)
-    if as_user "$user" "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
-      -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c max_connections=400 -c fsync=$fsync -c shared_buffers=256MB" \
-      >/dev/null; then
+    # Kept beside the data, so that resume starts the server again exactly as it was.
+    echo "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c max_connections=400 -c fsync=$fsync -c shared_buffers=256MB" >"$dir/options"
+    if as_user "$user" "$pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start -o "$(cat "$dir/options")" >/dev/null; then
       break
     fi
     [ "$attempt" -eq 3 ] && { cat "$dir/server.log" >&2; exit 1; }
@@ -83,8 +85,33 @@ stop() {
   rm -rf "$dir"
 }
 
+cluster_dir() {
+  local dir=${1:-${SMARTAPI_CI_POSTGRES_DIR:-}}
+  case "$dir" in /tmp/smartapi-pg-*) ;; *) echo "not a cluster of this script: '$dir'" >&2; exit 1 ;; esac
+  [ -f "$dir/options" ] || { echo "no cluster in $dir" >&2; exit 1; }
+  echo "$dir"
+}
+
+# Fault tests: the server goes away (immediate: like a crash, clients see their connections cut;
+# fast: an orderly shutdown, clients get 57P01 admin_shutdown) and comes back on the same port.
+halt() {
+  local dir mode=${2:-immediate}
+  dir=$(cluster_dir "${1:-}")
+  case "$mode" in immediate|fast) ;; *) echo "halt mode is immediate or fast, not '$mode'" >&2; exit 2 ;; esac
+  as_user "$(stat -c %U "$dir")" "$(pg_bin pg_ctl)" -D "$dir/data" -m "$mode" -w -t 30 stop >/dev/null
+}
+
+resume() {
+  local dir
+  dir=$(cluster_dir "${1:-}")
+  as_user "$(stat -c %U "$dir")" "$(pg_bin pg_ctl)" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o "$(cat "$dir/options")" >/dev/null \
+    || { tail -n 20 "$dir/server.log" >&2; exit 1; }
+}
+
 case "${1:-}" in
   start) shift; start "$@" ;;
   stop) shift; stop "$@" ;;
-  *) echo "usage: $0 start [--durable] | stop [dir]" >&2; exit 2 ;;
+  halt) shift; halt "$@" ;;
+  resume) shift; resume "$@" ;;
+  *) echo "usage: $0 start [--durable] | stop [dir] | halt [dir] [immediate|fast] | resume [dir]" >&2; exit 2 ;;
 esac

@@ -52,8 +52,10 @@ internal sealed class PostgresWriter : IAsyncDisposable
     {
         var isolateUnits = false;
         var attempt = 1;
+        var progress = new Progress();
         while (true)
         {
+            progress.Committing = false;
             // A unit that failed alone in an earlier attempt keeps its failure.
             var pending = batch.Where(i => !i.IsDone).ToList();
             if (pending.Count == 0)
@@ -62,7 +64,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
             }
             try
             {
-                if (await TryCommitAsync(pending, isolateUnits))
+                if (await TryCommitAsync(pending, isolateUnits, progress))
                 {
                     return;
                 }
@@ -76,28 +78,67 @@ internal sealed class PostgresWriter : IAsyncDisposable
                 // from what they read), so the whole batch runs again in a new transaction.
                 attempt++;
             }
+            catch (Exception ex) when (IsConnectionLost(ex))
+            {
+                // The server went away (restart, failover, network): every idle pooled connection
+                // is as dead as this one, and each would fail one more batch after the server is
+                // back. Dropped now, the pool opens new ones.
+                _dataSource.Clear();
+                if (!progress.Committing && attempt < MaxAttempts)
+                {
+                    // Lost before COMMIT was sent: nothing of the batch is stored, so it runs again
+                    // on a new connection (a stale pooled one fails here once after a restart). While
+                    // the server is down, opening fails at once and the attempts run out in milliseconds.
+                    attempt++;
+                    continue;
+                }
+                FailPending(pending, ex);
+                return;
+            }
             catch (Exception ex)
             {
                 // Begin or commit failed (connection lost, server shutting down), a single unit threw,
                 // or the retries ran out: nothing of this batch is known to be stored. A lost commit
                 // is not run again, it might have committed.
-                _faults.WriteFailed(ex);
-                foreach (var item in pending.Where(i => !i.IsDone))
-                {
-                    item.Fail(ex);
-                }
+                FailPending(pending, ex);
                 return;
             }
         }
     }
 
+    /// <summary>How far an attempt got: once COMMIT is sent, a lost connection leaves its outcome unknown.</summary>
+    private sealed class Progress
+    {
+        public bool Committing;
+    }
+
+    private void FailPending(List<WriteUnit> pending, Exception ex)
+    {
+        _faults.WriteFailed(ex);
+        foreach (var item in pending.Where(i => !i.IsDone))
+        {
+            item.Fail(ex);
+        }
+    }
+
+    /// <summary>
+    /// The connection failed, not a statement: connection exceptions (08), the server shutting down
+    /// (57P01, 57P02, 57P03), or no answer at all (a socket error or a timeout).
+    /// </summary>
+    internal static bool IsConnectionLost(Exception ex) => ex switch
+    {
+        PostgresException p => p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("57P0", StringComparison.Ordinal),
+        NpgsqlException n => n.IsTransient,
+        _ => false,
+    };
+
     /// <summary>
     /// Runs and commits the units. Without <paramref name="isolateUnits"/> a throwing unit of several
     /// rolls the transaction back and returns false; with it a throwing unit fails alone. A deadlock
     /// or serialization failure always propagates: locks taken before the unit's savepoint may be
-    /// part of the cycle, so only a new transaction gets out of it.
+    /// part of the cycle, so only a new transaction gets out of it. So does a lost connection.
     /// </summary>
-    private async Task<bool> TryCommitAsync(List<WriteUnit> units, bool isolateUnits)
+    private async Task<bool> TryCommitAsync(List<WriteUnit> units, bool isolateUnits, Progress progress)
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -114,7 +155,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
                 {
                     await item.RunAsync(context);
                 }
-                catch (Exception ex) when (units.Count > 1 && !(ex is PostgresException p && IsRetryable(p)) && !_faults.IsUnavailable(ex))
+                catch (Exception ex) when (units.Count > 1 && IsUnitFailure(ex))
                 {
                     return false;
                 }
@@ -129,7 +170,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
                     await batch.FlushAsync();
                     await transaction.ReleaseAsync("unit");
                 }
-                catch (Exception ex) when (!(ex is PostgresException p && IsRetryable(p)) && !_faults.IsUnavailable(ex))
+                catch (Exception ex) when (IsUnitFailure(ex))
                 {
                     // (A storage fault is not the unit's: it fails the whole batch.)
                     batch.DiscardAppends();
@@ -144,11 +185,12 @@ internal sealed class PostgresWriter : IAsyncDisposable
         {
             await batch.FlushAsync();
         }
-        catch (Exception ex) when (units.Count > 1 && !(ex is PostgresException p && IsRetryable(p)) && !_faults.IsUnavailable(ex))
+        catch (Exception ex) when (units.Count > 1 && IsUnitFailure(ex))
         {
             // One unit's append failed (say, a foreign key): find it with a savepoint per unit.
             return false;
         }
+        progress.Committing = true;
         await transaction.CommitAsync();
         _faults.WriteCommitted();
         if (batch.InsertedCommands)
@@ -179,6 +221,9 @@ internal sealed class PostgresWriter : IAsyncDisposable
         }
         return true;
     }
+
+    /// <summary>A unit's own failure, which savepoints isolate; not one that only a new transaction or connection gets out of.</summary>
+    private bool IsUnitFailure(Exception ex) => !(ex is PostgresException p && IsRetryable(p)) && !IsConnectionLost(ex) && !_faults.IsUnavailable(ex);
 
     private static bool IsRetryable(PostgresException ex) =>
         ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
