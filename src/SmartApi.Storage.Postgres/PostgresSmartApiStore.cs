@@ -221,7 +221,11 @@ public sealed partial class PostgresSmartApiStore : ISmartApiStore, IDeliveryLea
     {
         await using var connection = await OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<BucketRow>(Sql.AggregateMeasurements,
-            new { device = deviceId, from = Ms.Of(from), to = Ms.Of(to), bucket = (long)bucket.TotalMilliseconds });
+            new
+            {
+                device = deviceId, from = Ms.Of(from), to = Ms.Of(to), bucket = (long)bucket.TotalMilliseconds,
+                minPower = TelemetryLimits.MinPowerW, maxPower = TelemetryLimits.MaxPowerW, maxStep = TelemetryLimits.MaxEnergyWh,
+            });
         return rows.Select(r => r.ToEntity()).ToList();
     }
 

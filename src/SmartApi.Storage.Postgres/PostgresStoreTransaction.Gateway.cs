@@ -35,6 +35,6 @@ internal sealed partial class PostgresStoreTransaction
         await db.ExecuteAsync(Sql.ClaimEnergyReport, new { start = Ms.Of(periodStart), now = Ms.Of(now) }) == 1;
 
     public async ValueTask<IReadOnlyList<DeviceEnergyTotal>> SumEnergyAsync(DateTimeOffset from, DateTimeOffset to) =>
-        [.. (await db.QueryAsync<DeviceEnergyRow>(Sql.SumEnergy, new { from = Ms.Of(from), to = Ms.Of(to) }))
+        [.. (await db.QueryAsync<DeviceEnergyRow>(Sql.SumEnergy, new { from = Ms.Of(from), to = Ms.Of(to), minPower = TelemetryLimits.MinPowerW, maxPower = TelemetryLimits.MaxPowerW, maxStep = TelemetryLimits.MaxEnergyWh }))
             .Select(r => new DeviceEnergyTotal(r.DeviceId, r.OrganizationId, r.EnergyWh))];
 }

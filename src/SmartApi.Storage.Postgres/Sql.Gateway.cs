@@ -30,6 +30,6 @@ internal static partial class Sql
     public const string LastEnergyReport = "SELECT MAX(period_start) FROM energy_reports";
     public const string SumEnergy =
         "SELECT device_id, organization_id, energy_wh FROM (SELECT d.id AS device_id, d.organization_id, " +
-        "(SELECT SUM(delta_wh) FROM measurements m WHERE m.device_id = d.id AND m.ts >= @from AND m.ts < @to) AS energy_wh FROM devices d) s " +
+        "(SELECT SUM(delta_wh) FROM measurements m WHERE m.device_id = d.id AND m.ts >= @from AND m.ts < @to AND " + Plausible + ") AS energy_wh FROM devices d) s " +
         "WHERE energy_wh IS NOT NULL ORDER BY device_id";
 }

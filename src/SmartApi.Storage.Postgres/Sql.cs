@@ -141,10 +141,13 @@ internal static partial class Sql
     public const string ListMeasurements =
         "SELECT ts, power_w, voltage_v, current_a, temperature_c, total_wh FROM measurements " +
         "WHERE device_id = @device AND ts >= @from AND ts < @to AND ts > @after ORDER BY ts LIMIT @limit";
+    // Rows outside TelemetryLimits (only older versions stored them) stay out of every sum, so no
+    // aggregate overflows or answers a value JSON cannot carry; NaN fails BETWEEN too.
+    public const string Plausible = "power_w BETWEEN @minPower AND @maxPower AND delta_wh BETWEEN 0 AND @maxStep";
     // Buckets aligned to the unix epoch, computed in SQL; the ts range lets the planner prune partitions.
     public const string AggregateMeasurements =
         "SELECT ts - ((ts % @bucket) + @bucket) % @bucket AS start, AVG(power_w) AS avg_power_w, MIN(power_w) AS min_power_w, " +
         "MAX(power_w) AS max_power_w, SUM(delta_wh) AS energy_wh, COUNT(*) AS samples FROM measurements " +
-        "WHERE device_id = @device AND ts >= @from AND ts < @to GROUP BY 1 ORDER BY 1";
+        "WHERE device_id = @device AND ts >= @from AND ts < @to AND " + Plausible + " GROUP BY 1 ORDER BY 1";
     public const string DeleteMeasurementsBefore = "DELETE FROM measurements WHERE ts < @before";
 }

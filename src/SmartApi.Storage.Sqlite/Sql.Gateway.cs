@@ -32,6 +32,6 @@ internal static partial class Sql
     // Per device through the (device_id, ts) primary key rather than one scan of every sample.
     public const string SumEnergy =
         "SELECT device_id, organization_id, energy_wh FROM (SELECT d.id AS device_id, d.organization_id, " +
-        "(SELECT SUM(delta_wh) FROM measurements m WHERE m.device_id = d.id AND m.ts >= @from AND m.ts < @to) AS energy_wh FROM devices d) " +
+        "(SELECT SUM(delta_wh) FROM measurements m WHERE m.device_id = d.id AND m.ts >= @from AND m.ts < @to AND " + Plausible + ") AS energy_wh FROM devices d) " +
         "WHERE energy_wh IS NOT NULL ORDER BY device_id";
 }

@@ -99,8 +99,11 @@ internal static partial class Sql
     public const string ListMeasurements =
         "SELECT ts, power_w, voltage_v, current_a, temperature_c, total_wh FROM measurements " +
         "WHERE device_id = @device AND ts >= @from AND ts < @to AND ts > @after ORDER BY ts LIMIT @limit";
+    // Rows outside TelemetryLimits (only older versions stored them) stay out of every sum, so no
+    // aggregate overflows or answers a value JSON cannot carry; NaN fails BETWEEN too.
+    public const string Plausible = "power_w BETWEEN @minPower AND @maxPower AND delta_wh BETWEEN 0 AND @maxStep";
     public const string AggregateMeasurements =
         "SELECT (ts - ((ts % @bucket) + @bucket) % @bucket) AS start, AVG(power_w) AS avg_power_w, MIN(power_w) AS min_power_w, " +
         "MAX(power_w) AS max_power_w, SUM(delta_wh) AS energy_wh, COUNT(*) AS samples FROM measurements " +
-        "WHERE device_id = @device AND ts >= @from AND ts < @to GROUP BY start ORDER BY start";
+        "WHERE device_id = @device AND ts >= @from AND ts < @to AND " + Plausible + " GROUP BY start ORDER BY start";
 }

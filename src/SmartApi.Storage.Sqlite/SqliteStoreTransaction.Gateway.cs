@@ -49,6 +49,7 @@ internal sealed partial class SqliteStoreTransaction
         await Command(Sql.ClaimEnergyReport).With("@start", Ms.Of(periodStart)).With("@now", Ms.Of(now)).ExecuteNonQueryAsync() == 1;
 
     public async ValueTask<IReadOnlyList<DeviceEnergyTotal>> SumEnergyAsync(DateTimeOffset from, DateTimeOffset to) =>
-        [.. (await Command(Sql.SumEnergy).With("@from", Ms.Of(from)).With("@to", Ms.Of(to)).ListAsync<DeviceEnergyRow>())
+        [.. (await Command(Sql.SumEnergy).With("@from", Ms.Of(from)).With("@to", Ms.Of(to))
+            .With("@minPower", TelemetryLimits.MinPowerW).With("@maxPower", TelemetryLimits.MaxPowerW).With("@maxStep", TelemetryLimits.MaxEnergyWh).ListAsync<DeviceEnergyRow>())
             .Select(r => new DeviceEnergyTotal(r.DeviceId, r.OrganizationId, r.EnergyWh))];
 }

@@ -130,6 +130,45 @@ public abstract class MeasurementComplianceTests : StorageComplianceTests
     }
 
     [Fact]
+    public async Task AggregateMeasurements_ExtremeAcceptedValues_StayFiniteAndExact()
+    {
+        var device = await CreateDeviceInNewOrganizationAsync();
+        var day = new DateTimeOffset(T0.Year, T0.Month, T0.Day, 0, 0, 0, TimeSpan.Zero);
+        // A day of samples alternating between the power limits, each adding a whole counter's energy.
+        var rows = Enumerable.Range(0, 2_000).Select(i => new MeasurementRow(device.Id,
+            Sample(day.AddSeconds(i * 40), i % 2 == 0 ? TelemetryLimits.MaxPowerW : TelemetryLimits.MinPowerW), TelemetryLimits.MaxEnergyWh)).ToList();
+        await WriteAsync(tx => tx.InsertMeasurementsAsync(rows));
+
+        var bucket = Assert.Single(await Store.AggregateMeasurementsAsync(device.Id, day, day.AddDays(1), TimeSpan.FromDays(1), Token));
+        var total = Assert.Single(await WriteAsync(tx => tx.SumEnergyAsync(day, day.AddDays(1))), t => t.DeviceId == device.Id);
+
+        Assert.Equal(new MeasurementBucket(day, 0, TelemetryLimits.MinPowerW, TelemetryLimits.MaxPowerW, 2_000 * TelemetryLimits.MaxEnergyWh, 2_000), bucket);
+        Assert.Equal(2_000 * TelemetryLimits.MaxEnergyWh, total.EnergyWh);
+    }
+
+    [Fact]
+    public async Task AggregateMeasurements_StoredValuesOutsideTheLimits_AreLeftOutOfTheSums()
+    {
+        // Older versions refused only non-finite telemetry: huge values (and, written directly, infinities) may be stored.
+        var device = await CreateDeviceInNewOrganizationAsync();
+        await WriteAsync(tx => tx.InsertMeasurementsAsync([
+            new MeasurementRow(device.Id, Sample(T0, 10), 1),
+            new MeasurementRow(device.Id, Sample(T0.AddSeconds(1), double.PositiveInfinity), 1),
+            new MeasurementRow(device.Id, Sample(T0.AddSeconds(2), 1.7e308), 1),
+            new MeasurementRow(device.Id, Sample(T0.AddSeconds(3), -1.7e308), 1),
+            new MeasurementRow(device.Id, Sample(T0.AddSeconds(4), double.NegativeInfinity), 1),
+            new MeasurementRow(device.Id, Sample(T0.AddSeconds(5), 20), double.PositiveInfinity),
+            new MeasurementRow(device.Id, Sample(T0.AddSeconds(6), 20), 1.7e308),
+            new MeasurementRow(device.Id, Sample(T0.AddSeconds(7), 30), 2)]));
+
+        var buckets = await Store.AggregateMeasurementsAsync(device.Id, T0, T0.AddMinutes(1), TimeSpan.FromMinutes(1), Token);
+        var total = Assert.Single(await WriteAsync(tx => tx.SumEnergyAsync(T0, T0.AddMinutes(1))), t => t.DeviceId == device.Id);
+
+        Assert.Equal([new MeasurementBucket(T0, 20, 10, 30, 3, 2)], buckets);
+        Assert.Equal(3, total.EnergyWh);
+    }
+
+    [Fact]
     public async Task AggregateMeasurements_BucketLongerThanRange_AlignsStartToUnixEpoch()
     {
         var device = await CreateDeviceInNewOrganizationAsync();

@@ -1,4 +1,5 @@
 using SmartApi.Contracts;
+using SmartApi.Server.Measurements;
 using SmartApi.Storage;
 
 namespace SmartApi.Server.Devices;
@@ -10,8 +11,15 @@ internal static class DeviceMapping
         d.Id, d.OrganizationId, d.Serial, d.Name, d.Model, d.Tags,
         new DeviceSettings(ParsePowerOnState(d.PowerOnState)),
         d.Online, d.LastSeenAt, ParseSwitch(d.Switch),
-        d.Latest is { } m ? new LatestMeasurement(m.Ts, m.PowerW, m.VoltageV, m.CurrentA, m.TotalWh, m.TemperatureC) : null,
+        Latest(d.Latest),
         d.CreatedAt, d.UpdatedAt, credentials);
+
+    // Power and total are not optional on the wire: a latest sample without them (stored by an
+    // older version that accepted any finite number) is shown as none.
+    private static LatestMeasurement? Latest(Measurement? m) =>
+        m is not null && StoredValues.Power(m.PowerW) is { } power && StoredValues.Total(m.TotalWh) is { } total
+            ? new LatestMeasurement(m.Ts, power, StoredValues.Voltage(m.VoltageV), StoredValues.Current(m.CurrentA), total, StoredValues.Temperature(m.TemperatureC))
+            : null;
 
     public static CommandResponse ToResponse(this Command c) => new(
         c.Id, c.DeviceId, c.Action, ParseAction(c.State), ParseStatus(c.Status), c.CreatedAt, c.UpdatedAt, c.ExpiresAt, c.Error, c.Source, c.AutomationId);

@@ -18,11 +18,17 @@ internal sealed record TelemetrySample(
 /// over time (the previous sample's power over the gap, the gap capped so a device that was away
 /// for hours is not credited with hours of its last power).
 /// </summary>
+/// <remarks>
+/// A step larger than <see cref="TelemetryLimits.MaxEnergyStepWh"/> allows (more than the largest
+/// plausible power could deliver since the previous sample) is refused: it adds nothing and the
+/// sample is not stored. Its reading still becomes the baseline, so a counter that truly jumped (a
+/// replaced device) loses one sample rather than every sample until time catches up with it.
+/// </remarks>
 internal static class EnergyAccounting
 {
     public static readonly TimeSpan MaxIntegrationGap = TimeSpan.FromMinutes(5);
 
-    public readonly record struct Step(double DeltaWh, double TotalWh, double? CounterWh, bool CounterReset, double? PreviousCounterWh);
+    public readonly record struct Step(double DeltaWh, double TotalWh, double? CounterWh, bool CounterReset, double? PreviousCounterWh, bool Refused = false);
 
     public static Step Next(double totalWh, double? lastCounterWh, Measurement? previous, TelemetrySample sample)
     {
@@ -45,6 +51,11 @@ internal static class EnergyAccounting
                 reset = true;
             }
             counter = reading;
+            var elapsed = previous is null ? TimeSpan.Zero : sample.Ts - previous.Ts;
+            if (delta > TelemetryLimits.MaxEnergyStepWh(elapsed))
+            {
+                return new Step(0, totalWh, counter, false, null, Refused: true);
+            }
         }
         else if (previous is not null)
         {
@@ -53,7 +64,9 @@ internal static class EnergyAccounting
             {
                 gap = MaxIntegrationGap;
             }
-            delta = Math.Max(0, previous.PowerW) * gap.TotalHours;
+            // A previous power outside the limits can only be a row stored by an older version.
+            var power = TelemetryLimits.IsPower(previous.PowerW) ? Math.Max(0, previous.PowerW) : 0;
+            delta = power * gap.TotalHours;
         }
         else
         {

@@ -76,7 +76,8 @@ internal static class MeasurementsApi
             {
                 var page = await store.ListMeasurementsAsync(id, start, end, new PageRequest(after, limit ?? DefaultRawLimit), cancellationToken);
                 return TypedResults.Ok(Paging.ToPage(page,
-                    m => new MeasurementPoint(m.Ts, PowerW: m.PowerW, VoltageV: m.VoltageV, CurrentA: m.CurrentA, TemperatureC: m.TemperatureC, EnergyWh: m.TotalWh),
+                    m => new MeasurementPoint(m.Ts, PowerW: StoredValues.Power(m.PowerW), VoltageV: StoredValues.Voltage(m.VoltageV),
+                        CurrentA: StoredValues.Current(m.CurrentA), TemperatureC: StoredValues.Temperature(m.TemperatureC), EnergyWh: StoredValues.Total(m.TotalWh)),
                     m => m.Ts.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
             }
             catch (InvalidCursorException ex)

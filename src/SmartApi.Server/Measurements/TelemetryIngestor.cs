@@ -40,7 +40,10 @@ internal sealed partial class TelemetryIngestor(
     private readonly bool _keepStates = options.Value.Mqtt.ExternalBroker is null;
 
     /// <summary>Queues a sample; completes with true once stored, false when it was a duplicate or the device is gone.</summary>
-    /// <exception cref="ArgumentException">The sample has non-finite numbers or a time too far in the future.</exception>
+    /// <exception cref="ArgumentException">
+    /// The sample has a number outside its <see cref="TelemetryLimits"/> range, a time too far in the
+    /// future, or (thrown by the returned task) an energy step larger than the elapsed time allows.
+    /// </exception>
     public async Task<bool> IngestAsync(string deviceId, TelemetrySample sample, CancellationToken cancellationToken = default)
     {
         Validate(sample);
@@ -51,14 +54,9 @@ internal sealed partial class TelemetryIngestor(
 
     private void Validate(TelemetrySample sample)
     {
-        static bool Bad(double? value) => value is { } d && !double.IsFinite(d);
-        if (Bad(sample.PowerW) || Bad(sample.VoltageV) || Bad(sample.CurrentA) || Bad(sample.EnergyWh) || Bad(sample.TemperatureC))
+        if (!TelemetryLimits.AreValid(sample.PowerW, sample.VoltageV, sample.CurrentA, sample.EnergyWh, sample.TemperatureC))
         {
-            throw new ArgumentException("Telemetry values must be finite numbers.", nameof(sample));
-        }
-        if (sample.EnergyWh is < 0)
-        {
-            throw new ArgumentException("energyWh must not be negative.", nameof(sample));
+            throw new ArgumentException("Telemetry values must lie within their physical limits (docs/mqtt.md).", nameof(sample));
         }
         if (sample.Ts > time.GetUtcNow() + MaxClockSkew)
         {
@@ -91,7 +89,14 @@ internal sealed partial class TelemetryIngestor(
                 Keep(states);
                 for (var i = 0; i < batch.Count; i++)
                 {
-                    batch[i].Done.TrySetResult(stored[i]);
+                    if (stored[i] == Stored.Refused)
+                    {
+                        batch[i].Done.TrySetException(new ArgumentException("energyWh rose by more than the elapsed time allows (docs/mqtt.md)."));
+                    }
+                    else
+                    {
+                        batch[i].Done.TrySetResult(stored[i] == Stored.Yes);
+                    }
                 }
                 return;
             }
@@ -148,9 +153,9 @@ internal sealed partial class TelemetryIngestor(
     /// is retried unit by unit), so it works on copies of the kept states, which replace the kept
     /// ones only once committed.
     /// </summary>
-    private async ValueTask<(bool[] Stored, Dictionary<string, DeviceEnergy?> States)> ApplyAsync(IStoreTransaction tx, List<Pending> batch)
+    private async ValueTask<(Stored[] Stored, Dictionary<string, DeviceEnergy?> States)> ApplyAsync(IStoreTransaction tx, List<Pending> batch)
     {
-        var stored = new bool[batch.Count];
+        var stored = new Stored[batch.Count];
         var states = new Dictionary<string, DeviceEnergy?>(StringComparer.Ordinal);
         var rows = new List<MeasurementRow>(batch.Count);
         // Power triggers are evaluated in the same unit, so their state commits with the samples.
@@ -162,7 +167,7 @@ internal sealed partial class TelemetryIngestor(
             {
                 state = _kept.TryGetValue(deviceId, out var kept)
                     ? kept.Copy()
-                    : await tx.GetEnergyStateAsync(deviceId) is { } s ? new DeviceEnergy(s.OrganizationId, s.TotalWh, s.LastCounterWh, s.Latest) : null;
+                    : await tx.GetEnergyStateAsync(deviceId) is { } s ? DeviceEnergy.FromStored(s) : null;
                 states[deviceId] = state;
             }
             if (state is null)
@@ -176,6 +181,14 @@ internal sealed partial class TelemetryIngestor(
                 continue;
             }
             var step = EnergyAccounting.Next(state.TotalWh, state.LastCounterWh, state.Latest, sample);
+            if (step.Refused)
+            {
+                // Not stored; the reading becomes the baseline (see EnergyAccounting).
+                state.LastCounterWh = step.CounterWh;
+                state.Dirty = true;
+                stored[i] = Stored.Refused;
+                continue;
+            }
             var measurement = new Measurement(sample.Ts, sample.PowerW, sample.VoltageV, sample.CurrentA, sample.TemperatureC, step.TotalWh);
             rows.Add(new MeasurementRow(deviceId, measurement, step.DeltaWh));
             if (step.CounterReset)
@@ -187,7 +200,7 @@ internal sealed partial class TelemetryIngestor(
             state.LastCounterWh = step.CounterWh;
             state.Latest = measurement;
             state.Dirty = true;
-            stored[i] = true;
+            stored[i] = Stored.Yes;
             if (power is not null)
             {
                 await power.ObserveAsync(deviceId, measurement);
@@ -208,6 +221,13 @@ internal sealed partial class TelemetryIngestor(
         return (stored, states);
     }
 
+    private enum Stored : byte
+    {
+        No,
+        Yes,
+        Refused,
+    }
+
     private sealed class Pending(string deviceId, TelemetrySample sample)
     {
         public string DeviceId { get; } = deviceId;
@@ -226,6 +246,17 @@ internal sealed partial class TelemetryIngestor(
         public bool Dirty { get; set; }
 
         public DeviceEnergy Copy() => new(OrganizationId, TotalWh, LastCounterWh, Latest) { StoredTs = StoredTs };
+
+        /// <summary>
+        /// The stored state, with what older versions could store outside the limits let go: a total
+        /// outside its range starts over from 0 (nothing can be added to infinity), and a counter
+        /// outside its range is forgotten, so the next reading sets a new baseline.
+        /// </summary>
+        public static DeviceEnergy FromStored(EnergyState state) => new(
+            state.OrganizationId,
+            TelemetryLimits.IsTotal(state.TotalWh) ? state.TotalWh : 0,
+            state.LastCounterWh is { } counter && TelemetryLimits.IsEnergy(counter) ? counter : null,
+            state.Latest);
     }
 
     /// <summary>The stored energy state is not the one this unit started from: the unit rolls back.</summary>

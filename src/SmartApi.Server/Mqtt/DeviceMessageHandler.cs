@@ -131,13 +131,21 @@ internal sealed partial class DeviceMessageHandler(
                 await reports.ButtonPressedAsync(device, pressType, cancellationToken);
                 return Outcome.Handled;
             case { Type: "overload", Kind: { } kind, Value: { } value, Limit: { } limit }
-                when OverloadKinds.Contains(kind) && double.IsFinite(value) && double.IsFinite(limit):
+                when OverloadKinds.Contains(kind) && IsPlausible(kind, value) && IsPlausible(kind, limit):
                 await reports.OverloadAsync(device, kind, value, limit, cancellationToken);
                 return Outcome.Handled;
             default:
                 return Outcome.Malformed;
         }
     }
+
+    /// <summary>An overload's value and limit are a power, a current or a temperature, with their telemetry limits.</summary>
+    private static bool IsPlausible(string kind, double value) => kind switch
+    {
+        "overpower" => TelemetryLimits.IsPower(value),
+        "overcurrent" => TelemetryLimits.IsCurrent(value),
+        _ => TelemetryLimits.IsTemperature(value),
+    };
 
     private async Task<Outcome> StatusAsync(DeviceIdentity device, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using SmartApi.Storage;
 
 namespace SmartApi.Server.Mqtt;
 
@@ -13,7 +14,8 @@ internal readonly record struct TelemetryFields(
 /// message of the gateway, where the serializer's record construction and metadata walk cost more
 /// than the rest of the parse. It accepts what <c>DeviceProtocolJsonContext</c> accepts for
 /// <c>DeviceTelemetry</c> (web defaults): names in any case, numbers as JSON numbers or numeric
-/// strings, null for an absent value, unknown properties skipped; anything else is malformed.
+/// strings, null for an absent value, unknown properties skipped; anything else is malformed, and
+/// so is a number outside its <see cref="TelemetryLimits"/> range.
 /// </summary>
 internal static class TelemetryReader
 {
@@ -69,6 +71,11 @@ internal static class TelemetryReader
             }
         }
         if (reader.TokenType != JsonTokenType.EndObject)
+        {
+            return false;
+        }
+        // A number outside its physical range is as malformed as one that is not a number.
+        if (!TelemetryLimits.AreValid(power, voltage, current, energy, temperature))
         {
             return false;
         }

@@ -1,5 +1,6 @@
 using SmartApi.Server.Tests.Devices;
 using SmartApi.Server.Tests.Events;
+using SmartApi.Server.Tests.Measurements;
 using SmartApi.Server.Tests.Webhooks;
 
 namespace SmartApi.Server.Tests.Postgres;
@@ -14,3 +15,5 @@ public sealed class PostgresEventTests(PostgresAppFixture fixture) : EventTests(
 public sealed class PostgresWebhookDeliveryTests(PostgresWebhookAppFixture fixture) : WebhookDeliveryTests(fixture), IClassFixture<PostgresWebhookAppFixture>;
 
 public sealed class PostgresEventStreamTests(PostgresAppFixture fixture) : EventStreamTests(fixture), IClassFixture<PostgresAppFixture>;
+
+public sealed class PostgresStoredOutlierTests(PostgresAppFixture fixture) : StoredOutlierTests(fixture), IClassFixture<PostgresAppFixture>;
