@@ -123,12 +123,13 @@ internal sealed class PostgresWriter : IAsyncDisposable
 
     /// <summary>
     /// The connection failed, not a statement: connection exceptions (08), the server shutting down
-    /// (57P01, 57P02, 57P03), or no answer at all (a socket error or a timeout).
+    /// (57P01, 57P02, 57P03), or no answer at all (refused, reset or cut). Not a timeout: a statement
+    /// that ran out of time would only run out of time again.
     /// </summary>
     internal static bool IsConnectionLost(Exception ex) => ex switch
     {
         PostgresException p => p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("57P0", StringComparison.Ordinal),
-        NpgsqlException n => n.IsTransient,
+        NpgsqlException { InnerException: IOException or System.Net.Sockets.SocketException } => true,
         _ => false,
     };
 
