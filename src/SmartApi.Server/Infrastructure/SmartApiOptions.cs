@@ -168,9 +168,6 @@ internal sealed class SmartApiOptions
 
         /// <summary>Webhook actions across all of an organization's automations.</summary>
         public int MaxWebhooks { get; set; } = 1_000;
-
-        /// <summary>MQTT messages per second one device may publish.</summary>
-        public int DeviceMessagesPerSecond { get; set; } = 50;
     }
 
     /// <summary>The SQLite connection string: the configured one, or a file in the data directory.</summary>
@@ -303,7 +300,6 @@ internal sealed class SmartApiOptionsValidator : IValidateOptions<SmartApiOption
         Within("Limits:MaxDevices", limits.MaxDevices, 0, Organizations.LimitValidation.MaxQuota);
         Within("Limits:MaxAutomations", limits.MaxAutomations, 0, Organizations.LimitValidation.MaxQuota);
         Within("Limits:MaxWebhooks", limits.MaxWebhooks, 0, Organizations.LimitValidation.MaxQuota);
-        Within("Limits:DeviceMessagesPerSecond", limits.DeviceMessagesPerSecond, 1, Organizations.LimitValidation.MaxRate);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.Infrastructure;
+using SmartApi.Server.Organizations;
 
 namespace SmartApi.Server.Mqtt;
 
@@ -8,22 +9,28 @@ namespace SmartApi.Server.Mqtt;
 internal readonly record struct MessageRateLimit(double PerSecond, int Burst);
 
 /// <summary>
-/// The message rate of the devices of one organization. The seam for per-organization limits: an
-/// implementation reading the organization's own settings replaces
-/// <see cref="ConfiguredMessageRateLimits"/> in the container. It is asked once per connection
-/// (when the device authenticates), never per message, so it may read storage or a cache.
+/// The message rate of the devices of one organization. It is asked once per connection (when the
+/// device authenticates), never per message, so it may read storage or a cache.
 /// </summary>
 internal interface IMessageRateLimits
 {
     ValueTask<MessageRateLimit> ForOrganizationAsync(string organizationId, CancellationToken cancellationToken);
 }
 
-/// <summary>Every organization gets <c>SmartApi:Mqtt:MessageRate</c> and <c>SmartApi:Mqtt:MessageBurst</c>.</summary>
-internal sealed class ConfiguredMessageRateLimits(IOptions<SmartApiOptions> options) : IMessageRateLimits
+/// <summary>
+/// The organization's own <c>deviceMessagesPerSecond</c> (its <c>limits</c>), else
+/// <c>SmartApi:Mqtt:MessageRate</c>. The burst keeps the configured ratio of
+/// <c>SmartApi:Mqtt:MessageBurst</c> to the rate, so an organization allowed 10/s gets a burst of 20
+/// with the defaults (50/s, 100).
+/// </summary>
+internal sealed class OrganizationMessageRateLimits(OrganizationLimits limits, IOptions<SmartApiOptions> options) : IMessageRateLimits
 {
-    private readonly MessageRateLimit _limit = new(options.Value.Mqtt.MessageRate, options.Value.Mqtt.MessageBurst);
-
-    public ValueTask<MessageRateLimit> ForOrganizationAsync(string organizationId, CancellationToken cancellationToken) => new(_limit);
+    public async ValueTask<MessageRateLimit> ForOrganizationAsync(string organizationId, CancellationToken cancellationToken)
+    {
+        var rate = (await limits.GetAsync(organizationId, cancellationToken)).DeviceMessagesPerSecond;
+        var mqtt = options.Value.Mqtt;
+        return new MessageRateLimit(rate, Math.Max(1, (int)Math.Ceiling(mqtt.MessageBurst * rate / mqtt.MessageRate)));
+    }
 }
 
 /// <summary>

@@ -17,8 +17,7 @@ internal static class MqttGatewayServices
         services.AddSingleton<DevicePresence>();
         services.AddSingleton<DeviceMessageHandler>();
         services.AddSingleton<DeviceMessageRate>();
-        // Per-organization rates replace this registration (see IMessageRateLimits).
-        services.TryAddSingleton<IMessageRateLimits, ConfiguredMessageRateLimits>();
+        services.TryAddSingleton<IMessageRateLimits, OrganizationMessageRateLimits>();
         services.AddSingleton<MqttTransport>(sp =>
         {
             var mqtt = sp.GetRequiredService<IOptions<SmartApiOptions>>().Value.Mqtt;

@@ -13,7 +13,7 @@ internal sealed record EffectiveLimits(
     int MaxDevices,
     int MaxAutomations,
     int MaxWebhooks,
-    int DeviceMessagesPerSecond);
+    double DeviceMessagesPerSecond);
 
 /// <summary>The countable resources an organization's quotas cap; the names are the <c>quota</c> member of a 403 answer.</summary>
 internal enum Quota
@@ -36,8 +36,8 @@ internal sealed class OrganizationLimits(ISmartApiStore store, IOptions<SmartApi
 
     private readonly ConcurrentDictionary<string, (EffectiveLimits Limits, long ExpiresAt)> _cache = new(StringComparer.Ordinal);
 
-    /// <summary>The server-wide defaults (<c>SmartApi:Limits</c>).</summary>
-    public EffectiveLimits Defaults { get; } = FromOptions(options.Value.Limits);
+    /// <summary>The server-wide defaults (<c>SmartApi:Limits</c>, and <c>SmartApi:Mqtt:MessageRate</c> for devices).</summary>
+    public EffectiveLimits Defaults { get; } = FromOptions(options.Value);
 
     /// <summary>The organization's effective limits; an unknown organization gets the defaults.</summary>
     public ValueTask<EffectiveLimits> GetAsync(string organizationId, CancellationToken cancellationToken = default) =>
@@ -92,6 +92,7 @@ internal sealed class OrganizationLimits(ISmartApiStore store, IOptions<SmartApi
         return limits;
     }
 
-    private static EffectiveLimits FromOptions(SmartApiOptions.LimitOptions o) =>
-        new(o.RequestsPerSecond, o.RequestBurst, o.MaxDevices, o.MaxAutomations, o.MaxWebhooks, o.DeviceMessagesPerSecond);
+    /// <summary>The device message rate's default is the broker's own setting (<c>SmartApi:Mqtt:MessageRate</c>).</summary>
+    private static EffectiveLimits FromOptions(SmartApiOptions o) =>
+        new(o.Limits.RequestsPerSecond, o.Limits.RequestBurst, o.Limits.MaxDevices, o.Limits.MaxAutomations, o.Limits.MaxWebhooks, o.Mqtt.MessageRate);
 }

@@ -78,7 +78,7 @@ internal static class OrganizationsApi
             new OrganizationLimitSettings(own.RequestsPerSecond, own.RequestBurst, own.MaxDevices, own.MaxAutomations, own.MaxWebhooks,
                 own.DeviceMessagesPerSecond),
             new OrganizationLimitSettings(effective.RequestsPerSecond, effective.RequestBurst, effective.MaxDevices, effective.MaxAutomations,
-                effective.MaxWebhooks, effective.DeviceMessagesPerSecond));
+                effective.MaxWebhooks, (int)Math.Ceiling(effective.DeviceMessagesPerSecond)));
     }
 }
 

@@ -46,7 +46,6 @@ public sealed class ConfigurationErrorTests
         ("SmartApi__Limits__MaxDevices", "-1", "SmartApi:Limits:MaxDevices"),
         ("SmartApi__Limits__MaxAutomations", "-1", "SmartApi:Limits:MaxAutomations"),
         ("SmartApi__Limits__MaxWebhooks", "-1", "SmartApi:Limits:MaxWebhooks"),
-        ("SmartApi__Limits__DeviceMessagesPerSecond", "0", "SmartApi:Limits:DeviceMessagesPerSecond"),
         // Values that cannot be bound at all (ConfigurationBinder), not only out of range.
         ("SmartApi__Mqtt__Port", "abc", "SmartApi:Mqtt:Port"),
         ("SmartApi__Webhooks__Timeout", "ten seconds", "SmartApi:Webhooks:Timeout"),

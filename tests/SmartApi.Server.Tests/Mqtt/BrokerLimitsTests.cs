@@ -259,6 +259,25 @@ public sealed class MessageRateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_organizations_own_device_rate_replaces_the_configured_one_with_the_burst_scaled_alike()
+    {
+        var (device, password) = await CreateDeviceAsync(_app.Admin);
+        // 1/s for this organization; the configured 2/s with a burst of 5 scales to a burst of 3.
+        var patch = await _app.Admin.PatchAsync($"/v1/organizations/{device.OrganizationId}",
+            new StringContent("""{"limits":{"deviceMessagesPerSecond":1}}""", System.Text.Encoding.UTF8, "application/json"), Ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, patch.StatusCode);
+        await using var client = await ConnectAsync(_port, device.Serial, password, subscribe: false);
+
+        var results = new List<MqttClientPublishReasonCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            results.Add((await client.PublishAsync(DeviceTopics.Events, """{"type":"button","pressType":"single"}""")).ReasonCode);
+        }
+
+        Assert.Equal([.. Enumerable.Repeat(MqttClientPublishReasonCode.Success, 3), .. Enumerable.Repeat(MqttClientPublishReasonCode.QuotaExceeded, 3)], results);
+    }
+
+    [Fact]
     public async Task Reconnecting_does_not_refill_the_bucket_and_an_mqtt_311_device_over_its_rate_is_disconnected_unacknowledged()
     {
         var (device, password) = await CreateDeviceAsync(_app.Admin);
