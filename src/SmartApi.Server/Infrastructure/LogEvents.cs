@@ -44,6 +44,7 @@ internal static class LogEvents
     public const int MqttPresenceFailed = 2007;
     public const int MqttAmbiguousSerial = 2008;
     public const int MqttConnectionFailed = 2009;
+    public const int MqttRemovalFailed = 2015;
 
     public const int CommandPublishFailed = 2100;
     public const int CommandLoopFailed = 2101;
