@@ -9,6 +9,8 @@ internal static class LogEvents
     public const int BootstrapKeyCreated = 1101;
     public const int BootstrapKeyGenerated = 1102;
     public const int StorageUnavailable = 1103;
+    public const int DataFileTightened = 1110;
+    public const int DataDirectoryOpen = 1111;
 
     public const int ApiKeyUsageFlushFailed = 1200;
 
