@@ -69,7 +69,7 @@ public sealed class PostgresSerialMigrationTests : IAsyncLifetime
         }, Token));
     }
 
-    private static Task InsertDeviceAsync(NpgsqlConnection connection, string id, string organizationId, string serial, long createdAt) =>
+    private static Task<int> InsertDeviceAsync(NpgsqlConnection connection, string id, string organizationId, string serial, long createdAt) =>
         connection.ExecuteAsync("""
             INSERT INTO devices (id, organization_id, serial, name, tags, power_on_state, mqtt_password_hash, switch, created_at, updated_at)
             VALUES (@id, @organizationId, @serial, 'Device', '{}', 'last', '\x01'::bytea, 'unknown', @createdAt, @createdAt)

@@ -50,7 +50,7 @@ public sealed class SqliteSerialMigrationTests : SqliteFileTest
         }
     }
 
-    private static Task InsertDeviceAsync(SqliteConnection connection, string id, string organizationId, string serial, long createdAt) =>
+    private static Task<int> InsertDeviceAsync(SqliteConnection connection, string id, string organizationId, string serial, long createdAt) =>
         connection.ExecuteAsync("""
             INSERT INTO devices (id, organization_id, serial, name, tags, power_on_state, mqtt_password_hash, switch, created_at, updated_at)
             VALUES (@id, @organizationId, @serial, 'Device', '{}', 'last', x'01', 'unknown', @createdAt, @createdAt)
