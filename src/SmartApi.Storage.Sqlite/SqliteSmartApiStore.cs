@@ -30,7 +30,11 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
         var builder = new SqliteConnectionStringBuilder(options.ConnectionString) { Pooling = true };
         if (builder.DataSource is { Length: > 0 } path && builder.Mode != SqliteOpenMode.Memory && !path.StartsWith(':'))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            // Owner-only from the first byte: SQLite creates the -wal and -shm files with the
+            // database file's mode, so creating that file 0600 here covers all three.
+            var file = Path.GetFullPath(path);
+            OwnerOnlyFiles.CreateDirectory(Path.GetDirectoryName(file)!);
+            OwnerOnlyFiles.CreateFile(file);
         }
         _connectionString = builder.ToString();
         _readers = new ReaderPool(_connectionString, maxIdle: 2 * Environment.ProcessorCount + 4);

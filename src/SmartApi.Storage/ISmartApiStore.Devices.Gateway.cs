@@ -5,7 +5,10 @@ namespace SmartApi.Storage;
 
 public partial interface ISmartApiStore
 {
-    /// <summary>Devices with this serial in any organization (a serial is a device's MQTT user name).</summary>
+    /// <summary>
+    /// The device with this serial, in any organization (a serial is a device's MQTT user name). Serials
+    /// are unique across organizations, so the list holds at most one device.
+    /// </summary>
     Task<IReadOnlyList<Device>> FindDevicesBySerialAsync(string serial, CancellationToken cancellationToken = default);
 
     /// <summary>Devices currently marked online, in every organization (the gateway re-checks them after a restart).</summary>

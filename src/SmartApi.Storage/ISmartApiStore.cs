@@ -71,7 +71,7 @@ public partial interface IStoreTransaction
     /// <summary>Records key use; a key's stored value only moves forward, and only by at least <paramref name="granularity"/>.</summary>
     ValueTask TouchApiKeysAsync(IReadOnlyList<(string Id, DateTimeOffset UsedAt)> uses, TimeSpan granularity);
 
-    /// <exception cref="DuplicateKeyException">The serial is already used in the organization.</exception>
+    /// <exception cref="DuplicateKeyException">The serial is already used, in any organization (serials are unique across organizations).</exception>
     ValueTask InsertDeviceAsync(Device device);
     ValueTask<Device?> GetDeviceAsync(string organizationId, string id);
     /// <summary>

@@ -32,7 +32,7 @@ public sealed class InvalidCursorException(string cursor)
     public string Cursor { get; } = cursor;
 }
 
-/// <summary>Thrown when an insert breaks a uniqueness rule, such as a device serial used twice in one organization.</summary>
+/// <summary>Thrown when an insert breaks a uniqueness rule, such as a device serial already used (in any organization).</summary>
 public sealed class DuplicateKeyException(string what, Exception? inner = null)
     : Exception($"A {what} with the same unique value already exists.", inner)
 {

@@ -48,15 +48,55 @@ public abstract class DeviceComplianceTests : StorageComplianceTests
     }
 
     [Fact]
-    public async Task InsertDevice_SerialTakenInOtherOrganization_Succeeds()
+    public async Task InsertDevice_SerialTakenInOtherOrganization_ThrowsDuplicateKeyAndStoresNothing()
     {
+        // A serial is a device's MQTT identity (client id, user name, topics): unique across organizations.
         var first = await CreateOrganizationAsync("First");
         var second = await CreateOrganizationAsync("Second");
         var a = await CreateDeviceAsync(first.Id, "SN-1");
-        var b = await CreateDeviceAsync(second.Id, "SN-1");
+        var b = NewDevice(second.Id, "SN-1");
 
-        Assert.Equal(a.Id, (await Store.FindDeviceBySerialAsync(first.Id, "SN-1", Token))!.Id);
-        Assert.Equal(b.Id, (await Store.FindDeviceBySerialAsync(second.Id, "SN-1", Token))!.Id);
+        await Assert.ThrowsAsync<DuplicateKeyException>(() => WriteAsync(tx => tx.InsertDeviceAsync(b)));
+
+        Assert.Null(await Store.GetDeviceAsync(second.Id, b.Id, Token));
+        Assert.Equal([a.Id], (await Store.FindDevicesBySerialAsync("SN-1", Token)).Select(d => d.Id));
+    }
+
+    [Fact]
+    public async Task InsertDevice_SameSerialInTwoOrganizationsAtOnce_StoresExactlyOne()
+    {
+        var first = await CreateOrganizationAsync("First");
+        var second = await CreateOrganizationAsync("Second");
+        var devices = new[] { NewDevice(first.Id, "SN-RACE"), NewDevice(second.Id, "SN-RACE") };
+
+        var outcomes = await Task.WhenAll(devices.Select(async device =>
+        {
+            try
+            {
+                await WriteAsync(tx => tx.InsertDeviceAsync(device));
+                return true;
+            }
+            catch (DuplicateKeyException)
+            {
+                return false;
+            }
+        }));
+
+        Assert.Single(outcomes, stored => stored);
+        Assert.Single(await Store.FindDevicesBySerialAsync("SN-RACE", Token));
+    }
+
+    [Fact]
+    public async Task InsertDevice_SerialOfADeletedDevice_SucceedsInAnotherOrganization()
+    {
+        var first = await CreateOrganizationAsync("First");
+        var second = await CreateOrganizationAsync("Second");
+        var old = await CreateDeviceAsync(first.Id, "SN-1");
+        Assert.True(await WriteAsync(tx => tx.DeleteDeviceAsync(first.Id, old.Id)));
+
+        var reused = await CreateDeviceAsync(second.Id, "SN-1");
+
+        Assert.Equal([reused.Id], (await Store.FindDevicesBySerialAsync("SN-1", Token)).Select(d => d.Id));
     }
 
     [Fact]

@@ -100,19 +100,33 @@ internal sealed class DeviceService(
         return device;
     }
 
-    public Task<bool> DeleteAsync(string organizationId, string id, CancellationToken cancellationToken) =>
-        store.WriteAsync(async tx =>
+    public async Task<bool> DeleteAsync(string organizationId, string id, CancellationToken cancellationToken)
+    {
+        var deleted = await store.WriteAsync<Device?>(async tx =>
         {
             var device = await tx.GetDeviceAsync(organizationId, id);
             if (device is null)
             {
-                return false;
+                return null;
             }
             // The event goes first: it takes the device's next sequence number from the row.
             await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceDeleted, organizationId, id,
                 new DeviceChangedData(device.Serial, device.Name, []), EventDataJsonContext.Default.DeviceChangedData));
-            return await tx.DeleteDeviceAsync(organizationId, id);
+            return await tx.DeleteDeviceAsync(organizationId, id) ? device : null;
         }, cancellationToken);
+        if (deleted is null)
+        {
+            return false;
+        }
+        // After the commit: end the old device's session and clear its retained messages, so the
+        // serial's next owner (any organization) gets none of them. The embedded broker checks
+        // again at connect, for a re-registration racing this.
+        if (settingsChanges is not null)
+        {
+            await settingsChanges.RaiseDeletedAsync(deleted);
+        }
+        return true;
+    }
 
     /// <summary>Stores a switch command as pending; the MQTT gateway delivers it. <paramref name="origin"/> defaults to the API.</summary>
     public Task<Command?> SwitchAsync(string organizationId, string deviceId, SwitchAction action, CancellationToken cancellationToken, CommandOrigin? origin = null) =>

@@ -66,7 +66,9 @@ internal static class DevicesApi
         }
         catch (DuplicateKeyException)
         {
-            return Problems.Conflict("serial_taken", $"A device with serial '{request.Serial}' already exists in this organization.");
+            // Serials are unique across organizations (they are MQTT identities); the answer does not
+            // say whether the holder is in the caller's organization or another one.
+            return Problems.Conflict("serial_taken", $"The serial '{request.Serial}' is already registered to a device.");
         }
     }
 

@@ -10,6 +10,8 @@ internal static class LogEvents
     public const int BootstrapKeyCreated = 1101;
     public const int BootstrapKeyGenerated = 1102;
     public const int StorageUnavailable = 1103;
+    public const int DataFileTightened = 1110;
+    public const int DataDirectoryOpen = 1111;
 
     public const int ApiKeyUsageFlushFailed = 1200;
 
@@ -46,6 +48,7 @@ internal static class LogEvents
     public const int MqttPresenceFailed = 2007;
     public const int MqttAmbiguousSerial = 2008;
     public const int MqttConnectionFailed = 2009;
+    public const int MqttRemovalFailed = 2015;
     public const int MqttPacketTooLarge = 2030;
     public const int MqttRateLimited = 2031;
 

@@ -22,6 +22,7 @@ internal sealed partial class StorageInitializer(
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
+        SecureDataFiles();
         try
         {
             await store.MigrateAsync(cancellationToken);
@@ -76,6 +77,40 @@ internal sealed partial class StorageInitializer(
         }
     }
 
+    /// <summary>
+    /// New files are created owner-only (<see cref="OwnerOnlyFiles"/>); files an older version or
+    /// a careless copy left readable by others are tightened here, before anything opens them, and
+    /// directories open to others are reported (they may be shared on purpose, so they stay as they are).
+    /// </summary>
+    private void SecureDataFiles()
+    {
+        var settings = options.Value;
+        var files = new List<string> { Path.Combine(settings.DataDirectory, Webhooks.SecretProtector.KeyFileName) };
+        var directories = new List<string> { settings.DataDirectory };
+        if (settings.Storage.Provider != "postgres"
+            && new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(settings.SqliteConnectionString).DataSource is { Length: > 0 } source
+            && !source.StartsWith(':'))
+        {
+            var database = Path.GetFullPath(source);
+            files.AddRange([database, database + "-wal", database + "-shm", database + "-journal"]);
+            directories.Add(Path.GetDirectoryName(database)!);
+        }
+        foreach (var file in files)
+        {
+            if (OwnerOnlyFiles.Tighten(file))
+            {
+                Log.FileTightened(logger, file);
+            }
+        }
+        foreach (var directory in directories.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal))
+        {
+            if (OwnerOnlyFiles.IsOpenToOthers(directory))
+            {
+                Log.DirectoryOpen(logger, directory);
+            }
+        }
+    }
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -84,6 +119,14 @@ internal sealed partial class StorageInitializer(
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = LogEvents.DataFileTightened, Level = LogLevel.Warning,
+            Message = "{Path} was readable by other users; its mode is now owner-only (0600)")]
+        public static partial void FileTightened(ILogger logger, string path);
+
+        [LoggerMessage(EventId = LogEvents.DataDirectoryOpen, Level = LogLevel.Warning,
+            Message = "The data directory {Path} is open to other users; unless that is on purpose, run: chmod 700 {Path}")]
+        public static partial void DirectoryOpen(ILogger logger, string path);
+
         [LoggerMessage(EventId = LogEvents.StorageMigrated, Level = LogLevel.Information, Message = "Storage schema is up to date")]
         public static partial void Migrated(ILogger logger);
 

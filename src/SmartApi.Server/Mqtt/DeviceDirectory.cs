@@ -19,6 +19,9 @@ internal sealed partial class DeviceDirectory(ISmartApiStore store, TimeProvider
 {
     private readonly ConcurrentDictionary<string, Entry> _bySerial = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _serialById = new(StringComparer.Ordinal);
+    // Moved by every Forget: a lookup that read the database before a deletion committed must not
+    // cache its (stale) result after the deletion's Forget ran.
+    private long _generation;
 
     private sealed record Entry(IReadOnlyList<Device> Devices, DateTimeOffset ExpiresAt);
 
@@ -34,7 +37,7 @@ internal sealed partial class DeviceDirectory(ISmartApiStore store, TimeProvider
         Device? match = null;
         foreach (var device in devices)
         {
-            // Every candidate is compared, so timing does not tell how many share the serial.
+            // Serials are unique, so there is at most one candidate; every one is compared anyway.
             if (CryptographicOperations.FixedTimeEquals(device.MqttPasswordHash, hash))
             {
                 match = device;
@@ -44,8 +47,9 @@ internal sealed partial class DeviceDirectory(ISmartApiStore store, TimeProvider
     }
 
     /// <summary>
-    /// The device a topic's serial names (external broker mode: the broker authenticated it). A
-    /// serial used in several organizations is ambiguous there and resolves to nothing.
+    /// The device a topic's serial names (external broker mode: the broker authenticated it).
+    /// Serials are unique across organizations (migration 0008); should a store ever return several,
+    /// the serial is ambiguous and resolves to nothing rather than to a guess.
     /// </summary>
     public async ValueTask<DeviceIdentity?> ResolveAsync(string serial, CancellationToken cancellationToken)
     {
@@ -73,8 +77,19 @@ internal sealed partial class DeviceDirectory(ISmartApiStore store, TimeProvider
         return device?.Serial;
     }
 
-    /// <summary>Drops a serial's cached entry (its settings changed, or it was deleted).</summary>
-    public void Forget(string serial) => _bySerial.TryRemove(serial, out _);
+    /// <summary>Drops a serial's cached entry (its settings changed).</summary>
+    public void Forget(string serial)
+    {
+        Interlocked.Increment(ref _generation);
+        _bySerial.TryRemove(serial, out _);
+    }
+
+    /// <summary>A deleted device: its credentials and serial are no longer cached.</summary>
+    public void Forget(Device device)
+    {
+        Forget(device.Serial);
+        _serialById.TryRemove(device.Id, out _);
+    }
 
     public DeviceIdentity Identity(Device device)
     {
@@ -89,12 +104,13 @@ internal sealed partial class DeviceDirectory(ISmartApiStore store, TimeProvider
         {
             return entry.Devices;
         }
+        var generation = Interlocked.Read(ref _generation);
         var devices = await store.FindDevicesBySerialAsync(serial, cancellationToken);
-        if (devices.Count > 0)
+        if (devices.Count > 0 && Interlocked.Read(ref _generation) == generation)
         {
             _bySerial[serial] = new Entry(devices, now + options.Value.Mqtt.CredentialCacheDuration);
         }
-        else
+        else if (devices.Count == 0)
         {
             _bySerial.TryRemove(serial, out _);
         }

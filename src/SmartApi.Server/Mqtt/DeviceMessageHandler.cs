@@ -115,8 +115,10 @@ internal sealed partial class DeviceMessageHandler(
         {
             return Outcome.Malformed;
         }
-        await reports.ApplyStateAsync(device, report.Switch, report.Source, report.CommandId, report.Error, cancellationToken);
-        return Outcome.Handled;
+        // A device deleted meanwhile: its report must not stay retained for the serial's next owner.
+        return await reports.ApplyStateAsync(device, report.Switch, report.Source, report.CommandId, report.Error, cancellationToken)
+            ? Outcome.Handled
+            : Outcome.Ignored;
     }
 
     private async Task<Outcome> EventAsync(DeviceIdentity device, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)

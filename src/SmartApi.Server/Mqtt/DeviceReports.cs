@@ -15,8 +15,9 @@ internal sealed class DeviceReports(ISmartApiStore store, EventFactory events, T
     /// <summary>
     /// A state report. With a command id the command is acknowledged (or failed, with an error) and
     /// the switch takes the command's source; without one the device's own source (button, protection).
+    /// False when the device no longer exists.
     /// </summary>
-    public Task ApplyStateAsync(DeviceIdentity device, string state, string? source, string? commandId, string? error, CancellationToken cancellationToken) =>
+    public Task<bool> ApplyStateAsync(DeviceIdentity device, string state, string? source, string? commandId, string? error, CancellationToken cancellationToken) =>
         store.WriteAsync(async tx =>
         {
             var current = await tx.GetDeviceAsync(device.OrganizationId, device.DeviceId);

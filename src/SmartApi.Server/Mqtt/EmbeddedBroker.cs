@@ -35,6 +35,8 @@ internal sealed partial class EmbeddedBroker(
     private const string IdentityKey = "smartapi.identity";
     private const string RateKey = "smartapi.rate";
     private readonly ConcurrentDictionary<string, string> _listening = new(StringComparer.Ordinal);
+    // Serial -> the device whose retained messages the broker may hold under devices/{serial}/.
+    private readonly ConcurrentDictionary<string, string> _retainedBy = new(StringComparer.Ordinal);
     private MqttServer? _server;
     private PipelineListener? _listener;
     private PipelineListener? _tlsListener;
@@ -137,6 +139,14 @@ internal sealed partial class EmbeddedBroker(
             e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
             return;
         }
+        // The serial was another device's (deleted, then registered again, possibly by another
+        // organization, while the deletion's clean-up had not run yet): nothing retained of the
+        // old device may reach this one. Checked before CONNACK, so before it can subscribe.
+        if (_retainedBy.TryGetValue(device.Serial, out var owner) && owner != device.Id && _server is { } server)
+        {
+            await ClearRetainedAsync(server, device.Serial, e.CancellationToken);
+        }
+        _retainedBy[device.Serial] = device.Id;
         e.SessionItems[DeviceKey] = device;
         // Kept with the session: the publish path runs per message and should not allocate it each time.
         var identity = directory.Identity(device);
@@ -146,6 +156,39 @@ internal sealed partial class EmbeddedBroker(
 
     /// <summary>The device's token bucket, and whether its PUBACK can carry a reason code (MQTT 5).</summary>
     private sealed record RateState(DeviceMessageRate.Bucket Bucket, bool HasReasonCodes);
+
+    public override async Task RemoveDeviceAsync(string serial, CancellationToken cancellationToken)
+    {
+        if (_server is not { IsStarted: true } server)
+        {
+            return; // nothing retained survives the broker: its store lives in memory
+        }
+        // The client id is the serial (ValidateAsync refuses any other).
+        if ((await server.GetClientsAsync()).FirstOrDefault(c => c.Id == serial) is { } client)
+        {
+            await client.DisconnectAsync(new MqttServerClientDisconnectOptions
+            {
+                ReasonCode = MqttDisconnectReasonCode.NotAuthorized,
+                ReasonString = "device deleted",
+            });
+        }
+        await ClearRetainedAsync(server, serial, cancellationToken);
+        _retainedBy.TryRemove(serial, out _);
+    }
+
+    /// <summary>Everything retained under <c>devices/{serial}/</c> is replaced by nothing (an empty retained message deletes it).</summary>
+    private static async Task ClearRetainedAsync(MqttServer server, string serial, CancellationToken cancellationToken)
+    {
+        var prefix = DeviceTopics.Root + serial + "/";
+        foreach (var retained in await server.GetRetainedMessagesAsync())
+        {
+            if (retained.Topic.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                var empty = new MqttApplicationMessageBuilder().WithTopic(retained.Topic).WithRetainFlag(true).Build();
+                await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(empty) { SenderClientId = ServerClientId }, cancellationToken);
+            }
+        }
+    }
 
     private async Task ConnectedAsync(ClientConnectedEventArgs e)
     {

@@ -26,6 +26,7 @@ internal sealed partial class ExternalBroker(
     // messages stay in order while different devices' are stored in parallel.
     private const int Workers = 16;
     private static readonly string[] Kinds = [DeviceTopics.Telemetry, DeviceTopics.State, DeviceTopics.Events, DeviceTopics.Status];
+    private static readonly string[] Retained = [DeviceTopics.State, DeviceTopics.Status, DeviceTopics.Config];
     private readonly Channel<MqttApplicationMessageReceivedEventArgs>[] _lanes =
         [.. Enumerable.Range(0, Workers).Select(_ => Channel.CreateBounded<MqttApplicationMessageReceivedEventArgs>(1024))];
     private readonly CancellationTokenSource _stopping = new();
@@ -81,6 +82,22 @@ internal sealed partial class ExternalBroker(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Clears what the broker may keep retained for the serial (the device's state and status, the
+    /// server's config). Ending the device's session and removing its broker account is the
+    /// broker's job in this mode (docs/mqtt.md).
+    /// </summary>
+    public override async Task RemoveDeviceAsync(string serial, CancellationToken cancellationToken)
+    {
+        foreach (var kind in Retained)
+        {
+            if (!await PublishAsync(DeviceTopics.For(serial, kind), [], retain: true, cancellationToken))
+            {
+                throw new InvalidOperationException($"The external broker did not take the clearing of devices/{serial}/{kind}.");
+            }
         }
     }
 

@@ -27,6 +27,7 @@ internal static class MqttGatewayServices
         });
         services.AddHostedService(sp => sp.GetRequiredService<MqttTransport>());
         services.AddHostedService<DeviceConfigPublisher>();
+        services.AddHostedService<DeviceRemoval>();
         services.AddHostedService<CommandDispatcher>();
         services.AddHostedService<EnergyReporter>();
         return services;

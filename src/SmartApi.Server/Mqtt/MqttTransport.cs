@@ -25,6 +25,12 @@ internal abstract class MqttTransport : IHostedService
     /// <summary>Publishes at QoS 1; true once the broker has it for a listening device (embedded) or acknowledged it (external).</summary>
     public abstract Task<bool> PublishAsync(string topic, byte[] payload, bool retain, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A deleted device: end its session and clear everything retained under its
+    /// <c>devices/{serial}/</c>, so whoever registers the serial next inherits nothing.
+    /// </summary>
+    public virtual Task RemoveDeviceAsync(string serial, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public abstract Task StartAsync(CancellationToken cancellationToken);
 
     public abstract Task StopAsync(CancellationToken cancellationToken);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.Infrastructure;
+using SmartApi.Storage;
 
 namespace SmartApi.Server.Webhooks;
 
@@ -49,17 +50,16 @@ internal sealed class SecretProtector
 
     private static byte[] LoadOrCreateKeyFile(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
+        OwnerOnlyFiles.CreateDirectory(dataDirectory);
         var path = Path.Combine(dataDirectory, KeyFileName);
         if (!File.Exists(path))
         {
             var key = RandomNumberGenerator.GetBytes(32);
             var temporary = path + ".tmp";
+            // Owner-only before the key is written into it (a leftover file is replaced).
+            File.Delete(temporary);
+            OwnerOnlyFiles.CreateFile(temporary);
             File.WriteAllText(temporary, Convert.ToBase64String(key));
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
             // Two processes starting together: the first move wins and both read the winner's key.
             try
             {

@@ -77,8 +77,9 @@ public sealed class IdempotencyTests(AppFixture fixture) : ServerTest(fixture)
         var (_, first) = await App.CreateTenantAsync("devices:write");
         var (_, second) = await App.CreateTenantAsync("devices:write");
         const string key = "shared-key";
-        Assert.Equal(HttpStatusCode.Created, (await first.SendAsync(Post("/v1/devices", """{"serial":"S","name":"x"}""", key), Ct)).StatusCode);
-        var other = await second.SendAsync(Post("/v1/devices", """{"serial":"S","name":"x"}""", key), Ct);
+        // Organizations with a key and body in common (only the serial differs: serials are global).
+        Assert.Equal(HttpStatusCode.Created, (await first.SendAsync(Post("/v1/devices", """{"serial":"S-1","name":"x"}""", key), Ct)).StatusCode);
+        var other = await second.SendAsync(Post("/v1/devices", """{"serial":"S-2","name":"x"}""", key), Ct);
         Assert.Equal(HttpStatusCode.Created, other.StatusCode);
         Assert.False(other.Headers.Contains("Idempotent-Replayed"));
     }

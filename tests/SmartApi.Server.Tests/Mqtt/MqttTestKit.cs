@@ -148,11 +148,12 @@ internal sealed class TestDevice : IAsyncDisposable
     public IMqttClient Client { get; }
     public string Serial { get; }
 
-    public Task<MqttClientPublishResult> PublishAsync(string kind, string json, string? serial = null) =>
+    public Task<MqttClientPublishResult> PublishAsync(string kind, string json, string? serial = null, bool retain = false) =>
         Client.PublishAsync(new MqttApplicationMessageBuilder()
             .WithTopic(DeviceTopics.For(serial ?? Serial, kind))
             .WithPayload(Encoding.UTF8.GetBytes(json))
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithRetainFlag(retain)
             .Build(), TestContext.Current.CancellationToken);
 
     public Task<MqttClientPublishResult> TelemetryAsync(double powerW, DateTimeOffset ts, double? energyWh = null) =>
@@ -171,6 +172,14 @@ internal sealed class TestDevice : IAsyncDisposable
                 return message.ConvertPayloadToString();
             }
         }
+    }
+
+    /// <summary>The next message on any topic, in the order the broker sent them.</summary>
+    public async Task<MqttApplicationMessage> NextMessageAsync(int timeoutMs = 10_000)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(timeoutMs);
+        return await _received.Reader.ReadAsync(timeout.Token);
     }
 
     public bool TryNext(string kind, out string payload)

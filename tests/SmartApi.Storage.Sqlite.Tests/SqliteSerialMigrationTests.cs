@@ -1,0 +1,58 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace SmartApi.Storage.Sqlite.Tests;
+
+/// <summary>
+/// Migration 0008 on a database written by the version before it, where organizations could share a
+/// serial: the oldest device keeps it, later ones are renamed, and the serial becomes unique.
+/// </summary>
+public sealed class SqliteSerialMigrationTests : SqliteFileTest
+{
+    [Fact]
+    public async Task Migration0008_SharedSerials_OldestKeepsItAndLaterOnesAreRenamed()
+    {
+        await using (var old = new SqliteConnection(Database.ConnectionString))
+        {
+            await old.OpenAsync(Token);
+            await ApplyScriptsBeforeAsync(old, 8);
+            await old.ExecuteAsync("INSERT INTO organizations (id, name, created_at) VALUES ('org_a', 'A', 1), ('org_b', 'B', 1), ('org_c', 'C', 1)");
+            // The oldest holder of SN-1 is in B; A's and C's came later (C's at the same millisecond as A's: id order decides).
+            await InsertDeviceAsync(old, "dev_2", "org_a", "SN-1", createdAt: 2000);
+            await InsertDeviceAsync(old, "dev_1", "org_b", "SN-1", createdAt: 1000);
+            await InsertDeviceAsync(old, "dev_3", "org_c", "SN-1", createdAt: 2000);
+            await InsertDeviceAsync(old, "dev_4", "org_a", "SN-2", createdAt: 500);
+        }
+
+        await using var store = await Database.OpenAsync(Token);
+
+        Assert.Equal("SN-1", (await store.GetDeviceAsync("org_b", "dev_1", Token))!.Serial);
+        Assert.Equal("SN-1~dev_2", (await store.GetDeviceAsync("org_a", "dev_2", Token))!.Serial);
+        Assert.Equal("SN-1~dev_3", (await store.GetDeviceAsync("org_c", "dev_3", Token))!.Serial);
+        Assert.Equal("SN-2", (await store.GetDeviceAsync("org_a", "dev_4", Token))!.Serial);
+        Assert.Equal(["dev_1"], (await store.FindDevicesBySerialAsync("SN-1", Token)).Select(d => d.Id));
+        // From now on the database refuses a second SN-1 whatever the organization.
+        var again = new Device("dev_5", "org_c", "SN-1", "Again", null, new Dictionary<string, string>(), "last", [1], false, null, "unknown", null, Now, Now);
+        await Assert.ThrowsAsync<DuplicateKeyException>(() => store.WriteAsync(async tx =>
+        {
+            await tx.InsertDeviceAsync(again);
+            return true;
+        }, Token));
+    }
+
+    private static async Task ApplyScriptsBeforeAsync(SqliteConnection connection, long version)
+    {
+        await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+        foreach (var (v, name, sql) in Migrator.LoadScripts().Where(s => s.Version < version))
+        {
+            await connection.ExecuteAsync(sql);
+            await connection.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @name, 0)", new { v, name });
+        }
+    }
+
+    private static Task<int> InsertDeviceAsync(SqliteConnection connection, string id, string organizationId, string serial, long createdAt) =>
+        connection.ExecuteAsync("""
+            INSERT INTO devices (id, organization_id, serial, name, tags, power_on_state, mqtt_password_hash, switch, created_at, updated_at)
+            VALUES (@id, @organizationId, @serial, 'Device', '{}', 'last', x'01', 'unknown', @createdAt, @createdAt)
+            """, new { id, organizationId, serial, createdAt });
+}
