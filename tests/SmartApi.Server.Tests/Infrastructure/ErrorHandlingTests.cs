@@ -133,10 +133,13 @@ public sealed partial class ErrorHandlingTests(AppFixture fixture) : ServerTest(
             """{"name":"prop","trigger":{"events":["*"]},"actions":[{"type":"webhook","url":"https://erp.example.com/smart"}]}"""))
             .ReadAsync(SmartApiJsonContext.Default.AutomationResponse);
         var spareKey = await App.CreateApiKeyAsync(["devices:read"]);
+        // An organization of its own: a generated PATCH may set any limits on it, and the admin key's
+        // organization serves the other tests of this fixture.
+        var (spareOrganization, _) = await App.CreateTenantAsync("devices:read");
         var ids = new Dictionary<string, string>
         {
             ["devices"] = device.Id, ["automations"] = automation.Id, ["api-keys"] = spareKey.Id,
-            ["organizations"] = device.OrganizationId,
+            ["organizations"] = spareOrganization,
         };
         var endpoints = ((IEndpointRouteBuilder)App.App).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Where(m => m is "POST" or "PATCH")
