@@ -221,7 +221,7 @@ internal static class MqttLoad
                 ["SmartApi:Mqtt:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["SmartApi:Mqtt:BindAddress"] = "127.0.0.1",
                 // Each device publishes in a closed loop as fast as the server answers: about 21/s
-                // with 1,000 devices (within the default 50/s), ten times that with 100. That is the
+                // with 1,000 devices (within the default 200/s), ten times that with 100. That is the
                 // server's throughput, not a device's rate; the bucket is still taken per message.
                 ["SmartApi:Mqtt:MessageRate"] = "100000",
                 ["SmartApi:Mqtt:MessageBurst"] = "100000",

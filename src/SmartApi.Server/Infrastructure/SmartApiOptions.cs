@@ -68,10 +68,10 @@ internal sealed class SmartApiOptions
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
         /// <summary>Messages one device may publish per second, on average (the refill of its token bucket).</summary>
-        public double MessageRate { get; set; } = 50;
+        public double MessageRate { get; set; } = 200;
 
         /// <summary>Messages one device may publish at once above <see cref="MessageRate"/> (the size of its token bucket).</summary>
-        public int MessageBurst { get; set; } = 100;
+        public int MessageBurst { get; set; } = 400;
 
         public const int DefaultMaxConnectPacketSize = 2048;
         public const int DefaultMaxPacketSize = 16 * 1024 + 1024;

@@ -21,7 +21,7 @@ internal interface IMessageRateLimits
 /// The organization's own <c>deviceMessagesPerSecond</c> (its <c>limits</c>), else
 /// <c>SmartApi:Mqtt:MessageRate</c>. The burst keeps the configured ratio of
 /// <c>SmartApi:Mqtt:MessageBurst</c> to the rate, so an organization allowed 10/s gets a burst of 20
-/// with the defaults (50/s, 100).
+/// with the defaults (200/s, 400).
 /// </summary>
 internal sealed class OrganizationMessageRateLimits(OrganizationLimits limits, IOptions<SmartApiOptions> options) : IMessageRateLimits
 {

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace SmartApi.Server.Mqtt;
 
@@ -16,6 +17,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _refused;
     private readonly Counter<long> _commands;
     private long _malformedTotal;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StrongBox<long>> _refusedTotals = new(StringComparer.Ordinal);
 
     public GatewayMetrics(IMeterFactory meters)
     {
@@ -37,7 +39,17 @@ internal sealed class GatewayMetrics
         _malformed.Add(1, new KeyValuePair<string, object?>("kind", kind));
     }
 
-    public void Refused(string reason) => _refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    public void Refused(string reason)
+    {
+        Interlocked.Increment(ref _refusedTotals.GetOrAdd(reason, static _ => new StrongBox<long>()).Value);
+        _refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    /// <summary>
+    /// Refusals for <paramref name="reason"/> since start, counted by this host alone (for tests: test
+    /// hosts in one process share the meter's name, so the exported figure mixes theirs).
+    /// </summary>
+    public long RefusedTotal(string reason) => _refusedTotals.TryGetValue(reason, out var total) ? Interlocked.Read(ref total.Value) : 0;
 
     public void Command(string outcome, int count = 1) => _commands.Add(count, new KeyValuePair<string, object?>("outcome", outcome));
 }
