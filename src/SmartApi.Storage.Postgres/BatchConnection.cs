@@ -1,6 +1,5 @@
 using Dapper;
 using Npgsql;
-using SmartApi.Storage.Sqlite;
 
 namespace SmartApi.Storage.Postgres;
 

@@ -1,5 +1,4 @@
 using Dapper;
-using SmartApi.Storage.Sqlite;
 
 namespace SmartApi.Storage.Postgres;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Dapper;
 using Npgsql;
-using SmartApi.Storage.Sqlite;
 
 namespace SmartApi.Storage.Postgres;
 

@@ -1,4 +1,3 @@
-using SmartApi.Storage.Sqlite;
 
 namespace SmartApi.Storage.Postgres;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Npgsql;
-using SmartApi.Storage.Sqlite;
 
 namespace SmartApi.Storage.Postgres;
 

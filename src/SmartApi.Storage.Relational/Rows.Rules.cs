@@ -1,4 +1,4 @@
-namespace SmartApi.Storage.Sqlite;
+namespace SmartApi.Storage.Relational;
 
 internal sealed class RuleRow
 {

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace SmartApi.Storage.Sqlite;
+namespace SmartApi.Storage.Relational;
 
 // Dapper maps snake_case columns onto these (MatchNamesWithUnderscores); each knows its entity.
 
