@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace SmartApi.Storage.Compliance;
@@ -5,11 +6,13 @@ namespace SmartApi.Storage.Compliance;
 /// <summary>
 /// The base of the storage compliance suite. Each area (organizations and API keys, devices,
 /// commands, events, measurements, transactions) is an abstract subclass; a provider's test project
-/// subclasses each of them and supplies a fresh, migrated, empty store per test.
+/// registers its <see cref="IStoreProvider"/> once as an assembly fixture and closes each area with a
+/// one-line class (<c>public sealed class SqliteDeviceTests : DeviceComplianceTests;</c>).
 /// </summary>
 public abstract class StorageComplianceTests : IAsyncLifetime
 {
     private ISmartApiStore? _store;
+    private ProvidedStore? _provided;
 
     protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 3, 1, 12, 0, 0, TimeSpan.Zero));
 
@@ -21,8 +24,12 @@ public abstract class StorageComplianceTests : IAsyncLifetime
 
     protected StorageComplianceTests() => Ids = new IdGenerator(Time);
 
-    /// <summary>A fresh, migrated and empty store, used by one test only.</summary>
-    protected abstract Task<ISmartApiStore> CreateStoreAsync();
+    /// <summary>A fresh, migrated and empty store, used by one test only: by default the test assembly's provider's.</summary>
+    protected virtual async Task<ISmartApiStore> CreateStoreAsync()
+    {
+        _provided = await (await ProviderAsync()).OpenAsync(Time, Token);
+        return _provided.Store;
+    }
 
     public virtual async ValueTask InitializeAsync() => _store = await CreateStoreAsync();
 
@@ -37,7 +44,29 @@ public abstract class StorageComplianceTests : IAsyncLifetime
             syncDisposable.Dispose();
         }
         _store = null;
+        if (_provided is not null)
+        {
+            await _provided.ReleaseAsync();
+            _provided = null;
+        }
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The <see cref="IStoreProvider"/> this test's assembly registers with <c>[assembly: AssemblyFixture]</c>.</summary>
+    private async Task<IStoreProvider> ProviderAsync()
+    {
+        var assembly = GetType().Assembly;
+        var registered = assembly.GetCustomAttributes<AssemblyFixtureAttribute>()
+            .Select(attribute => attribute.AssemblyFixtureType)
+            .Where(typeof(IStoreProvider).IsAssignableFrom)
+            .ToArray();
+        if (registered.Length != 1)
+        {
+            throw new InvalidOperationException(
+                $"{assembly.GetName().Name} registers {registered.Length} store providers; it needs exactly one [assembly: AssemblyFixture(typeof(...))] of an {nameof(IStoreProvider)}.");
+        }
+        return await TestContext.Current.GetFixture(registered[0]) as IStoreProvider
+            ?? throw new InvalidOperationException($"xunit did not create the assembly fixture {registered[0].Name}.");
     }
 
     protected Task<T> WriteAsync<T>(Func<IStoreTransaction, ValueTask<T>> work) => Store.WriteAsync(work, Token);

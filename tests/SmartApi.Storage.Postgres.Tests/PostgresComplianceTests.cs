@@ -1,213 +1,52 @@
 using SmartApi.Storage.Compliance;
 
+[assembly: AssemblyFixture(typeof(SmartApi.Storage.Postgres.Tests.PostgresStoreProvider))]
+
 namespace SmartApi.Storage.Postgres.Tests;
 
-// Each area of the compliance suite, run against a fresh PostgreSQL schema per test.
-
-public sealed class PostgresOrganizationAndApiKeyTests : OrganizationAndApiKeyComplianceTests
+/// <summary>The compliance suite's store on PostgreSQL: a fresh schema per test in the test cluster, dropped after it.</summary>
+public sealed class PostgresStoreProvider : IStoreProvider
 {
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
+    public async Task<ProvidedStore> OpenAsync(TimeProvider time, CancellationToken cancellationToken)
     {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
+        var schema = new PostgresTestSchema();
+        try
+        {
+            var store = await schema.OpenAsync(time, cancellationToken);
+            return new ProvidedStore(store, schema.DisposeAsync);
+        }
+        catch
+        {
+            // Also a skip without a cluster: the schema then drops nothing.
+            await schema.DisposeAsync();
+            throw;
+        }
     }
 }
 
-public sealed class PostgresDeviceTests : DeviceComplianceTests
+// Each area of the compliance suite, run against a fresh PostgreSQL schema per test: one line per area
+// (PostgresComplianceCoverageTests fails when an area has none, or more than one).
+
+public sealed class PostgresOrganizationAndApiKeyTests : OrganizationAndApiKeyComplianceTests;
+public sealed class PostgresDeviceTests : DeviceComplianceTests;
+public sealed class PostgresCommandTests : CommandComplianceTests;
+public sealed class PostgresEventTests : EventComplianceTests;
+public sealed class PostgresMeasurementTests : MeasurementComplianceTests;
+public sealed class PostgresTransactionTests : TransactionComplianceTests;
+public sealed class PostgresAutomationTests : AutomationComplianceTests;
+public sealed class PostgresMatchingTests : MatchingComplianceTests;
+public sealed class PostgresClaimTests : ClaimComplianceTests;
+public sealed class PostgresDeliveryTests : DeliveryComplianceTests;
+public sealed class PostgresRuleTests : RuleComplianceTests;
+public sealed class PostgresPowerStateTests : PowerStateComplianceTests;
+public sealed class PostgresGatewayTests : GatewayComplianceTests;
+public sealed class PostgresSubscriptionChangeTests : SubscriptionChangeComplianceTests;
+public sealed class PostgresDeviceReadTests : DeviceReadComplianceTests;
+public sealed class PostgresIdempotencyTests : IdempotencyComplianceTests;
+
+public sealed class PostgresComplianceCoverageTests
 {
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
-}
-
-public sealed class PostgresCommandTests : CommandComplianceTests
-{
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
-}
-
-public sealed class PostgresEventTests : EventComplianceTests
-{
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
-}
-
-public sealed class PostgresMeasurementTests : MeasurementComplianceTests
-{
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
-}
-
-public sealed class PostgresTransactionTests : TransactionComplianceTests
-{
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
-}
-
-public sealed class PostgresAutomationTests : AutomationComplianceTests
-{
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
-}
-
-public sealed class PostgresMatchingTests : MatchingComplianceTests
-{
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
-}
-
-public sealed class PostgresClaimTests : ClaimComplianceTests
-{
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
-}
-
-public sealed class PostgresDeliveryTests : DeliveryComplianceTests
-{
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
-}
-
-public sealed class PostgresRuleTests : RuleComplianceTests
-{
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
-}
-
-public sealed class PostgresPowerStateTests : PowerStateComplianceTests
-{
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
-}
-
-public sealed class PostgresGatewayTests : GatewayComplianceTests
-{
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
-}
-
-public sealed class PostgresSubscriptionChangeTests : SubscriptionChangeComplianceTests
-{
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
-}
-
-public sealed class PostgresDeviceReadTests : DeviceReadComplianceTests
-{
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
-}
-
-public sealed class PostgresIdempotencyTests : IdempotencyComplianceTests
-{
-    private readonly PostgresTestSchema _schema = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
+    [Fact]
+    public void EveryComplianceArea_RunsExactlyOnceOnPostgres() =>
+        Assert.Empty(ComplianceAreas.NotClosedOnceIn(typeof(PostgresStoreProvider).Assembly));
 }

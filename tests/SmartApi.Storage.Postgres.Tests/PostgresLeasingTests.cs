@@ -10,16 +10,8 @@ namespace SmartApi.Storage.Postgres.Tests;
 public sealed class PostgresLeasingTests : OutboxComplianceTests
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(35);
-    private readonly PostgresTestSchema _schema = new();
+    // The store comes from this assembly's PostgresStoreProvider, as for the compliance areas.
     private readonly ConcurrentQueue<ClaimedDelivery> _handed = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _schema.OpenAsync(Time, Token);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await _schema.DisposeAsync();
-    }
 
     private IDisposable Register() =>
         ((IDeliveryLeaseSource)Store).LeaseQueuedDeliveries("node-a", Lease, deliveries =>

@@ -1,213 +1,55 @@
 using SmartApi.Storage.Compliance;
 
+[assembly: AssemblyFixture(typeof(SmartApi.Storage.Sqlite.Tests.SqliteStoreProvider))]
+
 namespace SmartApi.Storage.Sqlite.Tests;
 
-// Each area of the compliance suite, run against a fresh SQLite file per test.
-
-public sealed class SqliteOrganizationAndApiKeyTests : OrganizationAndApiKeyComplianceTests
+/// <summary>The compliance suite's store on SQLite: a fresh database file per test, deleted after it.</summary>
+public sealed class SqliteStoreProvider : IStoreProvider
 {
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
+    public async Task<ProvidedStore> OpenAsync(TimeProvider time, CancellationToken cancellationToken)
     {
-        await base.DisposeAsync();
-        _database.Dispose();
+        var database = new SqliteTestDatabase();
+        try
+        {
+            var store = await database.OpenAsync(cancellationToken, time);
+            return new ProvidedStore(store, () =>
+            {
+                database.Dispose();
+                return ValueTask.CompletedTask;
+            });
+        }
+        catch
+        {
+            database.Dispose();
+            throw;
+        }
     }
 }
 
-public sealed class SqliteDeviceTests : DeviceComplianceTests
+// Each area of the compliance suite, run against a fresh SQLite file per test: one line per area
+// (SqliteComplianceCoverageTests fails when an area has none, or more than one).
+
+public sealed class SqliteOrganizationAndApiKeyTests : OrganizationAndApiKeyComplianceTests;
+public sealed class SqliteDeviceTests : DeviceComplianceTests;
+public sealed class SqliteCommandTests : CommandComplianceTests;
+public sealed class SqliteEventTests : EventComplianceTests;
+public sealed class SqliteMeasurementTests : MeasurementComplianceTests;
+public sealed class SqliteTransactionTests : TransactionComplianceTests;
+public sealed class SqliteAutomationTests : AutomationComplianceTests;
+public sealed class SqliteMatchingTests : MatchingComplianceTests;
+public sealed class SqliteClaimTests : ClaimComplianceTests;
+public sealed class SqliteDeliveryTests : DeliveryComplianceTests;
+public sealed class SqliteRuleTests : RuleComplianceTests;
+public sealed class SqlitePowerStateTests : PowerStateComplianceTests;
+public sealed class SqliteGatewayTests : GatewayComplianceTests;
+public sealed class SqliteSubscriptionChangeTests : SubscriptionChangeComplianceTests;
+public sealed class SqliteDeviceReadTests : DeviceReadComplianceTests;
+public sealed class SqliteIdempotencyTests : IdempotencyComplianceTests;
+
+public sealed class SqliteComplianceCoverageTests
 {
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _database.Dispose();
-    }
-}
-
-public sealed class SqliteCommandTests : CommandComplianceTests
-{
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _database.Dispose();
-    }
-}
-
-public sealed class SqliteEventTests : EventComplianceTests
-{
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _database.Dispose();
-    }
-}
-
-public sealed class SqliteMeasurementTests : MeasurementComplianceTests
-{
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _database.Dispose();
-    }
-}
-
-public sealed class SqliteTransactionTests : TransactionComplianceTests
-{
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _database.Dispose();
-    }
-}
-
-public sealed class SqliteAutomationTests : AutomationComplianceTests
-{
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _database.Dispose();
-    }
-}
-
-public sealed class SqliteMatchingTests : MatchingComplianceTests
-{
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _database.Dispose();
-    }
-}
-
-public sealed class SqliteClaimTests : ClaimComplianceTests
-{
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _database.Dispose();
-    }
-}
-
-public sealed class SqliteDeliveryTests : DeliveryComplianceTests
-{
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _database.Dispose();
-    }
-}
-
-public sealed class SqliteRuleTests : RuleComplianceTests
-{
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _database.Dispose();
-    }
-}
-
-public sealed class SqlitePowerStateTests : PowerStateComplianceTests
-{
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _database.Dispose();
-    }
-}
-
-public sealed class SqliteGatewayTests : GatewayComplianceTests
-{
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _database.Dispose();
-    }
-}
-
-public sealed class SqliteSubscriptionChangeTests : SubscriptionChangeComplianceTests
-{
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _database.Dispose();
-    }
-}
-
-public sealed class SqliteDeviceReadTests : DeviceReadComplianceTests
-{
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _database.Dispose();
-    }
-}
-
-public sealed class SqliteIdempotencyTests : IdempotencyComplianceTests
-{
-    private readonly SqliteTestDatabase _database = new();
-
-    protected override async Task<ISmartApiStore> CreateStoreAsync() => await _database.OpenAsync(Token, Time);
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _database.Dispose();
-    }
+    [Fact]
+    public void EveryComplianceArea_RunsExactlyOnceOnSqlite() =>
+        Assert.Empty(ComplianceAreas.NotClosedOnceIn(typeof(SqliteStoreProvider).Assembly));
 }

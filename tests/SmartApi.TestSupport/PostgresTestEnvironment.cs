@@ -7,7 +7,7 @@ namespace SmartApi.Testing;
 /// (.ci/postgres.sh starts a throwaway cluster and sets it). Without it the tests are skipped with a
 /// message, except in CI (CI=true), where a missing cluster is a failure, not a quiet skip.
 /// </summary>
-internal static class PostgresTestEnvironment
+public static class PostgresTestEnvironment
 {
     public const string Variable = "SMARTAPI_TEST_POSTGRES";
 

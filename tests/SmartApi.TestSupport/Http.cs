@@ -7,7 +7,7 @@ using System.Text.Json.Serialization.Metadata;
 namespace SmartApi.Server.Tests;
 
 /// <summary>Small helpers for reading answers and checking problem+json.</summary>
-internal static class Http
+public static class Http
 {
     public static async Task<T> ReadAsync<T>(this HttpResponseMessage response, JsonTypeInfo<T> typeInfo) =>
         (await response.Content.ReadFromJsonAsync(typeInfo))!;
