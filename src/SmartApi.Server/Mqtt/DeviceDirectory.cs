@@ -15,7 +15,7 @@ internal sealed record DeviceIdentity(string DeviceId, string OrganizationId, st
 /// one lookup per device, not one per attempt. Only found devices are cached, so a device created a
 /// moment ago can connect at once; a deleted one is refused once its entry ages out.
 /// </summary>
-internal sealed partial class DeviceDirectory(ISmartApiStore store, TimeProvider time, IOptions<MqttOptions> options, ILogger<DeviceDirectory> logger)
+internal sealed partial class DeviceDirectory(IDeviceStore store, TimeProvider time, IOptions<MqttOptions> options, ILogger<DeviceDirectory> logger)
 {
     private readonly ConcurrentDictionary<string, Entry> _bySerial = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _serialById = new(StringComparer.Ordinal);

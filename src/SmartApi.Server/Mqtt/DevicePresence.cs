@@ -14,7 +14,7 @@ namespace SmartApi.Server.Mqtt;
 /// </summary>
 internal sealed partial class DevicePresence(
     DeviceReports reports,
-    ISmartApiStore store,
+    IDeviceStore store,
     TimeProvider time,
     IOptions<MqttOptions> options,
     ILogger<DevicePresence> logger) : IDisposable

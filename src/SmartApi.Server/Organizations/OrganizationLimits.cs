@@ -30,7 +30,7 @@ internal enum Quota
 /// its quotas. Provider-neutral: the HTTP rate limiter, the quota checks and the MQTT gateway
 /// all ask it.
 /// </summary>
-internal sealed class OrganizationLimits(ISmartApiStore store, IOptions<LimitOptions> options, IOptions<MqttOptions> mqtt, TimeProvider time)
+internal sealed class OrganizationLimits(IOrganizationStore store, IOptions<LimitOptions> options, IOptions<MqttOptions> mqtt, TimeProvider time)
 {
     public static readonly TimeSpan CacheDuration = TimeSpan.FromSeconds(30);
     private const int MaxCachedOrganizations = 100_000;
