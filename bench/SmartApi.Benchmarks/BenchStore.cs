@@ -2,7 +2,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.Devices;
 using SmartApi.Server.Events;
-using SmartApi.Server.Infrastructure;
 using SmartApi.Storage;
 using SmartApi.Storage.Sqlite;
 
@@ -20,7 +19,7 @@ internal sealed class BenchStore : IAsyncDisposable
         OrganizationId = organizationId;
         Ids = new IdGenerator(TimeProvider.System);
         Events = new EventFactory(Ids, TimeProvider.System);
-        Devices = new DeviceService(store, Ids, TimeProvider.System, Events, Options.Create(new SmartApiOptions()));
+        Devices = new DeviceService(store, Ids, TimeProvider.System, Events, Options.Create(new CommandOptions()));
     }
 
     public SqliteSmartApiStore Store { get; }
@@ -33,7 +32,7 @@ internal sealed class BenchStore : IAsyncDisposable
     public static async Task<BenchStore> CreateAsync(int maxBatchSize)
     {
         var directory = Directory.CreateTempSubdirectory("smartapi-bench-").FullName;
-        // The same connection string shape as the server's default (SmartApiOptions.SqliteConnectionString).
+        // The same connection string shape as the server's default (StorageOptions.SqliteConnectionString).
         var store = new SqliteSmartApiStore(
             new SqliteStorageOptions { ConnectionString = $"Data Source={Path.Combine(directory, "smartapi.db")}", MaxBatchSize = maxBatchSize },
             TimeProvider.System);

@@ -1,7 +1,8 @@
 using SmartApi.Server.Infrastructure;
 
-// The table of contents: every service is registered in AddSmartApi, every endpoint mapped in
-// MapSmartApi (Infrastructure/SmartApiHosting.cs), one feature folder each.
+// The table of contents: AddSmartApi and MapSmartApi (Infrastructure/SmartApiHosting.cs) list the
+// features, one line each; each feature folder registers its own options and services
+// (XxxRegistration.cs) and maps its own endpoints (XxxApi.cs).
 // Content root = the app's own directory, so appsettings.json applies wherever it is started from.
 try
 {

@@ -15,27 +15,3 @@ public sealed record IdempotencyRecord(
     string? HeadersJson,
     byte[]? Body,
     DateTimeOffset CreatedAt);
-
-public partial interface ISmartApiStore
-{
-    Task<IdempotencyRecord?> GetIdempotencyRecordAsync(string apiKeyId, string key, CancellationToken cancellationToken = default);
-}
-
-public partial interface IStoreTransaction
-{
-    /// <summary>
-    /// Claims a key for a request: inserts the record, or takes over one left unfinished since
-    /// before <paramref name="abandonedBefore"/> (its request died) or created before
-    /// <paramref name="expiredBefore"/>. False when another request holds it or it is answered.
-    /// </summary>
-    ValueTask<bool> TryClaimIdempotencyKeyAsync(IdempotencyRecord record, DateTimeOffset abandonedBefore, DateTimeOffset expiredBefore);
-
-    /// <summary>Stores the response of a claimed key.</summary>
-    ValueTask CompleteIdempotencyKeyAsync(string apiKeyId, string key, int status, string? headersJson, byte[] body);
-
-    /// <summary>Gives a claimed key back (the request failed before answering), so a retry can run.</summary>
-    ValueTask ReleaseIdempotencyKeyAsync(string apiKeyId, string key);
-
-    /// <summary>Deletes records created before <paramref name="before"/>, at most <paramref name="batchSize"/>.</summary>
-    ValueTask<int> PruneIdempotencyKeysAsync(DateTimeOffset before, int batchSize);
-}

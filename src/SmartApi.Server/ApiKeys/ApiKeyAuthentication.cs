@@ -26,7 +26,7 @@ internal static class CallerExtensions
 /// no database read for authentication; revoking through this node evicts at once, other nodes
 /// notice within <see cref="CacheLifetime"/>.
 /// </summary>
-internal sealed class ApiKeyAuthenticator(ISmartApiStore store, ApiKeyUsageTracker usage, TimeProvider time)
+internal sealed class ApiKeyAuthenticator(IOrganizationStore store, ApiKeyUsageTracker usage, TimeProvider time)
 {
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
     private const int MaxCachedKeys = 10_000;

@@ -1,7 +1,6 @@
 using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
 using SmartApi.Contracts;
 using SmartApi.Server.Events;
-using SmartApi.Server.Infrastructure;
 using SmartApi.Server.Webhooks;
 using SmartApi.Storage;
 using System.Text.Json;
@@ -19,7 +18,7 @@ internal sealed class AutomationService(
     SigningSecrets signingSecrets,
     PowerTriggers powerTriggers,
     AutomationScheduler scheduler,
-    IOptions<SmartApiOptions> options)
+    IOptions<WebhookOptions> options)
 {
     public const int MaxRecoverDeliveries = 10_000;
     public static readonly TimeSpan MaxRecoverAge = TimeSpan.FromDays(14);
@@ -98,7 +97,7 @@ internal sealed class AutomationService(
     public async Task<(string Secret, DateTimeOffset PreviousExpireAt)> RotateSecretAsync(Automation automation, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var expireAt = now + options.Value.Webhooks.SecretRotationOverlap;
+        var expireAt = now + options.Value.SecretRotationOverlap;
         var secret = SigningSecrets.Generate();
         var stored = new AutomationSecret(ids.New("sec"), automation.Id, protector.Protect(secret), now, null);
         await store.WriteAsync(async tx =>

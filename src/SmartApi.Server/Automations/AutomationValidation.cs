@@ -13,7 +13,7 @@ namespace SmartApi.Server.Automations;
 /// not resolve to an address webhooks may not reach; custom headers may not replace the headers
 /// the signature and deduplication rely on, and their values leave here encrypted.
 /// </summary>
-internal sealed class AutomationValidation(ISmartApiStore store, NetworkPolicy network, RuleValidation rules, CustomHeaders customHeaders)
+internal sealed class AutomationValidation(IDeviceStore store, NetworkPolicy network, RuleValidation rules, CustomHeaders customHeaders)
 {
     public const int MaxCooldownSeconds = 7 * 24 * 3600;
     public const int MaxRevertSeconds = 24 * 3600;

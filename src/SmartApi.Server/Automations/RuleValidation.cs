@@ -6,7 +6,7 @@ using SmartApi.Storage;
 namespace SmartApi.Server.Automations;
 
 /// <summary>Checks schedule and power triggers, conditions and device references against the organization's devices.</summary>
-internal sealed class RuleValidation(ISmartApiStore store)
+internal sealed class RuleValidation(IDeviceStore store)
 {
     public const int MaxConditions = 10;
     public const int MaxPowerDevices = 100;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using SmartApi.Contracts;
 using SmartApi.Server.ApiKeys;
 using SmartApi.Server.Events;
-using SmartApi.Server.Infrastructure;
 using SmartApi.Storage;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +11,7 @@ namespace SmartApi.Server.Devices;
 
 /// <summary>Device changes, each committed together with the event it emits.</summary>
 internal sealed class DeviceService(
-    ISmartApiStore store, IdGenerator ids, TimeProvider time, EventFactory events, IOptions<SmartApiOptions> options, DeviceSettingsChanges? settingsChanges = null)
+    ISmartApiStore store, IdGenerator ids, TimeProvider time, EventFactory events, IOptions<CommandOptions> options, DeviceSettingsChanges? settingsChanges = null)
 {
     public async Task<(Device Device, DeviceCredentials Credentials)> CreateAsync(string organizationId, CreateDeviceRequest request, CancellationToken cancellationToken)
     {
@@ -141,7 +140,7 @@ internal sealed class DeviceService(
         }
         var now = time.GetUtcNow();
         var command = new Command(ids.New("cmd"), organizationId, deviceId, "switch", state,
-            CommandStatus.Pending.ToWire(), now, now, now + options.Value.Commands.Ttl, null, origin.Source, origin.AutomationId, origin.Depth);
+            CommandStatus.Pending.ToWire(), now, now, now + options.Value.Ttl, null, origin.Source, origin.AutomationId, origin.Depth);
         await tx.InsertCommandAsync(command);
         return command;
     }

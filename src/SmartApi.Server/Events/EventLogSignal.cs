@@ -9,10 +9,10 @@ namespace SmartApi.Server.Events;
 /// </summary>
 internal sealed class EventLogSignal : IDisposable
 {
-    private readonly ISmartApiStore _store;
+    private readonly IEventStore _store;
     private TaskCompletionSource _next = NewSource();
 
-    public EventLogSignal(ISmartApiStore store)
+    public EventLogSignal(IEventStore store)
     {
         _store = store;
         _store.EventsAppended += OnEventsAppended;

@@ -1,14 +1,13 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using SmartApi.Server.Infrastructure;
 
 namespace SmartApi.Server.Events;
 
 /// <summary>Counts the live streams of each organization on this node and refuses those over the limit.</summary>
-internal sealed class EventStreamLimiter(IOptions<SmartApiOptions> options)
+internal sealed class EventStreamLimiter(IOptions<EventOptions> options)
 {
     private readonly ConcurrentDictionary<string, int> _open = new(StringComparer.Ordinal);
-    private readonly int _limit = options.Value.Events.MaxStreamsPerOrganization;
+    private readonly int _limit = options.Value.MaxStreamsPerOrganization;
 
     public int Limit => _limit;
 

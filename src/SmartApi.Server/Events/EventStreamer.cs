@@ -16,7 +16,7 @@ namespace SmartApi.Server.Events;
 /// for events committed by other nodes.
 /// </summary>
 internal sealed partial class EventStreamer(
-    ISmartApiStore store, EventLogSignal signal, IOptions<SmartApiOptions> options, TimeProvider time,
+    ISmartApiStore store, EventLogSignal signal, IOptions<EventOptions> options, TimeProvider time,
     IHostApplicationLifetime lifetime, ILogger<EventStreamer> logger)
 {
     /// <summary>Events read and written per round; the flush after each round bounds what one connection holds.</summary>
@@ -25,7 +25,7 @@ internal sealed partial class EventStreamer(
     private static readonly byte[] Connected = ": connected\nretry: 3000\n\n"u8.ToArray();
     private static readonly byte[] Heartbeat = ": heartbeat\n\n"u8.ToArray();
 
-    private readonly SmartApiOptions.EventOptions _options = options.Value.Events;
+    private readonly EventOptions _options = options.Value;
 
     public async Task RunAsync(HttpContext http, string organizationId, string keyId, EventFilter filter, string? cursor)
     {

@@ -28,8 +28,47 @@ internal static partial class ConfigurationErrors
         }
     }
 
-    /// <summary>Resolves and validates the options now, before the host starts (whose failure would be logged with a stack trace).</summary>
-    public static void ValidateNow(IServiceProvider services) => _ = services.GetRequiredService<IOptions<SmartApiOptions>>().Value;
+    /// <summary>
+    /// Binds and validates every section now, before the host starts (whose failure would be logged
+    /// with a stack trace), and throws one exception with the failures of all of them.
+    /// </summary>
+    public static void ValidateNow(IServiceProvider services)
+    {
+        var failures = new List<(int Rank, IEnumerable<string> Lines)>();
+        foreach (var section in services.GetServices<ValidatedSection>().OrderBy(s => Rank(BindOrder, s.OptionsType)))
+        {
+            try
+            {
+                _ = section.Resolve(services);
+            }
+            catch (OptionsValidationException ex)
+            {
+                failures.Add((Rank(LineOrder, section.OptionsType), ex.Failures));
+            }
+        }
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(SmartApiOptions), [.. failures.OrderBy(f => f.Rank).SelectMany(f => f.Lines)]);
+        }
+    }
+
+    // The sections were once one options object. To keep what a mistake prints exactly as it was,
+    // they are bound in that object's property order (a value that cannot be read at all stops
+    // there, so the first one in that order is the one reported), and their lines are printed in
+    // the order its validator checked them. A section not listed here follows, in registration order.
+    private static readonly Type[] BindOrder =
+    [
+        typeof(SmartApiOptions), typeof(ApiKeys.ApiKeyOptions), typeof(StorageOptions), typeof(Mqtt.MqttOptions), typeof(Webhooks.WebhookOptions),
+        typeof(HttpOptions), typeof(Devices.CommandOptions), typeof(RetentionOptions), typeof(Events.EventOptions), typeof(Organizations.LimitOptions),
+    ];
+
+    private static readonly Type[] LineOrder =
+    [
+        typeof(SmartApiOptions), typeof(StorageOptions), typeof(ApiKeys.ApiKeyOptions), typeof(Mqtt.MqttOptions), typeof(Webhooks.WebhookOptions),
+        typeof(HttpOptions), typeof(RetentionOptions), typeof(Events.EventOptions), typeof(Devices.CommandOptions), typeof(Organizations.LimitOptions),
+    ];
+
+    private static int Rank(Type[] order, Type type) => Array.IndexOf(order, type) is >= 0 and var index ? index : order.Length;
 
     private static string Line(string failure) => "Configuration error: " + failure.ReplaceLineEndings(" ").Trim();
 

@@ -12,7 +12,7 @@ namespace SmartApi.Server.Infrastructure;
 /// (503 <c>storage_unavailable</c> with <c>Retry-After</c>), and, as a last resort, unexpected
 /// exceptions (500 <c>internal_error</c>, logged).
 /// </summary>
-internal sealed partial class ErrorHandling(IProblemDetailsService problemDetails, ISmartApiStore store, ILogger<ErrorHandling> logger) : IExceptionHandler
+internal sealed partial class ErrorHandling(IProblemDetailsService problemDetails, IStoreAdmin store, ILogger<ErrorHandling> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {

@@ -26,11 +26,11 @@ internal sealed class RequestRateLimits
     private readonly int _anonymousBurst;
     private readonly ConcurrentDictionary<(bool Key, int Quota, int Window), string> _policies = new();
 
-    public RequestRateLimits(OrganizationLimits limits, IOptions<SmartApiOptions> options)
+    public RequestRateLimits(OrganizationLimits limits, IOptions<LimitOptions> options)
     {
         _limits = limits;
-        _anonymousPerSecond = options.Value.Limits.AnonymousRequestsPerSecond;
-        _anonymousBurst = options.Value.Limits.AnonymousRequestBurst;
+        _anonymousPerSecond = options.Value.AnonymousRequestsPerSecond;
+        _anonymousBurst = options.Value.AnonymousRequestBurst;
         Limiter = PartitionedRateLimiter.Create<HttpContext, Partition>(PartitionOf);
     }
 

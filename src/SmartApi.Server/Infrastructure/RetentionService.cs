@@ -9,14 +9,14 @@ namespace SmartApi.Server.Infrastructure;
 /// work, so writers are never held up for more than one batch. Event cursors older than the
 /// retention age stop working (400 invalid_cursor).
 /// </summary>
-internal sealed partial class RetentionService(ISmartApiStore store, TimeProvider time, IOptions<SmartApiOptions> options, ILogger<RetentionService> logger)
+internal sealed partial class RetentionService(ISmartApiStore store, TimeProvider time, IOptions<RetentionOptions> options, ILogger<RetentionService> logger)
     : BackgroundService
 {
     public const int BatchSize = 500;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var settings = options.Value.Retention;
+        var settings = options.Value;
         using var timer = new PeriodicTimer(settings.Interval, time);
         try
         {
@@ -34,7 +34,7 @@ internal sealed partial class RetentionService(ISmartApiStore store, TimeProvide
     /// <summary>Prunes everything older than the retention age, batch by batch; returns the rows deleted.</summary>
     public async Task<long> PruneAsync(CancellationToken cancellationToken)
     {
-        var before = time.GetUtcNow() - options.Value.Retention.MaxAge;
+        var before = time.GetUtcNow() - options.Value.MaxAge;
         long total = 0;
         try
         {
@@ -58,7 +58,7 @@ internal sealed partial class RetentionService(ISmartApiStore store, TimeProvide
                 total += deleted;
             }
             while (deleted > 0);
-            await store.PruneMeasurementsAsync(time.GetUtcNow() - options.Value.Retention.MeasurementsMaxAge, cancellationToken);
+            await store.PruneMeasurementsAsync(time.GetUtcNow() - options.Value.MeasurementsMaxAge, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -18,6 +18,8 @@ internal sealed partial class StorageInitializer(
     ApiKeyService keys,
     CustomHeaderMigration customHeaders,
     IOptions<SmartApiOptions> options,
+    IOptions<StorageOptions> storage,
+    IOptions<ApiKeyOptions> apiKeys,
     ILogger<StorageInitializer> logger) : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
@@ -31,7 +33,7 @@ internal sealed partial class StorageInitializer(
         {
             // The usual first-start mistake with PostgreSQL (host, password, database): say which
             // setting to look at before the host stops with the exception.
-            Log.Unavailable(logger, options.Value.Storage.Provider, ex.Message);
+            Log.Unavailable(logger, storage.Value.Provider, ex.Message);
             throw;
         }
         Log.Migrated(logger);
@@ -44,7 +46,7 @@ internal sealed partial class StorageInitializer(
         // The organization and its key in one transaction: a crash in between must not leave an
         // organization without a key (the next start would create a second "default").
         var organization = organizations.New("default");
-        var configured = options.Value.BootstrapApiKey;
+        var configured = apiKeys.Value.BootstrapApiKey;
         var (key, secret) = keys.New(organization.Id, "bootstrap admin", [Scopes.Admin], configured);
         try
         {
@@ -87,8 +89,8 @@ internal sealed partial class StorageInitializer(
         var settings = options.Value;
         var files = new List<string> { Path.Combine(settings.DataDirectory, Webhooks.SecretProtector.KeyFileName) };
         var directories = new List<string> { settings.DataDirectory };
-        if (settings.Storage.Provider != "postgres"
-            && new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(settings.SqliteConnectionString).DataSource is { Length: > 0 } source
+        if (storage.Value.Provider != "postgres"
+            && new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(storage.Value.SqliteConnectionString(settings.DataDirectory)).DataSource is { Length: > 0 } source
             && !source.StartsWith(':'))
         {
             var database = Path.GetFullPath(source);

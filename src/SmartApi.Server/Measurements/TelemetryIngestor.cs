@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SmartApi.Server.Automations;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
+using SmartApi.Server.Mqtt;
 using SmartApi.Storage;
 
 namespace SmartApi.Server.Measurements;
@@ -24,7 +25,7 @@ namespace SmartApi.Server.Measurements;
 /// device's messages to any node, so nothing is kept and every batch reads the states.
 /// </remarks>
 internal sealed partial class TelemetryIngestor(
-    ISmartApiStore store, EventFactory events, PowerTriggers powerTriggers, TimeProvider time, IOptions<SmartApiOptions> options, ILogger<TelemetryIngestor> logger)
+    ISmartApiStore store, EventFactory events, PowerTriggers powerTriggers, TimeProvider time, IOptions<MqttOptions> options, ILogger<TelemetryIngestor> logger)
     : BackgroundService
 {
     private const int MaxBatch = 4096;
@@ -37,7 +38,7 @@ internal sealed partial class TelemetryIngestor(
 
     // Committed energy states by device id; only the ingestion loop touches it.
     private readonly Dictionary<string, DeviceEnergy> _kept = new(StringComparer.Ordinal);
-    private readonly bool _keepStates = options.Value.Mqtt.ExternalBroker is null;
+    private readonly bool _keepStates = options.Value.ExternalBroker is null;
 
     /// <summary>Queues a sample; completes with true once stored, false when it was a duplicate or the device is gone.</summary>
     /// <exception cref="ArgumentException">

@@ -15,7 +15,7 @@ internal sealed record DeviceIdentity(string DeviceId, string OrganizationId, st
 /// one lookup per device, not one per attempt. Only found devices are cached, so a device created a
 /// moment ago can connect at once; a deleted one is refused once its entry ages out.
 /// </summary>
-internal sealed partial class DeviceDirectory(ISmartApiStore store, TimeProvider time, IOptions<SmartApiOptions> options, ILogger<DeviceDirectory> logger)
+internal sealed partial class DeviceDirectory(IDeviceStore store, TimeProvider time, IOptions<MqttOptions> options, ILogger<DeviceDirectory> logger)
 {
     private readonly ConcurrentDictionary<string, Entry> _bySerial = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _serialById = new(StringComparer.Ordinal);
@@ -108,7 +108,7 @@ internal sealed partial class DeviceDirectory(ISmartApiStore store, TimeProvider
         var devices = await store.FindDevicesBySerialAsync(serial, cancellationToken);
         if (devices.Count > 0 && Interlocked.Read(ref _generation) == generation)
         {
-            _bySerial[serial] = new Entry(devices, now + options.Value.Mqtt.CredentialCacheDuration);
+            _bySerial[serial] = new Entry(devices, now + options.Value.CredentialCacheDuration);
         }
         else if (devices.Count == 0)
         {

@@ -22,7 +22,7 @@ internal sealed partial class DeviceMessageHandler(
     TelemetryIngestor ingestor,
     DeviceReports reports,
     DevicePresence presence,
-    ISmartApiStore store,
+    IStoreAdmin store,
     GatewayMetrics metrics,
     TimeProvider time,
     ILogger<DeviceMessageHandler> logger)

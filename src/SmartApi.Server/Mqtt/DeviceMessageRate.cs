@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using SmartApi.Server.Infrastructure;
 using SmartApi.Server.Organizations;
 
 namespace SmartApi.Server.Mqtt;
@@ -23,12 +22,12 @@ internal interface IMessageRateLimits
 /// <c>SmartApi:Mqtt:MessageBurst</c> to the rate, so an organization allowed 10/s gets a burst of 20
 /// with the defaults (200/s, 400).
 /// </summary>
-internal sealed class OrganizationMessageRateLimits(OrganizationLimits limits, IOptions<SmartApiOptions> options) : IMessageRateLimits
+internal sealed class OrganizationMessageRateLimits(OrganizationLimits limits, IOptions<MqttOptions> options) : IMessageRateLimits
 {
     public async ValueTask<MessageRateLimit> ForOrganizationAsync(string organizationId, CancellationToken cancellationToken)
     {
         var rate = (await limits.GetAsync(organizationId, cancellationToken)).DeviceMessagesPerSecond;
-        var mqtt = options.Value.Mqtt;
+        var mqtt = options.Value;
         return new MessageRateLimit(rate, Math.Max(1, (int)Math.Ceiling(mqtt.MessageBurst * rate / mqtt.MessageRate)));
     }
 }

@@ -14,9 +14,9 @@ namespace SmartApi.Server.Mqtt;
 /// </summary>
 internal sealed partial class DevicePresence(
     DeviceReports reports,
-    ISmartApiStore store,
+    IDeviceStore store,
     TimeProvider time,
-    IOptions<SmartApiOptions> options,
+    IOptions<MqttOptions> options,
     ILogger<DevicePresence> logger) : IDisposable
 {
     private readonly Lock _lock = new();
@@ -104,7 +104,7 @@ internal sealed partial class DevicePresence(
     {
         _pendingOffline.Remove(device.DeviceId, out var previous);
         previous?.Dispose();
-        var grace = options.Value.Mqtt.OfflineGracePeriod;
+        var grace = options.Value.OfflineGracePeriod;
         ITimer? timer = null;
         timer = time.CreateTimer(_ =>
         {

@@ -26,7 +26,7 @@ internal sealed partial class EmbeddedBroker(
     DevicePresence presence,
     DeviceMessageRate rate,
     GatewayMetrics metrics,
-    IOptions<SmartApiOptions> options,
+    IOptions<MqttOptions> options,
     IOptions<SocketTransportOptions> transportOptions,
     ILoggerFactory loggerFactory,
     ILogger<EmbeddedBroker> logger) : MqttTransport
@@ -47,7 +47,7 @@ internal sealed partial class EmbeddedBroker(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        var settings = options.Value.Mqtt;
+        var settings = options.Value;
         // Both ports are served by PipelineListeners (the TLS one wraps its connections in TLS), so
         // every packet passes the size guard: MQTTnet's own listener reads whatever length a packet
         // announces. The communication timeout is how long MQTTnet waits for the CONNECT.

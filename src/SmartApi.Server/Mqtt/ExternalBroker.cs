@@ -19,7 +19,7 @@ internal sealed partial class ExternalBroker(
     DeviceDirectory directory,
     DeviceMessageHandler handler,
     TimeProvider time,
-    IOptions<SmartApiOptions> options,
+    IOptions<MqttOptions> options,
     ILogger<ExternalBroker> logger) : MqttTransport, IDisposable
 {
     // Messages are handled by a few workers, each owning a share of the serials, so one device's
@@ -103,7 +103,7 @@ internal sealed partial class ExternalBroker(
 
     private async Task KeepConnectedAsync(IMqttClient client, CancellationToken stoppingToken)
     {
-        var settings = options.Value.Mqtt;
+        var settings = options.Value;
         var uri = new Uri(settings.ExternalBroker!);
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? (uri.Scheme == "mqtts" ? 8883 : 1883) : uri.Port)

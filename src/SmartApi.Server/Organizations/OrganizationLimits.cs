@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.Infrastructure;
+using SmartApi.Server.Mqtt;
 using SmartApi.Storage;
 
 namespace SmartApi.Server.Organizations;
@@ -29,7 +30,7 @@ internal enum Quota
 /// its quotas. Provider-neutral: the HTTP rate limiter, the quota checks and the MQTT gateway
 /// all ask it.
 /// </summary>
-internal sealed class OrganizationLimits(ISmartApiStore store, IOptions<SmartApiOptions> options, TimeProvider time)
+internal sealed class OrganizationLimits(IOrganizationStore store, IOptions<LimitOptions> options, IOptions<MqttOptions> mqtt, TimeProvider time)
 {
     public static readonly TimeSpan CacheDuration = TimeSpan.FromSeconds(30);
     private const int MaxCachedOrganizations = 100_000;
@@ -37,7 +38,7 @@ internal sealed class OrganizationLimits(ISmartApiStore store, IOptions<SmartApi
     private readonly ConcurrentDictionary<string, (EffectiveLimits Limits, long ExpiresAt)> _cache = new(StringComparer.Ordinal);
 
     /// <summary>The server-wide defaults (<c>SmartApi:Limits</c>, and <c>SmartApi:Mqtt:MessageRate</c> for devices).</summary>
-    public EffectiveLimits Defaults { get; } = FromOptions(options.Value);
+    public EffectiveLimits Defaults { get; } = FromOptions(options.Value, mqtt.Value);
 
     /// <summary>The organization's effective limits; an unknown organization gets the defaults.</summary>
     public ValueTask<EffectiveLimits> GetAsync(string organizationId, CancellationToken cancellationToken = default) =>
@@ -93,6 +94,6 @@ internal sealed class OrganizationLimits(ISmartApiStore store, IOptions<SmartApi
     }
 
     /// <summary>The device message rate's default is the broker's own setting (<c>SmartApi:Mqtt:MessageRate</c>).</summary>
-    private static EffectiveLimits FromOptions(SmartApiOptions o) =>
-        new(o.Limits.RequestsPerSecond, o.Limits.RequestBurst, o.Limits.MaxDevices, o.Limits.MaxAutomations, o.Limits.MaxWebhooks, o.Mqtt.MessageRate);
+    private static EffectiveLimits FromOptions(LimitOptions o, MqttOptions mqtt) =>
+        new(o.RequestsPerSecond, o.RequestBurst, o.MaxDevices, o.MaxAutomations, o.MaxWebhooks, mqtt.MessageRate);
 }

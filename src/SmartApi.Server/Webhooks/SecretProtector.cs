@@ -19,10 +19,10 @@ internal sealed class SecretProtector
     public const string KeyFileName = "webhook-secrets.key";
     private readonly byte[] _key;
 
-    public SecretProtector(IOptions<SmartApiOptions> options)
+    public SecretProtector(IOptions<WebhookOptions> options, IOptions<SmartApiOptions> smartApi)
     {
-        var configured = options.Value.Webhooks.EncryptionKey;
-        _key = configured is not null ? Convert.FromBase64String(configured) : LoadOrCreateKeyFile(options.Value.DataDirectory);
+        var configured = options.Value.EncryptionKey;
+        _key = configured is not null ? Convert.FromBase64String(configured) : LoadOrCreateKeyFile(smartApi.Value.DataDirectory);
     }
 
     public string Protect(string secret) => Convert.ToBase64String(Protect(System.Text.Encoding.UTF8.GetBytes(secret)));

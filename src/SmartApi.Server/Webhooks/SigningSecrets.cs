@@ -10,7 +10,7 @@ namespace SmartApi.Server.Webhooks;
 /// invalidates at once; another node picks the new secret up within <see cref="CacheLifetime"/>,
 /// and the old one keeps signing during the overlap anyway.
 /// </summary>
-internal sealed class SigningSecrets(ISmartApiStore store, SecretProtector protector, TimeProvider time)
+internal sealed class SigningSecrets(IAutomationStore store, SecretProtector protector, TimeProvider time)
 {
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, (WebhookSigner? Signer, DateTimeOffset LoadedAt, DateTimeOffset? FirstExpiry)> _cache = new(StringComparer.Ordinal);

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using SmartApi.Server.Infrastructure;
+using SmartApi.Server.Webhooks;
 using SmartApi.Server.Webhooks.Delivery;
 using static SmartApi.Server.Tests.Webhooks.WebhookTestKit;
 
@@ -110,7 +110,7 @@ public sealed class SsrfTests(AppFixture fixture) : ServerTest(fixture)
     {
         // A DNS rebinding attacker answers AAAA records that embed loopback, beside a public one.
         var resolved = new List<string>();
-        var policy = new NetworkPolicy(Options.Create(new SmartApiOptions()))
+        var policy = new NetworkPolicy(Options.Create(new WebhookOptions()))
         {
             Resolve = (name, _) =>
             {
@@ -160,8 +160,8 @@ public sealed class SsrfTests(AppFixture fixture) : ServerTest(fixture)
     [InlineData("fd00::/8", "fd00::1", true)]
     public void Allowed_networks_match_the_address_as_resolved(string network, string address, bool allowed)
     {
-        var options = new SmartApiOptions();
-        options.Webhooks.AllowedNetworks.Add(network);
+        var options = new WebhookOptions();
+        options.AllowedNetworks.Add(network);
         Assert.Equal(allowed, new NetworkPolicy(Options.Create(options)).IsAllowed(IPAddress.Parse(address)));
     }
 

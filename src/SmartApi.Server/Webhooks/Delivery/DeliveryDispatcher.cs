@@ -22,7 +22,7 @@ internal sealed partial class DeliveryDispatcher(
     EventFactory events,
     WebhookMetrics metrics,
     TimeProvider time,
-    IOptions<SmartApiOptions> options,
+    IOptions<WebhookOptions> options,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
     public const int MaxInFlight = 2048;
@@ -36,7 +36,7 @@ internal sealed partial class DeliveryDispatcher(
         Channel.CreateUnbounded<(ClaimedDelivery, AttemptResult)>(new UnboundedChannelOptions { SingleReader = true });
     private int _inFlight;
 
-    private SmartApiOptions.WebhookOptions Settings => options.Value.Webhooks;
+    private WebhookOptions Settings => options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
-using SmartApi.Server.Infrastructure;
 
 namespace SmartApi.Server.Webhooks.Delivery;
 
@@ -44,10 +43,10 @@ internal sealed class NetworkPolicy
     private readonly bool _allowPrivate;
     private readonly IPNetwork[] _allowed;
 
-    public NetworkPolicy(IOptions<SmartApiOptions> options)
+    public NetworkPolicy(IOptions<WebhookOptions> options)
     {
-        _allowPrivate = options.Value.Webhooks.AllowPrivateNetworks;
-        _allowed = options.Value.Webhooks.AllowedNetworks.Select(n => IPNetwork.Parse(n)).ToArray();
+        _allowPrivate = options.Value.AllowPrivateNetworks;
+        _allowed = options.Value.AllowedNetworks.Select(n => IPNetwork.Parse(n)).ToArray();
     }
 
     /// <summary>How names are resolved; tests replace it to play a DNS server.</summary>

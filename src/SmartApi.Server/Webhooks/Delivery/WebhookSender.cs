@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.Events;
-using SmartApi.Server.Infrastructure;
 using SmartApi.Storage;
 using SmartApi.Webhooks;
 
@@ -20,7 +19,7 @@ internal sealed record AttemptResult(DateTimeOffset StartedAt, int? StatusCode, 
 /// automation, through the SSRF-guarded client with redirects off and a per-attempt timeout.
 /// </summary>
 internal sealed class WebhookSender(
-    IHttpClientFactory clients, SigningSecrets secrets, CustomHeaders customHeaders, TimeProvider time, IOptions<SmartApiOptions> options)
+    IHttpClientFactory clients, SigningSecrets secrets, CustomHeaders customHeaders, TimeProvider time, IOptions<WebhookOptions> options)
 {
     public const string ClientName = "webhooks";
     public const int MaxResponseBodyBytes = 1024;
@@ -74,7 +73,7 @@ internal sealed class WebhookSender(
             headers.TryAddWithoutValidation(WebhookHeaders.StandardWebhookSignature, standard.Signature);
         }
 
-        using var timeout = new CancellationTokenSource(options.Value.Webhooks.Timeout, time);
+        using var timeout = new CancellationTokenSource(options.Value.Timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
@@ -89,7 +88,7 @@ internal sealed class WebhookSender(
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return new AttemptResult(startedAt, null, Elapsed(started), $"Timed out after {options.Value.Webhooks.Timeout.TotalSeconds:0.###} s.", null, null);
+            return new AttemptResult(startedAt, null, Elapsed(started), $"Timed out after {options.Value.Timeout.TotalSeconds:0.###} s.", null, null);
         }
         catch (HttpRequestException ex)
         {

@@ -1,9 +1,30 @@
 namespace SmartApi.Storage;
 
-// The automation engine: schedules, power trigger states, runs and delayed commands.
-
-public partial interface ISmartApiStore
+/// <summary>
+/// Automations: their definitions, webhooks and signing secrets, and the engine's state (rules,
+/// schedules, power trigger states, runs and delayed commands).
+/// </summary>
+public interface IAutomationStore
 {
+    Task<Automation?> GetAutomationAsync(string organizationId, string id, CancellationToken cancellationToken = default);
+    Task<PageResult<Automation>> ListAutomationsAsync(string organizationId, PageRequest page, CancellationToken cancellationToken = default);
+
+    /// <summary>The automation's webhooks that are not removed, by action index.</summary>
+    Task<IReadOnlyList<Webhook>> ListWebhooksAsync(string automationId, CancellationToken cancellationToken = default);
+
+    /// <summary>The webhooks (removed ones included) of several automations at once, for list pages.</summary>
+    Task<IReadOnlyList<Webhook>> ListWebhooksAsync(IReadOnlyCollection<string> automationIds, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Webhooks of every organization, removed ones included, whose custom headers are not empty,
+    /// in id order after <paramref name="afterId"/> (start with ""): for start-up maintenance of
+    /// stored header values.
+    /// </summary>
+    Task<IReadOnlyList<Webhook>> ListWebhooksWithHeadersAsync(string afterId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Secrets that sign now: not expired at <paramref name="now"/>, newest first.</summary>
+    Task<IReadOnlyList<AutomationSecret>> ListActiveSecretsAsync(string automationId, DateTimeOffset now, CancellationToken cancellationToken = default);
+
     /// <summary>Runs of an automation, newest first, before the cursor (a run id).</summary>
     Task<PageResult<AutomationRun>> ListRunsAsync(string organizationId, string automationId, PageRequest page, CancellationToken cancellationToken = default);
 
@@ -25,7 +46,31 @@ public partial interface ISmartApiStore
     event EventHandler? RunsQueued;
 }
 
-public partial interface IStoreTransaction
+/// <summary>Changes to automation definitions, their webhooks and secrets inside a write transaction.</summary>
+public interface IAutomationTransaction
+{
+    /// <summary>Inserts or replaces an automation with its webhooks and subscriptions. Webhooks keep their ids by action index; dropped ones become removed.</summary>
+    /// <exception cref="DuplicateKeyException">The id belongs to an automation of another organization.</exception>
+    ValueTask SaveAutomationAsync(Automation automation, IReadOnlyList<WebhookDefinition> webhooks, IReadOnlyList<Subscription> subscriptions);
+    ValueTask<bool> DeleteAutomationAsync(string organizationId, string id);
+
+    ValueTask InsertSecretAsync(AutomationSecret secret);
+
+    /// <summary>
+    /// Sets a webhook's headers only if they are still <paramref name="expected"/> (compare and set,
+    /// so maintenance never overwrites a concurrent save); false if they were changed or the webhook is gone.
+    /// </summary>
+    ValueTask<bool> ReplaceWebhookHeadersAsync(string webhookId, string expected, string headersJson);
+
+    /// <summary>Sets an automation's definition only if it is still <paramref name="expected"/>; <c>updated_at</c> is kept.</summary>
+    ValueTask<bool> ReplaceAutomationDefinitionAsync(string automationId, string expected, string definitionJson);
+
+    /// <summary>Makes every active secret of the automation expire at <paramref name="expiresAt"/> (rotation).</summary>
+    ValueTask ExpireSecretsAsync(string automationId, DateTimeOffset expiresAt);
+}
+
+/// <summary>The automation engine inside a write transaction: schedules, power trigger states, runs and delayed commands.</summary>
+public interface IAutomationRunTransaction
 {
     /// <summary>
     /// Sets the engine's rule of an automation: <paramref name="kind"/> null removes it (a plain
@@ -53,9 +98,6 @@ public partial interface IStoreTransaction
     /// <summary>Finishes a pending run leased by <paramref name="owner"/>; false when it is not (its lease was taken over).</summary>
     ValueTask<bool> CompleteRunAsync(string runId, string owner, string status, string? reason, string resultJson, DateTimeOffset finishedAt);
 
-    /// <summary>Queues a delivery of an event to each active webhook of one automation; returns the delivery ids.</summary>
-    ValueTask<IReadOnlyList<string>> QueueAutomationDeliveriesAsync(string organizationId, string automationId, string eventId, DateTimeOffset now);
-
     /// <summary>The power states of a device, across automations.</summary>
     ValueTask<IReadOnlyList<PowerTriggerState>> ListPowerStatesAsync(string deviceId);
 
@@ -69,7 +111,4 @@ public partial interface IStoreTransaction
 
     /// <summary>Removes a scheduled command to carry it out; false when another node took it.</summary>
     ValueTask<bool> TakeScheduledCommandAsync(string id);
-
-    /// <summary>Deletes up to <paramref name="batchSize"/> finished runs created before <paramref name="before"/>.</summary>
-    ValueTask<int> PruneRunsAsync(DateTimeOffset before, int batchSize);
 }

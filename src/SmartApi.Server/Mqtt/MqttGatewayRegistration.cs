@@ -5,11 +5,12 @@ using SmartApi.Server.Infrastructure;
 
 namespace SmartApi.Server.Mqtt;
 
-internal static class MqttGatewayServices
+internal static class MqttGatewayRegistration
 {
     /// <summary>The device gateway: the transport chosen by configuration, ingestion, presence, commands, hourly energy.</summary>
     public static IServiceCollection AddMqttGateway(this IServiceCollection services)
     {
+        services.AddValidatedOptions<MqttOptions, MqttOptionsValidator>(MqttOptions.Section);
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<DeviceSettingsChanges>();
         services.AddSingleton<DeviceDirectory>();
@@ -20,11 +21,12 @@ internal static class MqttGatewayServices
         services.TryAddSingleton<IMessageRateLimits, OrganizationMessageRateLimits>();
         services.AddSingleton<MqttTransport>(sp =>
         {
-            var mqtt = sp.GetRequiredService<IOptions<SmartApiOptions>>().Value.Mqtt;
+            var mqtt = sp.GetRequiredService<IOptions<MqttOptions>>().Value;
             return mqtt.ExternalBroker is not null ? ActivatorUtilities.CreateInstance<ExternalBroker>(sp)
                 : mqtt.Port > 0 ? ActivatorUtilities.CreateInstance<EmbeddedBroker>(sp)
                 : new DisabledTransport();
         });
+        // The transport starts first and stops last of the gateway's hosted services.
         services.AddHostedService(sp => sp.GetRequiredService<MqttTransport>());
         services.AddHostedService<DeviceConfigPublisher>();
         services.AddHostedService<DeviceRemoval>();

@@ -1,0 +1,44 @@
+namespace SmartApi.Storage;
+
+/// <summary>Webhook deliveries (the outbox) and their attempts.</summary>
+public interface IDeliveryStore
+{
+    Task<Delivery?> GetDeliveryAsync(string organizationId, string id, CancellationToken cancellationToken = default);
+    Task<PageResult<Delivery>> ListDeliveriesAsync(string organizationId, DeliveryFilter filter, PageRequest page, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<DeliveryAttempt>> ListAttemptsAsync(string deliveryId, CancellationToken cancellationToken = default);
+
+    /// <summary>Raised after a commit that queued deliveries (new, retried or recovered), so this node's dispatcher wakes at once.</summary>
+    event EventHandler? DeliveriesQueued;
+
+    /// <summary>Pending deliveries (for the queue-depth metric).</summary>
+    Task<long> CountPendingDeliveriesAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>The delivery engine inside a write transaction: claims with leases, outcomes, retries and recovery.</summary>
+public interface IDeliveryTransaction
+{
+    /// <summary>
+    /// Leases up to <paramref name="limit"/> due deliveries to <paramref name="owner"/> until
+    /// <paramref name="leaseUntil"/>. A delivery whose lease expired (its worker died) is due again.
+    /// For ordered webhooks only the earliest pending delivery per webhook and device is claimable.
+    /// </summary>
+    ValueTask<IReadOnlyList<ClaimedDelivery>> ClaimDeliveriesAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit);
+
+    /// <summary>Records attempts and moves their deliveries on (succeeded, pending with a next attempt, or failed); clears leases.</summary>
+    ValueTask CompleteDeliveriesAsync(IReadOnlyList<DeliveryOutcome> outcomes, DateTimeOffset now);
+
+    /// <summary>Gives leased deliveries back without an attempt, due at <paramref name="dueAt"/>.</summary>
+    ValueTask ReleaseDeliveriesAsync(IReadOnlyList<string> deliveryIds, DateTimeOffset dueAt);
+
+    /// <summary>Disables an active webhook and fails its pending deliveries; false if it was not active.</summary>
+    ValueTask<bool> DisableWebhookAsync(string webhookId, string reason, DateTimeOffset now);
+
+    /// <summary>Queues a delivery again now, whatever its status.</summary>
+    ValueTask<bool> RetryDeliveryAsync(string organizationId, string id, DateTimeOffset now);
+
+    /// <summary>Queues again the failed deliveries of an automation created since <paramref name="since"/>; returns how many.</summary>
+    ValueTask<int> RecoverDeliveriesAsync(string organizationId, string automationId, DateTimeOffset since, int limit, DateTimeOffset now);
+
+    /// <summary>Queues a delivery of an event to each active webhook of one automation; returns the delivery ids.</summary>
+    ValueTask<IReadOnlyList<string>> QueueAutomationDeliveriesAsync(string organizationId, string automationId, string eventId, DateTimeOffset now);
+}

@@ -1,0 +1,36 @@
+namespace SmartApi.Storage;
+
+/// <summary>Devices: by organization for the API, by serial and presence for the MQTT gateway.</summary>
+public interface IDeviceStore
+{
+    Task<Device?> GetDeviceAsync(string organizationId, string id, CancellationToken cancellationToken = default);
+    Task<Device?> FindDeviceBySerialAsync(string organizationId, string serial, CancellationToken cancellationToken = default);
+    Task<PageResult<Device>> ListDevicesAsync(string organizationId, DeviceFilter filter, PageRequest page, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The device with this serial, in any organization (a serial is a device's MQTT user name). Serials
+    /// are unique across organizations, so the list holds at most one device.
+    /// </summary>
+    Task<IReadOnlyList<Device>> FindDevicesBySerialAsync(string serial, CancellationToken cancellationToken = default);
+
+    /// <summary>Devices currently marked online, in every organization (the gateway re-checks them after a restart).</summary>
+    Task<IReadOnlyList<DeviceRef>> ListOnlineDevicesAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Changes to devices inside a write transaction.</summary>
+public interface IDeviceTransaction
+{
+    /// <exception cref="DuplicateKeyException">The serial is already used, in any organization (serials are unique across organizations).</exception>
+    ValueTask InsertDeviceAsync(Device device);
+    ValueTask<Device?> GetDeviceAsync(string organizationId, string id);
+    /// <summary>
+    /// Updates a device. It also takes the device's next event sequence number, which the next
+    /// <see cref="IEventTransaction.AppendEventAsync"/> for that device in the same unit of work uses: a change and
+    /// its event cost one row update. (An update without an event leaves a gap in the sequence.)
+    /// </summary>
+    ValueTask UpdateDeviceAsync(Device device);
+    ValueTask<bool> DeleteDeviceAsync(string organizationId, string id);
+}
+
+/// <summary>A device's id with its organization.</summary>
+public sealed record DeviceRef(string Id, string OrganizationId);

@@ -1,0 +1,36 @@
+namespace SmartApi.Storage;
+
+/// <summary>Measurements (telemetry samples), their aggregates and the hourly energy report.</summary>
+public interface IMeasurementStore
+{
+    /// <summary>Raw samples with <c>from &lt;= ts &lt; to</c>, in time order, after the cursor (a timestamp in unix milliseconds).</summary>
+    Task<PageResult<Measurement>> ListMeasurementsAsync(string deviceId, DateTimeOffset from, DateTimeOffset to, PageRequest page, CancellationToken cancellationToken = default);
+
+    /// <summary>Buckets of <paramref name="bucket"/> length aligned to the unix epoch, with <c>from &lt;= start &lt; to</c>; empty buckets are left out.</summary>
+    Task<IReadOnlyList<MeasurementBucket>> AggregateMeasurementsAsync(string deviceId, DateTimeOffset from, DateTimeOffset to, TimeSpan bucket, CancellationToken cancellationToken = default);
+
+    /// <summary>The start of the latest hour whose energy was reported, if any.</summary>
+    Task<DateTimeOffset?> GetLastEnergyReportAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Telemetry ingestion and energy accounting inside a write transaction.</summary>
+public interface IMeasurementTransaction
+{
+    ValueTask<EnergyState?> GetEnergyStateAsync(string deviceId);
+    ValueTask InsertMeasurementsAsync(IReadOnlyList<MeasurementRow> rows);
+    /// <summary>
+    /// Stores a device's energy state, but only while its stored latest sample is still at
+    /// <paramref name="expectedLatestTs"/> (null: none yet): false when another writer has moved it
+    /// on (another node ingested for the device) or the device is gone, and nothing is changed.
+    /// </summary>
+    ValueTask<bool> SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest, DateTimeOffset? expectedLatestTs);
+
+    /// <summary>Claims the report of the hour starting at <paramref name="periodStart"/>; false when another node or run already did.</summary>
+    ValueTask<bool> TryClaimEnergyReportAsync(DateTimeOffset periodStart, DateTimeOffset now);
+
+    /// <summary>Energy consumed per device with <c>from &lt;= ts &lt; to</c>, for devices with samples in that range.</summary>
+    ValueTask<IReadOnlyList<DeviceEnergyTotal>> SumEnergyAsync(DateTimeOffset from, DateTimeOffset to);
+}
+
+/// <summary>Energy a device consumed in a period.</summary>
+public sealed record DeviceEnergyTotal(string DeviceId, string OrganizationId, double EnergyWh);
