@@ -3,11 +3,12 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using SmartApi.Contracts;
 using SmartApi.Server.Events;
 using SmartApi.Server.Mqtt;
 using SmartApi.Server.Tests.Webhooks;
 using SmartApi.Storage;
-using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
+using SmartApi.Webhooks.Events;
 
 namespace SmartApi.Server.Tests.Contract;
 
@@ -135,54 +136,55 @@ public sealed partial class ContractTests(ContractAppFixture fixture) : IClassFi
     /// <summary>One or more samples per event type (name = type, then a variant), built as the server builds them.</summary>
     private static IEnumerable<(string Name, NewEvent Event)> CatalogSamples(EventFactory f, string org, string dev, DateTimeOffset at)
     {
-        var renamed = new Dictionary<string, FieldChange>(StringComparer.Ordinal)
+        const long Next = EventFactory.AssignedOnAppend;
+        const string Aut = "aut_01JCONTRACT0000000000000000";
+        const string Cmd = "cmd_01JCONTRACT0000000000000000";
+        var renamed = new Dictionary<string, WebhookFieldChange>(StringComparer.Ordinal)
         {
-            ["name"] = new(JsonSerializer.SerializeToElement("Old", EventDataJsonContext.Default.String)),
+            ["name"] = new(JsonSerializer.SerializeToElement("Old", SmartApiJsonContext.Default.String)),
             ["tags"] = new(JsonSerializer.SerializeToElement<IReadOnlyDictionary<string, string>>(
-                new Dictionary<string, string> { ["room"] = "kitchen" }, EventDataJsonContext.Default.IReadOnlyDictionaryStringString)),
-            ["settings.powerOnState"] = new(JsonSerializer.SerializeToElement("last", EventDataJsonContext.Default.String)),
+                new Dictionary<string, string> { ["room"] = "kitchen" }, SmartApiJsonContext.Default.IReadOnlyDictionaryStringString)),
+            ["settings.powerOnState"] = new(JsonSerializer.SerializeToElement("last", SmartApiJsonContext.Default.String)),
         };
-        yield return (WebhookEventTypes.DeviceCreated, f.Create(WebhookEventTypes.DeviceCreated, org, dev,
-            new DeviceChangedData("DT31-000123", "Kettle \"big\" é", []), EventDataJsonContext.Default.DeviceChangedData));
-        yield return (WebhookEventTypes.DeviceUpdated, f.Create(WebhookEventTypes.DeviceUpdated, org, dev,
-            new DeviceChangedData("DT31-000123", "Kettle", renamed), EventDataJsonContext.Default.DeviceChangedData));
-        yield return (WebhookEventTypes.DeviceDeleted, f.Create(WebhookEventTypes.DeviceDeleted, org, dev,
-            new DeviceChangedData("DT31-000123", "Kettle", []), EventDataJsonContext.Default.DeviceChangedData));
-        yield return (WebhookEventTypes.DeviceOnline, f.Create(WebhookEventTypes.DeviceOnline, org, dev,
-            new ConnectivityData("connected", at.AddMilliseconds(120)), GatewayEventJsonContext.Default.ConnectivityData));
-        yield return (WebhookEventTypes.DeviceOffline, f.Create(WebhookEventTypes.DeviceOffline, org, dev,
-            new ConnectivityData("server_restart", at), GatewayEventJsonContext.Default.ConnectivityData));
-        yield return (WebhookEventTypes.DeviceOffline + " without lastSeenAt", f.Create(WebhookEventTypes.DeviceOffline, org, dev,
-            new ConnectivityData("disconnected", null), GatewayEventJsonContext.Default.ConnectivityData));
-        yield return (WebhookEventTypes.DeviceSwitched, f.Create(WebhookEventTypes.DeviceSwitched, org, dev,
-            new SwitchedData("off", "on", "button", null), GatewayEventJsonContext.Default.SwitchedData));
-        yield return (WebhookEventTypes.DeviceSwitched + " by a command", f.Create(WebhookEventTypes.DeviceSwitched, org, dev,
-            new SwitchedData("on", "unknown", "automation", "cmd_01JCONTRACT0000000000000000"), GatewayEventJsonContext.Default.SwitchedData));
-        yield return (WebhookEventTypes.DeviceButtonPressed, f.Create(WebhookEventTypes.DeviceButtonPressed, org, dev,
-            new ButtonPressedData("long"), GatewayEventJsonContext.Default.ButtonPressedData));
-        yield return (WebhookEventTypes.DeviceOverload, f.Create(WebhookEventTypes.DeviceOverload, org, dev,
-            new OverloadData("overcurrent", 16.25, 16), GatewayEventJsonContext.Default.OverloadData));
-        yield return (WebhookEventTypes.PowerThresholdExceeded, f.Create(WebhookEventTypes.PowerThresholdExceeded, org, dev,
-            new PowerThresholdData("aut_01JCONTRACT0000000000000000", ">=", 1500, 1523.4, 30), EventDataJsonContext.Default.PowerThresholdData));
-        yield return (WebhookEventTypes.PowerThresholdCleared, f.Create(WebhookEventTypes.PowerThresholdCleared, org, dev,
-            new PowerThresholdData("aut_01JCONTRACT0000000000000000", "<", 0.5, 0.1, 0), EventDataJsonContext.Default.PowerThresholdData));
-        yield return (WebhookEventTypes.EnergyCounterReset, f.Create(WebhookEventTypes.EnergyCounterReset, org, dev,
-            new CounterResetData(123456.789, 0), EventDataJsonContext.Default.CounterResetData));
-        yield return (WebhookEventTypes.EnergyReported, f.Create(WebhookEventTypes.EnergyReported, org, dev,
-            new EnergyReportedData(at, at.AddHours(1), Math.Round(1.0 / 3, 6)), GatewayEventJsonContext.Default.EnergyReportedData));
-        yield return (WebhookEventTypes.CommandSucceeded, f.Create(WebhookEventTypes.CommandSucceeded, org, dev,
-            new CommandEventData("cmd_01JCONTRACT0000000000000000", "switch", null), GatewayEventJsonContext.Default.CommandEventData));
-        yield return (WebhookEventTypes.CommandFailed, f.Create(WebhookEventTypes.CommandFailed, org, dev,
-            new CommandEventData("cmd_01JCONTRACT0000000000000000", "switch", "relay stuck"), GatewayEventJsonContext.Default.CommandEventData));
-        yield return (WebhookEventTypes.CommandExpired, f.Create(WebhookEventTypes.CommandExpired, org, dev,
-            new CommandEventData("cmd_01JCONTRACT0000000000000000", "switch", null), GatewayEventJsonContext.Default.CommandEventData));
-        yield return (WebhookEventTypes.AutomationTest, f.Create(WebhookEventTypes.AutomationTest, org, null,
-            new AutomationEventData("aut_01JCONTRACT0000000000000000"), EventDataJsonContext.Default.AutomationEventData));
-        yield return (WebhookEventTypes.AutomationDisabled, f.Create(WebhookEventTypes.AutomationDisabled, org, null,
-            new AutomationDisabledData("aut_01JCONTRACT0000000000000000", "gone"), EventDataJsonContext.Default.AutomationDisabledData));
-        yield return (WebhookEventTypes.AutomationScheduled, f.Create(WebhookEventTypes.AutomationScheduled, org, null,
-            new AutomationScheduledData("aut_01JCONTRACT0000000000000000", at.AddMinutes(30), "30 10 * * 1-5", "Europe/Berlin"),
-            EventDataJsonContext.Default.AutomationScheduledData));
+        var none = new Dictionary<string, WebhookFieldChange>();
+        yield return (WebhookEventTypes.DeviceCreated, f.Create(WebhookEventTypes.DeviceCreated, org,
+            new DeviceChangedData(dev, Next, "DT31-000123", "Kettle \"big\" é", none)));
+        yield return (WebhookEventTypes.DeviceUpdated, f.Create(WebhookEventTypes.DeviceUpdated, org,
+            new DeviceChangedData(dev, Next, "DT31-000123", "Kettle", renamed)));
+        yield return (WebhookEventTypes.DeviceDeleted, f.Create(WebhookEventTypes.DeviceDeleted, org,
+            new DeviceChangedData(dev, Next, "DT31-000123", "Kettle", none)));
+        yield return (WebhookEventTypes.DeviceOnline, f.Create(WebhookEventTypes.DeviceOnline, org,
+            new DeviceConnectivityData(dev, Next, "connected", at.AddMilliseconds(120))));
+        yield return (WebhookEventTypes.DeviceOffline, f.Create(WebhookEventTypes.DeviceOffline, org,
+            new DeviceConnectivityData(dev, Next, "server_restart", at)));
+        yield return (WebhookEventTypes.DeviceOffline + " without lastSeenAt", f.Create(WebhookEventTypes.DeviceOffline, org,
+            new DeviceConnectivityData(dev, Next, "disconnected", null)));
+        yield return (WebhookEventTypes.DeviceSwitched, f.Create(WebhookEventTypes.DeviceSwitched, org,
+            new DeviceSwitchedData(dev, Next, "off", "on", "button", null)));
+        yield return (WebhookEventTypes.DeviceSwitched + " by a command", f.Create(WebhookEventTypes.DeviceSwitched, org,
+            new DeviceSwitchedData(dev, Next, "on", "unknown", "automation", Cmd)));
+        yield return (WebhookEventTypes.DeviceButtonPressed, f.Create(WebhookEventTypes.DeviceButtonPressed, org,
+            new DeviceButtonPressedData(dev, Next, "long")));
+        yield return (WebhookEventTypes.DeviceOverload, f.Create(WebhookEventTypes.DeviceOverload, org,
+            new DeviceOverloadData(dev, Next, "overcurrent", 16.25, 16)));
+        yield return (WebhookEventTypes.PowerThresholdExceeded, f.Create(WebhookEventTypes.PowerThresholdExceeded, org,
+            new PowerThresholdData(dev, Next, Aut, ">=", 1500, 1523.4, 30)));
+        yield return (WebhookEventTypes.PowerThresholdCleared, f.Create(WebhookEventTypes.PowerThresholdCleared, org,
+            new PowerThresholdData(dev, Next, Aut, "<", 0.5, 0.1, 0)));
+        yield return (WebhookEventTypes.EnergyCounterReset, f.Create(WebhookEventTypes.EnergyCounterReset, org,
+            new EnergyCounterResetData(dev, Next, 123456.789, 0)));
+        yield return (WebhookEventTypes.EnergyReported, f.Create(WebhookEventTypes.EnergyReported, org,
+            new EnergyReportedData(dev, Next, at, at.AddHours(1), Math.Round(1.0 / 3, 6))));
+        yield return (WebhookEventTypes.CommandSucceeded, f.Create(WebhookEventTypes.CommandSucceeded, org,
+            new CommandData(dev, Next, Cmd, "switch", null)));
+        yield return (WebhookEventTypes.CommandFailed, f.Create(WebhookEventTypes.CommandFailed, org,
+            new CommandData(dev, Next, Cmd, "switch", "relay stuck")));
+        yield return (WebhookEventTypes.CommandExpired, f.Create(WebhookEventTypes.CommandExpired, org,
+            new CommandData(dev, Next, Cmd, "switch", null)));
+        yield return (WebhookEventTypes.AutomationTest, f.Create(WebhookEventTypes.AutomationTest, org, new AutomationTestData(Aut)));
+        yield return (WebhookEventTypes.AutomationDisabled, f.Create(WebhookEventTypes.AutomationDisabled, org, new AutomationDisabledData(Aut, "gone")));
+        yield return (WebhookEventTypes.AutomationScheduled, f.Create(WebhookEventTypes.AutomationScheduled, org,
+            new AutomationScheduledData(Aut, at.AddMinutes(30), "30 10 * * 1-5", "Europe/Berlin")));
     }
 
     /// <summary>Ids become numbered placeholders (by first appearance) and timestamps of the moment become &lt;now&gt;; fixed inputs (2030) stay.</summary>
