@@ -1,4 +1,4 @@
-using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
+using SmartApi.Webhooks.Events;
 using System.Diagnostics;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -59,8 +59,8 @@ internal static class Breakdown
             var device = (await tx.GetDeviceAsync(bench.OrganizationId, deviceId))!;
             Step("get device");
             var updated = device with { Name = "n" + n, UpdatedAt = DateTimeOffset.UtcNow };
-            var newEvent = bench.Events.Create(WebhookEventTypes.DeviceUpdated, bench.OrganizationId, deviceId,
-                new DeviceChangedData(updated.Serial, updated.Name, []), EventDataJsonContext.Default.DeviceChangedData);
+            var newEvent = bench.Events.Create(WebhookEventTypes.DeviceUpdated, bench.OrganizationId,
+                new DeviceChangedData(deviceId, EventFactory.AssignedOnAppend, updated.Serial, updated.Name, NoChanges.Value));
             Step("build event (id, json)");
             await tx.UpdateDeviceAsync(updated);
             Step("update device");

@@ -1,4 +1,4 @@
-using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
+using SmartApi.Webhooks.Events;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
@@ -294,8 +294,8 @@ internal static class DeliveryLoad
     private static async Task AppendAsync(
         ISmartApiStore store, EventFactory events, string organizationId, string deviceId, int i, ConcurrentDictionary<string, long> pending)
     {
-        var newEvent = events.Create(WebhookEventTypes.DeviceUpdated, organizationId, deviceId,
-            new DeviceChangedData("DT31-BENCH", $"Bench {i}", []), EventDataJsonContext.Default.DeviceChangedData);
+        var newEvent = events.Create(WebhookEventTypes.DeviceUpdated, organizationId,
+            new DeviceChangedData(deviceId, EventFactory.AssignedOnAppend, "DT31-BENCH", $"Bench {i}", NoChanges.Value));
         // Created = stamped before the append; the outbox row is written in the event's transaction.
         pending[newEvent.Id] = Stopwatch.GetTimestamp();
         await store.WriteAsync(tx => tx.AppendEventAsync(newEvent));
@@ -309,8 +309,8 @@ internal static class DeliveryLoad
         for (var k = 0; k < count; k++)
         {
             var i = first + k;
-            batch[k] = events.Create(WebhookEventTypes.DeviceUpdated, organizationId, deviceIds[i % deviceIds.Length],
-                new DeviceChangedData("DT31-BENCH", $"Bench {i}", []), EventDataJsonContext.Default.DeviceChangedData);
+            batch[k] = events.Create(WebhookEventTypes.DeviceUpdated, organizationId,
+                new DeviceChangedData(deviceIds[i % deviceIds.Length], EventFactory.AssignedOnAppend, "DT31-BENCH", $"Bench {i}", NoChanges.Value));
             pending[batch[k].Id] = Stopwatch.GetTimestamp();
         }
         await store.WriteAsync(async tx =>

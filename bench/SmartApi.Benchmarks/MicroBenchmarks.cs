@@ -1,7 +1,9 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
+using SmartApi.Contracts;
 using SmartApi.Server.Events;
 using SmartApi.Storage;
+using SmartApi.Webhooks.Events;
 
 namespace SmartApi.Benchmarks;
 
@@ -13,8 +15,9 @@ public class EventMicroBenchmarks
     private const string DeviceId = "dev_01JD3V8M8Y4V5T6W7X8Y9Z0ABC";
     private readonly IdGenerator _ids = new(TimeProvider.System);
     private readonly string _dataJson = JsonSerializer.Serialize(
-        new DeviceChangedData("DT31-000123", "Coffee machine", new() { ["name"] = new FieldChange(JsonSerializer.SerializeToElement("Old", EventDataJsonContext.Default.String)) }),
-        EventDataJsonContext.Default.DeviceChangedData);
+        new DeviceChangedData(DeviceId, EventFactory.AssignedOnAppend, "DT31-000123", "Coffee machine",
+            new Dictionary<string, WebhookFieldChange> { ["name"] = new(JsonSerializer.SerializeToElement("Old", SmartApiJsonContext.Default.String)) }),
+        EventDataJson.Writer<DeviceChangedData>.TypeInfo);
 
     [Benchmark]
     public string IdGeneratorNew() => _ids.New("evt");
@@ -22,8 +25,8 @@ public class EventMicroBenchmarks
     [Benchmark]
     public string EventDataCompose() => EventData.Compose(DeviceId, 42, _dataJson);
 
-    private readonly DeviceChangedData _data = new("DT31-000123", "Coffee machine", []);
+    private readonly DeviceChangedData _data = new(DeviceId, EventFactory.AssignedOnAppend, "DT31-000123", "Coffee machine", NoChanges.Value);
 
     [Benchmark]
-    public string SerializeDeviceChangedData() => JsonSerializer.Serialize(_data, EventDataJsonContext.Default.DeviceChangedData);
+    public string SerializeDeviceChangedData() => JsonSerializer.Serialize(_data, EventDataJson.Writer<DeviceChangedData>.TypeInfo);
 }

@@ -1,4 +1,4 @@
-using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
+using SmartApi.Webhooks.Events;
 using System.Diagnostics;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -65,8 +65,8 @@ internal static class WriterCeiling
                         var device = (await tx.GetDeviceAsync(bench.OrganizationId, deviceId))!;
                         var updated = device with { Name = name, UpdatedAt = DateTimeOffset.UtcNow };
                         await tx.UpdateDeviceAsync(updated);
-                        await tx.AppendEventAsync(bench.Events.Create(WebhookEventTypes.DeviceUpdated, bench.OrganizationId, deviceId,
-                            new DeviceChangedData(updated.Serial, name, []), EventDataJsonContext.Default.DeviceChangedData));
+                        await tx.AppendEventAsync(bench.Events.Create(WebhookEventTypes.DeviceUpdated, bench.OrganizationId,
+                            new DeviceChangedData(deviceId, EventFactory.AssignedOnAppend, updated.Serial, name, NoChanges.Value)));
                     }
                 }
                 transaction.Commit();

@@ -1,4 +1,4 @@
-using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
+using SmartApi.Webhooks.Events;
 using SmartApi.Contracts;
 using SmartApi.Server.Events;
 using SmartApi.Server.Webhooks;
@@ -86,8 +86,7 @@ internal sealed class AutomationService(
     /// <summary>Appends an <c>automation.test</c> event delivered to this automation's webhooks only.</summary>
     public async Task<(StoredEvent Event, IReadOnlyList<string> DeliveryIds)> TestAsync(Automation automation, CancellationToken cancellationToken)
     {
-        var test = events.Create(WebhookEventTypes.AutomationTest, automation.OrganizationId, null,
-            new AutomationEventData(automation.Id), EventDataJsonContext.Default.AutomationEventData) with { TargetAutomationId = automation.Id };
+        var test = events.Create(WebhookEventTypes.AutomationTest, automation.OrganizationId, new AutomationTestData(automation.Id)) with { TargetAutomationId = automation.Id };
         var stored = await store.AppendEventAsync(test, cancellationToken: cancellationToken);
         var deliveries = await store.ListDeliveriesAsync(automation.OrganizationId, new DeliveryFilter(EventId: stored.Id), new PageRequest(null, 100), cancellationToken);
         return (stored, deliveries.Items.Select(d => d.Id).ToList());

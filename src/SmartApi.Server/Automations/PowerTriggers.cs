@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
-using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
+using SmartApi.Webhooks.Events;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
 using SmartApi.Storage;
@@ -96,8 +96,7 @@ internal sealed partial class PowerTriggers(ISmartApiStore store, EventFactory e
     /// <summary>Emits threshold_exceeded and queues the automation's run, in the caller's unit.</summary>
     internal async ValueTask FireAsync(IStoreTransaction tx, PowerWatch watch, string deviceId, double value, DateTimeOffset at)
     {
-        var exceeded = events.Create(WebhookEventTypes.PowerThresholdExceeded, watch.OrganizationId, deviceId,
-            Data(watch, value), EventDataJsonContext.Default.PowerThresholdData);
+        var exceeded = events.Create(WebhookEventTypes.PowerThresholdExceeded, watch.OrganizationId, Data(watch, deviceId, value));
         await tx.AppendEventAsync(exceeded);
         var trigger = JsonSerializer.Serialize(new RunTriggerInfo(DeviceId: deviceId, Value: value), AutomationJsonContext.Default.RunTriggerInfo);
         await tx.InsertRunAsync(new AutomationRun(ids.New("run"), watch.OrganizationId, watch.AutomationId, RunStatus.Pending, RuleKind.Power,
@@ -105,11 +104,10 @@ internal sealed partial class PowerTriggers(ISmartApiStore store, EventFactory e
     }
 
     internal ValueTask ClearAsync(IStoreTransaction tx, PowerWatch watch, string deviceId, double value) =>
-        tx.AppendEventAsync(events.Create(WebhookEventTypes.PowerThresholdCleared, watch.OrganizationId, deviceId,
-            Data(watch, value), EventDataJsonContext.Default.PowerThresholdData));
+        tx.AppendEventAsync(events.Create(WebhookEventTypes.PowerThresholdCleared, watch.OrganizationId, Data(watch, deviceId, value)));
 
-    private static PowerThresholdData Data(PowerWatch watch, double value) =>
-        new(watch.AutomationId, watch.Operator, watch.Value, value, watch.ForSeconds);
+    private static PowerThresholdData Data(PowerWatch watch, string deviceId, double value) =>
+        new(deviceId, EventFactory.AssignedOnAppend, watch.AutomationId, watch.Operator, watch.Value, value, watch.ForSeconds);
 
     private static partial class Log
     {

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
+using SmartApi.Webhooks.Events;
 using SmartApi.Server.Devices;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
@@ -123,9 +123,8 @@ internal sealed partial class RunExecutor(
             // The schedule's own event: only this automation's webhooks get it (like automation.test).
             var info = JsonSerializer.Deserialize(run.TriggerJson, AutomationJsonContext.Default.RunTriggerInfo)!;
             var trigger = definition.Trigger.Schedule!;
-            var scheduled = events.Create(WebhookEventTypes.AutomationScheduled, run.OrganizationId, null,
-                new AutomationScheduledData(automation.Id, info.ScheduledFor ?? run.TriggeredAt, trigger.Cron!, trigger.TimeZone ?? "UTC"),
-                EventDataJsonContext.Default.AutomationScheduledData) with { TargetAutomationId = automation.Id };
+            var scheduled = events.Create(WebhookEventTypes.AutomationScheduled, run.OrganizationId,
+                new AutomationScheduledData(automation.Id, info.ScheduledFor ?? run.TriggeredAt, trigger.Cron!, trigger.TimeZone ?? "UTC")) with { TargetAutomationId = automation.Id };
             await tx.AppendEventAsync(scheduled);
             emitted = scheduled.Id;
         }

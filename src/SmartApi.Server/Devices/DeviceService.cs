@@ -1,4 +1,4 @@
-using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
+using SmartApi.Webhooks.Events;
 using System.Security.Cryptography;
 using System.Text.Json;
 using SmartApi.Contracts;
@@ -22,8 +22,8 @@ internal sealed class DeviceService(
             request.Tags ?? [], (request.Settings?.PowerOnState ?? PowerOnState.Last).ToWire(),
             ApiKeySecrets.Hash(password),
             Online: false, LastSeenAt: null, Switch: "unknown", Latest: null, now, now);
-        var created = events.Create(WebhookEventTypes.DeviceCreated, organizationId, device.Id,
-            new DeviceChangedData(device.Serial, device.Name, []), EventDataJsonContext.Default.DeviceChangedData);
+        var created = events.Create(WebhookEventTypes.DeviceCreated, organizationId,
+            new DeviceChangedData(device.Id, EventFactory.AssignedOnAppend, device.Serial, device.Name, NoChanges));
         await store.WriteAsync(async tx =>
         {
             await tx.InsertDeviceAsync(device);
@@ -44,11 +44,11 @@ internal sealed class DeviceService(
             {
                 return null;
             }
-            var changes = new Dictionary<string, FieldChange>(StringComparer.Ordinal);
+            var changes = new Dictionary<string, WebhookFieldChange>(StringComparer.Ordinal);
             var updated = device;
             if (request.Name is { } name && name.Trim() != device.Name)
             {
-                changes["name"] = Change(device.Name, EventDataJsonContext.Default.String);
+                changes["name"] = Change(device.Name, SmartApiJsonContext.Default.String);
                 updated = updated with { Name = name.Trim() };
             }
             if (request.Tags is { } patch)
@@ -67,13 +67,13 @@ internal sealed class DeviceService(
                 }
                 if (tags.Count != device.Tags.Count || tags.Any(t => !device.Tags.TryGetValue(t.Key, out var v) || v != t.Value))
                 {
-                    changes["tags"] = Change(device.Tags, EventDataJsonContext.Default.IReadOnlyDictionaryStringString);
+                    changes["tags"] = Change(device.Tags, SmartApiJsonContext.Default.IReadOnlyDictionaryStringString);
                     updated = updated with { Tags = tags };
                 }
             }
             if (request.Settings?.PowerOnState is { } powerOn && powerOn.ToWire() != device.PowerOnState)
             {
-                changes["settings.powerOnState"] = Change(device.PowerOnState, EventDataJsonContext.Default.String);
+                changes["settings.powerOnState"] = Change(device.PowerOnState, SmartApiJsonContext.Default.String);
                 updated = updated with { PowerOnState = powerOn.ToWire() };
                 powerOnChanged = true;
             }
@@ -87,8 +87,8 @@ internal sealed class DeviceService(
             }
             updated = updated with { UpdatedAt = time.GetUtcNow() };
             await tx.UpdateDeviceAsync(updated);
-            await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceUpdated, organizationId, id,
-                new DeviceChangedData(updated.Serial, updated.Name, changes), EventDataJsonContext.Default.DeviceChangedData));
+            await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceUpdated, organizationId,
+                new DeviceChangedData(id, EventFactory.AssignedOnAppend, updated.Serial, updated.Name, changes)));
             return updated;
         }, cancellationToken);
         if (powerOnChanged && device is not null)
@@ -109,8 +109,8 @@ internal sealed class DeviceService(
                 return null;
             }
             // The event goes first: it takes the device's next sequence number from the row.
-            await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceDeleted, organizationId, id,
-                new DeviceChangedData(device.Serial, device.Name, []), EventDataJsonContext.Default.DeviceChangedData));
+            await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceDeleted, organizationId,
+                new DeviceChangedData(id, EventFactory.AssignedOnAppend, device.Serial, device.Name, NoChanges)));
             return await tx.DeleteDeviceAsync(organizationId, id) ? device : null;
         }, cancellationToken);
         if (deleted is null)
@@ -145,7 +145,9 @@ internal sealed class DeviceService(
         return command;
     }
 
-    private static FieldChange Change<T>(T previous, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo) =>
+    private static readonly IReadOnlyDictionary<string, WebhookFieldChange> NoChanges = System.Collections.ObjectModel.ReadOnlyDictionary<string, WebhookFieldChange>.Empty;
+
+    private static WebhookFieldChange Change<T>(T previous, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo) =>
         new(JsonSerializer.SerializeToElement(previous, typeInfo));
 }
 

@@ -1,4 +1,4 @@
-using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
+using SmartApi.Webhooks.Events;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.Automations;
@@ -194,8 +194,8 @@ internal sealed partial class TelemetryIngestor(
             rows.Add(new MeasurementRow(deviceId, measurement, step.DeltaWh));
             if (step.CounterReset)
             {
-                await tx.AppendEventAsync(events.Create(WebhookEventTypes.EnergyCounterReset, state.OrganizationId, deviceId,
-                    new CounterResetData(step.PreviousCounterWh ?? 0, sample.EnergyWh ?? 0), EventDataJsonContext.Default.CounterResetData));
+                await tx.AppendEventAsync(events.Create(WebhookEventTypes.EnergyCounterReset, state.OrganizationId,
+                    new EnergyCounterResetData(deviceId, EventFactory.AssignedOnAppend, step.PreviousCounterWh ?? 0, sample.EnergyWh ?? 0)));
             }
             state.TotalWh = step.TotalWh;
             state.LastCounterWh = step.CounterWh;

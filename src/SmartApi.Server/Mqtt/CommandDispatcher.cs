@@ -1,4 +1,4 @@
-using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
+using SmartApi.Webhooks.Events;
 using System.Text.Json;
 using SmartApi.Contracts;
 using SmartApi.Server.Events;
@@ -128,8 +128,8 @@ internal sealed partial class CommandDispatcher(
                 var commands = await tx.ExpireCommandsAsync(time.GetUtcNow(), MaxClaim);
                 foreach (var command in commands)
                 {
-                    await tx.AppendEventAsync(events.Create(WebhookEventTypes.CommandExpired, command.OrganizationId, command.DeviceId,
-                        new CommandEventData(command.Id, command.Action, command.Error), GatewayEventJsonContext.Default.CommandEventData));
+                    await tx.AppendEventAsync(events.Create(WebhookEventTypes.CommandExpired, command.OrganizationId,
+                        new CommandData(command.DeviceId, EventFactory.AssignedOnAppend, command.Id, command.Action, command.Error)));
                 }
                 return commands.Count;
             }, cancellationToken);

@@ -1,4 +1,4 @@
-using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
+using SmartApi.Webhooks.Events;
 using SmartApi.Server.Events;
 using SmartApi.Storage;
 
@@ -36,16 +36,15 @@ internal sealed class DeviceReports(ISmartApiStore store, EventFactory events, T
                 {
                     metrics.Command(status);
                     followUp = events.Create(error is null ? WebhookEventTypes.CommandSucceeded : WebhookEventTypes.CommandFailed,
-                        device.OrganizationId, device.DeviceId, new CommandEventData(command.Id, command.Action, error),
-                        GatewayEventJsonContext.Default.CommandEventData);
+                        device.OrganizationId, new CommandData(device.DeviceId, EventFactory.AssignedOnAppend, command.Id, command.Action, error));
                 }
             }
             if (state != current.Switch)
             {
                 // The update reserves the device's next sequence number for the event appended right after it.
                 await tx.UpdateDeviceAsync(current with { Switch = state, LastSeenAt = now, UpdatedAt = now });
-                await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceSwitched, device.OrganizationId, device.DeviceId,
-                    new SwitchedData(state, current.Switch, effectiveSource, command?.Id), GatewayEventJsonContext.Default.SwitchedData));
+                await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceSwitched, device.OrganizationId,
+                    new DeviceSwitchedData(device.DeviceId, EventFactory.AssignedOnAppend, state, current.Switch, effectiveSource, command?.Id)));
             }
             if (followUp is not null)
             {
@@ -56,11 +55,11 @@ internal sealed class DeviceReports(ISmartApiStore store, EventFactory events, T
 
     public Task<bool> ButtonPressedAsync(DeviceIdentity device, string pressType, CancellationToken cancellationToken) =>
         AppendAsync(device, events.Create(WebhookEventTypes.DeviceButtonPressed, device.OrganizationId,
-            device.DeviceId, new ButtonPressedData(pressType), GatewayEventJsonContext.Default.ButtonPressedData), cancellationToken);
+            new DeviceButtonPressedData(device.DeviceId, EventFactory.AssignedOnAppend, pressType)), cancellationToken);
 
     public Task<bool> OverloadAsync(DeviceIdentity device, string kind, double value, double limit, CancellationToken cancellationToken) =>
         AppendAsync(device, events.Create(WebhookEventTypes.DeviceOverload, device.OrganizationId,
-            device.DeviceId, new OverloadData(kind, value, limit), GatewayEventJsonContext.Default.OverloadData), cancellationToken);
+            new DeviceOverloadData(device.DeviceId, EventFactory.AssignedOnAppend, kind, value, limit)), cancellationToken);
 
     /// <summary>
     /// The device connected: online at once if it was offline. If it is still marked online (it
@@ -79,8 +78,8 @@ internal sealed class DeviceReports(ISmartApiStore store, EventFactory events, T
             await tx.UpdateDeviceAsync(current with { Online = true, LastSeenAt = now, UpdatedAt = current.Online ? current.UpdatedAt : now });
             if (!current.Online)
             {
-                await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceOnline, device.OrganizationId, device.DeviceId,
-                    new ConnectivityData("connected", now), GatewayEventJsonContext.Default.ConnectivityData));
+                await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceOnline, device.OrganizationId,
+                    new DeviceConnectivityData(device.DeviceId, EventFactory.AssignedOnAppend, "connected", now)));
             }
             return true;
         }, cancellationToken);
@@ -99,8 +98,8 @@ internal sealed class DeviceReports(ISmartApiStore store, EventFactory events, T
             }
             var now = time.GetUtcNow();
             await tx.UpdateDeviceAsync(current with { Online = false, LastSeenAt = disconnectedAt, UpdatedAt = now });
-            await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceOffline, device.OrganizationId, device.DeviceId,
-                new ConnectivityData(reason, disconnectedAt), GatewayEventJsonContext.Default.ConnectivityData));
+            await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceOffline, device.OrganizationId,
+                new DeviceConnectivityData(device.DeviceId, EventFactory.AssignedOnAppend, reason, disconnectedAt)));
             return true;
         }, cancellationToken);
 

@@ -1,4 +1,4 @@
-using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
+using SmartApi.Webhooks.Events;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
 using SmartApi.Storage;
@@ -67,8 +67,8 @@ internal sealed partial class EnergyReporter(ISmartApiStore store, EventFactory 
                 var totals = await tx.SumEnergyAsync(start, start + Hour);
                 foreach (var total in totals)
                 {
-                    await tx.AppendEventAsync(events.Create(WebhookEventTypes.EnergyReported, total.OrganizationId, total.DeviceId,
-                        new EnergyReportedData(start, start + Hour, Math.Round(total.EnergyWh, 6)), GatewayEventJsonContext.Default.EnergyReportedData));
+                    await tx.AppendEventAsync(events.Create(WebhookEventTypes.EnergyReported, total.OrganizationId,
+                        new EnergyReportedData(total.DeviceId, EventFactory.AssignedOnAppend, start, start + Hour, Math.Round(total.EnergyWh, 6))));
                 }
                 return totals.Count;
             }, cancellationToken);

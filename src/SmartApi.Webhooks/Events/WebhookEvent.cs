@@ -30,26 +30,10 @@ public sealed record WebhookEvent(string Id, string Type, DateTimeOffset Created
     /// null for a type this library version does not know yet (new types are added over time).
     /// </summary>
     /// <exception cref="JsonException">The data does not have the shape of its type.</exception>
-    public WebhookEventData? GetData() => Type switch
-    {
-        WebhookEventTypes.DeviceCreated or WebhookEventTypes.DeviceUpdated or WebhookEventTypes.DeviceDeleted =>
-            Deserialize(WebhookJsonContext.Default.DeviceChangedData),
-        WebhookEventTypes.DeviceOnline or WebhookEventTypes.DeviceOffline =>
-            Deserialize(WebhookJsonContext.Default.DeviceConnectivityData),
-        WebhookEventTypes.DeviceSwitched => Deserialize(WebhookJsonContext.Default.DeviceSwitchedData),
-        WebhookEventTypes.DeviceButtonPressed => Deserialize(WebhookJsonContext.Default.DeviceButtonPressedData),
-        WebhookEventTypes.DeviceOverload => Deserialize(WebhookJsonContext.Default.DeviceOverloadData),
-        WebhookEventTypes.PowerThresholdExceeded or WebhookEventTypes.PowerThresholdCleared =>
-            Deserialize(WebhookJsonContext.Default.PowerThresholdData),
-        WebhookEventTypes.EnergyCounterReset => Deserialize(WebhookJsonContext.Default.EnergyCounterResetData),
-        WebhookEventTypes.EnergyReported => Deserialize(WebhookJsonContext.Default.EnergyReportedData),
-        WebhookEventTypes.CommandSucceeded or WebhookEventTypes.CommandFailed or WebhookEventTypes.CommandExpired =>
-            Deserialize(WebhookJsonContext.Default.CommandData),
-        WebhookEventTypes.AutomationTest => Deserialize(WebhookJsonContext.Default.AutomationTestData),
-        WebhookEventTypes.AutomationDisabled => Deserialize(WebhookJsonContext.Default.AutomationDisabledData),
-        WebhookEventTypes.AutomationScheduled => Deserialize(WebhookJsonContext.Default.AutomationScheduledData),
-        _ => null,
-    };
+    public WebhookEventData? GetData() =>
+        WebhookEventTypes.Find(Type) is { } type
+            ? (WebhookEventData?)Data.Deserialize(type.DataTypeInfo) ?? throw new JsonException($"The data of {Type} is null.")
+            : null;
 
     /// <summary>The data as <typeparamref name="T"/>, whatever <see cref="Type"/> says.</summary>
     /// <exception cref="JsonException">The data does not have the shape of <typeparamref name="T"/>.</exception>

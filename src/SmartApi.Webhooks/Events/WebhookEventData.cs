@@ -1,14 +1,23 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 
 namespace SmartApi.Webhooks.Events;
 
-/// <summary>The typed <c>data</c> of a webhook event; see <see cref="WebhookEvent.GetData"/>.</summary>
+/// <summary>
+/// The typed <c>data</c> of a webhook event; see <see cref="WebhookEvent.GetData"/>. These records are the one
+/// definition of event data: the server builds and serializes them, and <c>GET /v1/event-types</c> derives each
+/// type's JSON Schema from them (the attributes give patterns, allowed values, minimums and descriptions).
+/// </summary>
 public abstract record WebhookEventData;
 
 /// <summary>Data of every device event: the device and its strictly increasing event counter.</summary>
 /// <param name="DeviceId">The device (<c>dev_...</c>).</param>
 /// <param name="Sequence">The device's event counter: strictly increasing per device, so receivers can spot reordering.</param>
-public abstract record DeviceEventData(string DeviceId, long Sequence) : WebhookEventData;
+public abstract record DeviceEventData(
+    [property: RegularExpression("^dev_")] string DeviceId,
+    [property: Range(1d, double.PositiveInfinity), Description("The device's event counter: strictly increasing per device.")] long Sequence)
+    : WebhookEventData;
 
 /// <summary>A field's previous value, as in <c>"changes":{"name":{"from":"Old"}}</c>.</summary>
 /// <param name="From">The value before the change (any JSON).</param>
@@ -19,13 +28,17 @@ public sealed record WebhookFieldChange(JsonElement From);
 /// <param name="Name">The device's name.</param>
 /// <param name="Changes">Changed fields with their previous value (<c>device.updated</c> only).</param>
 public sealed record DeviceChangedData(
-    string DeviceId, long Sequence, string Serial, string Name, IReadOnlyDictionary<string, WebhookFieldChange>? Changes = null)
+    string DeviceId, long Sequence, string Serial, string Name,
+    [property: Description("Changed fields with their previous value: {\"name\":{\"from\":\"Old\"}}.")] IReadOnlyDictionary<string, WebhookFieldChange>? Changes = null)
     : DeviceEventData(DeviceId, Sequence);
 
 /// <summary>Data of <c>device.online</c> and <c>device.offline</c>.</summary>
 /// <param name="Reason"><c>connected</c>, <c>disconnected</c>, <c>keepalive_timeout</c> or <c>server_restart</c>.</param>
 /// <param name="LastSeenAt">When the device was last heard from, if known.</param>
-public sealed record DeviceConnectivityData(string DeviceId, long Sequence, string Reason, DateTimeOffset? LastSeenAt = null)
+public sealed record DeviceConnectivityData(
+    string DeviceId, long Sequence,
+    [property: Description("connected, disconnected, keepalive_timeout, or server_restart.")] string Reason,
+    DateTimeOffset? LastSeenAt = null)
     : DeviceEventData(DeviceId, Sequence);
 
 /// <summary>Data of <c>device.switched</c>.</summary>
@@ -34,19 +47,24 @@ public sealed record DeviceConnectivityData(string DeviceId, long Sequence, stri
 /// <param name="Source"><c>button</c>, <c>api</c>, <c>automation</c>, <c>schedule</c> or <c>protection</c>.</param>
 /// <param name="CommandId">The command that caused the switch (<c>cmd_...</c>), if any.</param>
 public sealed record DeviceSwitchedData(
-    string DeviceId, long Sequence, string State, string PreviousState, string Source, string? CommandId = null)
+    string DeviceId, long Sequence,
+    [property: AllowedValues("on", "off")] string State,
+    [property: AllowedValues("on", "off", "unknown")] string PreviousState,
+    [property: AllowedValues("button", "api", "automation", "schedule", "protection")] string Source,
+    string? CommandId = null)
     : DeviceEventData(DeviceId, Sequence);
 
 /// <summary>Data of <c>device.button_pressed</c>.</summary>
 /// <param name="PressType"><c>single</c>, <c>double</c> or <c>long</c>.</param>
-public sealed record DeviceButtonPressedData(string DeviceId, long Sequence, string PressType)
+public sealed record DeviceButtonPressedData(string DeviceId, long Sequence, [property: AllowedValues("single", "double", "long")] string PressType)
     : DeviceEventData(DeviceId, Sequence);
 
 /// <summary>Data of <c>device.overload</c>.</summary>
 /// <param name="Kind"><c>overpower</c>, <c>overcurrent</c> or <c>overtemperature</c>.</param>
 /// <param name="Value">The measured value (W, A or °C).</param>
 /// <param name="Limit">The limit it crossed, in the same unit.</param>
-public sealed record DeviceOverloadData(string DeviceId, long Sequence, string Kind, double Value, double Limit)
+public sealed record DeviceOverloadData(
+    string DeviceId, long Sequence, [property: AllowedValues("overpower", "overcurrent", "overtemperature")] string Kind, double Value, double Limit)
     : DeviceEventData(DeviceId, Sequence);
 
 /// <summary>Data of <c>device.power.threshold_exceeded</c> and <c>device.power.threshold_cleared</c>.</summary>
@@ -56,7 +74,11 @@ public sealed record DeviceOverloadData(string DeviceId, long Sequence, string K
 /// <param name="Value">The power in W when the event was raised.</param>
 /// <param name="ForSeconds">How long the condition had to hold.</param>
 public sealed record PowerThresholdData(
-    string DeviceId, long Sequence, string AutomationId, string Operator, double Threshold, double Value, int ForSeconds)
+    string DeviceId, long Sequence,
+    [property: RegularExpression("^aut_")] string AutomationId,
+    [property: AllowedValues("<", "<=", ">", ">=")] string Operator,
+    double Threshold, double Value,
+    [property: Range(0d, double.PositiveInfinity)] int ForSeconds)
     : DeviceEventData(DeviceId, Sequence);
 
 /// <summary>Data of <c>device.energy.counter_reset</c>; the server's own total never goes down.</summary>
@@ -69,28 +91,34 @@ public sealed record EnergyCounterResetData(string DeviceId, long Sequence, doub
 /// <param name="PeriodStart">Start of the hour (inclusive).</param>
 /// <param name="PeriodEnd">End of the hour (exclusive).</param>
 /// <param name="EnergyWh">Energy consumed in the period.</param>
-public sealed record EnergyReportedData(string DeviceId, long Sequence, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, double EnergyWh)
+public sealed record EnergyReportedData(
+    string DeviceId, long Sequence, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, [property: Range(0d, double.PositiveInfinity)] double EnergyWh)
     : DeviceEventData(DeviceId, Sequence);
 
 /// <summary>Data of <c>command.succeeded</c>, <c>command.failed</c> and <c>command.expired</c>.</summary>
 /// <param name="CommandId">The command (<c>cmd_...</c>).</param>
 /// <param name="Action">The command's action, e.g. <c>switch</c>.</param>
 /// <param name="Error">Why the command failed, if it did.</param>
-public sealed record CommandData(string DeviceId, long Sequence, string CommandId, string Action, string? Error = null)
+public sealed record CommandData(
+    string DeviceId, long Sequence, [property: RegularExpression("^cmd_")] string CommandId, [property: AllowedValues("switch")] string Action, string? Error = null)
     : DeviceEventData(DeviceId, Sequence);
 
 /// <summary>Data of <c>automation.test</c>.</summary>
 /// <param name="AutomationId">The automation being tested (<c>aut_...</c>).</param>
-public sealed record AutomationTestData(string AutomationId) : WebhookEventData;
+public sealed record AutomationTestData([property: RegularExpression("^aut_")] string AutomationId) : WebhookEventData;
 
 /// <summary>Data of <c>automation.disabled</c>.</summary>
 /// <param name="AutomationId">The automation whose webhook was disabled (<c>aut_...</c>).</param>
 /// <param name="Reason"><c>gone</c> (the receiver answered 410) or <c>failing</c> (failing for days).</param>
-public sealed record AutomationDisabledData(string AutomationId, string Reason) : WebhookEventData;
+public sealed record AutomationDisabledData(
+    [property: RegularExpression("^aut_")] string AutomationId, [property: AllowedValues("gone", "failing")] string Reason) : WebhookEventData;
 
 /// <summary>Data of <c>automation.scheduled</c>: a schedule trigger fired.</summary>
 /// <param name="AutomationId">The automation whose schedule fired (<c>aut_...</c>).</param>
 /// <param name="ScheduledFor">The occurrence (UTC); after downtime the latest missed one.</param>
 /// <param name="Cron">The schedule's cron expression.</param>
 /// <param name="TimeZone">The schedule's time zone.</param>
-public sealed record AutomationScheduledData(string AutomationId, DateTimeOffset ScheduledFor, string Cron, string TimeZone) : WebhookEventData;
+public sealed record AutomationScheduledData(
+    [property: RegularExpression("^aut_")] string AutomationId,
+    [property: Description("The occurrence; after downtime the latest missed one.")] DateTimeOffset ScheduledFor,
+    string Cron, string TimeZone) : WebhookEventData;

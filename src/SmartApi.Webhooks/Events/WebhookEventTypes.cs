@@ -57,12 +57,39 @@ public static class WebhookEventTypes
     /// <summary>An automation's schedule fired and its conditions held (<see cref="AutomationScheduledData"/>); sent to that automation's webhooks only.</summary>
     public const string AutomationScheduled = "automation.scheduled";
 
-    /// <summary>Every type in the catalog, in catalog order.</summary>
-    public static IReadOnlyList<string> All { get; } =
+    /// <summary>
+    /// The catalog: every type with its description and data record, in catalog order. Adding a type is one
+    /// record in WebhookEventData.cs and one entry here.
+    /// </summary>
+    public static IReadOnlyList<WebhookEventType> Catalog { get; } =
     [
-        DeviceCreated, DeviceUpdated, DeviceDeleted, DeviceOnline, DeviceOffline, DeviceSwitched,
-        DeviceButtonPressed, DeviceOverload, PowerThresholdExceeded, PowerThresholdCleared,
-        EnergyCounterReset, EnergyReported, CommandSucceeded, CommandFailed, CommandExpired,
-        AutomationTest, AutomationDisabled, AutomationScheduled,
+        new(DeviceCreated, "A device was created through the API.", WebhookJsonContext.Default.DeviceChangedData),
+        new(DeviceUpdated, "A device's name, tags or settings changed.", WebhookJsonContext.Default.DeviceChangedData, "changes"),
+        new(DeviceDeleted, "A device was deleted; its measurements are gone with it.", WebhookJsonContext.Default.DeviceChangedData),
+        new(DeviceOnline, "A device connected to the MQTT gateway.", WebhookJsonContext.Default.DeviceConnectivityData),
+        new(DeviceOffline, "A device disconnected or its keep-alive expired.", WebhookJsonContext.Default.DeviceConnectivityData),
+        new(DeviceSwitched, "A device's relay changed state.", WebhookJsonContext.Default.DeviceSwitchedData),
+        new(DeviceButtonPressed, "The device's button was pressed.", WebhookJsonContext.Default.DeviceButtonPressedData),
+        new(DeviceOverload, "The device detected an overload and protected the appliance.", WebhookJsonContext.Default.DeviceOverloadData),
+        new(PowerThresholdExceeded, "A power trigger's condition started to hold for its forSeconds.", WebhookJsonContext.Default.PowerThresholdData),
+        new(PowerThresholdCleared, "A power trigger's condition stopped holding (past its hysteresis).", WebhookJsonContext.Default.PowerThresholdData),
+        new(EnergyCounterReset, "The device's energy counter went down (reset or replaced); the server's own total never goes down.",
+            WebhookJsonContext.Default.EnergyCounterResetData),
+        new(EnergyReported, "Energy a device consumed in one clock hour.", WebhookJsonContext.Default.EnergyReportedData),
+        new(CommandSucceeded, "A device carried out a command.", WebhookJsonContext.Default.CommandData),
+        new(CommandFailed, "A device could not carry out a command.", WebhookJsonContext.Default.CommandData, "error"),
+        new(CommandExpired, "A command was not delivered before its time to live ran out.", WebhookJsonContext.Default.CommandData),
+        new(AutomationTest, "Sent by POST /v1/automations/{id}/test to check a webhook.", WebhookJsonContext.Default.AutomationTestData),
+        new(AutomationDisabled, "An automation's webhook was disabled (410 Gone, or failing for days).", WebhookJsonContext.Default.AutomationDisabledData),
+        new(AutomationScheduled, "An automation's schedule fired and its conditions held; sent to that automation's webhooks only.",
+            WebhookJsonContext.Default.AutomationScheduledData),
     ];
+
+    /// <summary>Every type in the catalog, in catalog order.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. Catalog.Select(t => t.Name)];
+
+    private static readonly Dictionary<string, WebhookEventType> ByName = Catalog.ToDictionary(t => t.Name, StringComparer.Ordinal);
+
+    /// <summary>The catalog entry of <paramref name="type"/>; null for a type this library version does not know.</summary>
+    public static WebhookEventType? Find(string type) => ByName.GetValueOrDefault(type);
 }

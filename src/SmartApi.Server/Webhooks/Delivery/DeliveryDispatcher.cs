@@ -1,4 +1,4 @@
-using WebhookEventTypes = SmartApi.Webhooks.Events.WebhookEventTypes;
+using SmartApi.Webhooks.Events;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
@@ -172,8 +172,8 @@ internal sealed partial class DeliveryDispatcher(
                     {
                         if (disableReason is not null && await tx.DisableWebhookAsync(outcome.WebhookId, disableReason, now))
                         {
-                            await tx.AppendEventAsync(events.Create(WebhookEventTypes.AutomationDisabled, claimed.Delivery.OrganizationId, null,
-                                new AutomationDisabledData(claimed.Delivery.AutomationId, disableReason), EventDataJsonContext.Default.AutomationDisabledData));
+                            await tx.AppendEventAsync(events.Create(WebhookEventTypes.AutomationDisabled, claimed.Delivery.OrganizationId,
+                                new AutomationDisabledData(claimed.Delivery.AutomationId, disableReason)));
                             Log.WebhookDisabled(logger, outcome.WebhookId, claimed.Webhook.Url, disableReason);
                         }
                     }
