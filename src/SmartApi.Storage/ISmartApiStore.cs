@@ -5,7 +5,7 @@ namespace SmartApi.Storage;
 /// compliance suite. Reads go through the query methods; every change goes through
 /// <see cref="WriteAsync{T}"/>, so a change and the events it emits commit together.
 /// </summary>
-public partial interface ISmartApiStore
+public partial interface ISmartApiStore : IDeliveryLeaseSource
 {
     /// <summary>Creates or upgrades the schema. Safe to call on every start.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);
