@@ -107,7 +107,7 @@ public sealed class EventRouterTests
     private static readonly string[] OtherKinds = [RuleKind.Schedule, RuleKind.Power];
     private static readonly string[] Statuses = ["active", "active", "disabled", "removed"];
 
-    private static T Pick<T>(Random random, IReadOnlyList<T> items) => items[random.Next(items.Count)];
+    private static string Pick(Random random, string[] items) => items[random.Next(items.Length)];
 
     private static RoutingSubscription Sub(string type, string device, string automation) => new("org_1", type, device, automation);
 
