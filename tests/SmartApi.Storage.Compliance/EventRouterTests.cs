@@ -5,9 +5,9 @@ namespace SmartApi.Storage.Compliance;
 /// <summary>
 /// <see cref="EventRouter"/> on its own, with no database: named cases, then agreement with a naive
 /// reference written as the matching SQL used to be (MatchWebhooks, MatchRules, TargetWebhooks) on
-/// random automations and events. A plain class: it runs wherever the suite runs.
+/// random automations and events. No store: one provider test project runs it (SqliteEventRouterTests).
 /// </summary>
-public sealed class EventRouterTests
+public abstract class EventRouterTests
 {
     [Theory]
     [InlineData(null, "Deliveries")]
