@@ -30,7 +30,7 @@ internal static class SubscriptionSnapshotLoader
             transaction: transaction);
         var version = versionSql is null ? 0 : await results.ReadSingleAsync<long>();
         var automations = (await results.ReadAsync<AutomationRow>()).Select(a => new RoutingAutomation(a.Id, a.OrganizationId, a.Enabled, a.RuleKind));
-        var webhooks = (await results.ReadAsync<WebhookRow>()).Select(w => new RoutingWebhook(w.Id, w.AutomationId, w.Ordered));
+        var webhooks = (await results.ReadAsync<MatchRow>()).Select(w => new RoutingWebhook(w.Id, w.AutomationId, w.Ordered));
         var subscriptions = (await results.ReadAsync<SubscriptionRow>())
             .Select(s => new RoutingSubscription(s.OrganizationId, s.EventType, s.DeviceId, s.AutomationId));
         return new SubscriptionSnapshot(automations.ToList(), webhooks.ToList(), subscriptions.ToList(), version);
@@ -42,13 +42,6 @@ internal static class SubscriptionSnapshotLoader
         public string OrganizationId { get; set; } = "";
         public bool Enabled { get; set; }
         public string? RuleKind { get; set; }
-    }
-
-    private sealed class WebhookRow
-    {
-        public string Id { get; set; } = "";
-        public string AutomationId { get; set; } = "";
-        public bool Ordered { get; set; }
     }
 
     private sealed class SubscriptionRow
