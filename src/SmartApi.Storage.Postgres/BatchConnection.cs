@@ -1,5 +1,7 @@
 using Dapper;
 using Npgsql;
+using SmartApi.Storage.Relational.Routing;
+using SmartApi.Storage.Routing;
 
 namespace SmartApi.Storage.Postgres;
 
@@ -13,9 +15,11 @@ namespace SmartApi.Storage.Postgres;
 /// its earlier appends, and a device's sequence numbers follow the events' positions.
 /// </summary>
 internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransaction transaction, IdGenerator ids,
-    DeliveryLeasing.Registration? leasing, TimeProvider time)
+    DeliveryLeasing shared, TimeProvider time)
 {
     private readonly List<PendingAppend> _appends = [];
+    private readonly DeliveryLeasing.Registration? leasing = shared.Current;
+    private SubscriptionSnapshot? _own;
 
     /// <summary>Deliveries written leased to this node's engine, handed to it after the commit.</summary>
     public List<ClaimedDelivery> Leased { get; } = [];
@@ -35,11 +39,47 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
     /// <summary>Whether a command was inserted (wakes the command dispatcher before the callers resume).</summary>
     public bool InsertedCommands { get; set; }
 
+    /// <summary>Whether a unit of the batch changed what routes events (its snapshot is then the batch's alone).</summary>
+    public bool SubscriptionsChanged { get; private set; }
+
+    /// <summary>Called by every change to what routes events: every node's next batch reloads its snapshot.</summary>
+    public async ValueTask ChangingSubscriptionsAsync()
+    {
+        SubscriptionsChanged = true;
+        _own = null;
+        await ExecuteAsync(Sql.BumpRoutingVersion);
+    }
+
+    /// <summary>
+    /// The subscriptions as committed when this is called, and as this transaction changed them: one
+    /// round trip reads the routing version, a second reloads only when it moved. A snapshot holding
+    /// this transaction's own (uncommitted) changes is never shared: the transaction may roll back.
+    /// </summary>
+    public async ValueTask<SubscriptionSnapshot> GetSubscriptionsAsync()
+    {
+        if (SubscriptionsChanged)
+        {
+            return _own ??= await SubscriptionSnapshotLoader.LoadAsync(connection, transaction);
+        }
+        var version = await connection.ExecuteScalarAsync<long>(Sql.RoutingVersion, transaction: transaction);
+        if (shared.Snapshot is { } cached && cached.Version == version)
+        {
+            return cached;
+        }
+        var loaded = await SubscriptionSnapshotLoader.LoadAsync(connection, transaction, Sql.RoutingVersion);
+        shared.Snapshot = loaded;
+        return loaded;
+    }
+
     /// <summary>Buffers an append; <paramref name="reserved"/> is a sequence the unit's device update took.</summary>
     public void Append(NewEvent newEvent, long? reserved) => _appends.Add(new PendingAppend(newEvent, reserved));
 
-    /// <summary>Drops the appends of a unit rolled back to its savepoint (they were buffered after it).</summary>
-    public void DiscardAppends() => _appends.Clear();
+    /// <summary>Drops the appends of a unit rolled back to its savepoint (they were buffered after it), and what it routed with.</summary>
+    public void DiscardAppends()
+    {
+        _appends.Clear();
+        _own = null; // it may hold the unit's changes to subscriptions
+    }
 
     public async Task<int> ExecuteAsync(string sql, object? parameters = null)
     {
@@ -105,20 +145,16 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
             deviceKeys[i] = e.DeviceId ?? "";
             targets[i] = e.TargetAutomationId;
         }
-        // A webhook row (a delivery) or, with none, an engine automation (a run) per match.
-        var matches = await connection.QueryAsync<MatchRow, WebhookRow?, (long N, string? RuleAutomationId, WebhookRow? Webhook)>(Sql.MatchAppends,
-            (match, webhook) => (match.N, match.RuleAutomationId, webhook), new { orgs, types, deviceKeys, targets }, transaction, splitOn: "id");
-        var deliveries = new List<(long N, Webhook Webhook)>();
-        var runs = new List<(long N, string AutomationId)>();
-        foreach (var (n, ruleAutomationId, webhook) in matches)
+        // Which deliveries and runs each append produces (EventRouter), from the subscriptions as of now.
+        var snapshot = await GetSubscriptionsAsync();
+        var deliveries = new List<RoutedDelivery>();
+        var runs = new List<RoutedRun>();
+        for (var i = 0; i < count; i++)
         {
-            if (webhook is not null)
+            var e = appends[i].Event;
+            if (e.TargetAutomationId is not null || snapshot.MayMatch(e.OrganizationId, e.Type))
             {
-                deliveries.Add((n, webhook.ToEntity()));
-            }
-            else
-            {
-                runs.Add((n, ruleAutomationId!));
+                EventRouter.Route(snapshot, i + 1, e.OrganizationId, e.Type, e.DeviceId, e.TargetAutomationId, deliveries, runs);
             }
         }
         var events = new string[count];
@@ -138,42 +174,57 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
         }
         // Deliveries of unordered webhooks are leased to this node's engine, if it takes them.
         var leaseUntil = leasing is null ? (long?)null : Ms.Of(time.GetUtcNow() + leasing.Lease);
-        var leased = deliveries.Select(d => leasing is not null && !d.Webhook.Ordered).ToArray();
+        var leased = deliveries.Select(d => leasing is not null && !d.Ordered).ToArray();
         var deliveryIds = deliveries.Select(_ => ids.New("dlv")).ToArray();
-        var written = await connection.QueryAsync<WrittenEventRow>(Sql.WriteAppends, new
-        {
-            events,
-            orgs,
-            types,
-            devices,
-            ats,
-            heads,
-            tails,
-            reserved,
-            deliveryIds,
-            deliveryEvents = deliveries.Select(d => d.N).ToArray(),
-            deliveryWebhooks = deliveries.Select(d => d.Webhook.Id).ToArray(),
-            deliveryAutomations = deliveries.Select(d => d.Webhook.AutomationId).ToArray(),
-            deliveryOrdered = deliveries.Select(d => d.Webhook.Ordered).ToArray(),
-            deliveryLeaseOwners = leased.Select(l => l ? leasing!.Owner : null).ToArray(),
-            deliveryLeaseUntil = leased.Select(l => l ? leaseUntil : null).ToArray(),
-            leasedEvents = deliveries.Where((_, i) => leased[i]).Select(d => events[d.N - 1]).Distinct().ToArray(),
-            runIds = runs.Select(_ => ids.New("run")).ToArray(),
-            runEvents = runs.Select(r => r.N).ToArray(),
-            runAutomations = runs.Select(r => r.AutomationId).ToArray(),
-        }, transaction);
+        var written = await connection.QueryAsync<WrittenEventRow, WebhookRow?, (WrittenEventRow Event, WebhookRow? Webhook)>(Sql.WriteAppends,
+            (row, webhook) => (row, webhook), new
+            {
+                events,
+                orgs,
+                types,
+                devices,
+                ats,
+                heads,
+                tails,
+                reserved,
+                deliveryIds,
+                deliveryEvents = deliveries.Select(d => (long)d.Event).ToArray(),
+                deliveryWebhooks = deliveries.Select(d => d.WebhookId).ToArray(),
+                deliveryAutomations = deliveries.Select(d => d.AutomationId).ToArray(),
+                deliveryOrdered = deliveries.Select(d => d.Ordered).ToArray(),
+                deliveryLeaseOwners = leased.Select(l => l ? leasing!.Owner : null).ToArray(),
+                deliveryLeaseUntil = leased.Select(l => l ? leaseUntil : null).ToArray(),
+                leasedEvents = deliveries.Where((_, i) => leased[i]).Select(d => events[d.Event - 1]).Distinct().ToArray(),
+                leasedWebhooks = deliveries.Where((_, i) => leased[i]).Select(d => d.WebhookId).Distinct().ToArray(),
+                runIds = runs.Select(_ => ids.New("run")).ToArray(),
+                runEvents = runs.Select(r => (long)r.Event).ToArray(),
+                runAutomations = runs.Select(r => r.AutomationId).ToArray(),
+            }, transaction, splitOn: "id");
         AppendedEvents += count;
         // Leased deliveries go to this node's engine directly: no claim should look for them.
         QueuedDeliveries += leased.Count(l => !l);
         QueuedRuns += runs.Count;
         if (leasing is not null)
         {
-            var stored = written.ToDictionary(w => w.Id, StringComparer.Ordinal);
+            var stored = new Dictionary<string, WrittenEventRow>(StringComparer.Ordinal);
+            var webhooks = new Dictionary<string, Webhook>(StringComparer.Ordinal);
+            foreach (var (row, webhook) in written)
+            {
+                if (webhook is not null)
+                {
+                    webhooks[webhook.Id] = webhook.ToEntity();
+                }
+                else
+                {
+                    stored[row.EventId!] = row;
+                }
+            }
             for (var i = 0; i < deliveries.Count; i++)
             {
-                if (leased[i])
+                // (A webhook deleted since the snapshot has no row: its delivery went with it, by cascade.)
+                if (leased[i] && webhooks.TryGetValue(deliveries[i].WebhookId, out var webhook))
                 {
-                    var (n, webhook) = deliveries[i];
+                    var n = deliveries[i].Event;
                     Leased.Add(Claimed(deliveryIds[i], webhook, appends[n - 1].Event, stored[events[n - 1]]));
                 }
             }
@@ -193,17 +244,10 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
             new StoredEvent(written.Position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, at, written.Data));
     }
 
-    /// <summary>Which append (1-based) a match is for; an engine automation's id when it is a run.</summary>
-    private sealed class MatchRow
-    {
-        public long N { get; set; }
-        public string? RuleAutomationId { get; set; }
-    }
-
     /// <summary>An event whose deliveries were leased: its position and data, known once written.</summary>
     private sealed class WrittenEventRow
     {
-        public string Id { get; set; } = "";
+        public string? EventId { get; set; }
         public long Position { get; set; }
         public string Data { get; set; } = "";
     }

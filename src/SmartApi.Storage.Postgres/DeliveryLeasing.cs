@@ -1,9 +1,20 @@
 namespace SmartApi.Storage.Postgres;
 
-/// <summary>Who the deliveries a batch queues are leased to, if anyone (<see cref="IDeliveryLeaseSource"/>).</summary>
+/// <summary>
+/// What the batches of one store share: who the deliveries they queue are leased to, if anyone
+/// (<see cref="IDeliveryLeaseSource"/>), and the last committed subscription snapshot they route with.
+/// </summary>
 internal sealed class DeliveryLeasing
 {
     private Registration? _current;
+    private SmartApi.Storage.Routing.SubscriptionSnapshot? _snapshot;
+
+    /// <summary>The newest snapshot a batch loaded from committed rows, labelled with its routing version.</summary>
+    public SmartApi.Storage.Routing.SubscriptionSnapshot? Snapshot
+    {
+        get => Volatile.Read(ref _snapshot);
+        set => Volatile.Write(ref _snapshot, value);
+    }
 
     /// <summary>The registration batches read when they write their appends; null when no engine takes them.</summary>
     public Registration? Current => Volatile.Read(ref _current);

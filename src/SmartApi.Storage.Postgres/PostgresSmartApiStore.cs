@@ -11,7 +11,7 @@ namespace SmartApi.Storage.Postgres;
 /// prepared automatically by Npgsql (<c>Max Auto Prepare</c>), which keeps Dapper's per-call
 /// commands from being parsed and planned again on every call.
 /// </summary>
-public sealed partial class PostgresSmartApiStore : ISmartApiStore, IDeliveryLeaseSource, IAsyncDisposable
+public sealed partial class PostgresSmartApiStore : ISmartApiStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresStorageOptions _options;

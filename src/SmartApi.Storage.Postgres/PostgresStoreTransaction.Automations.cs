@@ -5,6 +5,7 @@ internal sealed partial class PostgresStoreTransaction
 {
     public async ValueTask SaveAutomationAsync(Automation automation, IReadOnlyList<WebhookDefinition> webhooks, IReadOnlyList<Subscription> subscriptions)
     {
+        await db.ChangingSubscriptionsAsync();
         var saved = await db.ExecuteAsync(Sql.UpsertAutomation, new
         {
             automation.Id,
@@ -62,8 +63,11 @@ internal sealed partial class PostgresStoreTransaction
             live.SelectMany(webhook => subscriptions.Select(s => new { org = automation.OrganizationId, type = s.EventType, device = s.DeviceId ?? "", webhook })));
     }
 
-    public async ValueTask<bool> DeleteAutomationAsync(string organizationId, string id) =>
-        await db.ExecuteAsync(Sql.DeleteAutomation, new { org = organizationId, id }) == 1;
+    public async ValueTask<bool> DeleteAutomationAsync(string organizationId, string id)
+    {
+        await db.ChangingSubscriptionsAsync(); // its webhooks and subscriptions go by cascade
+        return await db.ExecuteAsync(Sql.DeleteAutomation, new { org = organizationId, id }) == 1;
+    }
 
     public async ValueTask InsertSecretAsync(AutomationSecret secret) =>
         await db.ExecuteAsync(Sql.InsertSecret, new
@@ -128,6 +132,7 @@ internal sealed partial class PostgresStoreTransaction
         {
             return false;
         }
+        await db.ChangingSubscriptionsAsync(); // a disabled webhook receives no more deliveries
         await db.ExecuteAsync(Sql.FailWebhookDeliveries,
             new { id = webhookId, error = $"The webhook was disabled ({reason}).", at = Ms.Of(now) });
         return true;

@@ -1,3 +1,4 @@
+using SmartApi.Storage.Routing;
 
 namespace SmartApi.Storage.Postgres;
 
@@ -6,6 +7,7 @@ internal sealed partial class PostgresStoreTransaction
     public async ValueTask SetRuleAsync(string organizationId, string automationId, string? kind, DateTimeOffset? nextFireAt,
         IReadOnlyList<Subscription> subscriptions, bool resetPowerStates)
     {
+        await db.ChangingSubscriptionsAsync();
         var automation = new { automation = automationId };
         await db.ExecuteAsync(Sql.DeleteRuleSubscriptions, automation);
         if (resetPowerStates || kind != RuleKind.Power)
@@ -67,7 +69,9 @@ internal sealed partial class PostgresStoreTransaction
         {
             return [];
         }
-        var webhooks = (await db.QueryAsync<MatchRow>(Sql.AutomationWebhooks, new { automation = automationId, org = organizationId })).ToList();
+        // The engine's deliveries go where a test event would: the automation's active webhooks.
+        var webhooks = new List<RoutedDelivery>();
+        EventRouter.Route(await db.GetSubscriptionsAsync(), 0, organizationId, stored.Type, stored.DeviceId, automationId, webhooks, []);
         if (webhooks.Count == 0)
         {
             return [];
@@ -84,8 +88,8 @@ internal sealed partial class PostgresStoreTransaction
             device = stored.DeviceId,
             at = Ms.Of(now),
             ids = deliveryIds,
-            webhooks = webhooks.Select(m => m.Id).ToArray(),
-            orderingKeys = webhooks.Select(m => m.Ordered ? m.Id + ":" + stored.DeviceId : null).ToArray(),
+            webhooks = webhooks.Select(m => m.WebhookId).ToArray(),
+            orderingKeys = webhooks.Select(m => EventRouter.OrderingKey(m.WebhookId, m.Ordered, stored.DeviceId)).ToArray(),
         });
         return deliveryIds;
     }

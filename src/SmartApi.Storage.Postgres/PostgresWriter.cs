@@ -143,7 +143,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var batch = new BatchConnection(connection, transaction, _ids, _leasing.Current, _time);
+        var batch = new BatchConnection(connection, transaction, _ids, _leasing, _time);
         var succeeded = new List<WriteUnit>(units.Count);
         var savepoints = isolateUnits && units.Count > 1;
         foreach (var item in units)

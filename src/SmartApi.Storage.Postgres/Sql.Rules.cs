@@ -25,7 +25,6 @@ internal static partial class Sql
     public const string ClaimCooldown =
         "UPDATE automation_rules SET last_run_at = @at WHERE automation_id = @automation AND (last_run_at IS NULL OR last_run_at <= @at - @cooldown)";
 
-    // Matching runs: the same index lookup as webhooks, on the engine's subscriptions.
     private const string RunColumns =
         "id, organization_id, automation_id, status, trigger_type, event_id, trigger_json, triggered_at, reason, result_json, created_at, finished_at";
     public const string InsertRun =
@@ -43,8 +42,6 @@ internal static partial class Sql
     public const string PruneRuns =
         "DELETE FROM automation_runs WHERE id IN (SELECT id FROM automation_runs WHERE created_at < @before AND status <> 'pending' ORDER BY created_at LIMIT @limit FOR UPDATE SKIP LOCKED)";
 
-    public const string AutomationWebhooks =
-        "SELECT w.id, w.automation_id, w.ordered FROM webhooks w WHERE w.automation_id = @automation AND w.organization_id = @org AND w.status = 'active'";
     // One statement for every webhook of the automation: the rows travel as arrays.
     public const string InsertRunDeliveries =
         "INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, next_attempt_at, created_at, updated_at) " +

@@ -56,36 +56,16 @@ internal static partial class Sql
     public const string DeleteDevice = "DELETE FROM devices WHERE organization_id = @org AND id = @id";
     public const string DeleteDeviceMeasurements = "DELETE FROM measurements WHERE device_id = @id";
 
-    // A batch's appends (BatchConnection.FlushAsync), first: which webhooks (a delivery each) and
-    // engine automations (a run each: rule_automation_id, no webhook) match each event, by its
-    // 1-based index n.
-    // Events for one automation (test, schedule) match only that automation's webhooks.
-    private const string AppendInput =
-        "WITH i AS (SELECT * FROM unnest(@orgs::text[], @types::text[], @deviceKeys::text[], @targets::text[]) WITH ORDINALITY AS i(org, type, device_key, target, n)) ";
-    public const string MatchAppends =
-        AppendInput +
-        "SELECT DISTINCT i.n, NULL AS rule_automation_id, " + MatchedWebhookColumns + " FROM i " +
-        "JOIN webhook_subscriptions s ON s.organization_id = i.org AND s.event_type IN (i.type, '*') AND s.device_id IN (i.device_key, '') " +
-        "JOIN webhooks w ON w.id = s.webhook_id AND w.status = 'active' " +
-        "JOIN automations a ON a.id = w.automation_id AND a.enabled WHERE i.target IS NULL " +
-        "UNION ALL SELECT i.n, NULL, " + MatchedWebhookColumns + " FROM i " +
-        "JOIN webhooks w ON w.automation_id = i.target AND w.organization_id = i.org AND w.status = 'active' " +
-        "UNION ALL SELECT DISTINCT i.n, s.automation_id, NULL, NULL, NULL, NULL::bigint, NULL, NULL, false, false, NULL, NULL, NULL::bigint, NULL::bigint FROM i " +
-        "JOIN automation_subscriptions s ON s.organization_id = i.org AND s.event_type IN (i.type, '*') AND s.device_id IN (i.device_key, '') " +
-        "JOIN automations a ON a.id = s.automation_id AND a.enabled WHERE i.target IS NULL " +
-        "ORDER BY 1, 3";
-    // The whole webhook (as WebhookRow reads it), for a delivery handed to this node's engine without a claim.
-    private const string MatchedWebhookColumns =
-        "w.id, w.organization_id, w.automation_id, w.action_index, w.url, w.headers AS headers_json, " +
-        "w.ordered, w.standard_webhooks, w.status, w.disabled_reason, w.failing_since, w.created_at";
-    // Then one statement writes them. In order: the device rows, locked in id order (l) and moved
+    // A batch's appends (BatchConnection.FlushAsync), routed in C# (EventRouter), are written by one
+    // statement. In order: the device rows, locked in id order (l) and moved
     // on by their events without a reserved sequence (s); each event's sequence (q: a reserved one,
     // or the next ones in append order); the positions (p: the event log row, locked after the
     // device rows as in every write, and held to the commit: that is the gap-free cursor); the
     // events; their deliveries (the outbox; leased to this node's engine when it takes them, see
     // IDeliveryLeaseSource) and runs, with ids made in C#. Each step's condition reads the step
     // before, which is what orders data-modifying CTEs. It returns the events whose deliveries were
-    // leased, which the engine gets with them.
+    // leased and, read in the same statement (so current: the engine reads failing_since), their webhooks,
+    // which the engine gets with them.
     public const string WriteAppends =
         "WITH i AS (SELECT * FROM unnest(@events::text[], @orgs::text[], @types::text[], @devices::text[], @ats::bigint[], @heads::text[], @tails::text[], @reserved::bigint[]) " +
         "WITH ORDINALITY AS i(id, org, type, device, at, head, tail, reserved, n)), " +
@@ -109,7 +89,11 @@ internal static partial class Sql
         "r AS (INSERT INTO automation_runs (id, organization_id, automation_id, status, trigger_type, event_id, trigger_json, triggered_at, created_at) " +
         "SELECT y.id, i.org, y.automation_id, 'pending', 'event', i.id, '{}', i.at, i.at " +
         "FROM unnest(@runIds::text[], @runEvents::bigint[], @runAutomations::text[]) AS y(id, n, automation_id) JOIN i ON i.n = y.n) " +
-        "SELECT id, position, data FROM e WHERE id = ANY(@leasedEvents::text[])";
+        "SELECT e.id AS event_id, e.position, e.data, NULL AS id, NULL AS organization_id, NULL AS automation_id, NULL::bigint AS action_index, " +
+        "NULL AS url, NULL AS headers_json, NULL::boolean AS ordered, NULL::boolean AS standard_webhooks, NULL AS status, NULL AS disabled_reason, " +
+        "NULL::bigint AS failing_since, NULL::bigint AS created_at FROM e WHERE e.id = ANY(@leasedEvents::text[]) " +
+        "UNION ALL SELECT NULL, NULL::bigint, NULL, w.id, w.organization_id, w.automation_id, w.action_index, w.url, w.headers, " +
+        "w.ordered, w.standard_webhooks, w.status, w.disabled_reason, w.failing_since, w.created_at FROM webhooks w WHERE w.id = ANY(@leasedWebhooks::text[])";
     private const string EventColumns = "position, id, organization_id, type, device_id, created_at, data";
     public const string GetEvent = "SELECT " + EventColumns + " FROM events WHERE organization_id = @org AND id = @id";
     public const string EventPosition = "SELECT position FROM events WHERE organization_id = @org AND id = @id";

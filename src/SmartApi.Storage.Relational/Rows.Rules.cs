@@ -62,8 +62,3 @@ internal sealed class EventPositionRow
     public string Type { get; set; } = "";
     public string? DeviceId { get; set; }
 }
-
-internal sealed class RuleMatchRow
-{
-    public string AutomationId { get; set; } = "";
-}

@@ -50,13 +50,6 @@ internal static partial class Sql
         "SELECT id, automation_id, ciphertext, created_at, expires_at FROM automation_secrets " +
         "WHERE automation_id = @automation AND (expires_at IS NULL OR expires_at > @now) ORDER BY id DESC";
 
-    // Matching: an index lookup per event, whatever the number of automations.
-    public const string MatchWebhooks =
-        "SELECT DISTINCT w.id, w.automation_id, w.ordered FROM webhook_subscriptions s " +
-        "JOIN webhooks w ON w.id = s.webhook_id JOIN automations a ON a.id = w.automation_id " +
-        "WHERE s.organization_id = @org AND s.event_type IN (@type, '*') AND s.device_id IN (@device, '') AND w.status = 'active' AND a.enabled = 1";
-    public const string TargetWebhooks =
-        "SELECT w.id, w.automation_id, w.ordered FROM webhooks w WHERE w.automation_id = @automation AND w.organization_id = @org AND w.status = 'active'";
     public const string InsertDelivery =
         "INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, next_attempt_at, created_at, updated_at) " +
         "VALUES (@id, @org, @automation, @webhook, @event, @position, @type, @device, @orderingKey, 'pending', @at, @at, @at)";

@@ -25,11 +25,6 @@ internal static partial class Sql
     public const string ClaimCooldown =
         "UPDATE automation_rules SET last_run_at = @at WHERE automation_id = @automation AND (last_run_at IS NULL OR last_run_at <= @at - @cooldown)";
 
-    // Matching runs: the same index lookup as webhooks, on the engine's subscriptions.
-    public const string MatchRules =
-        "SELECT DISTINCT s.automation_id FROM automation_subscriptions s JOIN automations a ON a.id = s.automation_id " +
-        "WHERE s.organization_id = @org AND s.event_type IN (@type, '*') AND s.device_id IN (@device, '') AND a.enabled = 1";
-
     private const string RunColumns =
         "id, organization_id, automation_id, status, trigger_type, event_id, trigger_json, triggered_at, reason, result_json, created_at, finished_at";
     public const string InsertRun =

@@ -1,4 +1,5 @@
 using Dapper;
+using SmartApi.Storage.Routing;
 
 namespace SmartApi.Storage.Sqlite;
 
@@ -10,34 +11,43 @@ internal sealed partial class SqliteStoreTransaction
     /// <summary>Forgets deliveries queued since <paramref name="count"/> was read: their unit rolled back to its savepoint.</summary>
     public void RollBackQueuedDeliveries(int count) => QueuedDeliveries = count;
 
-    private async ValueTask QueueDeliveriesAsync(NewEvent newEvent, long position)
+    /// <summary>
+    /// Writes the deliveries and pending runs <see cref="EventRouter"/> finds for an appended event
+    /// (deliveries first). An event nothing subscribes to costs two dictionary lookups.
+    /// </summary>
+    private async ValueTask RouteAsync(NewEvent newEvent, long position)
     {
-        if (newEvent.TargetAutomationId is null
-            && !await subscriptionIndex.MayMatchWebhooksAsync(commands, transaction, newEvent.OrganizationId, newEvent.Type))
+        var snapshot = await subscriptionIndex.GetAsync(transaction);
+        if (newEvent.TargetAutomationId is null && !snapshot.MayMatch(newEvent.OrganizationId, newEvent.Type))
         {
             return;
         }
-        var matches = newEvent.TargetAutomationId is { } target
-            ? await Command(Sql.TargetWebhooks).With("@automation", target).With("@org", newEvent.OrganizationId).ListAsync<MatchRow>()
-            : await Command(Sql.MatchWebhooks)
-                .With("@org", newEvent.OrganizationId).With("@type", newEvent.Type).With("@device", newEvent.DeviceId ?? "")
-                .ListAsync<MatchRow>();
+        var deliveries = subscriptionIndex.Deliveries;
+        var runs = subscriptionIndex.Runs;
+        deliveries.Clear();
+        runs.Clear();
+        EventRouter.Route(snapshot, 0, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, newEvent.TargetAutomationId, deliveries, runs);
         var at = Ms.Of(newEvent.CreatedAt);
-        foreach (var match in matches)
+        foreach (var match in deliveries)
         {
             QueuedDeliveries++;
             await Command(Sql.InsertDelivery)
                 .With("@id", ids.New("dlv"))
                 .With("@org", newEvent.OrganizationId)
                 .With("@automation", match.AutomationId)
-                .With("@webhook", match.Id)
+                .With("@webhook", match.WebhookId)
                 .With("@event", newEvent.Id)
                 .With("@position", position)
                 .With("@type", newEvent.Type)
                 .With("@device", newEvent.DeviceId)
-                .With("@orderingKey", match.Ordered ? match.Id + ":" + newEvent.DeviceId : null)
+                .With("@orderingKey", EventRouter.OrderingKey(match.WebhookId, match.Ordered, newEvent.DeviceId))
                 .With("@at", at)
                 .ExecuteNonQueryAsync();
+        }
+        foreach (var run in runs)
+        {
+            await InsertRunAsync(new AutomationRun(ids.New("run"), newEvent.OrganizationId, run.AutomationId, RunStatus.Pending, RuleKind.Event,
+                newEvent.Id, "{}", newEvent.CreatedAt, null, null, newEvent.CreatedAt, null));
         }
     }
 
@@ -191,6 +201,7 @@ internal sealed partial class SqliteStoreTransaction
 
     public async ValueTask<bool> DisableWebhookAsync(string webhookId, string reason, DateTimeOffset now)
     {
+        ChangingSubscriptions(); // a disabled webhook receives no more deliveries
         if (await connection.ExecuteAsync(Sql.DisableWebhook, new { id = webhookId, reason }, transaction) == 0)
         {
             return false;

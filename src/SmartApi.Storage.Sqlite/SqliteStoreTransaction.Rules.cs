@@ -1,4 +1,5 @@
 using Dapper;
+using SmartApi.Storage.Routing;
 
 namespace SmartApi.Storage.Sqlite;
 
@@ -9,27 +10,6 @@ internal sealed partial class SqliteStoreTransaction
 
     /// <summary>Forgets runs queued since <paramref name="count"/> was read: their unit rolled back to its savepoint.</summary>
     public void RollBackQueuedRuns(int count) => QueuedRuns = count;
-
-    /// <summary>Queues a pending run for every enabled engine automation subscribed to this event.</summary>
-    private async ValueTask QueueRunsAsync(NewEvent newEvent)
-    {
-        if (newEvent.TargetAutomationId is not null)
-        {
-            return; // test and schedule events belong to one automation; they trigger nothing else
-        }
-        if (!await subscriptionIndex.MayMatchRulesAsync(commands, transaction, newEvent.OrganizationId, newEvent.Type))
-        {
-            return;
-        }
-        var matches = await Command(Sql.MatchRules)
-            .With("@org", newEvent.OrganizationId).With("@type", newEvent.Type).With("@device", newEvent.DeviceId ?? "")
-            .ListAsync<RuleMatchRow>();
-        foreach (var match in matches)
-        {
-            await InsertRunAsync(new AutomationRun(ids.New("run"), newEvent.OrganizationId, match.AutomationId, RunStatus.Pending, RuleKind.Event,
-                newEvent.Id, "{}", newEvent.CreatedAt, null, null, newEvent.CreatedAt, null));
-        }
-    }
 
     public async ValueTask SetRuleAsync(string organizationId, string automationId, string? kind, DateTimeOffset? nextFireAt,
         IReadOnlyList<Subscription> subscriptions, bool resetPowerStates)
@@ -97,7 +77,11 @@ internal sealed partial class SqliteStoreTransaction
         {
             return [];
         }
-        var webhooks = await Command(Sql.TargetWebhooks).With("@automation", automationId).With("@org", organizationId).ListAsync<MatchRow>();
+        // The engine's deliveries go where a test event would: the automation's active webhooks.
+        var webhooks = subscriptionIndex.Deliveries;
+        webhooks.Clear();
+        EventRouter.Route(await subscriptionIndex.GetAsync(transaction), 0, organizationId, stored.Type, stored.DeviceId, automationId,
+            webhooks, subscriptionIndex.Runs);
         var queued = new List<string>(webhooks.Count);
         var at = Ms.Of(now);
         foreach (var webhook in webhooks)
@@ -108,12 +92,12 @@ internal sealed partial class SqliteStoreTransaction
                 .With("@id", id)
                 .With("@org", organizationId)
                 .With("@automation", automationId)
-                .With("@webhook", webhook.Id)
+                .With("@webhook", webhook.WebhookId)
                 .With("@event", eventId)
                 .With("@position", stored.Position)
                 .With("@type", stored.Type)
                 .With("@device", stored.DeviceId)
-                .With("@orderingKey", webhook.Ordered ? webhook.Id + ":" + stored.DeviceId : null)
+                .With("@orderingKey", EventRouter.OrderingKey(webhook.WebhookId, webhook.Ordered, stored.DeviceId))
                 .With("@at", at)
                 .ExecuteNonQueryAsync();
             queued.Add(id);

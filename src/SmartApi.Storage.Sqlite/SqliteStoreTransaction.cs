@@ -147,8 +147,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
             .Bind(4, Ms.Of(newEvent.CreatedAt))
             .Bind(5, data)
             .ExecuteInsert(); // position is the rowid
-        await QueueDeliveriesAsync(newEvent, position);
-        await QueueRunsAsync(newEvent);
+        await RouteAsync(newEvent, position);
         AppendedEvents++;
     }
 

@@ -1,7 +1,7 @@
 namespace SmartApi.Storage;
 
 /// <summary>Webhook deliveries (the outbox) and their attempts.</summary>
-public interface IDeliveryStore
+public interface IDeliveryStore : IDeliveryLeaseSource
 {
     Task<Delivery?> GetDeliveryAsync(string organizationId, string id, CancellationToken cancellationToken = default);
     Task<PageResult<Delivery>> ListDeliveriesAsync(string organizationId, DeliveryFilter filter, PageRequest page, CancellationToken cancellationToken = default);

@@ -41,8 +41,8 @@ internal sealed partial class DeliveryDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         store.DeliveriesQueued += OnDeliveriesQueued;
-        // Where the store can, the deliveries it queues come leased to this engine at their commit.
-        using var leased = (store as IDeliveryLeaseSource)?.LeaseQueuedDeliveries(_owner, LeaseDuration, deliveries =>
+        // Where the store hands them off, the deliveries it queues come leased to this engine at their commit.
+        using var leased = store.LeaseQueuedDeliveries(_owner, LeaseDuration, deliveries =>
             // Off the store's committing thread: starting hundreds of sends takes a while.
             _ = Task.Run(() => Dispatch(deliveries, stoppingToken), CancellationToken.None));
         var recording = Task.Run(() => RecordOutcomesAsync(stoppingToken), CancellationToken.None);
