@@ -2,8 +2,6 @@ namespace SmartApi.Storage.Postgres;
 
 internal abstract partial class Sql : RelationalSql
 {
-    public const string ListWebhooksOfAutomations =
-        "SELECT " + WebhookColumns + " FROM webhooks WHERE automation_id = ANY(@ids) ORDER BY automation_id, action_index";
     public const string DeleteSubscriptions =
         "DELETE FROM webhook_subscriptions WHERE webhook_id IN (SELECT id FROM webhooks WHERE automation_id = @automation)";
     public const string InsertSubscription =

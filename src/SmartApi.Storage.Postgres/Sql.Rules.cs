@@ -6,14 +6,6 @@ internal abstract partial class Sql : RelationalSql
     public const string InsertRuleSubscription =
         "INSERT INTO automation_subscriptions (organization_id, event_type, device_id, automation_id) VALUES (@org, @type, @device, @automation) ON CONFLICT DO NOTHING";
 
-    public const string ListRuleAutomations =
-        "SELECT a.id, a.organization_id, a.name, a.enabled, a.definition AS definition_json, a.created_at, a.updated_at " +
-        "FROM automation_rules r JOIN automations a ON a.id = r.automation_id WHERE r.kind = @kind AND a.enabled ORDER BY a.id";
-    public const string ListDueSchedules =
-        "SELECT r.automation_id, r.organization_id, r.kind, r.next_fire_at, r.last_run_at FROM automation_rules r " +
-        "JOIN automations a ON a.id = r.automation_id WHERE r.next_fire_at IS NOT NULL AND r.next_fire_at <= @now AND a.enabled " +
-        "ORDER BY r.next_fire_at LIMIT @limit";
-
     public const string ClaimRuns =
         "UPDATE automation_runs SET lease_owner = @owner, lease_expires_at = @leaseUntil WHERE id IN (" +
         "SELECT id FROM automation_runs WHERE status = 'pending' AND (lease_expires_at IS NULL OR lease_expires_at <= @now) " +

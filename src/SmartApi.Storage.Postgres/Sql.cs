@@ -3,22 +3,6 @@ namespace SmartApi.Storage.Postgres;
 /// <summary>Every SQL statement of the PostgreSQL provider's data model, in one place.</summary>
 internal abstract partial class Sql : RelationalSql
 {
-    private const string DeviceColumns =
-        "id, organization_id, serial, name, model, tags::text AS tags, power_on_state, mqtt_password_hash, online, last_seen_at, switch, " +
-        "total_wh, latest_ts, latest_power_w, latest_voltage_v, latest_current_a, latest_temperature_c, created_at, updated_at";
-    public const string InsertDevice =
-        "INSERT INTO devices (id, organization_id, serial, name, model, tags, power_on_state, mqtt_password_hash, online, last_seen_at, switch, created_at, updated_at) " +
-        "VALUES (@Id, @OrganizationId, @Serial, @Name, @Model, @Tags::jsonb, @PowerOnState, @MqttPasswordHash, @Online, @LastSeenAt, @Switch, @CreatedAt, @UpdatedAt)";
-    public const string GetDevice = "SELECT " + DeviceColumns + " FROM devices WHERE organization_id = @org AND id = @id";
-    public const string FindDeviceBySerial = "SELECT " + DeviceColumns + " FROM devices WHERE organization_id = @org AND serial = @serial";
-    public const string ListDevices = "SELECT " + DeviceColumns + " FROM devices WHERE organization_id = @org AND id > @after";
-    public const string TagFilter = " AND tags @> jsonb_build_object(@tagKey::text, @tagValue::text)";
-    public const string TagPresentFilter = " AND jsonb_exists(tags, @tagKey)";
-    public const string UpdateDevice =
-        "UPDATE devices SET name = @Name, model = @Model, tags = @Tags::jsonb, power_on_state = @PowerOnState, online = @Online, " +
-        "last_seen_at = @LastSeenAt, switch = @Switch, updated_at = @UpdatedAt, sequence = sequence + 1 " +
-        "WHERE organization_id = @OrganizationId AND id = @Id RETURNING sequence";
-
     // A batch's appends (BatchConnection.FlushAsync), first: which webhooks (a delivery each) and
     // engine automations (a run each: rule_automation_id, no webhook) match each event, by its
     // 1-based index n.
@@ -73,19 +57,10 @@ internal abstract partial class Sql : RelationalSql
         "SELECT y.id, i.org, y.automation_id, 'pending', 'event', i.id, '{}', i.at, i.at " +
         "FROM unnest(@runIds::text[], @runEvents::bigint[], @runAutomations::text[]) AS y(id, n, automation_id) JOIN i ON i.n = y.n) " +
         "SELECT id, position, data FROM e WHERE id = ANY(@leasedEvents::text[])";
-    public const string EventTypeFilter = " AND type = ANY(@types)";
 
     // One statement per batch: the samples travel as arrays.
     public const string InsertMeasurements =
         "INSERT INTO measurements (device_id, ts, power_w, voltage_v, current_a, temperature_c, total_wh, delta_wh) " +
         "SELECT * FROM unnest(@devices, @ts, @power, @voltage, @current, @temperature, @total, @delta) ON CONFLICT (device_id, ts) DO NOTHING";
-    public const string SetEnergyState =
-        "UPDATE devices SET total_wh = @total, last_counter_wh = @counter, latest_ts = @ts, latest_power_w = @power, " +
-        "latest_voltage_v = @voltage, latest_current_a = @current, latest_temperature_c = @temperature WHERE id = @id AND latest_ts IS NOT DISTINCT FROM @expected";
-    // Buckets aligned to the unix epoch, computed in SQL; the ts range lets the planner prune partitions.
-    public const string AggregateMeasurements =
-        "SELECT ts - ((ts % @bucket) + @bucket) % @bucket AS start, AVG(power_w) AS avg_power_w, MIN(power_w) AS min_power_w, " +
-        "MAX(power_w) AS max_power_w, SUM(delta_wh) AS energy_wh, COUNT(*) AS samples FROM measurements " +
-        "WHERE device_id = @device AND ts >= @from AND ts < @to AND " + Plausible + " GROUP BY 1 ORDER BY 1";
     public const string DeleteMeasurementsBefore = "DELETE FROM measurements WHERE ts < @before";
 }

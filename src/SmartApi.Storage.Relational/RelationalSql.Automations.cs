@@ -12,7 +12,7 @@ internal abstract partial class RelationalSql
     public const string ListAutomations =
         "SELECT " + AutomationColumns + " FROM automations WHERE organization_id = @org AND id > @after ORDER BY id LIMIT @limit";
     public const string DeleteAutomation = "DELETE FROM automations WHERE organization_id = @org AND id = @id";
-    protected const string WebhookColumns =
+    internal const string WebhookColumns =
         "id, organization_id, automation_id, action_index, url, headers AS headers_json, ordered, standard_webhooks, status, disabled_reason, failing_since, created_at";
     public const string ListLiveWebhooks =
         "SELECT " + WebhookColumns + " FROM webhooks WHERE automation_id = @automation AND status <> 'removed' ORDER BY action_index";

@@ -48,7 +48,7 @@ internal abstract partial class RelationalSql
     public const string ListEvents = "SELECT " + EventColumns + " FROM events WHERE organization_id = @org AND position > @after";
     public const string EventDeviceFilter = " AND device_id = @device";
     public const string OrderByPositionLimit = " ORDER BY position LIMIT @limit";
-    protected const string CommandColumns =
+    internal const string CommandColumns =
         "id, organization_id, device_id, action, state, status, created_at, updated_at, expires_at, error, source, automation_id, depth";
     public const string InsertCommand =
         "INSERT INTO commands (" + CommandColumns + ") VALUES (@Id, @OrganizationId, @DeviceId, @Action, @State, @Status, @CreatedAt, @UpdatedAt, @ExpiresAt, @Error, @Source, @AutomationId, @Depth)";

@@ -6,14 +6,6 @@ internal abstract partial class Sql : RelationalSql
     public const string InsertRuleSubscription =
         "INSERT OR IGNORE INTO automation_subscriptions (organization_id, event_type, device_id, automation_id) VALUES (@org, @type, @device, @automation)";
 
-    public const string ListRuleAutomations =
-        "SELECT a.id, a.organization_id, a.name, a.enabled, a.definition AS definition_json, a.created_at, a.updated_at " +
-        "FROM automation_rules r JOIN automations a ON a.id = r.automation_id WHERE r.kind = @kind AND a.enabled = 1 ORDER BY a.id";
-    public const string ListDueSchedules =
-        "SELECT r.automation_id, r.organization_id, r.kind, r.next_fire_at, r.last_run_at FROM automation_rules r " +
-        "JOIN automations a ON a.id = r.automation_id WHERE r.next_fire_at IS NOT NULL AND r.next_fire_at <= @now AND a.enabled = 1 " +
-        "ORDER BY r.next_fire_at LIMIT @limit";
-
     // Matching runs: the same index lookup as webhooks, on the engine's subscriptions.
     public const string MatchRules =
         "SELECT DISTINCT s.automation_id FROM automation_subscriptions s JOIN automations a ON a.id = s.automation_id " +

@@ -16,9 +16,6 @@ public partial interface ISmartApiStore
 
     /// <summary>The start of the latest hour whose energy was reported, if any.</summary>
     Task<DateTimeOffset?> GetLastEnergyReportAsync(CancellationToken cancellationToken = default);
-
-    /// <summary>Raised after a commit that inserted commands, so this node's command dispatcher wakes at once.</summary>
-    event EventHandler? CommandsQueued;
 }
 
 public partial interface IStoreTransaction

@@ -20,9 +20,6 @@ public partial interface ISmartApiStore
 
     /// <summary>Scheduled commands with <c>DueAt &lt;= now</c>, earliest first.</summary>
     Task<IReadOnlyList<ScheduledCommand>> ListDueScheduledCommandsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
-
-    /// <summary>Raised after a commit that queued runs, so this node's runner wakes at once.</summary>
-    event EventHandler? RunsQueued;
 }
 
 public partial interface IStoreTransaction

@@ -23,6 +23,9 @@ public partial interface ISmartApiStore
     /// </summary>
     Task<T> WriteAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default);
 
+    /// <summary>Raised once after each commit of this node's writer that a background worker may be waiting for (see <see cref="StoreCommit"/>).</summary>
+    event Action<StoreCommit>? Committed;
+
     Task<Organization?> GetOrganizationAsync(string id, CancellationToken cancellationToken = default);
     Task<PageResult<Organization>> ListOrganizationsAsync(PageRequest page, CancellationToken cancellationToken = default);
 

@@ -96,7 +96,6 @@ internal static class SmartApiHosting
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<AutomationScheduler>();
         services.AddHostedService<AutomationRunner>();
-        services.AddSingleton<DeliverySignal>();
         services.AddSingleton<WebhookSender>();
         services.AddHostedService<DeliveryDispatcher>();
         services.AddSingleton<WebhookMetrics>();
