@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Dapper;
 using Npgsql;
 
 namespace SmartApi.Storage.Postgres;
@@ -11,7 +10,7 @@ namespace SmartApi.Storage.Postgres;
 /// prepared automatically by Npgsql (<c>Max Auto Prepare</c>), which keeps Dapper's per-call
 /// commands from being parsed and planned again on every call.
 /// </summary>
-public sealed class PostgresSmartApiStore : RelationalSmartApiStore, ISmartApiStore, IDeliveryLeaseSource, IAsyncDisposable
+public sealed class PostgresSmartApiStore : RelationalSmartApiStore, ISmartApiStore, IDeliveryLeaseSource
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresStorageOptions _options;
@@ -19,11 +18,9 @@ public sealed class PostgresSmartApiStore : RelationalSmartApiStore, ISmartApiSt
     private readonly IdGenerator _ids;
     private readonly PostgresWriter _writer;
     private readonly DeliveryLeasing _leasing = new();
-    private readonly PostgresStorageFaults _faults = new();
-    private int _disposed;
 
     public PostgresSmartApiStore(PostgresStorageOptions options, TimeProvider time)
-        : base(PostgresDialect.Instance)
+        : base(PostgresDialect.Instance, new PostgresStorageFaults())
     {
         _options = options;
         _time = time;
@@ -35,7 +32,7 @@ public sealed class PostgresSmartApiStore : RelationalSmartApiStore, ISmartApiSt
         }
         _dataSource = NpgsqlDataSource.Create(builder);
         // Commits on this node only: other nodes' workers find what it wrote by their poll.
-        _writer = new PostgresWriter(_dataSource, options.Writers, options.MaxBatchSize, _ids, _leasing, time, Publish, _faults);
+        _writer = new PostgresWriter(_dataSource, options.Writers, options.MaxBatchSize, _ids, _leasing, time, Publish, Faults);
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
@@ -43,14 +40,6 @@ public sealed class PostgresSmartApiStore : RelationalSmartApiStore, ISmartApiSt
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await Migrator.MigrateAsync(connection, _time, cancellationToken);
         await Partitions.EnsureAsync(connection, _time.GetUtcNow(), _options.PartitionDaysAhead, cancellationToken);
-    }
-
-    public StorageFaults Faults => _faults;
-
-    public async Task<bool> PingAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<int>("SELECT 1") == 1;
     }
 
     public IDisposable LeaseQueuedDeliveries(string owner, TimeSpan lease, Action<IReadOnlyList<ClaimedDelivery>> dispatch) =>
@@ -68,13 +57,8 @@ public sealed class PostgresSmartApiStore : RelationalSmartApiStore, ISmartApiSt
         await Partitions.EnsureAsync(connection, _time.GetUtcNow(), _options.PartitionDaysAhead, cancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
+    private protected override async ValueTask DisposeResourcesAsync()
     {
-        // Containers may dispose one instance under two registrations (the store and its interface).
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
         // Units already queued still commit; then the connections go.
         await _writer.DisposeAsync();
         await _dataSource.DisposeAsync();

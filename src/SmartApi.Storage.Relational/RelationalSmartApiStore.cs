@@ -10,11 +10,20 @@ namespace SmartApi.Storage.Relational;
 /// provider's <see cref="SqlDialect"/>. A provider adds its connections, its group-commit writer
 /// and migrations, and overrides a read only where it keeps a faster path of its own.
 /// </summary>
-public abstract partial class RelationalSmartApiStore
+public abstract partial class RelationalSmartApiStore : IAsyncDisposable
 {
+    private int _disposed;
+
     static RelationalSmartApiStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-    private protected RelationalSmartApiStore(SqlDialect dialect) => Dialect = dialect;
+    private protected RelationalSmartApiStore(SqlDialect dialect, StorageFaults faults)
+    {
+        Dialect = dialect;
+        Faults = faults;
+    }
+
+    /// <summary>Which of this provider's errors are storage faults that may pass.</summary>
+    public StorageFaults Faults { get; }
 
     private protected SqlDialect Dialect { get; }
 
@@ -25,6 +34,25 @@ public abstract partial class RelationalSmartApiStore
 
     /// <summary>An open connection for one read, returned to its pool on dispose.</summary>
     private protected abstract Task<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken);
+
+    /// <summary>Stops the writer (units already queued still commit), then closes the connections.</summary>
+    private protected abstract ValueTask DisposeResourcesAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        // Containers may dispose one instance under two registrations (the store and its interface).
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await DisposeResourcesAsync();
+        }
+        GC.SuppressFinalize(this);
+    }
+
+    public async Task<bool> PingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReadConnectionAsync(cancellationToken);
+        return Convert.ToInt64(await connection.ExecuteScalarAsync("SELECT 1"), CultureInfo.InvariantCulture) == 1;
+    }
 
     public async Task<Organization?> GetOrganizationAsync(string id, CancellationToken cancellationToken = default)
     {

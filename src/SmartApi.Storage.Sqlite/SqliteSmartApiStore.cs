@@ -9,7 +9,7 @@ namespace SmartApi.Storage.Sqlite;
 /// The embedded SQLite store: WAL mode so readers never block the writer, one writer connection
 /// with group commit (<see cref="SqliteWriter"/>), and pooled reader connections.
 /// </summary>
-public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmartApiStore, IAsyncDisposable
+public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmartApiStore
 {
     private readonly string _connectionString;
     private readonly SqliteStorageOptions _options;
@@ -18,11 +18,9 @@ public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmar
     private SqliteConnection? _writerConnection;
     private SqliteWriter? _writer;
     private Checkpointer? _checkpointer;
-    private readonly SqliteStorageFaults _faults = new();
-    private int _disposed;
 
     public SqliteSmartApiStore(SqliteStorageOptions options, TimeProvider time)
-        : base(SqliteDialect.Instance)
+        : base(SqliteDialect.Instance, new SqliteStorageFaults())
     {
         _options = options;
         _time = time;
@@ -60,20 +58,12 @@ public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmar
             return;
         }
         _writerConnection = connection;
-        _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), Publish, _faults);
+        _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), Publish, Faults);
         _checkpointer = new Checkpointer(_connectionString, _writer.RequestCheckpoint, _options.WalRewindBytes);
     }
 
     /// <summary>How often the writer's checkpoint let the WAL start over (tests, diagnostics).</summary>
     internal int WalRewinds => _writer?.Rewinds ?? 0;
-
-    public StorageFaults Faults => _faults;
-
-    public async Task<bool> PingAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenReadConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>("SELECT 1") == 1;
-    }
 
     public Task<T> WriteAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>
         (_writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.")).EnqueueAsync(work, cancellationToken);
@@ -133,13 +123,8 @@ public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmar
         return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
     }
 
-    public async ValueTask DisposeAsync()
+    private protected override async ValueTask DisposeResourcesAsync()
     {
-        // Containers may dispose one instance under two registrations (the store and its interface).
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
         _readers.Dispose();
         if (_writer is not null)
         {
