@@ -14,11 +14,7 @@ internal abstract partial class Sql : RelationalSql
     // or webhook is gone is claimed but not returned, and its lease lapses). Read as three rows
     // split at event_position and at the webhook's id.
     public const string ClaimDeliveries =
-        "WITH c AS (UPDATE deliveries SET lease_owner = @owner, lease_expires_at = @leaseUntil WHERE id IN (" +
-        "SELECT d.id FROM deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= @now " +
-        "AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= @now) " +
-        "AND (d.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.ordering_key = d.ordering_key " +
-        "AND p.status = 'pending' AND p.event_position < d.event_position)) " +
+        "WITH c AS (" + LeaseClaimableDeliveries +
         "ORDER BY d.next_attempt_at, d.id LIMIT @limit FOR UPDATE SKIP LOCKED) RETURNING " + DeliveryColumns + ") " +
         "SELECT c.*, e.position AS event_position, e.created_at AS event_created_at, e.data AS event_data, " +
         "w.id, w.organization_id, w.automation_id, w.action_index, w.url, w.headers AS headers_json, " +
@@ -43,6 +39,5 @@ internal abstract partial class Sql : RelationalSql
         "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = @due WHERE id = ANY(@ids) AND status = 'pending'";
 
     public const string PruneEvents =
-        "DELETE FROM events WHERE position IN (SELECT e.position FROM events e WHERE e.created_at < @before " +
-        "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending') ORDER BY e.position LIMIT @limit)";
+        OldEvents + OldEventsUndelivered;
 }

@@ -7,11 +7,9 @@ internal abstract partial class Sql : RelationalSql
         "INSERT INTO automation_subscriptions (organization_id, event_type, device_id, automation_id) VALUES (@org, @type, @device, @automation) ON CONFLICT DO NOTHING";
 
     public const string ClaimRuns =
-        "UPDATE automation_runs SET lease_owner = @owner, lease_expires_at = @leaseUntil WHERE id IN (" +
-        "SELECT id FROM automation_runs WHERE status = 'pending' AND (lease_expires_at IS NULL OR lease_expires_at <= @now) " +
-        "ORDER BY created_at, id LIMIT @limit FOR UPDATE SKIP LOCKED) RETURNING " + RunColumns;
+        LeasePendingRuns + " FOR UPDATE SKIP LOCKED) RETURNING " + RunColumns;
     public const string PruneRuns =
-        "DELETE FROM automation_runs WHERE id IN (SELECT id FROM automation_runs WHERE created_at < @before AND status <> 'pending' ORDER BY created_at LIMIT @limit FOR UPDATE SKIP LOCKED)";
+        OldRuns + " FOR UPDATE SKIP LOCKED)";
 
     public const string AutomationWebhooks =
         "SELECT w.id, w.automation_id, w.ordered FROM webhooks w WHERE w.automation_id = @automation AND w.organization_id = @org AND w.status = 'active'";

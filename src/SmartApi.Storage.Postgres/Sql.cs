@@ -60,7 +60,6 @@ internal abstract partial class Sql : RelationalSql
 
     // One statement per batch: the samples travel as arrays.
     public const string InsertMeasurements =
-        "INSERT INTO measurements (device_id, ts, power_w, voltage_v, current_a, temperature_c, total_wh, delta_wh) " +
-        "SELECT * FROM unnest(@devices, @ts, @power, @voltage, @current, @temperature, @total, @delta) ON CONFLICT (device_id, ts) DO NOTHING";
+        InsertMeasurementsInto + "SELECT * FROM unnest(@devices, @ts, @power, @voltage, @current, @temperature, @total, @delta) ON CONFLICT (device_id, ts) DO NOTHING";
     public const string DeleteMeasurementsBefore = "DELETE FROM measurements WHERE ts < @before";
 }

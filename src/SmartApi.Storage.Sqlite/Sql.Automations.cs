@@ -20,12 +20,7 @@ internal abstract partial class Sql : RelationalSql
         "VALUES (@id, @org, @automation, @webhook, @event, @position, @type, @device, @orderingKey, 'pending', @at, @at, @at)";
 
     public const string ClaimDeliveries =
-        "UPDATE deliveries SET lease_owner = @owner, lease_expires_at = @leaseUntil WHERE id IN (" +
-        "SELECT d.id FROM deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= @now " +
-        "AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= @now) " +
-        "AND (d.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.ordering_key = d.ordering_key " +
-        "AND p.status = 'pending' AND p.event_position < d.event_position)) " +
-        "ORDER BY d.next_attempt_at LIMIT @limit) RETURNING " + DeliveryColumns;
+        LeaseClaimableDeliveries + "ORDER BY d.next_attempt_at LIMIT @limit) RETURNING " + DeliveryColumns;
     public const string GetEventsByIds =
         "SELECT position, id, organization_id, type, device_id, created_at, data FROM events WHERE id IN (SELECT value FROM json_each(@ids))";
     // Only while the delivery exists: its automation may have been deleted while the attempt was in flight.
@@ -43,7 +38,5 @@ internal abstract partial class Sql : RelationalSql
     // Never the newest event: positions are max(position) + 1 (no AUTOINCREMENT), so deleting the
     // newest would hand its position out again.
     public const string PruneEvents =
-        "DELETE FROM events WHERE position IN (SELECT e.position FROM events e WHERE e.created_at < @before " +
-        "AND e.position < (SELECT MAX(position) FROM events) " +
-        "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending') ORDER BY e.position LIMIT @limit)";
+        OldEvents + "AND e.position < (SELECT MAX(position) FROM events) " + OldEventsUndelivered;
 }

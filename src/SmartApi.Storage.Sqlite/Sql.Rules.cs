@@ -12,9 +12,7 @@ internal abstract partial class Sql : RelationalSql
         "WHERE s.organization_id = @org AND s.event_type IN (@type, '*') AND s.device_id IN (@device, '') AND a.enabled = 1";
 
     public const string ClaimRuns =
-        "UPDATE automation_runs SET lease_owner = @owner, lease_expires_at = @leaseUntil WHERE id IN (" +
-        "SELECT id FROM automation_runs WHERE status = 'pending' AND (lease_expires_at IS NULL OR lease_expires_at <= @now) " +
-        "ORDER BY created_at, id LIMIT @limit) RETURNING " + RunColumns;
+        LeasePendingRuns + ") RETURNING " + RunColumns;
     public const string PruneRuns =
-        "DELETE FROM automation_runs WHERE id IN (SELECT id FROM automation_runs WHERE created_at < @before AND status <> 'pending' ORDER BY created_at LIMIT @limit)";
+        OldRuns + ")";
 }
