@@ -18,24 +18,9 @@ internal static class Migrator
         await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = SchemaLock }, cancellationToken: cancellationToken));
         try
         {
-            await connection.ExecuteAsync(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
-            var applied = (await connection.QueryAsync<long>("SELECT version FROM schema_migrations")).ToHashSet();
-            foreach (var (version, name, sql) in LoadScripts())
-            {
-                if (applied.Contains(version))
-                {
-                    continue;
-                }
-                cancellationToken.ThrowIfCancellationRequested();
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                await connection.ExecuteAsync(sql, transaction: transaction);
-                await connection.ExecuteAsync(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @at)",
-                    new { version, name, at = time.GetUtcNow().ToUnixTimeMilliseconds() },
-                    transaction);
-                await transaction.CommitAsync(cancellationToken);
-            }
+            await MigrationRunner.ApplyAsync(connection, typeof(Migrator).Assembly,
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                async token => await connection.BeginTransactionAsync(token), time, cancellationToken);
         }
         finally
         {
@@ -43,17 +28,5 @@ internal static class Migrator
         }
     }
 
-    internal static IEnumerable<(long Version, string Name, string Sql)> LoadScripts()
-    {
-        var assembly = typeof(Migrator).Assembly;
-        const string marker = ".Migrations.";
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.Contains(marker, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
-        {
-            var fileName = resource[(resource.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..];
-            var version = long.Parse(fileName[..fileName.IndexOf('_', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
-            using var stream = assembly.GetManifestResourceStream(resource)!;
-            using var reader = new StreamReader(stream);
-            yield return (version, fileName, reader.ReadToEnd());
-        }
-    }
+    internal static IEnumerable<(long Version, string Name, string Sql)> LoadScripts() => MigrationRunner.LoadScripts(typeof(Migrator).Assembly);
 }

@@ -21,24 +21,18 @@ internal sealed class PostgresWriter : IAsyncDisposable
     private readonly IdGenerator _ids;
     private readonly DeliveryLeasing _leasing;
     private readonly TimeProvider _time;
-    private readonly Action _onDeliveriesQueued;
-    private readonly Action _onEventsAppended;
-    private readonly Action _onRunsQueued;
-    private readonly Action _onCommandsQueued;
+    private readonly Action<StoreCommit> _onCommit;
     private readonly StorageFaults _faults;
 
     public PostgresWriter(NpgsqlDataSource dataSource, int writers, int maxBatch, IdGenerator ids, DeliveryLeasing leasing, TimeProvider time,
-        Action onDeliveriesQueued, Action onEventsAppended, Action onRunsQueued, Action onCommandsQueued, StorageFaults faults)
+        Action<StoreCommit> onCommit, StorageFaults faults)
     {
         _faults = faults;
         _leasing = leasing;
         _time = time;
         _dataSource = dataSource;
         _ids = ids;
-        _onDeliveriesQueued = onDeliveriesQueued;
-        _onEventsAppended = onEventsAppended;
-        _onRunsQueued = onRunsQueued;
-        _onCommandsQueued = onCommandsQueued;
+        _onCommit = onCommit;
         // Several writers overlap one batch's statements with another's commit; appending batches
         // still queue on the position row.
         _queue = new GroupCommitQueue(maxBatch, writers, CommitAsync);
@@ -194,31 +188,20 @@ internal sealed class PostgresWriter : IAsyncDisposable
         progress.Committing = true;
         await transaction.CommitAsync();
         _faults.WriteCommitted();
-        if (batch.InsertedCommands)
-        {
-            // Before the callers resume: whoever inserted a command may count on the wake-up.
-            _onCommandsQueued();
-        }
         if (batch.Leased.Count > 0)
         {
-            // Before the callers resume, as for commands: the engine holds them from now on.
+            // Before the callers resume: the engine holds them from now on.
             batch.Registration?.Dispatch(batch.Leased);
+        }
+        // Before the callers resume too: whoever wrote may count on the wake-up.
+        var commit = new StoreCommit(batch.AppendedEvents, batch.QueuedDeliveries, batch.QueuedRuns, batch.InsertedCommands);
+        if (!commit.IsEmpty)
+        {
+            _onCommit(commit);
         }
         foreach (var item in succeeded)
         {
             item.Complete();
-        }
-        if (batch.QueuedDeliveries > 0)
-        {
-            _onDeliveriesQueued();
-        }
-        if (batch.QueuedRuns > 0)
-        {
-            _onRunsQueued();
-        }
-        if (batch.AppendedEvents > 0)
-        {
-            _onEventsAppended();
         }
         return true;
     }

@@ -1,69 +1,19 @@
 namespace SmartApi.Storage.Postgres;
 
-internal static partial class Sql
+internal abstract partial class Sql : RelationalSql
 {
-    public const string UpsertRule =
-        "INSERT INTO automation_rules (automation_id, organization_id, kind, next_fire_at) VALUES (@automation, @org, @kind, @next) " +
-        "ON CONFLICT (automation_id) DO UPDATE SET kind = excluded.kind, next_fire_at = excluded.next_fire_at";
-    public const string DeleteRule = "DELETE FROM automation_rules WHERE automation_id = @automation";
     public const string DeleteRuleSubscriptions = "DELETE FROM automation_subscriptions WHERE automation_id = @automation";
     public const string InsertRuleSubscription =
         "INSERT INTO automation_subscriptions (organization_id, event_type, device_id, automation_id) VALUES (@org, @type, @device, @automation) ON CONFLICT DO NOTHING";
-    public const string DeleteAutomationPowerStates = "DELETE FROM power_trigger_states WHERE automation_id = @automation";
 
-    private const string RuleColumns = "automation_id, organization_id, kind, next_fire_at, last_run_at";
-    public const string GetRule = "SELECT " + RuleColumns + " FROM automation_rules WHERE automation_id = @automation";
-    public const string ListRuleAutomations =
-        "SELECT a.id, a.organization_id, a.name, a.enabled, a.definition AS definition_json, a.created_at, a.updated_at " +
-        "FROM automation_rules r JOIN automations a ON a.id = r.automation_id WHERE r.kind = @kind AND a.enabled ORDER BY a.id";
-    public const string ListDueSchedules =
-        "SELECT r.automation_id, r.organization_id, r.kind, r.next_fire_at, r.last_run_at FROM automation_rules r " +
-        "JOIN automations a ON a.id = r.automation_id WHERE r.next_fire_at IS NOT NULL AND r.next_fire_at <= @now AND a.enabled " +
-        "ORDER BY r.next_fire_at LIMIT @limit";
-    public const string ClaimSchedule =
-        "UPDATE automation_rules SET next_fire_at = @next WHERE automation_id = @automation AND next_fire_at = @expected";
-    public const string ClaimCooldown =
-        "UPDATE automation_rules SET last_run_at = @at WHERE automation_id = @automation AND (last_run_at IS NULL OR last_run_at <= @at - @cooldown)";
-
-    private const string RunColumns =
-        "id, organization_id, automation_id, status, trigger_type, event_id, trigger_json, triggered_at, reason, result_json, created_at, finished_at";
-    public const string InsertRun =
-        "INSERT INTO automation_runs (id, organization_id, automation_id, status, trigger_type, event_id, trigger_json, triggered_at, reason, result_json, created_at, finished_at) " +
-        "VALUES (@id, @org, @automation, @status, @triggerType, @event, @trigger, @triggeredAt, @reason, @result, @createdAt, @finishedAt)";
     public const string ClaimRuns =
-        "UPDATE automation_runs SET lease_owner = @owner, lease_expires_at = @leaseUntil WHERE id IN (" +
-        "SELECT id FROM automation_runs WHERE status = 'pending' AND (lease_expires_at IS NULL OR lease_expires_at <= @now) " +
-        "ORDER BY created_at, id LIMIT @limit FOR UPDATE SKIP LOCKED) RETURNING " + RunColumns;
-    public const string CompleteRun =
-        "UPDATE automation_runs SET status = @status, reason = @reason, result_json = @result, finished_at = @at, lease_owner = NULL, lease_expires_at = NULL " +
-        "WHERE id = @id AND status = 'pending' AND lease_owner = @owner";
-    public const string ListRuns =
-        "SELECT " + RunColumns + " FROM automation_runs WHERE organization_id = @org AND automation_id = @automation AND id < @before ORDER BY id DESC LIMIT @limit";
+        LeasePendingRuns + " FOR UPDATE SKIP LOCKED) RETURNING " + RunColumns;
     public const string PruneRuns =
-        "DELETE FROM automation_runs WHERE id IN (SELECT id FROM automation_runs WHERE created_at < @before AND status <> 'pending' ORDER BY created_at LIMIT @limit FOR UPDATE SKIP LOCKED)";
+        OldRuns + " FOR UPDATE SKIP LOCKED)";
 
     // One statement for every webhook of the automation: the rows travel as arrays.
     public const string InsertRunDeliveries =
         "INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, next_attempt_at, created_at, updated_at) " +
         "SELECT u.id, @org, @automation, u.webhook, @event, @position, @type, @device, u.ordering_key, 'pending', @at, @at, @at " +
         "FROM unnest(@ids, @webhooks, @orderingKeys) AS u(id, webhook, ordering_key)";
-    public const string GetEventForDelivery = "SELECT position, type, device_id FROM events WHERE organization_id = @org AND id = @id";
-
-    private const string PowerColumns = "automation_id, device_id, organization_id, phase, since, due_at";
-    public const string ListPowerStates = "SELECT " + PowerColumns + " FROM power_trigger_states WHERE device_id = @device";
-    public const string UpsertPowerState =
-        "INSERT INTO power_trigger_states (automation_id, device_id, organization_id, phase, since, due_at) VALUES (@automation, @device, @org, @phase, @since, @due) " +
-        "ON CONFLICT (automation_id, device_id) DO UPDATE SET phase = excluded.phase, since = excluded.since, due_at = excluded.due_at";
-    public const string DeletePowerState = "DELETE FROM power_trigger_states WHERE automation_id = @automation AND device_id = @device";
-    public const string FirePowerState =
-        "UPDATE power_trigger_states SET phase = 'fired', due_at = NULL WHERE automation_id = @automation AND device_id = @device AND phase = 'pending' AND since = @since";
-    public const string ListDuePowerStates =
-        "SELECT " + PowerColumns + " FROM power_trigger_states WHERE phase = 'pending' AND due_at <= @now ORDER BY due_at LIMIT @limit";
-
-    private const string ScheduledCommandColumns = "id, organization_id, device_id, state, source, automation_id, depth, due_at";
-    public const string InsertScheduledCommand =
-        "INSERT INTO scheduled_commands (" + ScheduledCommandColumns + ") VALUES (@Id, @OrganizationId, @DeviceId, @State, @Source, @AutomationId, @Depth, @DueAt)";
-    public const string TakeScheduledCommand = "DELETE FROM scheduled_commands WHERE id = @id";
-    public const string ListDueScheduledCommands =
-        "SELECT " + ScheduledCommandColumns + " FROM scheduled_commands WHERE due_at <= @now ORDER BY due_at, id LIMIT @limit";
 }

@@ -294,3 +294,17 @@ internal sealed class DeviceEnergyRow
     public string OrganizationId { get; set; } = "";
     public double EnergyWh { get; set; }
 }
+
+internal sealed class IdempotencyRow
+{
+    public string OrganizationId { get; set; } = "";
+    public string ApiKeyId { get; set; } = "";
+    public string Key { get; set; } = "";
+    public byte[] RequestHash { get; set; } = [];
+    public long? Status { get; set; }
+    public string? HeadersJson { get; set; }
+    public byte[]? Body { get; set; }
+    public long CreatedAt { get; set; }
+
+    public IdempotencyRecord ToEntity() => new(OrganizationId, ApiKeyId, Key, RequestHash, (int?)Status, HeadersJson, Body, Ms.ToTime(CreatedAt));
+}

@@ -42,10 +42,10 @@ internal sealed class DeviceCache
         _devices[device.Id] = device;
     }
 
-    /// <summary>Set while the writer runs <see cref="Sql.UpdateDevice"/>: the hook ignores the row change it makes.</summary>
+    /// <summary>Set while the writer runs <c>UpdateDevice</c>: the hook ignores the row change it makes.</summary>
     public bool OwnUpdate { get; set; }
 
-    /// <summary>After <see cref="Sql.UpdateDevice"/> changed the row: the cached row with the written columns.</summary>
+    /// <summary>After <c>UpdateDevice</c> changed the row: the cached row with the written columns.</summary>
     public void Updated(Device written)
     {
         if (!_devices.TryGetValue(written.Id, out var before) || before.OrganizationId != written.OrganizationId)

@@ -1,68 +1,19 @@
 namespace SmartApi.Storage.Sqlite;
 
-internal static partial class Sql
+internal abstract partial class Sql : RelationalSql
 {
-    public const string UpsertAutomation =
-        "INSERT INTO automations (id, organization_id, name, enabled, definition, created_at, updated_at) " +
-        "VALUES (@Id, @OrganizationId, @Name, @Enabled, @DefinitionJson, @CreatedAt, @UpdatedAt) " +
-        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, enabled = excluded.enabled, definition = excluded.definition, updated_at = excluded.updated_at " +
-        "WHERE automations.organization_id = excluded.organization_id";
-    private const string AutomationColumns = "id, organization_id, name, enabled, definition AS definition_json, created_at, updated_at";
-    public const string GetAutomation = "SELECT " + AutomationColumns + " FROM automations WHERE organization_id = @org AND id = @id";
-    public const string ListAutomations =
-        "SELECT " + AutomationColumns + " FROM automations WHERE organization_id = @org AND id > @after ORDER BY id LIMIT @limit";
-    public const string DeleteAutomation = "DELETE FROM automations WHERE organization_id = @org AND id = @id";
-
-    private const string WebhookColumns =
-        "id, organization_id, automation_id, action_index, url, headers AS headers_json, ordered, standard_webhooks, status, disabled_reason, failing_since, created_at";
-    public const string ListLiveWebhooks =
-        "SELECT " + WebhookColumns + " FROM webhooks WHERE automation_id = @automation AND status <> 'removed' ORDER BY action_index";
-    public const string ListWebhooksOfAutomations =
-        "SELECT " + WebhookColumns + " FROM webhooks WHERE automation_id IN (SELECT value FROM json_each(@ids)) ORDER BY automation_id, action_index";
     public const string GetWebhooksByIds = "SELECT " + WebhookColumns + " FROM webhooks WHERE id IN (SELECT value FROM json_each(@ids))";
-    public const string ListWebhooksWithHeaders =
-        "SELECT " + WebhookColumns + " FROM webhooks WHERE headers <> '{}' AND id > @after ORDER BY id LIMIT @limit";
-    public const string ReplaceWebhookHeaders = "UPDATE webhooks SET headers = @headers WHERE id = @id AND headers = @expected";
-    public const string ReplaceAutomationDefinition = "UPDATE automations SET definition = @definition WHERE id = @id AND definition = @expected";
-    public const string InsertWebhook =
-        "INSERT INTO webhooks (id, organization_id, automation_id, action_index, url, headers, ordered, standard_webhooks, status, created_at) " +
-        "VALUES (@id, @org, @automation, @index, @url, @headers, @ordered, @standard, 'active', @at)";
-    public const string UpdateWebhook =
-        "UPDATE webhooks SET url = @url, headers = @headers, ordered = @ordered, standard_webhooks = @standard WHERE id = @id";
-    public const string ReactivateWebhook =
-        "UPDATE webhooks SET status = 'active', disabled_reason = NULL, failing_since = NULL WHERE id = @id AND status = 'disabled'";
-    public const string RemoveWebhook = "UPDATE webhooks SET status = 'removed' WHERE id = @id";
     public const string DeleteSubscriptions =
         "DELETE FROM webhook_subscriptions WHERE webhook_id IN (SELECT id FROM webhooks WHERE automation_id = @automation)";
     public const string InsertSubscription =
         "INSERT OR IGNORE INTO webhook_subscriptions (organization_id, event_type, device_id, webhook_id) VALUES (@org, @type, @device, @webhook)";
-    public const string DisableWebhook =
-        "UPDATE webhooks SET status = 'disabled', disabled_reason = @reason WHERE id = @id AND status = 'active'";
-    public const string FailWebhookDeliveries =
-        "UPDATE deliveries SET status = 'failed', last_error = @error, lease_owner = NULL, lease_expires_at = NULL, updated_at = @at " +
-        "WHERE webhook_id = @id AND status = 'pending'";
-
-    public const string InsertSecret =
-        "INSERT INTO automation_secrets (id, automation_id, ciphertext, created_at, expires_at) VALUES (@Id, @AutomationId, @Ciphertext, @CreatedAt, @ExpiresAt)";
-    public const string ExpireSecrets =
-        "UPDATE automation_secrets SET expires_at = @at WHERE automation_id = @automation AND (expires_at IS NULL OR expires_at > @at)";
-    public const string ListActiveSecrets =
-        "SELECT id, automation_id, ciphertext, created_at, expires_at FROM automation_secrets " +
-        "WHERE automation_id = @automation AND (expires_at IS NULL OR expires_at > @now) ORDER BY id DESC";
 
     public const string InsertDelivery =
         "INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, next_attempt_at, created_at, updated_at) " +
         "VALUES (@id, @org, @automation, @webhook, @event, @position, @type, @device, @orderingKey, 'pending', @at, @at, @at)";
 
-    private const string DeliveryColumns =
-        "id, organization_id, automation_id, webhook_id, event_id, event_type, device_id, status, attempts, next_attempt_at, last_status_code, last_error, created_at, updated_at";
     public const string ClaimDeliveries =
-        "UPDATE deliveries SET lease_owner = @owner, lease_expires_at = @leaseUntil WHERE id IN (" +
-        "SELECT d.id FROM deliveries d WHERE d.status = 'pending' AND d.next_attempt_at <= @now " +
-        "AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= @now) " +
-        "AND (d.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.ordering_key = d.ordering_key " +
-        "AND p.status = 'pending' AND p.event_position < d.event_position)) " +
-        "ORDER BY d.next_attempt_at LIMIT @limit) RETURNING " + DeliveryColumns;
+        LeaseClaimableDeliveries + "ORDER BY d.next_attempt_at LIMIT @limit) RETURNING " + DeliveryColumns;
     public const string GetEventsByIds =
         "SELECT position, id, organization_id, type, device_id, created_at, data FROM events WHERE id IN (SELECT value FROM json_each(@ids))";
     // Only while the delivery exists: its automation may have been deleted while the attempt was in flight.
@@ -76,30 +27,9 @@ internal static partial class Sql
     public const string WebhookFailed = "UPDATE webhooks SET failing_since = @at WHERE id = @id AND failing_since IS NULL";
     public const string ReleaseDeliveries =
         "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = @due WHERE id IN @ids AND status = 'pending'";
-    public const string RetryDelivery =
-        "UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
-        "WHERE organization_id = @org AND id = @id";
-    public const string RecoverDeliveries =
-        "UPDATE deliveries SET status = 'pending', next_attempt_at = @now, updated_at = @now WHERE id IN (" +
-        "SELECT id FROM deliveries WHERE organization_id = @org AND automation_id = @automation AND status = 'failed' " +
-        "AND created_at >= @since ORDER BY id LIMIT @limit)";
 
-    public const string GetDelivery = "SELECT " + DeliveryColumns + " FROM deliveries WHERE organization_id = @org AND id = @id";
-    public const string ListDeliveries = "SELECT " + DeliveryColumns + " FROM deliveries WHERE organization_id = @org AND id > @after";
-    public const string DeliveryAutomationFilter = " AND automation_id = @automation";
-    public const string DeliveryEventFilter = " AND event_id = @event";
-    public const string DeliveryStatusFilter = " AND status = @status";
-    public const string ListAttempts =
-        "SELECT delivery_id, number, started_at, status_code, duration_ms, error, response_body FROM delivery_attempts WHERE delivery_id = @id ORDER BY number";
-    public const string CountPending = "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'";
-
-    // Oldest first, in small batches, so that retention never holds the writer for long.
-    public const string PruneDeliveries =
-        "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE created_at < @before AND status <> 'pending' ORDER BY id LIMIT @limit)";
     // Never the newest event: positions are max(position) + 1 (no AUTOINCREMENT), so deleting the
     // newest would hand its position out again.
     public const string PruneEvents =
-        "DELETE FROM events WHERE position IN (SELECT e.position FROM events e WHERE e.created_at < @before " +
-        "AND e.position < (SELECT MAX(position) FROM events) " +
-        "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending') ORDER BY e.position LIMIT @limit)";
+        OldEvents + "AND e.position < (SELECT MAX(position) FROM events) " + OldEventsUndelivered;
 }

@@ -2,29 +2,6 @@ using Dapper;
 
 namespace SmartApi.Storage.Sqlite;
 
-internal sealed class IdempotencyRow
-{
-    public string OrganizationId { get; set; } = "";
-    public string ApiKeyId { get; set; } = "";
-    public string Key { get; set; } = "";
-    public byte[] RequestHash { get; set; } = [];
-    public long? Status { get; set; }
-    public string? HeadersJson { get; set; }
-    public byte[]? Body { get; set; }
-    public long CreatedAt { get; set; }
-
-    public IdempotencyRecord ToEntity() => new(OrganizationId, ApiKeyId, Key, RequestHash, (int?)Status, HeadersJson, Body, Ms.ToTime(CreatedAt));
-}
-
-public sealed partial class SqliteSmartApiStore
-{
-    public async Task<IdempotencyRecord?> GetIdempotencyRecordAsync(string apiKeyId, string key, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        return (await connection.QuerySingleOrDefaultAsync<IdempotencyRow>(Sql.GetIdempotencyRecord, new { apiKey = apiKeyId, key }))?.ToEntity();
-    }
-}
-
 internal sealed partial class SqliteStoreTransaction
 {
     public async ValueTask<bool> TryClaimIdempotencyKeyAsync(IdempotencyRecord record, DateTimeOffset abandonedBefore, DateTimeOffset expiredBefore) =>

@@ -20,5 +20,5 @@ public sealed partial class SqliteSmartApiStore
 internal sealed partial class SqliteStoreTransaction
 {
     public async ValueTask<int> PruneMeasurementsAsync(long before, int batchSize) =>
-        await Command(Sql.PruneMeasurements).With("@before", before).With("@limit", batchSize).ExecuteNonQueryAsync();
+        await ExecuteAsync(Sql.PruneMeasurements, new { before, limit = batchSize });
 }

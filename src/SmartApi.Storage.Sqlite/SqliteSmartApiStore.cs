@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Data.Common;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -9,7 +9,7 @@ namespace SmartApi.Storage.Sqlite;
 /// The embedded SQLite store: WAL mode so readers never block the writer, one writer connection
 /// with group commit (<see cref="SqliteWriter"/>), and pooled reader connections.
 /// </summary>
-public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposable
+public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmartApiStore
 {
     private readonly string _connectionString;
     private readonly SqliteStorageOptions _options;
@@ -18,12 +18,9 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
     private SqliteConnection? _writerConnection;
     private SqliteWriter? _writer;
     private Checkpointer? _checkpointer;
-    private readonly SqliteStorageFaults _faults = new();
-    private int _disposed;
-
-    static SqliteSmartApiStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
     public SqliteSmartApiStore(SqliteStorageOptions options, TimeProvider time)
+        : base(SqliteDialect.Instance, new SqliteStorageFaults())
     {
         _options = options;
         _time = time;
@@ -61,128 +58,51 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
             return;
         }
         _writerConnection = connection;
-        _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), () => DeliveriesQueued?.Invoke(this, EventArgs.Empty),
-            () => EventsAppended?.Invoke(this, EventArgs.Empty),
-            () => RunsQueued?.Invoke(this, EventArgs.Empty),
-            () => CommandsQueued?.Invoke(this, EventArgs.Empty), _faults);
+        _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), Publish, Faults);
         _checkpointer = new Checkpointer(_connectionString, _writer.RequestCheckpoint, _options.WalRewindBytes);
     }
 
     /// <summary>How often the writer's checkpoint let the WAL start over (tests, diagnostics).</summary>
     internal int WalRewinds => _writer?.Rewinds ?? 0;
 
-    public StorageFaults Faults => _faults;
-
-    public async Task<bool> PingAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>("SELECT 1") == 1;
-    }
-
     public Task<T> WriteAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>
         (_writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.")).EnqueueAsync(work, cancellationToken);
 
-    public async Task<Organization?> GetOrganizationAsync(string id, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        return (await connection.QuerySingleOrDefaultAsync<OrganizationRow>(Sql.GetOrganization, new { id }))?.ToEntity();
-    }
+    // The reads below run on every request, message or stream poll: they take a pooled reader
+    // whose prepared statements are kept (see CommandCache), where Dapper would compile the
+    // statement again per call. Every other read is the base class's Dapper query.
 
-    public async Task<PageResult<Organization>> ListOrganizationsAsync(PageRequest page, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<OrganizationRow>(Sql.ListOrganizations, new { after = page.After ?? "", limit = page.Limit + 1 });
-        return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
-    }
-
-    public async Task<OrganizationUsage> GetOrganizationUsageAsync(string organizationId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        return (await connection.QuerySingleAsync<OrganizationUsageRow>(Sql.OrganizationUsage, new { org = organizationId })).ToEntity();
-    }
-
-    public async Task<bool> AnyApiKeyAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<bool>(Sql.AnyApiKey);
-    }
-
-    public async Task<ApiKey?> FindApiKeyByHashAsync(byte[] hash, CancellationToken cancellationToken = default)
+    public override async Task<ApiKey?> FindApiKeyByHashAsync(byte[] hash, CancellationToken cancellationToken = default)
     {
         using var reader = await _readers.RentAsync(cancellationToken);
         return (await reader.Command(Sql.FindApiKeyByHash).With("@hash", hash).SingleOrDefaultAsync<ApiKeyRow>())?.ToEntity();
     }
 
-    public async Task<ApiKey?> GetApiKeyAsync(string organizationId, string id, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        return (await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(Sql.GetApiKey, new { org = organizationId, id }))?.ToEntity();
-    }
-
-    public async Task<PageResult<ApiKey>> ListApiKeysAsync(string organizationId, PageRequest page, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<ApiKeyRow>(Sql.ListApiKeys, new { org = organizationId, after = page.After ?? "", limit = page.Limit + 1 });
-        return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
-    }
-
-    public async Task<Device?> GetDeviceAsync(string organizationId, string id, CancellationToken cancellationToken = default)
+    public override async Task<Device?> GetDeviceAsync(string organizationId, string id, CancellationToken cancellationToken = default)
     {
         using var reader = await _readers.RentAsync(cancellationToken);
-        return (await reader.Command(Sql.GetDevice).With("@org", organizationId).With("@id", id).SingleOrDefaultAsync<DeviceRow>())?.ToEntity();
+        return (await reader.Command(Dialect.GetDevice).With("@org", organizationId).With("@id", id).SingleOrDefaultAsync<DeviceRow>())?.ToEntity();
     }
 
-    public async Task<Device?> FindDeviceBySerialAsync(string organizationId, string serial, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Device>> FindDevicesBySerialAsync(string serial, CancellationToken cancellationToken = default)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        return (await connection.QuerySingleOrDefaultAsync<DeviceRow>(Sql.FindDeviceBySerial, new { org = organizationId, serial }))?.ToEntity();
+        using var reader = await _readers.RentAsync(cancellationToken);
+        return [.. (await reader.Command(Dialect.FindDevicesBySerial).With("@serial", serial).ListAsync<DeviceRow>()).Select(r => r.ToEntity())];
     }
 
-    public async Task<PageResult<Device>> ListDevicesAsync(string organizationId, DeviceFilter filter, PageRequest page, CancellationToken cancellationToken = default)
-    {
-        var sql = Sql.ListDevices;
-        if (filter.Online is not null)
-        {
-            sql += Sql.OnlineFilter;
-        }
-        if (filter.TagKey is not null)
-        {
-            sql += filter.TagValue is null ? Sql.TagPresentFilter : Sql.TagFilter;
-        }
-        sql += Sql.OrderByIdLimit;
-        await using var connection = await OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<DeviceRow>(sql, new
-        {
-            org = organizationId,
-            after = page.After ?? "",
-            limit = page.Limit + 1,
-            online = filter.Online,
-            tagKey = filter.TagKey,
-            tagValue = filter.TagValue,
-        });
-        return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
-    }
-
-    public async Task<Command?> GetCommandAsync(string organizationId, string deviceId, string id, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        return (await connection.QuerySingleOrDefaultAsync<CommandRow>(Sql.GetCommand, new { org = organizationId, device = deviceId, id }))?.ToEntity();
-    }
-
-    public async Task<PageResult<Command>> ListCommandsAsync(string organizationId, string deviceId, PageRequest page, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<CommandRow>(Sql.ListCommands, new { org = organizationId, device = deviceId, after = page.After ?? "", limit = page.Limit + 1 });
-        return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
-    }
-
-    public async Task<StoredEvent?> GetEventAsync(string organizationId, string id, CancellationToken cancellationToken = default)
+    public override async Task<StoredEvent?> GetEventAsync(string organizationId, string id, CancellationToken cancellationToken = default)
     {
         using var reader = await _readers.RentAsync(cancellationToken);
         return (await reader.Command(Sql.GetEvent).With("@org", organizationId).With("@id", id).SingleOrDefaultAsync<EventRow>())?.ToEntity();
     }
 
-    public async Task<PageResult<StoredEvent>> ListEventsAsync(string organizationId, EventFilter filter, PageRequest page, CancellationToken cancellationToken = default)
+    public override async Task<string?> GetLatestEventIdAsync(string organizationId, CancellationToken cancellationToken = default)
+    {
+        using var reader = await _readers.RentAsync(cancellationToken);
+        return await reader.Command(Sql.LatestEventId).With("@org", organizationId).ScalarAsync<string?>();
+    }
+
+    public override async Task<PageResult<StoredEvent>> ListEventsAsync(string organizationId, EventFilter filter, PageRequest page, CancellationToken cancellationToken = default)
     {
         using var reader = await _readers.RentAsync(cancellationToken);
         long after = 0;
@@ -191,19 +111,9 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
             after = await reader.Command(Sql.EventPosition).With("@org", organizationId).With("@id", page.After).ScalarAsync<long?>()
                 ?? throw new InvalidCursorException(page.After);
         }
-        var sql = Sql.ListEvents;
-        if (filter.DeviceId is not null)
-        {
-            sql += Sql.EventDeviceFilter;
-        }
-        if (filter.Types is { Count: > 0 })
-        {
-            sql += Sql.EventTypeFilter;
-        }
-        sql += Sql.OrderByPositionLimit;
         // Gap-free by construction: one writer assigns positions in commit order, and a WAL reader
         // sees a prefix of the commits, so no later position is visible before an earlier one.
-        var rows = await reader.Command(sql)
+        var rows = await reader.Command(ListEventsSql(filter))
             .With("@org", organizationId)
             .With("@after", after)
             .With("@device", filter.DeviceId)
@@ -213,38 +123,8 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
         return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
     }
 
-    public async Task<PageResult<Measurement>> ListMeasurementsAsync(string deviceId, DateTimeOffset from, DateTimeOffset to, PageRequest page, CancellationToken cancellationToken = default)
+    private protected override async ValueTask DisposeResourcesAsync()
     {
-        long after = long.MinValue;
-        if (page.After is not null && !long.TryParse(page.After, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out after))
-        {
-            throw new InvalidCursorException(page.After);
-        }
-        await using var connection = await OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<MeasurementRowData>(Sql.ListMeasurements,
-            new { device = deviceId, from = Ms.Of(from), to = Ms.Of(to), after, limit = page.Limit + 1 });
-        return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
-    }
-
-    public async Task<IReadOnlyList<MeasurementBucket>> AggregateMeasurementsAsync(string deviceId, DateTimeOffset from, DateTimeOffset to, TimeSpan bucket, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<BucketRow>(Sql.AggregateMeasurements,
-            new
-            {
-                device = deviceId, from = Ms.Of(from), to = Ms.Of(to), bucket = (long)bucket.TotalMilliseconds,
-                minPower = TelemetryLimits.MinPowerW, maxPower = TelemetryLimits.MaxPowerW, maxStep = TelemetryLimits.MaxEnergyWh,
-            });
-        return rows.Select(r => r.ToEntity()).ToList();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        // Containers may dispose one instance under two registrations (the store and its interface).
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
         _readers.Dispose();
         if (_writer is not null)
         {
@@ -263,7 +143,7 @@ public sealed partial class SqliteSmartApiStore : ISmartApiStore, IAsyncDisposab
         SqliteConnection.ClearPool(pooled);
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    private protected override async Task<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);

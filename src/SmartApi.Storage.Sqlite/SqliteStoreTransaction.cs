@@ -1,14 +1,31 @@
-using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
 namespace SmartApi.Storage.Sqlite;
 
+/// <summary>
+/// One write unit on the single writer's connection. Statements go through Dapper (the base
+/// class's hooks) except on the measured hot paths: there the writer keeps each statement
+/// prepared for the life of its connection, since compiling it again per call (what a Dapper
+/// command does) cost more than running it. Reads on those paths are kept prepared commands
+/// (<see cref="CommandCache"/>: device and energy-state reads per telemetry message, the command
+/// claim and acknowledgement of a switch round trip, the outbox), and the per-event and
+/// per-sample writes (append, sequence, device update, measurement, energy state) are bound by
+/// position on <see cref="RawStatement"/>, which skips the parameter lookups as well.
+/// </summary>
 internal sealed partial class SqliteStoreTransaction(CommandCache commands, SqliteTransaction transaction, IdGenerator ids, SubscriptionIndex subscriptionIndex,
     DeviceCache deviceCache)
-    : IStoreTransaction
+    : RelationalStoreTransaction(SqliteDialect.Instance), IStoreTransaction
 {
     private readonly SqliteConnection connection = commands.Connection;
+
+    private protected override Task<int> ExecuteAsync(string sql, object? parameters) => connection.ExecuteAsync(sql, parameters, transaction);
+    private protected override Task<IEnumerable<T>> QueryAsync<T>(string sql, object? parameters) => connection.QueryAsync<T>(sql, parameters, transaction);
+    private protected override Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? parameters) where T : default =>
+        connection.QuerySingleOrDefaultAsync<T?>(sql, parameters, transaction);
+    private protected override Task<T?> ExecuteScalarAsync<T>(string sql, object? parameters) where T : default =>
+        connection.ExecuteScalarAsync<T?>(sql, parameters, transaction);
+    private protected override void CommandInserted() => InsertedCommands = true;
 
     /// <summary>Whether this transaction changed subscriptions: the writer drops its index again when it ends.</summary>
     public bool SubscriptionsChanged { get; private set; }
@@ -20,69 +37,25 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         subscriptionIndex.Invalidate();
     }
 
-    // Device sequences taken by UpdateDeviceAsync for the event the same unit appends next: one
-    // statement instead of a second update of the same row.
-    private readonly Dictionary<string, long> _reservedSequences = new(StringComparer.Ordinal);
-
     /// <summary>Called by the writer before each unit of work: reservations never cross units.</summary>
-    public void BeginUnit() => _reservedSequences.Clear();
+    public void BeginUnit() => ReservedSequences.Clear();
 
     /// <summary>Events appended in this transaction (the writer announces them after commit).</summary>
     public int AppendedEvents { get; private set; }
 
+    /// <summary>Whether this transaction inserted commands (the writer announces them after commit).</summary>
+    public bool InsertedCommands { get; private set; }
+
     /// <summary>A prepared statement of the writer connection, enlisted in this transaction.</summary>
     private SqliteCommand Command(string sql) => commands.Get(sql, transaction);
 
-    private const int SqliteConstraintUnique = 2067;
-
-    public async ValueTask InsertOrganizationAsync(Organization organization) =>
-        await connection.ExecuteAsync(Sql.InsertOrganization,
-            new { organization.Id, organization.Name, CreatedAt = Ms.Of(organization.CreatedAt) }, transaction);
-
-    public async ValueTask<bool> RenameOrganizationAsync(string id, string name) =>
-        await connection.ExecuteAsync(Sql.RenameOrganization, new { id, name }, transaction) == 1;
-
-    public async ValueTask<bool> SetOrganizationLimitsAsync(string id, OrganizationLimitOverrides? limits) =>
-        await connection.ExecuteAsync(Sql.SetOrganizationLimits, OrganizationRow.LimitParameters(id, limits), transaction) == 1;
-
-    public async ValueTask InsertApiKeyAsync(ApiKey key) =>
-        await connection.ExecuteAsync(Sql.InsertApiKey, new
-        {
-            key.Id,
-            key.OrganizationId,
-            key.Name,
-            key.Prefix,
-            key.Hash,
-            Scopes = JsonSerializer.Serialize(key.Scopes, StorageJsonContext.Default.IReadOnlyListString),
-            CreatedAt = Ms.Of(key.CreatedAt),
-        }, transaction);
-
-    public async ValueTask<bool> RevokeApiKeyAsync(string organizationId, string id, DateTimeOffset at) =>
-        await connection.ExecuteAsync(Sql.RevokeApiKey, new { org = organizationId, id, at = Ms.Of(at) }, transaction) == 1;
-
-    public async ValueTask TouchApiKeysAsync(IReadOnlyList<(string Id, DateTimeOffset UsedAt)> uses, TimeSpan granularity) =>
-        await connection.ExecuteAsync(Sql.TouchApiKey,
-            uses.Select(u => new { id = u.Id, at = Ms.Of(u.UsedAt), granularity = (long)granularity.TotalMilliseconds }), transaction);
-
-    public async ValueTask InsertDeviceAsync(Device device)
-    {
-        try
-        {
-            await connection.ExecuteAsync(Sql.InsertDevice, DeviceRow.Parameters(device), transaction);
-        }
-        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SqliteConstraintUnique)
-        {
-            throw new DuplicateKeyException("device", ex);
-        }
-    }
-
-    public async ValueTask<Device?> GetDeviceAsync(string organizationId, string id)
+    public override async ValueTask<Device?> GetDeviceAsync(string organizationId, string id)
     {
         if (deviceCache.Get(organizationId, id) is { } cached)
         {
             return cached;
         }
-        var device = (await Command(Sql.GetDevice).With("@org", organizationId).With("@id", id).SingleOrDefaultAsync<DeviceRow>())?.ToEntity();
+        var device = (await Command(Dialect.GetDevice).With("@org", organizationId).With("@id", id).SingleOrDefaultAsync<DeviceRow>())?.ToEntity();
         if (device is not null)
         {
             deviceCache.Add(device);
@@ -90,9 +63,9 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         return device;
     }
 
-    public ValueTask UpdateDeviceAsync(Device device)
+    public override ValueTask UpdateDeviceAsync(Device device)
     {
-        var statement = RawStatement.For(connection, Sql.UpdateDevice, UpdateDeviceParameters)
+        var statement = RawStatement.For(connection, Dialect.UpdateDevice, UpdateDeviceParameters)
             .Bind(0, device.Id)
             .Bind(1, device.OrganizationId)
             .Bind(2, device.Name)
@@ -115,20 +88,10 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         }
         if (sequence is { } reserved)
         {
-            _reservedSequences[device.Id] = reserved;
+            ReservedSequences[device.Id] = reserved;
             deviceCache.Updated(device);
         }
         return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask<bool> DeleteDeviceAsync(string organizationId, string id)
-    {
-        var deleted = await connection.ExecuteAsync(Sql.DeleteDevice, new { org = organizationId, id }, transaction) == 1;
-        if (deleted)
-        {
-            await connection.ExecuteAsync(Sql.DeleteDeviceMeasurements, new { id }, transaction);
-        }
-        return deleted;
     }
 
     public async ValueTask AppendEventAsync(NewEvent newEvent)
@@ -136,7 +99,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         long? sequence = null;
         if (newEvent.DeviceId is { } deviceId)
         {
-            sequence = _reservedSequences.Remove(deviceId, out var reserved) ? reserved : NextSequence(deviceId);
+            sequence = ReservedSequences.Remove(deviceId, out var reserved) ? reserved : NextSequence(deviceId);
         }
         var data = EventData.Compose(newEvent.DeviceId, sequence, newEvent.DataJson);
         var position = RawStatement.For(connection, Sql.AppendEvent, AppendEventParameters)
@@ -166,28 +129,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         }
     }
 
-    public async ValueTask InsertCommandAsync(Command command)
-    {
-        InsertedCommands = true;
-        await connection.ExecuteAsync(Sql.InsertCommand, new
-        {
-            command.Id,
-            command.OrganizationId,
-            command.DeviceId,
-            command.Action,
-            command.State,
-            command.Status,
-            CreatedAt = Ms.Of(command.CreatedAt),
-            UpdatedAt = Ms.Of(command.UpdatedAt),
-            ExpiresAt = Ms.Of(command.ExpiresAt),
-            command.Error,
-            command.Source,
-            command.AutomationId,
-            command.Depth,
-        }, transaction);
-    }
-
-    public async ValueTask<EnergyState?> GetEnergyStateAsync(string deviceId) =>
+    public override async ValueTask<EnergyState?> GetEnergyStateAsync(string deviceId) =>
         (await Command(Sql.GetEnergyState).With("@id", deviceId).SingleOrDefaultAsync<EnergyStateRow>())?.ToEntity();
 
     private static readonly string[] UpdateDeviceParameters =
@@ -218,7 +160,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
     }
 
     public ValueTask<bool> SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest, DateTimeOffset? expectedLatestTs) =>
-        ValueTask.FromResult(RawStatement.For(connection, Sql.SetEnergyState, EnergyStateParameters)
+        ValueTask.FromResult(RawStatement.For(connection, Dialect.SetEnergyState, EnergyStateParameters)
             .Bind(0, deviceId)
             .Bind(1, totalWh)
             .Bind(2, lastCounterWh)

@@ -14,10 +14,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly SqliteConnection _connection;
 
     private readonly IdGenerator _ids;
-    private readonly Action _onDeliveriesQueued;
-    private readonly Action _onRunsQueued;
-    private readonly Action _onEventsAppended;
-    private readonly Action? _onCommandsQueued;
+    private readonly Action<StoreCommit> _onCommit;
     private readonly CommandCache _commands;
     private readonly SubscriptionIndex _subscriptions = new();
     private readonly DeviceCache _devices = new();
@@ -26,16 +23,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private int _checkpointRequested;
     private int _rewinds;
 
-    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action onDeliveriesQueued, Action onEventsAppended, Action onRunsQueued,
-        Action? onCommandsQueued, StorageFaults faults)
+    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action<StoreCommit> onCommit, StorageFaults faults)
     {
         _faults = faults;
-        _onRunsQueued = onRunsQueued;
         _connection = connection;
         _ids = ids;
-        _onDeliveriesQueued = onDeliveriesQueued;
-        _onEventsAppended = onEventsAppended;
-        _onCommandsQueued = onCommandsQueued;
+        _onCommit = onCommit;
         _commands = new CommandCache(connection);
         _devices.Attach(connection);
         _queue = new GroupCommitQueue(maxBatch, loops: 1, CommitAsync);
@@ -126,28 +119,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
             {
                 _faults.WriteCommitted();
             }
-            if (context.InsertedCommands)
+            // Before the callers resume: whoever wrote may count on the wake-up.
+            var commit = new StoreCommit(context.AppendedEvents, context.QueuedDeliveries, context.QueuedRuns, context.InsertedCommands);
+            if (!commit.IsEmpty)
             {
-                // Before the callers resume: whoever inserted a command may count on the wake-up.
-                _onCommandsQueued?.Invoke();
+                _onCommit(commit);
             }
             foreach (var item in succeeded)
             {
                 item.Complete();
-            }
-            if (context.QueuedDeliveries > 0)
-            {
-                _onDeliveriesQueued();
-            }
-            if (context.QueuedRuns > 0)
-            {
-                _onRunsQueued();
-            }
-            // A unit rolled back to its savepoint may have counted an event: a spurious wake-up costs
-            // a stream one read, a missed one costs it a poll interval.
-            if (context.AppendedEvents > 0)
-            {
-                _onEventsAppended();
             }
             return true;
         }

@@ -41,9 +41,6 @@ public interface IAutomationStore
 
     /// <summary>Scheduled commands with <c>DueAt &lt;= now</c>, earliest first.</summary>
     Task<IReadOnlyList<ScheduledCommand>> ListDueScheduledCommandsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
-
-    /// <summary>Raised after a commit that queued runs, so this node's runner wakes at once.</summary>
-    event EventHandler? RunsQueued;
 }
 
 /// <summary>Changes to automation definitions, their webhooks and secrets inside a write transaction.</summary>

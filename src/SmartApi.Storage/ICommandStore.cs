@@ -5,9 +5,6 @@ public interface ICommandStore
 {
     Task<Command?> GetCommandAsync(string organizationId, string deviceId, string id, CancellationToken cancellationToken = default);
     Task<PageResult<Command>> ListCommandsAsync(string organizationId, string deviceId, PageRequest page, CancellationToken cancellationToken = default);
-
-    /// <summary>Raised after a commit that inserted commands, so this node's command dispatcher wakes at once.</summary>
-    event EventHandler? CommandsQueued;
 }
 
 /// <summary>Changes to commands inside a write transaction.</summary>

@@ -7,9 +7,6 @@ public interface IDeliveryStore : IDeliveryLeaseSource
     Task<PageResult<Delivery>> ListDeliveriesAsync(string organizationId, DeliveryFilter filter, PageRequest page, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<DeliveryAttempt>> ListAttemptsAsync(string deliveryId, CancellationToken cancellationToken = default);
 
-    /// <summary>Raised after a commit that queued deliveries (new, retried or recovered), so this node's dispatcher wakes at once.</summary>
-    event EventHandler? DeliveriesQueued;
-
     /// <summary>Pending deliveries (for the queue-depth metric).</summary>
     Task<long> CountPendingDeliveriesAsync(CancellationToken cancellationToken = default);
 }

@@ -12,17 +12,6 @@ public interface IEventStore
     Task<PageResult<StoredEvent>> ListEventsAsync(string organizationId, EventFilter filter, PageRequest page, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Raised after a commit that appended events, so this node's live event streams wake at once
-    /// instead of polling. Providers that cannot tell (or events written by other nodes) are covered
-    /// by the streams' bounded fallback poll; the default raises nothing.
-    /// </summary>
-    event EventHandler? EventsAppended
-    {
-        add { }
-        remove { }
-    }
-
-    /// <summary>
     /// The id of the organization's latest event in log order, or null when it has none: where a
     /// live stream without a cursor starts. The default pages through the log; providers answer it
     /// with one indexed read.

@@ -27,6 +27,9 @@ public partial interface ISmartApiStore :
     /// Providers may commit several callers' work together (group commit).
     /// </summary>
     Task<T> WriteAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default);
+
+    /// <summary>Raised once after each commit of this node's writer that a background worker may be waiting for (see <see cref="StoreCommit"/>).</summary>
+    event Action<StoreCommit>? Committed;
 }
 
 /// <summary>The operations available inside one write transaction, grouped by concern like <see cref="ISmartApiStore"/>.</summary>

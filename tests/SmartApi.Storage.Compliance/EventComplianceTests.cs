@@ -205,8 +205,14 @@ public abstract class EventComplianceTests : StorageComplianceTests
     {
         var organization = await CreateOrganizationAsync();
         var raised = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        EventHandler handler = (_, _) => raised.TrySetResult();
-        Store.EventsAppended += handler;
+        Action<StoreCommit> handler = commit =>
+        {
+            if (commit.EventsAppended > 0)
+            {
+                raised.TrySetResult();
+            }
+        };
+        Store.Committed += handler;
         try
         {
             var appended = await AppendAsync(NewEvent(organization.Id));
@@ -216,7 +222,7 @@ public abstract class EventComplianceTests : StorageComplianceTests
         }
         finally
         {
-            Store.EventsAppended -= handler;
+            Store.Committed -= handler;
         }
     }
 }

@@ -178,7 +178,7 @@ public abstract class GatewayComplianceTests : StorageComplianceTests
         var organization = await CreateOrganizationAsync();
         var device = await CreateDeviceAsync(organization.Id);
         var raised = 0;
-        Store.CommandsQueued += (_, _) => Interlocked.Increment(ref raised);
+        Store.Committed += commit => Interlocked.Add(ref raised, commit.CommandsQueued ? 1 : 0);
 
         await CreateOrganizationAsync("Other");
         var before = Volatile.Read(ref raised);

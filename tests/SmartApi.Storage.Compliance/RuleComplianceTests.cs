@@ -59,7 +59,7 @@ public abstract class RuleComplianceTests : EngineComplianceTests
         var disabled = await CreateRuleAsync(organization.Id, RuleKind.Event, subscriptions: [new("*", null)], enabled: false);
         var foreign = await CreateRuleAsync(other.Id, RuleKind.Event, subscriptions: [new("*", null)]);
         var raised = 0;
-        Store.RunsQueued += (_, _) => Interlocked.Increment(ref raised);
+        Store.Committed += commit => Interlocked.Add(ref raised, commit.RunsQueued > 0 ? 1 : 0);
 
         var switched = await AppendAsync(NewEvent(organization.Id, "device.switched", device.Id));
         await AppendAsync(NewEvent(organization.Id, "device.online", otherDevice.Id));

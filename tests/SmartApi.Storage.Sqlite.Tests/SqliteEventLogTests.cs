@@ -67,9 +67,9 @@ public sealed class SqliteEventLogTests : SqliteFileTest
     public static TheoryData<string, string> EventQueries => new()
     {
         { Sql.ListEvents + Sql.OrderByPositionLimit, "ix_events_organization " },
-        { Sql.ListEvents + Sql.EventTypeFilter + Sql.OrderByPositionLimit, "ix_events_organization " },
+        { Sql.ListEvents + SqliteDialect.Instance.EventTypeFilter + Sql.OrderByPositionLimit, "ix_events_organization " },
         { Sql.ListEvents + Sql.EventDeviceFilter + Sql.OrderByPositionLimit, "ix_events_organization_device " },
-        { Sql.ListEvents + Sql.EventDeviceFilter + Sql.EventTypeFilter + Sql.OrderByPositionLimit, "ix_events_organization_device " },
+        { Sql.ListEvents + Sql.EventDeviceFilter + SqliteDialect.Instance.EventTypeFilter + Sql.OrderByPositionLimit, "ix_events_organization_device " },
         { Sql.LatestEventId, "ix_events_organization " },
         { Sql.GetEvent, "sqlite_autoindex_events_1 " },
         { Sql.EventPosition, "sqlite_autoindex_events_1 " },

@@ -1,5 +1,4 @@
 using SmartApi.Server.Infrastructure;
-using SmartApi.Server.Webhooks.Delivery;
 using SmartApi.Storage;
 
 namespace SmartApi.Server.Automations;
@@ -24,7 +23,7 @@ internal sealed partial class AutomationRunner(
 
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     // The same one-pending-wake-up semaphore the delivery dispatcher uses, owned here.
-    private readonly DeliverySignal _wake = new();
+    private readonly WakeSignal _wake = new();
 
     public override void Dispose()
     {
@@ -34,7 +33,7 @@ internal sealed partial class AutomationRunner(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        store.RunsQueued += OnRunsQueued;
+        store.Committed += OnCommitted;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -65,11 +64,17 @@ internal sealed partial class AutomationRunner(
         }
         finally
         {
-            store.RunsQueued -= OnRunsQueued;
+            store.Committed -= OnCommitted;
         }
     }
 
-    private void OnRunsQueued(object? sender, EventArgs e) => _wake.Notify();
+    private void OnCommitted(StoreCommit commit)
+    {
+        if (commit.RunsQueued > 0)
+        {
+            _wake.Notify();
+        }
+    }
 
     private static partial class Log
     {

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using SmartApi.Server.Devices;
 using SmartApi.Server.Infrastructure;
-using SmartApi.Server.Webhooks.Delivery;
 using SmartApi.Storage;
 
 namespace SmartApi.Server.Automations;
@@ -25,7 +24,7 @@ internal sealed partial class AutomationScheduler(
     public static readonly TimeSpan IndexRefreshInterval = TimeSpan.FromSeconds(10);
     private const int Batch = 100;
 
-    private readonly DeliverySignal _wake = new();
+    private readonly WakeSignal _wake = new();
 
     /// <summary>Looks again now (an automation changed).</summary>
     public void Wake() => _wake.Notify();

@@ -4,7 +4,7 @@ namespace SmartApi.Server.Events;
 
 /// <summary>
 /// Wakes every live stream of this node after a commit that appended events. A broadcast, unlike
-/// the dispatcher's <c>DeliverySignal</c>: each waiter takes the current task before it reads the
+/// a worker's <see cref="Infrastructure.WakeSignal"/>: each waiter takes the current task before it reads the
 /// log, so a commit between its read and its wait still wakes it.
 /// </summary>
 internal sealed class EventLogSignal : IDisposable
@@ -15,7 +15,7 @@ internal sealed class EventLogSignal : IDisposable
     public EventLogSignal(IEventStore store)
     {
         _store = store;
-        _store.EventsAppended += OnEventsAppended;
+        _store.Committed += OnCommitted;
     }
 
     /// <summary>Completes at the next commit that appends events. Take it before reading the log.</summary>
@@ -23,9 +23,15 @@ internal sealed class EventLogSignal : IDisposable
 
     public void Notify() => Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
 
-    public void Dispose() => _store.EventsAppended -= OnEventsAppended;
+    public void Dispose() => _store.Committed -= OnCommitted;
 
-    private void OnEventsAppended(object? sender, EventArgs e) => Notify();
+    private void OnCommitted(StoreCommit commit)
+    {
+        if (commit.EventsAppended > 0)
+        {
+            Notify();
+        }
+    }
 
     // Continuations run on the pool, never inside the store's writer loop.
     private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -49,8 +49,6 @@ internal static class SmartApiHosting
         services.AddMeasurements();      // hosted: TelemetryIngestor
         services.AddMqttGateway();       // hosted: MqttTransport, DeviceConfigPublisher, DeviceRemoval, CommandDispatcher, EnergyReporter
         services.AddAutomationRuns();    // hosted: AutomationRunner
-        // The delivery dispatcher's wake-up after commits (Webhooks/Delivery/DeliverySignal.cs).
-        services.AddSingleton<DeliverySignal>();
         services.AddWebhooks();          // hosted: DeliveryDispatcher
         services.AddRetention();         // Infrastructure; hosted: RetentionService
         services.AddObservability();     // Infrastructure: metrics

@@ -3,7 +3,6 @@ using System.Text.Json;
 using SmartApi.Contracts;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
-using SmartApi.Server.Webhooks.Delivery;
 using SmartApi.Storage;
 
 namespace SmartApi.Server.Mqtt;
@@ -29,13 +28,13 @@ internal sealed partial class CommandDispatcher(
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
-    private readonly DeliverySignal _signal = new();
+    private readonly WakeSignal _signal = new();
     // A monotonic timestamp: measured with the wall clock, a step back would stop the sweep for the step.
     private long? _expiredAt;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        store.CommandsQueued += Wake;
+        store.Committed += OnCommitted;
         transport.DeviceListening += Wake;
         try
         {
@@ -69,7 +68,7 @@ internal sealed partial class CommandDispatcher(
         }
         finally
         {
-            store.CommandsQueued -= Wake;
+            store.Committed -= OnCommitted;
             transport.DeviceListening -= Wake;
         }
     }
@@ -81,6 +80,14 @@ internal sealed partial class CommandDispatcher(
     }
 
     private void Wake(object? sender, EventArgs e) => _signal.Notify();
+
+    private void OnCommitted(StoreCommit commit)
+    {
+        if (commit.CommandsQueued)
+        {
+            _signal.Notify();
+        }
+    }
 
     private async Task<int> PublishDueAsync(CancellationToken cancellationToken)
     {

@@ -18,7 +18,6 @@ namespace SmartApi.Server.Webhooks.Delivery;
 internal sealed partial class DeliveryDispatcher(
     ISmartApiStore store,
     WebhookSender sender,
-    DeliverySignal signal,
     EventFactory events,
     WebhookMetrics metrics,
     TimeProvider time,
@@ -34,13 +33,14 @@ internal sealed partial class DeliveryDispatcher(
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _lanes = new(StringComparer.OrdinalIgnoreCase);
     private readonly Channel<(ClaimedDelivery Claimed, AttemptResult Result)> _outcomes =
         Channel.CreateUnbounded<(ClaimedDelivery, AttemptResult)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly WakeSignal _signal = new();
     private int _inFlight;
 
     private WebhookOptions Settings => options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        store.DeliveriesQueued += OnDeliveriesQueued;
+        store.Committed += OnCommitted;
         // Where the store hands them off, the deliveries it queues come leased to this engine at their commit.
         using var leased = store.LeaseQueuedDeliveries(_owner, LeaseDuration, deliveries =>
             // Off the store's committing thread: starting hundreds of sends takes a while.
@@ -68,7 +68,7 @@ internal sealed partial class DeliveryDispatcher(
                 }
                 if (claimed < MaxClaim)
                 {
-                    await signal.WaitAsync(PollInterval, time, stoppingToken);
+                    await _signal.WaitAsync(PollInterval, time, stoppingToken);
                 }
             }
         }
@@ -77,13 +77,25 @@ internal sealed partial class DeliveryDispatcher(
         }
         finally
         {
-            store.DeliveriesQueued -= OnDeliveriesQueued;
+            store.Committed -= OnCommitted;
             _outcomes.Writer.TryComplete();
             await recording;
         }
     }
 
-    private void OnDeliveriesQueued(object? sender, EventArgs e) => signal.Notify();
+    private void OnCommitted(StoreCommit commit)
+    {
+        if (commit.DeliveriesQueued > 0)
+        {
+            _signal.Notify();
+        }
+    }
+
+    public override void Dispose()
+    {
+        _signal.Dispose();
+        base.Dispose();
+    }
 
     private async Task<int> ClaimAndDispatchAsync(CancellationToken cancellationToken)
     {
@@ -195,7 +207,7 @@ internal sealed partial class DeliveryDispatcher(
                     }
                 }
                 // A finished delivery may unblock the next one of an ordered webhook: look again now.
-                signal.Notify();
+                _signal.Notify();
             }
             catch (Exception ex)
             {

@@ -1,6 +1,6 @@
-namespace SmartApi.Storage.Sqlite;
+namespace SmartApi.Storage.Relational;
 
-internal static partial class Sql
+internal abstract partial class RelationalSql
 {
     public const string GetIdempotencyRecord =
         "SELECT organization_id, api_key_id, key, request_hash, response_status AS status, response_headers AS headers_json, response_body AS body, created_at " +

@@ -1,7 +1,11 @@
-namespace SmartApi.Server.Webhooks.Delivery;
+namespace SmartApi.Server.Infrastructure;
 
-/// <summary>Wakes the dispatcher when deliveries were queued, so it need not poll fast to be quick.</summary>
-internal sealed class DeliverySignal : IDisposable
+/// <summary>
+/// Wakes one background worker's loop early: the worker waits on it between rounds with its poll
+/// interval as the timeout, and whoever has work for it (most often the worker's part of a
+/// <see cref="SmartApi.Storage.StoreCommit"/>) notifies it, so it need not poll fast to be quick.
+/// </summary>
+internal sealed class WakeSignal : IDisposable
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
 

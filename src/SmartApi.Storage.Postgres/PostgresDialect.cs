@@ -1,0 +1,40 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace SmartApi.Storage.Postgres;
+
+/// <summary>PostgreSQL's spelling of the statements <see cref="SqlDialect"/> composes.</summary>
+internal sealed class PostgresDialect : SqlDialect
+{
+    public static readonly PostgresDialect Instance = new();
+
+    private PostgresDialect()
+    {
+    }
+
+    protected override string IsTrue(string column) => column;
+
+    protected override string InList(string column, string parameter) => column + " = ANY(@" + parameter + ")";
+
+    // SKIP LOCKED: nodes claiming at once each take different rows instead of waiting on each other.
+    protected override string SkipLocked => " FOR UPDATE SKIP LOCKED";
+
+    // jsonb travels as text: Dapper maps it like SQLite's TEXT column.
+    protected override string JsonColumn(string column) => column + "::text AS " + column;
+
+    protected override string JsonParameter(string parameter) => parameter + "::jsonb";
+
+    protected override string NullSafeEquals => "IS NOT DISTINCT FROM";
+
+    protected override string DerivedTableAlias => " s";
+
+    protected override (string Column, string Key) MeasurementBucket => ("ts - ((ts % @bucket) + @bucket) % @bucket AS start", "1");
+
+    public override object IdList(IReadOnlyCollection<string> ids) => ids as string[] ?? [.. ids];
+
+    public override bool IsUniqueViolation(DbException exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    public override string TagFilter => " AND tags @> jsonb_build_object(@tagKey::text, @tagValue::text)";
+    public override string TagPresentFilter => " AND jsonb_exists(tags, @tagKey)";
+}

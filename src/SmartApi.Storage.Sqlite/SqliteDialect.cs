@@ -1,0 +1,48 @@
+using System.Data.Common;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace SmartApi.Storage.Sqlite;
+
+/// <summary>SQLite's spelling of the statements <see cref="SqlDialect"/> composes.</summary>
+internal sealed class SqliteDialect : SqlDialect
+{
+    public static readonly SqliteDialect Instance = new();
+
+    // A primary key is a unique key: PostgreSQL reports both as one unique violation.
+    private const int SqliteConstraintPrimaryKey = 1555;
+    private const int SqliteConstraintUnique = 2067;
+
+    private SqliteDialect()
+    {
+    }
+
+    protected override string IsTrue(string column) => column + " = 1";
+
+    // A list travels as one JSON array, so any number of ids is one statement.
+    protected override string InList(string column, string parameter) => column + " IN (SELECT value FROM json_each(@" + parameter + "))";
+
+    // One writer: no claim races another.
+    protected override string SkipLocked => "";
+
+    protected override string JsonColumn(string column) => column;
+
+    protected override string JsonParameter(string parameter) => parameter;
+
+    protected override string NullSafeEquals => "IS";
+
+    protected override string DerivedTableAlias => "";
+
+    protected override (string Column, string Key) MeasurementBucket => ("(ts - ((ts % @bucket) + @bucket) % @bucket) AS start", "start");
+
+    public override object IdList(IReadOnlyCollection<string> ids) =>
+        JsonSerializer.Serialize(ids as string[] ?? [.. ids], StorageJsonContext.Default.StringArray);
+
+    public override bool IsUniqueViolation(DbException exception) =>
+        exception is SqliteException { SqliteExtendedErrorCode: SqliteConstraintUnique or SqliteConstraintPrimaryKey };
+
+    // json_each compares the decoded key, so any key works; a JSON path cannot address keys holding
+    // '"' or a backslash (SQLite has no escape inside a quoted path label).
+    public override string TagFilter => " AND EXISTS (SELECT 1 FROM json_each(tags) WHERE key = @tagKey AND value = @tagValue)";
+    public override string TagPresentFilter => " AND EXISTS (SELECT 1 FROM json_each(tags) WHERE key = @tagKey)";
+}

@@ -1,0 +1,32 @@
+namespace SmartApi.Storage.Sqlite.Tests;
+
+// The statements the relational core composes from this provider's dialect, pinned to the text
+// the provider ran before the core existed: a changed character can change a query plan.
+public sealed class SqliteDialectTests
+{
+    [Fact]
+    public void ComposedStatements_AreTheProvidersStatementsVerbatim()
+    {
+        var dialect = SqliteDialect.Instance;
+
+        Assert.Equal("INSERT INTO devices (id, organization_id, serial, name, model, tags, power_on_state, mqtt_password_hash, online, last_seen_at, switch, created_at, updated_at) VALUES (@Id, @OrganizationId, @Serial, @Name, @Model, @Tags, @PowerOnState, @MqttPasswordHash, @Online, @LastSeenAt, @Switch, @CreatedAt, @UpdatedAt)", dialect.InsertDevice);
+        Assert.Equal("SELECT id, organization_id, serial, name, model, tags, power_on_state, mqtt_password_hash, online, last_seen_at, switch, total_wh, latest_ts, latest_power_w, latest_voltage_v, latest_current_a, latest_temperature_c, created_at, updated_at FROM devices WHERE organization_id = @org AND id = @id", dialect.GetDevice);
+        Assert.Equal("SELECT id, organization_id, serial, name, model, tags, power_on_state, mqtt_password_hash, online, last_seen_at, switch, total_wh, latest_ts, latest_power_w, latest_voltage_v, latest_current_a, latest_temperature_c, created_at, updated_at FROM devices WHERE organization_id = @org AND serial = @serial", dialect.FindDeviceBySerial);
+        Assert.Equal("SELECT id, organization_id, serial, name, model, tags, power_on_state, mqtt_password_hash, online, last_seen_at, switch, total_wh, latest_ts, latest_power_w, latest_voltage_v, latest_current_a, latest_temperature_c, created_at, updated_at FROM devices WHERE serial = @serial ORDER BY id", dialect.FindDevicesBySerial);
+        Assert.Equal("SELECT id, organization_id, serial, name, model, tags, power_on_state, mqtt_password_hash, online, last_seen_at, switch, total_wh, latest_ts, latest_power_w, latest_voltage_v, latest_current_a, latest_temperature_c, created_at, updated_at FROM devices WHERE organization_id = @org AND id > @after", dialect.ListDevices);
+        Assert.Equal("SELECT id, organization_id FROM devices WHERE online = 1 ORDER BY id", dialect.ListOnlineDevices);
+        Assert.Equal("UPDATE devices SET name = @Name, model = @Model, tags = @Tags, power_on_state = @PowerOnState, online = @Online, last_seen_at = @LastSeenAt, switch = @Switch, updated_at = @UpdatedAt, sequence = sequence + 1 WHERE organization_id = @OrganizationId AND id = @Id RETURNING sequence", dialect.UpdateDevice);
+        Assert.Equal("UPDATE devices SET total_wh = @total, last_counter_wh = @counter, latest_ts = @ts, latest_power_w = @power, latest_voltage_v = @voltage, latest_current_a = @current, latest_temperature_c = @temperature WHERE id = @id AND latest_ts IS @expected", dialect.SetEnergyState);
+        Assert.Equal(" AND type IN (SELECT value FROM json_each(@types))", dialect.EventTypeFilter);
+        Assert.Equal("SELECT id, organization_id, automation_id, action_index, url, headers AS headers_json, ordered, standard_webhooks, status, disabled_reason, failing_since, created_at FROM webhooks WHERE automation_id IN (SELECT value FROM json_each(@ids)) ORDER BY automation_id, action_index", dialect.ListWebhooksOfAutomations);
+        Assert.Equal("SELECT a.id, a.organization_id, a.name, a.enabled, a.definition AS definition_json, a.created_at, a.updated_at FROM automation_rules r JOIN automations a ON a.id = r.automation_id WHERE r.kind = @kind AND a.enabled = 1 ORDER BY a.id", dialect.ListRuleAutomations);
+        Assert.Equal("SELECT r.automation_id, r.organization_id, r.kind, r.next_fire_at, r.last_run_at FROM automation_rules r JOIN automations a ON a.id = r.automation_id WHERE r.next_fire_at IS NOT NULL AND r.next_fire_at <= @now AND a.enabled = 1 ORDER BY r.next_fire_at LIMIT @limit", dialect.ListDueSchedules);
+        Assert.Equal("UPDATE commands SET lease_owner = @owner, lease_until = @until WHERE id IN (SELECT id FROM commands WHERE status = 'pending' AND expires_at > @now AND (lease_until IS NULL OR lease_until <= @now) AND device_id IN (SELECT value FROM json_each(@devices)) ORDER BY id LIMIT @limit) RETURNING id, organization_id, device_id, action, state, status, created_at, updated_at, expires_at, error, source, automation_id, depth", dialect.ClaimCommandsOfDevices);
+        Assert.Equal("UPDATE commands SET lease_owner = @owner, lease_until = @until WHERE id IN (SELECT id FROM commands WHERE status = 'pending' AND expires_at > @now AND (lease_until IS NULL OR lease_until <= @now) AND device_id IN (SELECT id FROM devices WHERE online = 1) ORDER BY id LIMIT @limit) RETURNING id, organization_id, device_id, action, state, status, created_at, updated_at, expires_at, error, source, automation_id, depth", dialect.ClaimCommandsOfOnlineDevices);
+        Assert.Equal("UPDATE commands SET status = 'expired', updated_at = @now, lease_owner = NULL, lease_until = NULL, error = CASE status WHEN 'delivered' THEN 'not_acknowledged' ELSE 'not_delivered' END WHERE id IN (SELECT id FROM commands WHERE status IN ('pending', 'delivered') AND expires_at <= @now ORDER BY expires_at LIMIT @limit) RETURNING id, organization_id, device_id, action, state, status, created_at, updated_at, expires_at, error, source, automation_id, depth", dialect.ExpireCommands);
+        Assert.Equal("SELECT device_id, organization_id, energy_wh FROM (SELECT d.id AS device_id, d.organization_id, (SELECT SUM(delta_wh) FROM measurements m WHERE m.device_id = d.id AND m.ts >= @from AND m.ts < @to AND power_w BETWEEN @minPower AND @maxPower AND delta_wh BETWEEN 0 AND @maxStep) AS energy_wh FROM devices d) WHERE energy_wh IS NOT NULL ORDER BY device_id", dialect.SumEnergy);
+        Assert.Equal("SELECT (ts - ((ts % @bucket) + @bucket) % @bucket) AS start, AVG(power_w) AS avg_power_w, MIN(power_w) AS min_power_w, MAX(power_w) AS max_power_w, SUM(delta_wh) AS energy_wh, COUNT(*) AS samples FROM measurements WHERE device_id = @device AND ts >= @from AND ts < @to AND power_w BETWEEN @minPower AND @maxPower AND delta_wh BETWEEN 0 AND @maxStep GROUP BY start ORDER BY start", dialect.AggregateMeasurements);
+        Assert.Equal(" AND EXISTS (SELECT 1 FROM json_each(tags) WHERE key = @tagKey AND value = @tagValue)", dialect.TagFilter);
+        Assert.Equal(" AND EXISTS (SELECT 1 FROM json_each(tags) WHERE key = @tagKey)", dialect.TagPresentFilter);
+    }
+}
