@@ -1,6 +1,6 @@
 namespace SmartApi.Storage.Postgres;
 
-internal static partial class Sql
+internal abstract partial class Sql : RelationalSql
 {
     /// <summary>The version of what routes events (migration 0011), read by every batch that appends.</summary>
     public const string RoutingVersion = "SELECT version FROM routing_version WHERE id = 1;";

@@ -9,10 +9,10 @@ namespace SmartApi.Server.Events;
 /// </summary>
 internal sealed class EventLogSignal : IDisposable
 {
-    private readonly IEventStore _store;
+    private readonly ISmartApiStore _store;
     private TaskCompletionSource _next = NewSource();
 
-    public EventLogSignal(IEventStore store)
+    public EventLogSignal(ISmartApiStore store)
     {
         _store = store;
         _store.Committed += OnCommitted;

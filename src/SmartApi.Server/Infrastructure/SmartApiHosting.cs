@@ -9,7 +9,6 @@ using SmartApi.Server.Measurements;
 using SmartApi.Server.Mqtt;
 using SmartApi.Server.Organizations;
 using SmartApi.Server.Webhooks;
-using SmartApi.Server.Webhooks.Delivery;
 
 namespace SmartApi.Server.Infrastructure;
 
