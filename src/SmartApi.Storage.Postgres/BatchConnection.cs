@@ -119,8 +119,9 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
     }
 
     /// <summary>
-    /// Writes the buffered appends: first which webhooks and engine automations each matches (no
-    /// locks), then, in one statement, the device sequences (device rows locked in id order), the
+    /// Writes the buffered appends: first the routing version is read (no locks) and the
+    /// <see cref="EventRouter"/> decides, in memory, which webhooks and engine automations each
+    /// event reaches; then, in one statement, the device sequences (device rows locked in id order), the
     /// positions (the event log row, locked last, as in every other write), the events, their
     /// deliveries (the outbox) and their runs.
     /// </summary>
