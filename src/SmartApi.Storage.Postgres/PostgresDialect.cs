@@ -24,6 +24,13 @@ internal sealed class PostgresDialect : SqlDialect
 
     protected override string JsonParameter(string parameter) => parameter + "::jsonb";
 
+    protected override string InsertIgnoringDuplicates(string into, string values) => "INSERT INTO " + into + " VALUES " + values + " ON CONFLICT DO NOTHING";
+
+    protected override string InArray(string column, string parameter) => column + " = ANY(@" + parameter + ")";
+
+    // The event log hands out positions from its own row, never from max(position).
+    protected override string KeepNewestEvent => "";
+
     protected override string NullSafeEquals => "IS NOT DISTINCT FROM";
 
     protected override string DerivedTableAlias => " s";

@@ -6,13 +6,16 @@ namespace SmartApi.Storage.Postgres;
 /// batch has buffered, so a unit always sees its earlier appends.
 /// </summary>
 internal sealed partial class PostgresStoreTransaction(BatchConnection db, IdGenerator ids)
-    : RelationalStoreTransaction(PostgresDialect.Instance), IStoreTransaction
+    : RelationalStoreTransaction(PostgresDialect.Instance, ids), IStoreTransaction
 {
     private protected override Task<int> ExecuteAsync(string sql, object? parameters) => db.ExecuteAsync(sql, parameters);
     private protected override Task<IEnumerable<T>> QueryAsync<T>(string sql, object? parameters) => db.QueryAsync<T>(sql, parameters);
     private protected override Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? parameters) where T : default => db.QuerySingleOrDefaultAsync<T>(sql, parameters);
     private protected override Task<T?> ExecuteScalarAsync<T>(string sql, object? parameters) where T : default => db.ExecuteScalarAsync<T>(sql, parameters);
     private protected override void CommandInserted() => db.InsertedCommands = true;
+    private protected override ValueTask ChangingSubscriptionsAsync() => db.ChangingSubscriptionsAsync();
+    private protected override void DeliveriesQueued(int count) => db.QueuedDeliveries += count;
+    private protected override void RunQueued() => db.QueuedRuns++;
 
     // Buffered: the batch writes its appends together (PostgresWriter.WriteAppends, arrays in one
     // statement) before the next statement or the commit.

@@ -86,7 +86,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
                     attempt++;
                     continue;
                 }
-                FailPending(pending, ex);
+                GroupCommit.Failed(_faults, pending, ex);
                 return;
             }
             catch (Exception ex)
@@ -94,7 +94,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
                 // Begin or commit failed (connection lost, server shutting down), a single unit threw,
                 // or the retries ran out: nothing of this batch is known to be stored. A lost commit
                 // is not run again, it might have committed.
-                FailPending(pending, ex);
+                GroupCommit.Failed(_faults, pending, ex);
                 return;
             }
         }
@@ -104,15 +104,6 @@ internal sealed class PostgresWriter : IAsyncDisposable
     private sealed class Progress
     {
         public bool Committing;
-    }
-
-    private void FailPending(List<WriteUnit> pending, Exception ex)
-    {
-        _faults.WriteFailed(ex);
-        foreach (var item in pending.Where(i => !i.IsDone))
-        {
-            item.Fail(ex);
-        }
     }
 
     /// <summary>
@@ -193,16 +184,8 @@ internal sealed class PostgresWriter : IAsyncDisposable
             // Before the callers resume: the engine holds them from now on.
             batch.Registration?.Dispatch(batch.Leased);
         }
-        // Before the callers resume too: whoever wrote may count on the wake-up.
-        var commit = new StoreCommit(batch.AppendedEvents, batch.QueuedDeliveries, batch.QueuedRuns, batch.InsertedCommands);
-        if (!commit.IsEmpty)
-        {
-            _onCommit(commit);
-        }
-        foreach (var item in succeeded)
-        {
-            item.Complete();
-        }
+        // Before the callers resume too.
+        GroupCommit.Committed(new StoreCommit(batch.AppendedEvents, batch.QueuedDeliveries, batch.QueuedRuns, batch.InsertedCommands), _onCommit, succeeded);
         return true;
     }
 

@@ -2,11 +2,6 @@ namespace SmartApi.Storage.Postgres;
 
 internal abstract partial class Sql : RelationalSql
 {
-    public const string DeleteSubscriptions =
-        "DELETE FROM webhook_subscriptions WHERE webhook_id IN (SELECT id FROM webhooks WHERE automation_id = @automation)";
-    public const string InsertSubscription =
-        "INSERT INTO webhook_subscriptions (organization_id, event_type, device_id, webhook_id) VALUES (@org, @type, @device, @webhook) ON CONFLICT DO NOTHING";
-
     // SKIP LOCKED: workers on several nodes claim disjoint batches without waiting on each other;
     // the lease (not the row lock, which ends with this statement's transaction) keeps a claimed
     // delivery from being claimed again until its worker records it or dies.
@@ -35,9 +30,4 @@ internal abstract partial class Sql : RelationalSql
         "duration_ms = excluded.duration_ms, error = excluded.error, response_body = excluded.response_body) " +
         "UPDATE deliveries d SET status = u.status, attempts = u.number, next_attempt_at = u.next, lease_owner = NULL, lease_expires_at = NULL, " +
         "last_status_code = u.status_code, last_error = u.error, updated_at = @at FROM u WHERE d.id = u.delivery_id";
-    public const string ReleaseDeliveries =
-        "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = @due WHERE id = ANY(@ids) AND status = 'pending'";
-
-    public const string PruneEvents =
-        OldEvents + OldEventsUndelivered;
 }

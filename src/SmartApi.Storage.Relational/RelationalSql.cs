@@ -73,14 +73,16 @@ internal abstract partial class RelationalSql
         "AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= @now) " +
         "AND (d.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.ordering_key = d.ordering_key " +
         "AND p.status = 'pending' AND p.event_position < d.event_position)) ";
-    protected const string OldEvents = "DELETE FROM events WHERE position IN (SELECT e.position FROM events e WHERE e.created_at < @before ";
-    protected const string OldEventsUndelivered =
+    protected const string InsertDeliveriesInto =
+        "INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, next_attempt_at, created_at, updated_at) ";
+    internal const string OldEvents = "DELETE FROM events WHERE position IN (SELECT e.position FROM events e WHERE e.created_at < @before ";
+    internal const string OldEventsUndelivered =
         "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending') ORDER BY e.position LIMIT @limit)";
-    protected const string LeasePendingRuns =
+    internal const string LeasePendingRuns =
         "UPDATE automation_runs SET lease_owner = @owner, lease_expires_at = @leaseUntil WHERE id IN (" +
         "SELECT id FROM automation_runs WHERE status = 'pending' AND (lease_expires_at IS NULL OR lease_expires_at <= @now) " +
         "ORDER BY created_at, id LIMIT @limit";
-    protected const string OldRuns =
+    internal const string OldRuns =
         "DELETE FROM automation_runs WHERE id IN (SELECT id FROM automation_runs WHERE created_at < @before AND status <> 'pending' ORDER BY created_at LIMIT @limit";
     protected const string InsertMeasurementsInto =
         "INSERT INTO measurements (device_id, ts, power_w, voltage_v, current_a, temperature_c, total_wh, delta_wh) ";

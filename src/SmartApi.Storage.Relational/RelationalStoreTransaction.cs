@@ -9,9 +9,10 @@ namespace SmartApi.Storage.Relational;
 /// transaction (and, on PostgreSQL, to its batch's buffered appends). A provider overrides a
 /// member only where it keeps a faster statement of its own on a hot path.
 /// </summary>
-internal abstract class RelationalStoreTransaction(SqlDialect dialect)
+internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, IdGenerator ids)
 {
     private protected SqlDialect Dialect => dialect;
+    private protected IdGenerator Ids => ids;
 
     /// <summary>
     /// Device sequences taken by <see cref="UpdateDeviceAsync"/> for the event the same unit appends

@@ -8,7 +8,7 @@ namespace SmartApi.Storage.Relational;
 /// the statements built from them are composed here, once, so their shape lives in one place.
 /// Each statement is built on first use and kept, so a hot path pays a field read.
 /// </summary>
-internal abstract class SqlDialect
+internal abstract partial class SqlDialect
 {
     /// <summary>The condition that a boolean column is true (<c>x = 1</c> on SQLite, <c>x</c> on PostgreSQL).</summary>
     protected abstract string IsTrue(string column);

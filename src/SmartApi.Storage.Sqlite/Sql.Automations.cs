@@ -3,13 +3,9 @@ namespace SmartApi.Storage.Sqlite;
 internal abstract partial class Sql : RelationalSql
 {
     public const string GetWebhooksByIds = "SELECT " + WebhookColumns + " FROM webhooks WHERE id IN (SELECT value FROM json_each(@ids))";
-    public const string DeleteSubscriptions =
-        "DELETE FROM webhook_subscriptions WHERE webhook_id IN (SELECT id FROM webhooks WHERE automation_id = @automation)";
-    public const string InsertSubscription =
-        "INSERT OR IGNORE INTO webhook_subscriptions (organization_id, event_type, device_id, webhook_id) VALUES (@org, @type, @device, @webhook)";
 
     public const string InsertDelivery =
-        "INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, next_attempt_at, created_at, updated_at) " +
+        InsertDeliveriesInto +
         "VALUES (@id, @org, @automation, @webhook, @event, @position, @type, @device, @orderingKey, 'pending', @at, @at, @at)";
 
     public const string ClaimDeliveries =
@@ -25,11 +21,4 @@ internal abstract partial class Sql : RelationalSql
         "last_status_code = @statusCode, last_error = @error, updated_at = @at WHERE id = @delivery";
     public const string WebhookSucceeded = "UPDATE webhooks SET failing_since = NULL WHERE id = @id AND failing_since IS NOT NULL";
     public const string WebhookFailed = "UPDATE webhooks SET failing_since = @at WHERE id = @id AND failing_since IS NULL";
-    public const string ReleaseDeliveries =
-        "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = @due WHERE id IN @ids AND status = 'pending'";
-
-    // Never the newest event: positions are max(position) + 1 (no AUTOINCREMENT), so deleting the
-    // newest would hand its position out again.
-    public const string PruneEvents =
-        OldEvents + "AND e.position < (SELECT MAX(position) FROM events) " + OldEventsUndelivered;
 }

@@ -29,6 +29,15 @@ internal sealed class SqliteDialect : SqlDialect
 
     protected override string JsonParameter(string parameter) => parameter;
 
+    protected override string InsertIgnoringDuplicates(string into, string values) => "INSERT OR IGNORE INTO " + into + " VALUES " + values;
+
+    // Dapper expands the list into one parameter per id.
+    protected override string InArray(string column, string parameter) => column + " IN @" + parameter;
+
+    // Never the newest event: positions are max(position) + 1 (no AUTOINCREMENT), so deleting the
+    // newest would hand its position out again.
+    protected override string KeepNewestEvent => "AND e.position < (SELECT MAX(position) FROM events) ";
+
     protected override string NullSafeEquals => "IS";
 
     protected override string DerivedTableAlias => "";

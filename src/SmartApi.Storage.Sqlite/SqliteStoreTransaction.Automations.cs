@@ -1,4 +1,3 @@
-using Dapper;
 using SmartApi.Storage.Routing;
 
 namespace SmartApi.Storage.Sqlite;
@@ -32,7 +31,7 @@ internal sealed partial class SqliteStoreTransaction
         {
             QueuedDeliveries++;
             await Command(Sql.InsertDelivery)
-                .With("@id", ids.New("dlv"))
+                .With("@id", Ids.New("dlv"))
                 .With("@org", newEvent.OrganizationId)
                 .With("@automation", match.AutomationId)
                 .With("@webhook", match.WebhookId)
@@ -46,90 +45,10 @@ internal sealed partial class SqliteStoreTransaction
         }
         foreach (var run in runs)
         {
-            await InsertRunAsync(new AutomationRun(ids.New("run"), newEvent.OrganizationId, run.AutomationId, RunStatus.Pending, RuleKind.Event,
+            await InsertRunAsync(new AutomationRun(Ids.New("run"), newEvent.OrganizationId, run.AutomationId, RunStatus.Pending, RuleKind.Event,
                 newEvent.Id, "{}", newEvent.CreatedAt, null, null, newEvent.CreatedAt, null));
         }
     }
-
-    public async ValueTask SaveAutomationAsync(Automation automation, IReadOnlyList<WebhookDefinition> webhooks, IReadOnlyList<Subscription> subscriptions)
-    {
-        ChangingSubscriptions();
-        var saved = await connection.ExecuteAsync(Sql.UpsertAutomation, new
-        {
-            automation.Id,
-            automation.OrganizationId,
-            automation.Name,
-            automation.Enabled,
-            automation.DefinitionJson,
-            CreatedAt = Ms.Of(automation.CreatedAt),
-            UpdatedAt = Ms.Of(automation.UpdatedAt),
-        }, transaction);
-        if (saved == 0)
-        {
-            // The id exists in another organization: never let one tenant overwrite another's automation.
-            throw new DuplicateKeyException("automation");
-        }
-
-        var existing = (await connection.QueryAsync<WebhookRow>(Sql.ListLiveWebhooks, new { automation = automation.Id }, transaction))
-            .ToDictionary(w => (int)w.ActionIndex);
-        var live = new List<string>(webhooks.Count);
-        foreach (var definition in webhooks)
-        {
-            var values = new
-            {
-                id = existing.TryGetValue(definition.ActionIndex, out var row) ? row.Id : ids.New("whk"),
-                org = automation.OrganizationId,
-                automation = automation.Id,
-                index = definition.ActionIndex,
-                url = definition.Url,
-                headers = definition.HeadersJson,
-                ordered = definition.Ordered,
-                standard = definition.StandardWebhooks,
-                at = Ms.Of(automation.UpdatedAt),
-            };
-            if (row is null)
-            {
-                await connection.ExecuteAsync(Sql.InsertWebhook, values, transaction);
-            }
-            else
-            {
-                // Saving an action again is how a disabled webhook is turned back on.
-                await connection.ExecuteAsync(Sql.UpdateWebhook, values, transaction);
-                await connection.ExecuteAsync(Sql.ReactivateWebhook, new { values.id }, transaction);
-            }
-            live.Add(values.id);
-        }
-        foreach (var dropped in existing.Values.Where(w => !live.Contains(w.Id)))
-        {
-            await connection.ExecuteAsync(Sql.RemoveWebhook, new { id = dropped.Id }, transaction);
-            await connection.ExecuteAsync(Sql.FailWebhookDeliveries,
-                new { id = dropped.Id, error = "The webhook was removed from its automation.", at = Ms.Of(automation.UpdatedAt) }, transaction);
-        }
-
-        await connection.ExecuteAsync(Sql.DeleteSubscriptions, new { automation = automation.Id }, transaction);
-        await connection.ExecuteAsync(Sql.InsertSubscription,
-            live.SelectMany(webhook => subscriptions.Select(s => new { org = automation.OrganizationId, type = s.EventType, device = s.DeviceId ?? "", webhook })),
-            transaction);
-    }
-
-    public async ValueTask<bool> DeleteAutomationAsync(string organizationId, string id)
-    {
-        ChangingSubscriptions(); // its webhooks and subscriptions go by cascade
-        return await connection.ExecuteAsync(Sql.DeleteAutomation, new { org = organizationId, id }, transaction) == 1;
-    }
-
-    public async ValueTask InsertSecretAsync(AutomationSecret secret) =>
-        await connection.ExecuteAsync(Sql.InsertSecret, new
-        {
-            secret.Id,
-            secret.AutomationId,
-            secret.Ciphertext,
-            CreatedAt = Ms.Of(secret.CreatedAt),
-            ExpiresAt = Ms.Of(secret.ExpiresAt),
-        }, transaction);
-
-    public async ValueTask ExpireSecretsAsync(string automationId, DateTimeOffset expiresAt) =>
-        await connection.ExecuteAsync(Sql.ExpireSecrets, new { automation = automationId, at = Ms.Of(expiresAt) }, transaction);
 
     public async ValueTask<IReadOnlyList<ClaimedDelivery>> ClaimDeliveriesAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit)
     {
@@ -188,50 +107,6 @@ internal sealed partial class SqliteStoreTransaction
             await Command(webhook.Any(o => o.WebhookSucceeded) ? Sql.WebhookSucceeded : Sql.WebhookFailed)
                 .With("@id", webhook.Key).With("@at", at).ExecuteNonQueryAsync();
         }
-    }
-
-    public async ValueTask ReleaseDeliveriesAsync(IReadOnlyList<string> deliveryIds, DateTimeOffset dueAt) =>
-        await connection.ExecuteAsync(Sql.ReleaseDeliveries, new { ids = deliveryIds, due = Ms.Of(dueAt) }, transaction);
-
-    public async ValueTask<bool> ReplaceWebhookHeadersAsync(string webhookId, string expected, string headersJson) =>
-        await connection.ExecuteAsync(Sql.ReplaceWebhookHeaders, new { id = webhookId, expected, headers = headersJson }, transaction) == 1;
-
-    public async ValueTask<bool> ReplaceAutomationDefinitionAsync(string automationId, string expected, string definitionJson) =>
-        await connection.ExecuteAsync(Sql.ReplaceAutomationDefinition, new { id = automationId, expected, definition = definitionJson }, transaction) == 1;
-
-    public async ValueTask<bool> DisableWebhookAsync(string webhookId, string reason, DateTimeOffset now)
-    {
-        ChangingSubscriptions(); // a disabled webhook receives no more deliveries
-        if (await connection.ExecuteAsync(Sql.DisableWebhook, new { id = webhookId, reason }, transaction) == 0)
-        {
-            return false;
-        }
-        await connection.ExecuteAsync(Sql.FailWebhookDeliveries,
-            new { id = webhookId, error = $"The webhook was disabled ({reason}).", at = Ms.Of(now) }, transaction);
-        return true;
-    }
-
-    public async ValueTask<int> PruneAsync(DateTimeOffset before, int batchSize)
-    {
-        var parameters = new { before = Ms.Of(before), limit = batchSize };
-        var deliveries = await connection.ExecuteAsync(Sql.PruneDeliveries, parameters, transaction);
-        var events = await connection.ExecuteAsync(Sql.PruneEvents, parameters, transaction);
-        return deliveries + events;
-    }
-
-    public async ValueTask<bool> RetryDeliveryAsync(string organizationId, string id, DateTimeOffset now)
-    {
-        var retried = await connection.ExecuteAsync(Sql.RetryDelivery, new { org = organizationId, id, now = Ms.Of(now) }, transaction) == 1;
-        QueuedDeliveries += retried ? 1 : 0;
-        return retried;
-    }
-
-    public async ValueTask<int> RecoverDeliveriesAsync(string organizationId, string automationId, DateTimeOffset since, int limit, DateTimeOffset now)
-    {
-        var recovered = await connection.ExecuteAsync(Sql.RecoverDeliveries,
-            new { org = organizationId, automation = automationId, since = Ms.Of(since), limit, now = Ms.Of(now) }, transaction);
-        QueuedDeliveries += recovered;
-        return recovered;
     }
 
     private static string IdList(IEnumerable<string> ids) =>

@@ -1,4 +1,3 @@
-using Dapper;
 using SmartApi.Storage.Routing;
 
 namespace SmartApi.Storage.Sqlite;
@@ -11,34 +10,7 @@ internal sealed partial class SqliteStoreTransaction
     /// <summary>Forgets runs queued since <paramref name="count"/> was read: their unit rolled back to its savepoint.</summary>
     public void RollBackQueuedRuns(int count) => QueuedRuns = count;
 
-    public async ValueTask SetRuleAsync(string organizationId, string automationId, string? kind, DateTimeOffset? nextFireAt,
-        IReadOnlyList<Subscription> subscriptions, bool resetPowerStates)
-    {
-        ChangingSubscriptions();
-        var automation = new { automation = automationId };
-        await connection.ExecuteAsync(Sql.DeleteRuleSubscriptions, automation, transaction);
-        if (resetPowerStates || kind != RuleKind.Power)
-        {
-            await connection.ExecuteAsync(Sql.DeleteAutomationPowerStates, automation, transaction);
-        }
-        if (kind is null)
-        {
-            await connection.ExecuteAsync(Sql.DeleteRule, automation, transaction);
-            return;
-        }
-        await connection.ExecuteAsync(Sql.UpsertRule, new { automation = automationId, org = organizationId, kind, next = Ms.Of(nextFireAt) }, transaction);
-        await connection.ExecuteAsync(Sql.InsertRuleSubscription,
-            subscriptions.Select(s => new { org = organizationId, type = s.EventType, device = s.DeviceId ?? "", automation = automationId }), transaction);
-    }
-
-    public async ValueTask<bool> ClaimScheduleAsync(string automationId, DateTimeOffset expected, DateTimeOffset? next) =>
-        await connection.ExecuteAsync(Sql.ClaimSchedule, new { automation = automationId, expected = Ms.Of(expected), next = Ms.Of(next) }, transaction) == 1;
-
-    public async ValueTask<bool> ClaimCooldownAsync(string automationId, DateTimeOffset at, TimeSpan cooldown) =>
-        await connection.ExecuteAsync(Sql.ClaimCooldown,
-            new { automation = automationId, at = Ms.Of(at), cooldown = (long)cooldown.TotalMilliseconds }, transaction) == 1;
-
-    public async ValueTask InsertRunAsync(AutomationRun run)
+    public override async ValueTask InsertRunAsync(AutomationRun run)
     {
         if (run.Status == RunStatus.Pending)
         {
@@ -60,11 +32,11 @@ internal sealed partial class SqliteStoreTransaction
             .ExecuteNonQueryAsync();
     }
 
-    public async ValueTask<IReadOnlyList<AutomationRun>> ClaimRunsAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit) =>
-        (await Command(Sql.ClaimRuns).With("@owner", owner).With("@now", Ms.Of(now)).With("@leaseUntil", Ms.Of(leaseUntil)).With("@limit", limit)
+    public override async ValueTask<IReadOnlyList<AutomationRun>> ClaimRunsAsync(string owner, DateTimeOffset now, DateTimeOffset leaseUntil, int limit) =>
+        (await Command(Dialect.ClaimRuns).With("@owner", owner).With("@now", Ms.Of(now)).With("@leaseUntil", Ms.Of(leaseUntil)).With("@limit", limit)
             .ListAsync<RunRow>()).Select(r => r.ToEntity()).ToList();
 
-    public async ValueTask<bool> CompleteRunAsync(string runId, string owner, string status, string? reason, string resultJson, DateTimeOffset finishedAt) =>
+    public override async ValueTask<bool> CompleteRunAsync(string runId, string owner, string status, string? reason, string resultJson, DateTimeOffset finishedAt) =>
         await Command(Sql.CompleteRun)
             .With("@id", runId).With("@owner", owner).With("@status", status).With("@reason", reason).With("@result", resultJson)
             .With("@at", Ms.Of(finishedAt))
@@ -86,7 +58,7 @@ internal sealed partial class SqliteStoreTransaction
         var at = Ms.Of(now);
         foreach (var webhook in webhooks)
         {
-            var id = ids.New("dlv");
+            var id = Ids.New("dlv");
             QueuedDeliveries++;
             await Command(Sql.InsertDelivery)
                 .With("@id", id)
@@ -105,38 +77,19 @@ internal sealed partial class SqliteStoreTransaction
         return queued;
     }
 
-    public async ValueTask<IReadOnlyList<PowerTriggerState>> ListPowerStatesAsync(string deviceId) =>
+    public override async ValueTask<IReadOnlyList<PowerTriggerState>> ListPowerStatesAsync(string deviceId) =>
         (await Command(Sql.ListPowerStates).With("@device", deviceId).ListAsync<PowerStateRow>()).Select(r => r.ToEntity()).ToList();
 
-    public async ValueTask UpsertPowerStateAsync(PowerTriggerState state) =>
+    public override async ValueTask UpsertPowerStateAsync(PowerTriggerState state) =>
         await Command(Sql.UpsertPowerState)
             .With("@automation", state.AutomationId).With("@device", state.DeviceId).With("@org", state.OrganizationId)
             .With("@phase", state.Phase).With("@since", Ms.Of(state.Since)).With("@due", Ms.Of(state.DueAt))
             .ExecuteNonQueryAsync();
 
-    public async ValueTask DeletePowerStateAsync(string automationId, string deviceId) =>
+    public override async ValueTask DeletePowerStateAsync(string automationId, string deviceId) =>
         await Command(Sql.DeletePowerState).With("@automation", automationId).With("@device", deviceId).ExecuteNonQueryAsync();
 
-    public async ValueTask<bool> FirePowerStateAsync(string automationId, string deviceId, DateTimeOffset since) =>
+    public override async ValueTask<bool> FirePowerStateAsync(string automationId, string deviceId, DateTimeOffset since) =>
         await Command(Sql.FirePowerState).With("@automation", automationId).With("@device", deviceId).With("@since", Ms.Of(since))
             .ExecuteNonQueryAsync() == 1;
-
-    public async ValueTask InsertScheduledCommandAsync(ScheduledCommand command) =>
-        await connection.ExecuteAsync(Sql.InsertScheduledCommand, new
-        {
-            command.Id,
-            command.OrganizationId,
-            command.DeviceId,
-            command.State,
-            command.Source,
-            command.AutomationId,
-            command.Depth,
-            DueAt = Ms.Of(command.DueAt),
-        }, transaction);
-
-    public async ValueTask<bool> TakeScheduledCommandAsync(string id) =>
-        await connection.ExecuteAsync(Sql.TakeScheduledCommand, new { id }, transaction) == 1;
-
-    public async ValueTask<int> PruneRunsAsync(DateTimeOffset before, int batchSize) =>
-        await connection.ExecuteAsync(Sql.PruneRuns, new { before = Ms.Of(before), limit = batchSize }, transaction);
 }

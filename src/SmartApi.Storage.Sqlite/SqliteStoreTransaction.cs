@@ -15,7 +15,7 @@ namespace SmartApi.Storage.Sqlite;
 /// </summary>
 internal sealed partial class SqliteStoreTransaction(CommandCache commands, SqliteTransaction transaction, IdGenerator ids, SubscriptionIndex subscriptionIndex,
     DeviceCache deviceCache)
-    : RelationalStoreTransaction(SqliteDialect.Instance), IStoreTransaction
+    : RelationalStoreTransaction(SqliteDialect.Instance, ids), IStoreTransaction
 {
     private readonly SqliteConnection connection = commands.Connection;
 
@@ -30,12 +30,15 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
     /// <summary>Whether this transaction changed subscriptions: the writer drops its index again when it ends.</summary>
     public bool SubscriptionsChanged { get; private set; }
 
-    /// <summary>Called before any statement that adds or removes subscriptions (directly or by cascade).</summary>
-    private void ChangingSubscriptions()
+    private protected override ValueTask ChangingSubscriptionsAsync()
     {
         SubscriptionsChanged = true;
         subscriptionIndex.Invalidate();
+        return ValueTask.CompletedTask;
     }
+
+    private protected override void DeliveriesQueued(int count) => QueuedDeliveries += count;
+    private protected override void RunQueued() => QueuedRuns++;
 
     /// <summary>Called by the writer before each unit of work: reservations never cross units.</summary>
     public void BeginUnit() => ReservedSequences.Clear();

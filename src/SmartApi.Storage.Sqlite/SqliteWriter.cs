@@ -119,16 +119,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             {
                 _faults.WriteCommitted();
             }
-            // Before the callers resume: whoever wrote may count on the wake-up.
-            var commit = new StoreCommit(context.AppendedEvents, context.QueuedDeliveries, context.QueuedRuns, context.InsertedCommands);
-            if (!commit.IsEmpty)
-            {
-                _onCommit(commit);
-            }
-            foreach (var item in succeeded)
-            {
-                item.Complete();
-            }
+            GroupCommit.Committed(new StoreCommit(context.AppendedEvents, context.QueuedDeliveries, context.QueuedRuns, context.InsertedCommands), _onCommit, succeeded);
             return true;
         }
         catch (Exception ex) when (!isolateUnits && !_faults.IsUnavailable(ex))
@@ -140,11 +131,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             // The commit itself failed (disk full, I/O error), or the one unit of a single-unit
             // batch threw: nothing of this batch is stored. A storage fault fails the whole batch at
             // once: run again unit by unit it would only fail as many times.
-            _faults.WriteFailed(ex);
-            foreach (var item in batch.Where(i => !i.IsDone))
-            {
-                item.Fail(ex);
-            }
+            GroupCommit.Failed(_faults, batch, ex);
             return true;
         }
         finally

@@ -11,7 +11,8 @@ namespace SmartApi.Storage.Sqlite;
 /// <para>
 /// Correctness rests on the writer being the only connection that writes: every method that changes
 /// what routes (subscriptions, rules, automations, webhook status) calls <see cref="Invalidate"/>
-/// before its statements run, and the writer invalidates again when such a transaction ends or a
+/// before its statements run (disabling a webhook: right after the update that disabled it, before
+/// anything routes), and the writer invalidates again when such a transaction ends or a
 /// unit rolls back, so a snapshot loaded from rows that were rolled back never survives.
 /// </para>
 /// </summary>

@@ -28,5 +28,11 @@ public sealed class PostgresDialectTests
         Assert.Equal("SELECT ts - ((ts % @bucket) + @bucket) % @bucket AS start, AVG(power_w) AS avg_power_w, MIN(power_w) AS min_power_w, MAX(power_w) AS max_power_w, SUM(delta_wh) AS energy_wh, COUNT(*) AS samples FROM measurements WHERE device_id = @device AND ts >= @from AND ts < @to AND power_w BETWEEN @minPower AND @maxPower AND delta_wh BETWEEN 0 AND @maxStep GROUP BY 1 ORDER BY 1", dialect.AggregateMeasurements);
         Assert.Equal(" AND tags @> jsonb_build_object(@tagKey::text, @tagValue::text)", dialect.TagFilter);
         Assert.Equal(" AND jsonb_exists(tags, @tagKey)", dialect.TagPresentFilter);
+        Assert.Equal("INSERT INTO webhook_subscriptions (organization_id, event_type, device_id, webhook_id) VALUES (@org, @type, @device, @webhook) ON CONFLICT DO NOTHING", dialect.InsertSubscription);
+        Assert.Equal("INSERT INTO automation_subscriptions (organization_id, event_type, device_id, automation_id) VALUES (@org, @type, @device, @automation) ON CONFLICT DO NOTHING", dialect.InsertRuleSubscription);
+        Assert.Equal("UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = @due WHERE id = ANY(@ids) AND status = 'pending'", dialect.ReleaseDeliveries);
+        Assert.Equal("DELETE FROM events WHERE position IN (SELECT e.position FROM events e WHERE e.created_at < @before AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending') ORDER BY e.position LIMIT @limit)", dialect.PruneEvents);
+        Assert.Equal("UPDATE automation_runs SET lease_owner = @owner, lease_expires_at = @leaseUntil WHERE id IN (SELECT id FROM automation_runs WHERE status = 'pending' AND (lease_expires_at IS NULL OR lease_expires_at <= @now) ORDER BY created_at, id LIMIT @limit FOR UPDATE SKIP LOCKED) RETURNING id, organization_id, automation_id, status, trigger_type, event_id, trigger_json, triggered_at, reason, result_json, created_at, finished_at", dialect.ClaimRuns);
+        Assert.Equal("DELETE FROM automation_runs WHERE id IN (SELECT id FROM automation_runs WHERE created_at < @before AND status <> 'pending' ORDER BY created_at LIMIT @limit FOR UPDATE SKIP LOCKED)", dialect.PruneRuns);
     }
 }

@@ -1,11 +1,9 @@
-using Dapper;
+namespace SmartApi.Storage.Relational;
 
-namespace SmartApi.Storage.Sqlite;
-
-internal sealed partial class SqliteStoreTransaction
+internal abstract partial class RelationalStoreTransaction
 {
     public async ValueTask<bool> TryClaimIdempotencyKeyAsync(IdempotencyRecord record, DateTimeOffset abandonedBefore, DateTimeOffset expiredBefore) =>
-        await connection.ExecuteAsync(Sql.ClaimIdempotencyKey, new
+        await ExecuteAsync(RelationalSql.ClaimIdempotencyKey, new
         {
             apiKey = record.ApiKeyId,
             key = record.Key,
@@ -14,15 +12,15 @@ internal sealed partial class SqliteStoreTransaction
             at = Ms.Of(record.CreatedAt),
             abandonedBefore = Ms.Of(abandonedBefore),
             expiredBefore = Ms.Of(expiredBefore),
-        }, transaction) == 1;
+        }) == 1;
 
     public async ValueTask CompleteIdempotencyKeyAsync(string apiKeyId, string key, int status, string? headersJson, byte[] body) =>
-        await connection.ExecuteAsync(Sql.CompleteIdempotencyKey,
-            new { apiKey = apiKeyId, key, status, headers = headersJson, body }, transaction);
+        await ExecuteAsync(RelationalSql.CompleteIdempotencyKey,
+            new { apiKey = apiKeyId, key, status = (long)status, headers = headersJson, body });
 
     public async ValueTask ReleaseIdempotencyKeyAsync(string apiKeyId, string key) =>
-        await connection.ExecuteAsync(Sql.ReleaseIdempotencyKey, new { apiKey = apiKeyId, key }, transaction);
+        await ExecuteAsync(RelationalSql.ReleaseIdempotencyKey, new { apiKey = apiKeyId, key });
 
     public async ValueTask<int> PruneIdempotencyKeysAsync(DateTimeOffset before, int batchSize) =>
-        await connection.ExecuteAsync(Sql.PruneIdempotencyKeys, new { before = Ms.Of(before), limit = batchSize }, transaction);
+        await ExecuteAsync(RelationalSql.PruneIdempotencyKeys, new { before = Ms.Of(before), limit = batchSize });
 }

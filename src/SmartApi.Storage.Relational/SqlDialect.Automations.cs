@@ -1,0 +1,23 @@
+namespace SmartApi.Storage.Relational;
+
+internal abstract partial class SqlDialect
+{
+    /// <summary>An insert that skips a row its unique keys already hold (<c>INSERT OR IGNORE</c> / <c>ON CONFLICT DO NOTHING</c>).</summary>
+    protected abstract string InsertIgnoringDuplicates(string into, string values);
+
+    /// <summary>The condition that a column is one of an array parameter's values (Dapper expands the list on SQLite; PostgreSQL binds the array).</summary>
+    protected abstract string InArray(string column, string parameter);
+
+    /// <summary>What keeps event pruning off the newest event (SQLite hands its position out again; PostgreSQL's event log never does).</summary>
+    protected abstract string KeepNewestEvent { get; }
+
+    public string InsertSubscription => field ??= InsertIgnoringDuplicates(
+        "webhook_subscriptions (organization_id, event_type, device_id, webhook_id)", "(@org, @type, @device, @webhook)");
+    public string InsertRuleSubscription => field ??= InsertIgnoringDuplicates(
+        "automation_subscriptions (organization_id, event_type, device_id, automation_id)", "(@org, @type, @device, @automation)");
+    public string ReleaseDeliveries => field ??=
+        "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = @due WHERE " + InArray("id", "ids") + " AND status = 'pending'";
+    public string PruneEvents => field ??= RelationalSql.OldEvents + KeepNewestEvent + RelationalSql.OldEventsUndelivered;
+    public string ClaimRuns => field ??= RelationalSql.LeasePendingRuns + SkipLocked + ") RETURNING " + RelationalSql.RunColumns;
+    public string PruneRuns => field ??= RelationalSql.OldRuns + SkipLocked + ")";
+}
