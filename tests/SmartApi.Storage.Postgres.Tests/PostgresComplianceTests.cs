@@ -43,6 +43,7 @@ public sealed class PostgresGatewayTests : GatewayComplianceTests;
 public sealed class PostgresSubscriptionChangeTests : SubscriptionChangeComplianceTests;
 public sealed class PostgresDeviceReadTests : DeviceReadComplianceTests;
 public sealed class PostgresIdempotencyTests : IdempotencyComplianceTests;
+public sealed class PostgresCommitTests : CommitComplianceTests;
 
 public sealed class PostgresComplianceCoverageTests
 {

@@ -46,6 +46,7 @@ public sealed class SqliteGatewayTests : GatewayComplianceTests;
 public sealed class SqliteSubscriptionChangeTests : SubscriptionChangeComplianceTests;
 public sealed class SqliteDeviceReadTests : DeviceReadComplianceTests;
 public sealed class SqliteIdempotencyTests : IdempotencyComplianceTests;
+public sealed class SqliteCommitTests : CommitComplianceTests;
 
 public sealed class SqliteComplianceCoverageTests
 {
