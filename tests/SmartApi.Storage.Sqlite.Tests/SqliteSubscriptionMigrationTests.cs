@@ -1,0 +1,33 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using SmartApi.Storage.Compliance;
+
+namespace SmartApi.Storage.Sqlite.Tests;
+
+/// <summary>Migration 0012 on a database written by the version before it: both subscription tables become one.</summary>
+public sealed class SqliteSubscriptionMigrationTests : SqliteFileTest
+{
+    [Fact]
+    public async Task Migration0012_RowsOfBothSubscriptionTables_AreCarriedOverAndRouteAsBefore()
+    {
+        await using (var old = new SqliteConnection(Database.ConnectionString))
+        {
+            await old.OpenAsync(Token);
+            await old.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+            foreach (var (version, name, sql) in Migrator.LoadScripts().Where(s => s.Version < SubscriptionMigration.Version))
+            {
+                await old.ExecuteAsync(sql);
+                await old.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, 0)", new { version, name });
+            }
+            await old.ExecuteAsync(SubscriptionMigration.Seed);
+        }
+
+        await using var store = await Database.OpenAsync(Token);
+        await using var reader = new SqliteConnection(Database.ConnectionString);
+        await reader.OpenAsync(Token);
+
+        await SubscriptionMigration.VerifyAsync(store, () => reader.QueryAsync<(string, string, string, string)>(SubscriptionMigration.ReadRows), Token);
+        Assert.Equal(0, await reader.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('webhook_subscriptions', 'automation_subscriptions')"));
+    }
+}
