@@ -40,16 +40,6 @@ public sealed class SqliteSerialMigrationTests : SqliteFileTest
         }, Token));
     }
 
-    private static async Task ApplyScriptsBeforeAsync(SqliteConnection connection, long version)
-    {
-        await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-        foreach (var (v, name, sql) in Migrator.LoadScripts().Where(s => s.Version < version))
-        {
-            await connection.ExecuteAsync(sql);
-            await connection.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @name, 0)", new { v, name });
-        }
-    }
-
     private static Task<int> InsertDeviceAsync(SqliteConnection connection, string id, string organizationId, string serial, long createdAt) =>
         connection.ExecuteAsync("""
             INSERT INTO devices (id, organization_id, serial, name, tags, power_on_state, mqtt_password_hash, switch, created_at, updated_at)

@@ -13,12 +13,7 @@ public sealed class SqliteSubscriptionMigrationTests : SqliteFileTest
         await using (var old = new SqliteConnection(Database.ConnectionString))
         {
             await old.OpenAsync(Token);
-            await old.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-            foreach (var (version, name, sql) in Migrator.LoadScripts().Where(s => s.Version < SubscriptionMigration.Version))
-            {
-                await old.ExecuteAsync(sql);
-                await old.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, 0)", new { version, name });
-            }
+            await ApplyScriptsBeforeAsync(old, SubscriptionMigration.Version);
             await old.ExecuteAsync(SubscriptionMigration.Seed);
         }
 
