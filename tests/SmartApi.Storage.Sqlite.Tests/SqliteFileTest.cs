@@ -30,14 +30,17 @@ public abstract class SqliteFileTest : IDisposable
         return organization;
     }
 
-    /// <summary>Runs every migration script before <paramref name="version"/>: the database the previous version left.</summary>
-    private protected static async Task ApplyScriptsBeforeAsync(SqliteConnection connection, long version)
+    /// <summary>An open connection to the test's file where every migration script before <paramref name="version"/> ran: the database the previous version left.</summary>
+    private protected async Task<SqliteConnection> OpenBeforeAsync(long version)
     {
+        var connection = new SqliteConnection(Database.ConnectionString);
+        await connection.OpenAsync(Token);
         await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
         foreach (var (v, name, sql) in Migrator.LoadScripts().Where(s => s.Version < version))
         {
             await connection.ExecuteAsync(sql);
             await connection.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @name, 0)", new { v, name });
         }
+        return connection;
     }
 }

@@ -10,10 +10,8 @@ public sealed class SqliteSubscriptionMigrationTests : SqliteFileTest
     [Fact]
     public async Task Migration0012_RowsOfBothSubscriptionTables_AreCarriedOverAndRouteAsBefore()
     {
-        await using (var old = new SqliteConnection(Database.ConnectionString))
+        await using (var old = await OpenBeforeAsync(SubscriptionMigration.Version))
         {
-            await old.OpenAsync(Token);
-            await ApplyScriptsBeforeAsync(old, SubscriptionMigration.Version);
             await old.ExecuteAsync(SubscriptionMigration.Seed);
         }
 
