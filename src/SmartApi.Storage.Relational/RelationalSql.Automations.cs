@@ -11,8 +11,7 @@ internal abstract partial class RelationalSql
     public const string GetAutomation = "SELECT " + AutomationColumns + " FROM automations WHERE organization_id = @org AND id = @id";
     public const string ListAutomations =
         "SELECT " + AutomationColumns + " FROM automations WHERE organization_id = @org AND id > @after ORDER BY id LIMIT @limit";
-    public const string DeleteSubscriptions =
-        "DELETE FROM webhook_subscriptions WHERE webhook_id IN (SELECT id FROM webhooks WHERE automation_id = @automation)";
+    public const string DeleteSubscriptions = "DELETE FROM event_subscriptions WHERE automation_id = @automation";
     public const string DeleteAutomation = "DELETE FROM automations WHERE organization_id = @org AND id = @id";
     internal const string WebhookColumns =
         "id, organization_id, automation_id, action_index, url, headers AS headers_json, ordered, standard_webhooks, status, disabled_reason, failing_since, created_at";

@@ -5,7 +5,6 @@ internal abstract partial class RelationalSql
     public const string UpsertRule =
         "INSERT INTO automation_rules (automation_id, organization_id, kind, next_fire_at) VALUES (@automation, @org, @kind, @next) " +
         "ON CONFLICT (automation_id) DO UPDATE SET kind = excluded.kind, next_fire_at = excluded.next_fire_at";
-    public const string DeleteRuleSubscriptions = "DELETE FROM automation_subscriptions WHERE automation_id = @automation";
     public const string DeleteRule = "DELETE FROM automation_rules WHERE automation_id = @automation";
     public const string DeleteAutomationPowerStates = "DELETE FROM power_trigger_states WHERE automation_id = @automation";
     protected const string RuleColumns = "automation_id, organization_id, kind, next_fire_at, last_run_at";
@@ -14,7 +13,6 @@ internal abstract partial class RelationalSql
         "UPDATE automation_rules SET next_fire_at = @next WHERE automation_id = @automation AND next_fire_at = @expected";
     public const string ClaimCooldown =
         "UPDATE automation_rules SET last_run_at = @at WHERE automation_id = @automation AND (last_run_at IS NULL OR last_run_at <= @at - @cooldown)";
-    // Matching runs: the same index lookup as webhooks, on the engine's subscriptions.
     internal const string RunColumns =
         "id, organization_id, automation_id, status, trigger_type, event_id, trigger_json, triggered_at, reason, result_json, created_at, finished_at";
     public const string InsertRun =

@@ -67,9 +67,10 @@ internal abstract partial class RelationalStoreTransaction
                 new { id = dropped.Id, error = "The webhook was removed from its automation.", at = Ms.Of(automation.UpdatedAt) });
         }
 
+        // The automation's one set of subscriptions, whatever its shape: its rule decides what they yield.
         await ExecuteAsync(RelationalSql.DeleteSubscriptions, new { automation = automation.Id });
         await ExecuteAsync(Dialect.InsertSubscription,
-            live.SelectMany(webhook => subscriptions.Select(s => new { org = automation.OrganizationId, type = s.EventType, device = s.DeviceId ?? "", webhook })));
+            subscriptions.Select(s => new { org = automation.OrganizationId, type = s.EventType, device = s.DeviceId ?? "", automation = automation.Id }));
     }
 
     public async ValueTask<bool> DeleteAutomationAsync(string organizationId, string id)

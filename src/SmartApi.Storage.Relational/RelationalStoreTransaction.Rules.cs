@@ -5,12 +5,10 @@ internal abstract partial class RelationalStoreTransaction
     /// <summary>Counts a pending run queued by the unit (the writer announces it after the commit).</summary>
     private protected abstract void RunQueued();
 
-    public async ValueTask SetRuleAsync(string organizationId, string automationId, string? kind, DateTimeOffset? nextFireAt,
-        IReadOnlyList<Subscription> subscriptions, bool resetPowerStates)
+    public async ValueTask SetRuleAsync(string organizationId, string automationId, string? kind, DateTimeOffset? nextFireAt, bool resetPowerStates)
     {
-        await ChangingSubscriptionsAsync();
+        await ChangingSubscriptionsAsync(); // the rule decides what the automation's subscriptions yield
         var automation = new { automation = automationId };
-        await ExecuteAsync(RelationalSql.DeleteRuleSubscriptions, automation);
         if (resetPowerStates || kind != RuleKind.Power)
         {
             await ExecuteAsync(RelationalSql.DeleteAutomationPowerStates, automation);
@@ -21,8 +19,6 @@ internal abstract partial class RelationalStoreTransaction
             return;
         }
         await ExecuteAsync(RelationalSql.UpsertRule, new { automation = automationId, org = organizationId, kind, next = Ms.Of(nextFireAt) });
-        await ExecuteAsync(Dialect.InsertRuleSubscription,
-            subscriptions.Select(s => new { org = organizationId, type = s.EventType, device = s.DeviceId ?? "", automation = automationId }));
     }
 
     public async ValueTask<bool> ClaimScheduleAsync(string automationId, DateTimeOffset expected, DateTimeOffset? next) =>

@@ -12,9 +12,7 @@ internal abstract partial class SqlDialect
     protected abstract string KeepNewestEvent { get; }
 
     public string InsertSubscription => field ??= InsertIgnoringDuplicates(
-        "webhook_subscriptions (organization_id, event_type, device_id, webhook_id)", "(@org, @type, @device, @webhook)");
-    public string InsertRuleSubscription => field ??= InsertIgnoringDuplicates(
-        "automation_subscriptions (organization_id, event_type, device_id, automation_id)", "(@org, @type, @device, @automation)");
+        "event_subscriptions (organization_id, event_type, device_id, automation_id)", "(@org, @type, @device, @automation)");
     public string ReleaseDeliveries => field ??=
         "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = @due WHERE " + InArray("id", "ids") + " AND status = 'pending'";
     public string PruneEvents => field ??= RelationalSql.OldEvents + KeepNewestEvent + RelationalSql.OldEventsUndelivered;

@@ -46,7 +46,12 @@ public interface IAutomationStore
 /// <summary>Changes to automation definitions, their webhooks and secrets inside a write transaction.</summary>
 public interface IAutomationTransaction
 {
-    /// <summary>Inserts or replaces an automation with its webhooks and subscriptions. Webhooks keep their ids by action index; dropped ones become removed.</summary>
+    /// <summary>
+    /// Inserts or replaces an automation with its webhooks and its event subscriptions (the one set
+    /// of the automation, whatever its shape: its rule, <see cref="IAutomationRunTransaction.SetRuleAsync"/>,
+    /// decides whether a matched event yields deliveries or a run). Webhooks keep their ids by action
+    /// index; dropped ones become removed.
+    /// </summary>
     /// <exception cref="DuplicateKeyException">The id belongs to an automation of another organization.</exception>
     ValueTask SaveAutomationAsync(Automation automation, IReadOnlyList<WebhookDefinition> webhooks, IReadOnlyList<Subscription> subscriptions);
     ValueTask<bool> DeleteAutomationAsync(string organizationId, string id);
@@ -71,12 +76,12 @@ public interface IAutomationRunTransaction
 {
     /// <summary>
     /// Sets the engine's rule of an automation: <paramref name="kind"/> null removes it (a plain
-    /// event-to-webhook automation). <paramref name="subscriptions"/> are the event types and devices
-    /// that queue a run when appended (kind <see cref="RuleKind.Event"/>). The last run is kept.
-    /// With <paramref name="resetPowerStates"/> the automation's power states are dropped (its trigger changed).
+    /// event-to-webhook automation, whose subscriptions yield deliveries); with kind
+    /// <see cref="RuleKind.Event"/> the subscriptions saved with the automation queue a run instead.
+    /// The last run is kept. With <paramref name="resetPowerStates"/> the automation's power states
+    /// are dropped (its trigger changed).
     /// </summary>
-    ValueTask SetRuleAsync(string organizationId, string automationId, string? kind, DateTimeOffset? nextFireAt,
-        IReadOnlyList<Subscription> subscriptions, bool resetPowerStates);
+    ValueTask SetRuleAsync(string organizationId, string automationId, string? kind, DateTimeOffset? nextFireAt, bool resetPowerStates);
 
     /// <summary>Moves a schedule from <paramref name="expected"/> to <paramref name="next"/> (null: no more occurrences); false when another node did it first.</summary>
     ValueTask<bool> ClaimScheduleAsync(string automationId, DateTimeOffset expected, DateTimeOffset? next);

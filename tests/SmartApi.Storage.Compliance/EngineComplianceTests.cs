@@ -3,15 +3,15 @@ namespace SmartApi.Storage.Compliance;
 /// <summary>Helpers shared by the automation engine's areas: engine automations with a rule, and runs.</summary>
 public abstract class EngineComplianceTests : OutboxComplianceTests
 {
-    /// <summary>An engine automation (no webhook subscriptions) with one webhook and a rule of <paramref name="kind"/>.</summary>
+    /// <summary>An engine automation with one webhook, its event <paramref name="subscriptions"/> and a rule of <paramref name="kind"/>.</summary>
     protected async Task<Automation> CreateRuleAsync(string organizationId, string kind, DateTimeOffset? nextFireAt = null,
         IReadOnlyList<Subscription>? subscriptions = null, bool enabled = true)
     {
         var automation = NewAutomation(organizationId, enabled);
         await WriteAsync(async tx =>
         {
-            await tx.SaveAutomationAsync(automation, [Hook()], []);
-            await tx.SetRuleAsync(organizationId, automation.Id, kind, nextFireAt, subscriptions ?? [], resetPowerStates: true);
+            await tx.SaveAutomationAsync(automation, [Hook()], subscriptions ?? []);
+            await tx.SetRuleAsync(organizationId, automation.Id, kind, nextFireAt, resetPowerStates: true);
         });
         return automation;
     }

@@ -120,7 +120,10 @@ public abstract class EventRouterTests
         return (deliveries, runs);
     }
 
-    /// <summary>Rows as the server writes them: a plain automation's subscriptions per live webhook, an engine automation's per automation.</summary>
+    /// <summary>
+    /// Rows as the server wrote them before migration 0012: a plain automation's subscriptions per
+    /// live webhook, an engine automation's per automation.
+    /// </summary>
     private sealed record World(
         List<(string Id, string Org, bool Enabled, string? Kind)> Automations,
         List<(string Id, string Automation, string Org, bool Ordered, string Status)> Webhooks,
@@ -163,7 +166,7 @@ public abstract class EventRouterTests
             return world;
         }
 
-        /// <summary>As SubscriptionSnapshotLoader reads the rows.</summary>
+        /// <summary>As migration 0012 carries the rows into event_subscriptions and SubscriptionSnapshotLoader reads them.</summary>
         public SubscriptionSnapshot Snapshot() => new(
             Automations.Select(a => new RoutingAutomation(a.Id, a.Org, a.Enabled, a.Kind)),
             Webhooks.Where(w => w.Status == "active").Select(w => new RoutingWebhook(w.Id, w.Automation, w.Ordered)),

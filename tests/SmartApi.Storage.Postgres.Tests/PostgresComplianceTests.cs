@@ -41,6 +41,7 @@ public sealed class PostgresRuleTests : RuleComplianceTests;
 public sealed class PostgresPowerStateTests : PowerStateComplianceTests;
 public sealed class PostgresGatewayTests : GatewayComplianceTests;
 public sealed class PostgresSubscriptionChangeTests : SubscriptionChangeComplianceTests;
+public sealed class PostgresSubscriptionShapeTests : SubscriptionShapeComplianceTests;
 public sealed class PostgresDeviceReadTests : DeviceReadComplianceTests;
 public sealed class PostgresIdempotencyTests : IdempotencyComplianceTests;
 public sealed class PostgresCommitTests : CommitComplianceTests;

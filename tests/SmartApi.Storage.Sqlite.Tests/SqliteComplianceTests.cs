@@ -44,6 +44,7 @@ public sealed class SqliteRuleTests : RuleComplianceTests;
 public sealed class SqlitePowerStateTests : PowerStateComplianceTests;
 public sealed class SqliteGatewayTests : GatewayComplianceTests;
 public sealed class SqliteSubscriptionChangeTests : SubscriptionChangeComplianceTests;
+public sealed class SqliteSubscriptionShapeTests : SubscriptionShapeComplianceTests;
 public sealed class SqliteDeviceReadTests : DeviceReadComplianceTests;
 public sealed class SqliteIdempotencyTests : IdempotencyComplianceTests;
 public sealed class SqliteCommitTests : CommitComplianceTests;

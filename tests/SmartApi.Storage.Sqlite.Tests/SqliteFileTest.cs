@@ -1,3 +1,6 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
 namespace SmartApi.Storage.Sqlite.Tests;
 
 /// <summary>What the SQLite-only tests share: a database file of their own, ids, the test's token, an organization.</summary>
@@ -25,5 +28,19 @@ public abstract class SqliteFileTest : IDisposable
             return true;
         }, Token);
         return organization;
+    }
+
+    /// <summary>An open connection to the test's file where every migration script before <paramref name="version"/> ran: the database the previous version left.</summary>
+    private protected async Task<SqliteConnection> OpenBeforeAsync(long version)
+    {
+        var connection = new SqliteConnection(Database.ConnectionString);
+        await connection.OpenAsync(Token);
+        await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+        foreach (var (v, name, sql) in Migrator.LoadScripts().Where(s => s.Version < version))
+        {
+            await connection.ExecuteAsync(sql);
+            await connection.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @name, 0)", new { v, name });
+        }
+        return connection;
     }
 }

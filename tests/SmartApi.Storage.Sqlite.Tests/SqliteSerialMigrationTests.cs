@@ -12,10 +12,8 @@ public sealed class SqliteSerialMigrationTests : SqliteFileTest
     [Fact]
     public async Task Migration0008_SharedSerials_OldestKeepsItAndLaterOnesAreRenamed()
     {
-        await using (var old = new SqliteConnection(Database.ConnectionString))
+        await using (var old = await OpenBeforeAsync(8))
         {
-            await old.OpenAsync(Token);
-            await ApplyScriptsBeforeAsync(old, 8);
             await old.ExecuteAsync("INSERT INTO organizations (id, name, created_at) VALUES ('org_a', 'A', 1), ('org_b', 'B', 1), ('org_c', 'C', 1)");
             // The oldest holder of SN-1 is in B; A's and C's came later (C's at the same millisecond as A's: id order decides).
             await InsertDeviceAsync(old, "dev_2", "org_a", "SN-1", createdAt: 2000);
@@ -38,16 +36,6 @@ public sealed class SqliteSerialMigrationTests : SqliteFileTest
             await tx.InsertDeviceAsync(again);
             return true;
         }, Token));
-    }
-
-    private static async Task ApplyScriptsBeforeAsync(SqliteConnection connection, long version)
-    {
-        await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-        foreach (var (v, name, sql) in Migrator.LoadScripts().Where(s => s.Version < version))
-        {
-            await connection.ExecuteAsync(sql);
-            await connection.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @name, 0)", new { v, name });
-        }
     }
 
     private static Task<int> InsertDeviceAsync(SqliteConnection connection, string id, string organizationId, string serial, long createdAt) =>

@@ -29,12 +29,12 @@ public sealed class SqliteSubscriptionIndexTests : OutboxComplianceTests
     public async Task A_rule_set_inside_a_unit_routes_that_units_next_append()
     {
         var organization = await CreateOrganizationAsync();
-        var (automation, _) = await CreateAutomationAsync(organization.Id, [new("device.offline", null)]);
+        var (automation, _) = await CreateAutomationAsync(organization.Id);
 
         var runs = await WriteAsync(async tx =>
         {
-            await tx.AppendEventAsync(NewEvent(organization.Id)); // loads the snapshot: no rule yet
-            await tx.SetRuleAsync(organization.Id, automation.Id, RuleKind.Event, null, Everything, resetPowerStates: false);
+            await tx.AppendEventAsync(NewEvent(organization.Id)); // loads the snapshot: no rule yet, a delivery
+            await tx.SetRuleAsync(organization.Id, automation.Id, RuleKind.Event, null, resetPowerStates: false);
             await tx.AppendEventAsync(NewEvent(organization.Id));
             return await tx.ClaimRunsAsync("test", Time.GetUtcNow(), Time.GetUtcNow().AddMinutes(1), 10);
         });

@@ -42,13 +42,11 @@ internal sealed record AutomationDefinition(
                 a.action.Ordered, a.action.StandardWebhooks))
             .ToList();
 
-    /// <summary>What the webhooks listen to directly: only plain event-to-webhook automations; the engine queues the others' deliveries.</summary>
-    public IReadOnlyList<Subscription> Subscriptions() => RuleKind is null ? EventSubscriptions() : [];
-
-    /// <summary>The events that queue a run of an engine-evaluated events trigger.</summary>
-    public IReadOnlyList<Subscription> RuleSubscriptions() => RuleKind == Storage.RuleKind.Event ? EventSubscriptions() : [];
-
-    private List<Subscription> EventSubscriptions()
+    /// <summary>
+    /// The events an events trigger listens to (none for schedule and power triggers): what they
+    /// yield, deliveries or an engine run, is decided by <see cref="RuleKind"/> when they are routed.
+    /// </summary>
+    public IReadOnlyList<Subscription> Subscriptions()
     {
         var types = Trigger.Events ?? [];
         IReadOnlyList<string?> devices = Trigger.DeviceIds is { Count: > 0 } ids ? [.. ids] : [null];

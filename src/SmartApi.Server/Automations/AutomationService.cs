@@ -70,7 +70,7 @@ internal sealed class AutomationService(
         var next = definition.Trigger.Schedule is { } schedule
             ? keepNextFire ?? CronSchedule.Create(schedule.Cron!, schedule.TimeZone).Next(time.GetUtcNow())
             : null;
-        return tx.SetRuleAsync(automation.OrganizationId, automation.Id, definition.RuleKind, next, definition.RuleSubscriptions(), resetPowerStates);
+        return tx.SetRuleAsync(automation.OrganizationId, automation.Id, definition.RuleKind, next, resetPowerStates);
     }
 
     private static bool SameTrigger(AutomationTrigger a, AutomationTrigger b) =>

@@ -5,19 +5,17 @@ using SmartApi.Storage.Routing;
 namespace SmartApi.Storage.Relational.Routing;
 
 /// <summary>
-/// Reads a <see cref="SubscriptionSnapshot"/> in one round trip, the same SQL on both databases.
-/// The two subscription tables (a plain automation's rows per webhook, an engine automation's per
-/// automation) are read as one list of automation subscriptions: what an automation yields is
-/// <see cref="AutomationRouting"/>'s decision, not which table holds its rows.
+/// Reads a <see cref="SubscriptionSnapshot"/> in one round trip, the same SQL on both databases:
+/// every automation with its rule kind, the active webhooks, and the one table of event
+/// subscriptions (migration 0012). What a subscribed automation yields is
+/// <see cref="AutomationRouting"/>'s decision from its rule kind.
 /// </summary>
 internal static class SubscriptionSnapshotLoader
 {
     public const string Automations =
         "SELECT a.id, a.organization_id, a.enabled, r.kind AS rule_kind FROM automations a LEFT JOIN automation_rules r ON r.automation_id = a.id;";
     public const string ActiveWebhooks = "SELECT id, automation_id, ordered FROM webhooks WHERE status = 'active';";
-    public const string Subscriptions =
-        "SELECT s.organization_id, s.event_type, s.device_id, w.automation_id FROM webhook_subscriptions s JOIN webhooks w ON w.id = s.webhook_id " +
-        "UNION SELECT organization_id, event_type, device_id, automation_id FROM automation_subscriptions;";
+    public const string Subscriptions = "SELECT organization_id, event_type, device_id, automation_id FROM event_subscriptions;";
 
     /// <summary>
     /// Loads the snapshot. <paramref name="versionSql"/>, when given, is a statement the provider
