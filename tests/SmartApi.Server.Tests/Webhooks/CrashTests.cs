@@ -95,4 +95,58 @@ public sealed class CrashTests
         var duplicates = received.Values.Sum() - devices;
         TestContext.Current.SendDiagnosticMessage($"{devices} events, {duplicates} delivered twice (in flight at the kill)");
     }
+
+    [Fact]
+    public async Task Deliveries_handed_to_the_engine_before_a_kill_9_are_sent_after_restart_without_waiting_for_their_leases()
+    {
+        const int devices = 20;
+        var directory = Directory.CreateTempSubdirectory("smartapi-crash-").FullName;
+        var settings = new Dictionary<string, string>
+        {
+            ["SmartApi__Webhooks__AllowPrivateNetworks"] = "true",
+            // Leases of 3 minutes: only their release at start-up lets the restarted server send in time.
+            ["SmartApi__Webhooks__Timeout"] = "00:01:00",
+        };
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        receiver.Respond = async (_, context) =>
+        {
+            await hold.Task; // the dead process's requests: never answered, never counted
+            context.Response.StatusCode = 500;
+        };
+
+        var created = new List<string>();
+        await using (var first = await ServerProcess.StartAsync(directory, settings))
+        {
+            using var client = first.CreateAdminClient();
+            await CreateAutomationAsync(client, receiver.Url, "\"device.created\"");
+            for (var i = 0; i < devices; i++)
+            {
+                created.Add((await SmartApiApplication.CreateDeviceAsync(client, $"HANDOFF-{i:000}")).Id);
+            }
+            await receiver.NextAsync(); // handed at commit and in flight, the rest waiting in the lane
+            await first.KillAsync();
+        }
+        var received = new ConcurrentDictionary<string, int>();
+        receiver.Respond = (_, context) =>
+        {
+            received.AddOrUpdate(context.Request.Headers["X-Event-Id"].ToString(), 1, (_, n) => n + 1);
+            context.Response.StatusCode = 200;
+            return Task.CompletedTask;
+        };
+        hold.SetResult();
+
+        await using var second = await ServerProcess.StartAsync(directory, settings);
+        using var admin = second.CreateAdminClient();
+        var events = await (await admin.GetAsync("/v1/events?types=device.created&limit=500", Ct)).ReadAsync(SmartApiJsonContext.Default.PageEventResponse);
+        Assert.Equal(created, events.Data.Select(e => e.Data.GetProperty("deviceId").GetString()));
+
+        // Well within the 3-minute leases the dead process took.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (received.Count < devices && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, Ct);
+        }
+        Assert.Equal(events.Data.Select(e => e.Id).Order(), received.Keys.Order());
+    }
 }
