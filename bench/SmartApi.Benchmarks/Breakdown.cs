@@ -26,7 +26,8 @@ internal static class Breakdown
         var ids = new IdGenerator(TimeProvider.System);
         var subscriptions = new SubscriptionIndex();
         var deviceCache = new DeviceCache();
-        deviceCache.Attach(connection);
+        var webhookCache = new WebhookCache();
+        RowChangeHook.Attach(connection, deviceCache, webhookCache);
         var steps = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
         var n = 0;
         var until = Stopwatch.StartNew();
@@ -55,7 +56,7 @@ internal static class Breakdown
                 raw.ExecuteScalar();
             }
             Step("(reference: 1-column PK select, raw)");
-            var tx = new SqliteStoreTransaction(commands, transaction, ids, subscriptions, deviceCache);
+            var tx = new SqliteStoreTransaction(commands, transaction, ids, subscriptions, deviceCache, webhookCache, new SmartApi.Storage.Relational.HandedBatch(null, TimeProvider.System));
             var device = (await tx.GetDeviceAsync(bench.OrganizationId, deviceId))!;
             Step("get device");
             var updated = device with { Name = "n" + n, UpdatedAt = DateTimeOffset.UtcNow };

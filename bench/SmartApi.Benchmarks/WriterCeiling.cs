@@ -40,14 +40,15 @@ internal static class WriterCeiling
             var ids = new IdGenerator(TimeProvider.System);
             var subscriptions = new SubscriptionIndex();
             var deviceCache = new DeviceCache();
-            deviceCache.Attach(connection);
+            var webhookCache = new WebhookCache();
+            RowChangeHook.Attach(connection, deviceCache, webhookCache);
             long units = 0;
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < TimeSpan.FromSeconds(options.Seconds))
             {
                 using var transaction = connection.BeginTransaction(deferred: false);
-                var tx = new SqliteStoreTransaction(commands, transaction, ids, subscriptions, deviceCache);
+                var tx = new SqliteStoreTransaction(commands, transaction, ids, subscriptions, deviceCache, webhookCache, new SmartApi.Storage.Relational.HandedBatch(null, TimeProvider.System));
                 for (var i = 0; i < batch; i++, units++)
                 {
                     var deviceId = devices[units % devices.Length];

@@ -18,14 +18,10 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
     DeliveryLeasing shared, TimeProvider time)
 {
     private readonly List<PendingAppend> _appends = [];
-    private readonly DeliveryLeasing.Registration? leasing = shared.Current;
     private SubscriptionSnapshot? _own;
 
-    /// <summary>Deliveries written leased to this node's engine, handed to it after the commit.</summary>
-    public List<ClaimedDelivery> Leased { get; } = [];
-
-    /// <summary>The engine the batch leases deliveries to (read once, so a batch leases to one owner).</summary>
-    public DeliveryLeasing.Registration? Registration => leasing;
+    /// <summary>Deliveries written leased to this node's engine (read once, so a batch leases to one owner), handed to it after the commit.</summary>
+    public HandedBatch Handed { get; } = new(shared.HandOff.Current, time);
 
     /// <summary>Deliveries queued in the batch (announced after the commit; a rolled-back unit's only wake idle workers).</summary>
     public int QueuedDeliveries { get; set; }
@@ -174,8 +170,8 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
             reserved[i] = sequence;
         }
         // Deliveries of unordered webhooks are leased to this node's engine, if it takes them.
-        var leaseUntil = leasing is null ? (long?)null : Ms.Of(time.GetUtcNow() + leasing.Lease);
-        var leased = deliveries.Select(d => leasing is not null && !d.Ordered).ToArray();
+        var leased = deliveries.Select(d => Handed.Takes(d.Ordered)).ToArray();
+        var leaseUntil = leased.Any(l => l) ? Handed.LeaseUntil : (long?)null;
         var deliveryIds = deliveries.Select(_ => ids.New("dlv")).ToArray();
         var written = await connection.QueryAsync<WrittenEventRow, WebhookRow?, (WrittenEventRow Event, WebhookRow? Webhook)>(Sql.WriteAppends,
             (row, webhook) => (row, webhook), new
@@ -193,7 +189,7 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
                 deliveryWebhooks = deliveries.Select(d => d.WebhookId).ToArray(),
                 deliveryAutomations = deliveries.Select(d => d.AutomationId).ToArray(),
                 deliveryOrdered = deliveries.Select(d => d.Ordered).ToArray(),
-                deliveryLeaseOwners = leased.Select(l => l ? leasing!.Owner : null).ToArray(),
+                deliveryLeaseOwners = leased.Select(l => l ? Handed.Owner : null).ToArray(),
                 deliveryLeaseUntil = leased.Select(l => l ? leaseUntil : null).ToArray(),
                 leasedEvents = deliveries.Where((_, i) => leased[i]).Select(d => events[d.Event - 1]).Distinct().ToArray(),
                 leasedWebhooks = deliveries.Where((_, i) => leased[i]).Select(d => d.WebhookId).Distinct().ToArray(),
@@ -205,7 +201,7 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
         // Leased deliveries go to this node's engine directly: no claim should look for them.
         QueuedDeliveries += leased.Count(l => !l);
         QueuedRuns += runs.Count;
-        if (leasing is not null)
+        if (Handed.Owner is not null)
         {
             var stored = new Dictionary<string, WrittenEventRow>(StringComparer.Ordinal);
             var webhooks = new Dictionary<string, Webhook>(StringComparer.Ordinal);
@@ -226,24 +222,14 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
                 if (leased[i] && webhooks.TryGetValue(deliveries[i].WebhookId, out var webhook))
                 {
                     var n = deliveries[i].Event;
-                    Leased.Add(Claimed(deliveryIds[i], webhook, appends[n - 1].Event, stored[events[n - 1]]));
+                    var row = stored[events[n - 1]];
+                    Handed.Add(DeliveryHandOff.Claimed(deliveryIds[i], webhook, appends[n - 1].Event, row.Position, row.Data));
                 }
             }
         }
     }
 
     private readonly record struct PendingAppend(NewEvent Event, long? Reserved);
-
-    /// <summary>The delivery as a claim would return it, once its row is written leased.</summary>
-    private static ClaimedDelivery Claimed(string deliveryId, Webhook webhook, NewEvent newEvent, WrittenEventRow written)
-    {
-        // As stored: to the millisecond.
-        var at = Ms.ToTime(Ms.Of(newEvent.CreatedAt));
-        var delivery = new Delivery(deliveryId, newEvent.OrganizationId, webhook.AutomationId, webhook.Id, newEvent.Id, newEvent.Type, newEvent.DeviceId,
-            DeliveryStatus.Pending, 0, at, null, null, at, at);
-        return new ClaimedDelivery(delivery, webhook,
-            new StoredEvent(written.Position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, at, written.Data));
-    }
 
     /// <summary>An event whose deliveries were leased: its position and data, known once written.</summary>
     private sealed class WrittenEventRow

@@ -17,7 +17,6 @@ public sealed partial class PostgresSmartApiStore : RelationalSmartApiStore, ISm
     private readonly TimeProvider _time;
     private readonly IdGenerator _ids;
     private readonly PostgresWriter _writer;
-    private readonly DeliveryLeasing _leasing = new();
 
     public PostgresSmartApiStore(PostgresStorageOptions options, TimeProvider time)
         : base(PostgresDialect.Instance, new PostgresStorageFaults())
@@ -32,7 +31,7 @@ public sealed partial class PostgresSmartApiStore : RelationalSmartApiStore, ISm
         }
         _dataSource = NpgsqlDataSource.Create(builder);
         // Commits on this node only: other nodes' workers find what it wrote by their poll.
-        _writer = new PostgresWriter(_dataSource, options.Writers, options.MaxBatchSize, _ids, _leasing, time, Publish, Faults);
+        _writer = new PostgresWriter(_dataSource, options.Writers, options.MaxBatchSize, _ids, new DeliveryLeasing(HandOff), time, Publish, Faults);
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
@@ -41,9 +40,6 @@ public sealed partial class PostgresSmartApiStore : RelationalSmartApiStore, ISm
         await Migrator.MigrateAsync(connection, _time, cancellationToken);
         await Partitions.EnsureAsync(connection, _time.GetUtcNow(), _options.PartitionDaysAhead, cancellationToken);
     }
-
-    public IDisposable LeaseQueuedDeliveries(string owner, TimeSpan lease, Action<IReadOnlyList<ClaimedDelivery>> dispatch) =>
-        _leasing.Register(owner, lease, dispatch);
 
     // Group commit (PostgresWriter): the position lock and the commit fsync are paid per batch.
     public Task<T> WriteAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>

@@ -149,6 +149,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
             else
             {
                 await transaction.SaveAsync("unit");
+                var handed = batch.Handed.Count;
                 try
                 {
                     await item.RunAsync(context);
@@ -160,6 +161,8 @@ internal sealed class PostgresWriter : IAsyncDisposable
                 {
                     // (A storage fault is not the unit's: it fails the whole batch.)
                     batch.DiscardAppends();
+                    // Its deliveries flushed before it failed are gone with it: never hand them.
+                    batch.Handed.RollBackTo(handed);
                     await transaction.RollbackAsync("unit");
                     item.Fail(ex);
                     continue;
@@ -179,13 +182,8 @@ internal sealed class PostgresWriter : IAsyncDisposable
         progress.Committing = true;
         await transaction.CommitAsync();
         _faults.WriteCommitted();
-        if (batch.Leased.Count > 0)
-        {
-            // Before the callers resume: the engine holds them from now on.
-            batch.Registration?.Dispatch(batch.Leased);
-        }
-        // Before the callers resume too.
-        GroupCommit.Committed(new StoreCommit(batch.AppendedEvents, batch.QueuedDeliveries, batch.QueuedRuns, batch.InsertedCommands), _onCommit, succeeded);
+        GroupCommit.Committed(new StoreCommit(batch.AppendedEvents, batch.QueuedDeliveries, batch.QueuedRuns, batch.InsertedCommands), _onCommit, succeeded,
+            batch.Handed);
         return true;
     }
 

@@ -8,11 +8,12 @@ namespace SmartApi.Storage.Relational;
 internal static class GroupCommit
 {
     /// <summary>
-    /// Publishes the commit, then completes its units: before the callers resume, since whoever
-    /// wrote may count on the wake-up.
+    /// Hands the batch's leased deliveries to the engine, publishes the commit, then completes its
+    /// units: before the callers resume, since whoever wrote may count on the delivery or the wake-up.
     /// </summary>
-    public static void Committed(StoreCommit commit, Action<StoreCommit> onCommit, List<WriteUnit> succeeded)
+    public static void Committed(StoreCommit commit, Action<StoreCommit> onCommit, List<WriteUnit> succeeded, HandedBatch handed)
     {
+        handed.Dispatch();
         if (!commit.IsEmpty)
         {
             onCommit(commit);

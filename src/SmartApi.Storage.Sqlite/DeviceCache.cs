@@ -1,6 +1,3 @@
-using Microsoft.Data.Sqlite;
-using SQLitePCL;
-
 namespace SmartApi.Storage.Sqlite;
 
 /// <summary>
@@ -8,7 +5,7 @@ namespace SmartApi.Storage.Sqlite;
 /// not read the row back through SQLite and Dapper every time: that read was a fifth of the writer's
 /// time per event. Valid because the writer is the only connection that writes, and kept exact:
 /// <list type="bullet">
-/// <item>SQLite's update hook on the writer connection drops everything when any statement other
+/// <item>SQLite's update hook on the writer connection (<see cref="RowChangeHook"/>) drops everything when any statement other
 /// than <see cref="SqliteStoreTransaction.UpdateDeviceAsync"/> inserts, updates or deletes a device
 /// row (energy state, deletes, statements added later), so nothing has to remember the cache;</item>
 /// <item>an update stores what SQLite now holds: the columns it wrote (times at millisecond
@@ -21,12 +18,6 @@ internal sealed class DeviceCache
 {
     private const int MaxDevices = 20_000;
     private readonly Dictionary<string, Device> _devices = new(StringComparer.Ordinal);
-    private readonly delegate_update _onChange;
-
-    public DeviceCache() => _onChange = OnChange;
-
-    /// <summary>Watches the connection's row changes; call once, on the writer connection.</summary>
-    public void Attach(SqliteConnection connection) => raw.sqlite3_update_hook(connection.Handle, _onChange, this);
 
     public void Clear() => _devices.Clear();
 
@@ -89,12 +80,12 @@ internal sealed class DeviceCache
 
     private static bool HasSurrogates(string? value) => value is not null && value.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0;
 
-    private static void OnChange(object state, int type, utf8z database, utf8z table, long rowid)
+    /// <summary>A device row changed on the writer connection (<see cref="RowChangeHook"/>).</summary>
+    public void RowChanged()
     {
-        var cache = (DeviceCache)state;
-        if (!cache.OwnUpdate && cache._devices.Count > 0 && table.utf8_to_string() == "devices")
+        if (!OwnUpdate)
         {
-            cache._devices.Clear();
+            _devices.Clear();
         }
     }
 }

@@ -57,8 +57,11 @@ public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmar
             await connection.DisposeAsync();
             return;
         }
+        // One node: no engine has run on this store yet, so every lease left was held by a process
+        // that died (kill -9 mid-delivery). Due now, not when the lease would have lapsed.
+        await connection.ExecuteAsync(Sql.ReleaseDeliveryLeases);
         _writerConnection = connection;
-        _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), Publish, Faults);
+        _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), HandOff, _time, Publish, Faults);
         _checkpointer = new Checkpointer(_connectionString, _writer.RequestCheckpoint, _options.WalRewindBytes);
     }
 

@@ -14,7 +14,7 @@ internal sealed partial class SqliteStoreTransaction
     /// Writes the deliveries and pending runs <see cref="EventRouter"/> finds for an appended event
     /// (deliveries first). An event nothing subscribes to costs two dictionary lookups.
     /// </summary>
-    private async ValueTask RouteAsync(NewEvent newEvent, long position)
+    private async ValueTask RouteAsync(NewEvent newEvent, long position, string data)
     {
         var snapshot = await subscriptionIndex.GetAsync(transaction);
         if (newEvent.TargetAutomationId is null && !snapshot.MayMatch(newEvent.OrganizationId, newEvent.Type))
@@ -29,19 +29,7 @@ internal sealed partial class SqliteStoreTransaction
         var at = Ms.Of(newEvent.CreatedAt);
         foreach (var match in deliveries)
         {
-            QueuedDeliveries++;
-            await Command(Sql.InsertDelivery)
-                .With("@id", Ids.New("dlv"))
-                .With("@org", newEvent.OrganizationId)
-                .With("@automation", match.AutomationId)
-                .With("@webhook", match.WebhookId)
-                .With("@event", newEvent.Id)
-                .With("@position", position)
-                .With("@type", newEvent.Type)
-                .With("@device", newEvent.DeviceId)
-                .With("@orderingKey", EventRouter.OrderingKey(match.WebhookId, match.Ordered, newEvent.DeviceId))
-                .With("@at", at)
-                .ExecuteNonQueryAsync();
+            await QueueRoutedDeliveryAsync(newEvent, position, data, match, at);
         }
         foreach (var run in runs)
         {

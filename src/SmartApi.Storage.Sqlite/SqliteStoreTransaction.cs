@@ -14,7 +14,7 @@ namespace SmartApi.Storage.Sqlite;
 /// position on <see cref="RawStatement"/>, which skips the parameter lookups as well.
 /// </summary>
 internal sealed partial class SqliteStoreTransaction(CommandCache commands, SqliteTransaction transaction, IdGenerator ids, SubscriptionIndex subscriptionIndex,
-    DeviceCache deviceCache)
+    DeviceCache deviceCache, WebhookCache webhookCache, HandedBatch handed)
     : RelationalStoreTransaction(SqliteDialect.Instance, ids), IStoreTransaction
 {
     private readonly SqliteConnection connection = commands.Connection;
@@ -113,7 +113,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
             .Bind(4, Ms.Of(newEvent.CreatedAt))
             .Bind(5, data)
             .ExecuteInsert(); // position is the rowid
-        await RouteAsync(newEvent, position);
+        await RouteAsync(newEvent, position, data);
         AppendedEvents++;
     }
 

@@ -18,19 +18,25 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly CommandCache _commands;
     private readonly SubscriptionIndex _subscriptions = new();
     private readonly DeviceCache _devices = new();
+    private readonly WebhookCache _webhooks = new();
+    private readonly DeliveryHandOff _handOff;
+    private readonly TimeProvider _time;
     private readonly StorageFaults _faults;
     private long _dataVersion = -1;
     private int _checkpointRequested;
     private int _rewinds;
 
-    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, Action<StoreCommit> onCommit, StorageFaults faults)
+    public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, DeliveryHandOff handOff, TimeProvider time, Action<StoreCommit> onCommit,
+        StorageFaults faults)
     {
         _faults = faults;
+        _handOff = handOff;
+        _time = time;
         _connection = connection;
         _ids = ids;
         _onCommit = onCommit;
         _commands = new CommandCache(connection);
-        _devices.Attach(connection);
+        RowChangeHook.Attach(connection, _devices, _webhooks);
         _queue = new GroupCommitQueue(maxBatch, loops: 1, CommitAsync);
         _queue.Start();
     }
@@ -98,7 +104,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
             transaction = _connection.BeginTransaction(deferred: false);
             var changesBefore = failing ? await TotalChangesAsync(transaction) : 0;
             await DropCachesIfChangedElsewhereAsync(transaction);
-            context = new SqliteStoreTransaction(_commands, transaction, _ids, _subscriptions, _devices);
+            // The engine is read once: a batch leases to one owner.
+            context = new SqliteStoreTransaction(_commands, transaction, _ids, _subscriptions, _devices, _webhooks, new HandedBatch(_handOff.Current, _time));
             var savepoints = isolateUnits && batch.Count > 1;
             foreach (var item in batch)
             {
@@ -119,7 +126,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
             {
                 _faults.WriteCommitted();
             }
-            GroupCommit.Committed(new StoreCommit(context.AppendedEvents, context.QueuedDeliveries, context.QueuedRuns, context.InsertedCommands), _onCommit, succeeded);
+            GroupCommit.Committed(new StoreCommit(context.AppendedEvents, context.QueuedDeliveries, context.QueuedRuns, context.InsertedCommands), _onCommit, succeeded,
+                context.Handed);
             return true;
         }
         catch (Exception ex) when (!isolateUnits && !_faults.IsUnavailable(ex))
@@ -141,6 +149,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             {
                 // Rolled back: the caches may hold rows that are no longer there.
                 _devices.Clear();
+                _webhooks.Clear();
                 _subscriptions.Invalidate();
             }
             else if (context?.SubscriptionsChanged == true)
@@ -178,6 +187,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             _dataVersion = version;
             _devices.Clear();
+            _webhooks.Clear();
             _subscriptions.Invalidate();
         }
     }
@@ -187,6 +197,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         await _commands.Get("SAVEPOINT unit", transaction).ExecuteNonQueryAsync();
         var queued = context.QueuedDeliveries;
         var runs = context.QueuedRuns;
+        var handed = context.Handed.Count;
         try
         {
             context.BeginUnit();
@@ -200,10 +211,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
             // rolled the transaction back already, savepoint and all.)
             await _commands.Get("ROLLBACK TO unit", transaction).ExecuteNonQueryAsync();
             await _commands.Get("RELEASE unit", transaction).ExecuteNonQueryAsync();
-            // The unit may have changed devices or subscriptions since they were cached; rare, so always.
+            // The unit may have changed devices, webhooks or subscriptions since they were cached; rare, so always.
             _devices.Clear();
+            _webhooks.Clear();
             _subscriptions.Invalidate();
             context.RollBackQueuedDeliveries(queued);
+            context.Handed.RollBackTo(handed);
             context.RollBackQueuedRuns(runs);
             item.Fail(ex);
             return false;

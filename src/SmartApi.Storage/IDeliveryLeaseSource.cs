@@ -2,13 +2,13 @@ namespace SmartApi.Storage;
 
 /// <summary>
 /// The hand-off of queued deliveries to this node's delivery engine, part of every store
-/// (<see cref="ISmartApiStore"/>). A provider that takes the registration writes the deliveries it
-/// queues already leased to the engine, in the transaction of their event, and gives them to
-/// <c>dispatch</c> after the commit, so the engine needs no claim (an update of every delivery row
-/// and a scan of the due ones) for them. A delivery of an ordered webhook is not leased (it may have
-/// to wait for an earlier one) and goes through claims, as do retries. If the node dies, the lease
-/// lapses and another node claims the delivery, as for a claimed one. A provider may also hand
-/// nothing (SQLite: one writer, whose claims are cheap): every delivery is then claimed.
+/// (<see cref="ISmartApiStore"/>), the same on SQLite and PostgreSQL. While an engine is
+/// registered, the deliveries an append queues for unordered webhooks are written already leased to
+/// it, in the transaction of their event, and given to <c>dispatch</c> after the commit, so the
+/// engine needs no claim (an update of every delivery row and a scan of the due ones) for them. A
+/// delivery of an ordered webhook is not leased (it may have to wait for an earlier one) and goes
+/// through claims, as do retries and the deliveries an engine run queues. If the process dies, the
+/// lease lapses and a claim takes the delivery (SQLite, one node, releases such leases at start-up).
 /// </summary>
 public interface IDeliveryLeaseSource
 {

@@ -45,6 +45,7 @@ public sealed class PostgresSubscriptionShapeTests : SubscriptionShapeCompliance
 public sealed class PostgresDeviceReadTests : DeviceReadComplianceTests;
 public sealed class PostgresIdempotencyTests : IdempotencyComplianceTests;
 public sealed class PostgresCommitTests : CommitComplianceTests;
+public sealed class PostgresHandOffTests : HandOffComplianceTests;
 
 public sealed class PostgresComplianceCoverageTests
 {

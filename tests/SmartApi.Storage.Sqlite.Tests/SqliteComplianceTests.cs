@@ -48,6 +48,7 @@ public sealed class SqliteSubscriptionShapeTests : SubscriptionShapeComplianceTe
 public sealed class SqliteDeviceReadTests : DeviceReadComplianceTests;
 public sealed class SqliteIdempotencyTests : IdempotencyComplianceTests;
 public sealed class SqliteCommitTests : CommitComplianceTests;
+public sealed class SqliteHandOffTests : HandOffComplianceTests;
 
 public sealed class SqliteComplianceCoverageTests
 {

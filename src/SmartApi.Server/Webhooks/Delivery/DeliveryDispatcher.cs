@@ -9,10 +9,11 @@ using SmartApi.Storage;
 namespace SmartApi.Server.Webhooks.Delivery;
 
 /// <summary>
-/// The delivery engine. It claims due deliveries in batches with a lease (so a delivery held by a
-/// dead process is claimed again once the lease runs out), sends each through the lane of its
-/// destination host (a concurrency limit per host, so one slow or dead receiver never holds up the
-/// others), and records outcomes in batches. At-least-once: a delivery leaves the outbox only when
+/// The delivery engine. It receives its node's new unordered deliveries already leased, at their
+/// commit (<see cref="IDeliveryLeaseSource"/>), and claims the other due deliveries in batches with
+/// a lease (so a delivery held by a dead process is claimed again once the lease runs out). It
+/// sends each through the lane of its destination host (a concurrency limit per host, so one slow
+/// or dead receiver never holds up the others), and records outcomes in batches. At-least-once: a delivery leaves the outbox only when
 /// its outcome is committed.
 /// </summary>
 internal sealed partial class DeliveryDispatcher(
@@ -41,7 +42,7 @@ internal sealed partial class DeliveryDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         store.Committed += OnCommitted;
-        // Where the store hands them off, the deliveries it queues come leased to this engine at their commit.
+        // The deliveries the store's appends queue for unordered webhooks come leased to this engine at their commit.
         using var leased = store.LeaseQueuedDeliveries(_owner, LeaseDuration, deliveries =>
             // Off the store's committing thread: starting hundreds of sends takes a while.
             _ = Task.Run(() => Dispatch(deliveries, stoppingToken), CancellationToken.None));
