@@ -47,6 +47,7 @@ public sealed class SqliteSubscriptionChangeTests : SubscriptionChangeCompliance
 public sealed class SqliteDeviceReadTests : DeviceReadComplianceTests;
 public sealed class SqliteIdempotencyTests : IdempotencyComplianceTests;
 public sealed class SqliteCommitTests : CommitComplianceTests;
+public sealed class SqlitePortalSessionTests : PortalSessionComplianceTests;
 
 public sealed class SqliteComplianceCoverageTests
 {
