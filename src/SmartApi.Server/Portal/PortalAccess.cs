@@ -44,7 +44,11 @@ internal sealed class PortalAccess(IAutomationStore automations, IDeliveryStore 
         [PortalSessionsApi.CurrentEndpoint] = Target.None,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    /// <summary>Not async for API keys: their requests pass with one type test and no state machine.</summary>
+    public Task InvokeAsync(HttpContext context, RequestDelegate next) =>
+        context.User.Identity is CallerIdentity { Caller.AutomationIds: not null } ? EnforceAsync(context, next) : next(context);
+
+    private async Task EnforceAsync(HttpContext context, RequestDelegate next)
     {
         // Endpoints without a scope (health, documents, the framework's 404) are public anyway.
         if (context.User.Identity is not CallerIdentity { Caller: { AutomationIds: { } allowed } caller }
