@@ -45,6 +45,7 @@ public sealed class SmartApiClient : IDisposable
         Events = new EventsClient(transport);
         Automations = new AutomationsClient(transport);
         Deliveries = new DeliveriesClient(transport);
+        PortalSessions = new PortalSessionsClient(transport);
     }
 
     /// <summary>Organizations (admin keys).</summary>
@@ -64,6 +65,9 @@ public sealed class SmartApiClient : IDisposable
 
     /// <summary>Webhook deliveries.</summary>
     public DeliveriesClient Deliveries { get; }
+
+    /// <summary>Portal sessions: embeddable URLs for an integrator's customers.</summary>
+    public PortalSessionsClient PortalSessions { get; }
 
     /// <summary>Releases the connection pool when the client owns it.</summary>
     public void Dispose() => _transport.Dispose();

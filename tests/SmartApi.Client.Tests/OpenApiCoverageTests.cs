@@ -52,6 +52,11 @@ public sealed class OpenApiCoverageTests(ClientFixture fixture) : ClientTest(fix
         ["ListDeliveries"] = (c, ct) => c.Deliveries.ListPageAsync(cancellationToken: ct),
         ["GetDelivery"] = (c, ct) => c.Deliveries.GetAsync(Id, ct),
         ["RetryDelivery"] = (c, ct) => c.Deliveries.RetryAsync(Id, cancellationToken: ct),
+        ["CreatePortalSession"] = (c, ct) => c.PortalSessions.CreateAsync(new([Id]), cancellationToken: ct),
+        ["ListPortalSessions"] = (c, ct) => c.PortalSessions.ListPageAsync(cancellationToken: ct),
+        ["GetPortalSession"] = (c, ct) => c.PortalSessions.GetAsync(Id, ct),
+        ["RevokePortalSession"] = (c, ct) => c.PortalSessions.RevokeAsync(Id, ct),
+        ["GetCurrentPortalSession"] = (c, ct) => c.PortalSessions.GetCurrentAsync(ct),
     };
 
     /// <summary>Connects to the stream and stops once connected: no event needs to come.</summary>

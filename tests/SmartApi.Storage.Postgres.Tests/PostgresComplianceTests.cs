@@ -46,6 +46,7 @@ public sealed class PostgresDeviceReadTests : DeviceReadComplianceTests;
 public sealed class PostgresIdempotencyTests : IdempotencyComplianceTests;
 public sealed class PostgresCommitTests : CommitComplianceTests;
 public sealed class PostgresHandOffTests : HandOffComplianceTests;
+public sealed class PostgresPortalSessionTests : PortalSessionComplianceTests;
 
 public sealed class PostgresComplianceCoverageTests
 {

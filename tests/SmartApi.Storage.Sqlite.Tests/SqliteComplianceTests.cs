@@ -49,6 +49,7 @@ public sealed class SqliteDeviceReadTests : DeviceReadComplianceTests;
 public sealed class SqliteIdempotencyTests : IdempotencyComplianceTests;
 public sealed class SqliteCommitTests : CommitComplianceTests;
 public sealed class SqliteHandOffTests : HandOffComplianceTests;
+public sealed class SqlitePortalSessionTests : PortalSessionComplianceTests;
 
 public sealed class SqliteComplianceCoverageTests
 {

@@ -112,6 +112,7 @@ internal sealed class ApiKeyAuthentication(
     ILoggerFactory logger,
     UrlEncoder encoder,
     ApiKeyAuthenticator authenticator,
+    Portal.PortalAuthenticator portal,
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -125,7 +126,9 @@ internal sealed class ApiKeyAuthentication(
         {
             return AuthenticateResult.Fail(MissingKey);
         }
-        var (caller, failure) = await authenticator.AuthenticateAsync(secret, Context.RequestAborted);
+        var (caller, failure) = secret.StartsWith(Portal.PortalAuthenticator.TokenPrefix, StringComparison.Ordinal)
+            ? await portal.AuthenticateAsync(secret, Context.RequestAborted)
+            : await authenticator.AuthenticateAsync(secret, Context.RequestAborted);
         return caller is null
             ? AuthenticateResult.Fail(failure!)
             : AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new CallerIdentity(caller)), SchemeName));

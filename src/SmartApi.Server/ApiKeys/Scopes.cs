@@ -25,6 +25,9 @@ internal sealed class Caller(string keyId, string organizationId, IReadOnlyList<
     public IReadOnlyList<string> Scopes { get; } = scopes;
     public bool IsAdmin => _scopes.Contains(ApiKeys.Scopes.Admin);
 
+    /// <summary>A portal session's automations: when set, the caller reaches only these (Portal/PortalAccess.cs).</summary>
+    public IReadOnlySet<string>? AutomationIds { get; init; }
+
     /// <summary><c>admin</c> implies every scope.</summary>
     public bool Has(string scope) => IsAdmin || _scopes.Contains(scope);
 }

@@ -8,6 +8,7 @@ using SmartApi.Server.Events;
 using SmartApi.Server.Measurements;
 using SmartApi.Server.Mqtt;
 using SmartApi.Server.Organizations;
+using SmartApi.Server.Portal;
 using SmartApi.Server.Webhooks;
 
 namespace SmartApi.Server.Infrastructure;
@@ -41,6 +42,7 @@ internal static class SmartApiHosting
         services.AddHttpApi();           // Infrastructure: JSON, problem+json, OpenAPI, body size, idempotency
         services.AddStorage();           // Infrastructure: the store; hosted: StorageInitializer
         services.AddApiKeys();           // hosted: ApiKeyUsageTracker
+        services.AddPortal();            // portal tokens beside API keys (ADR 029)
         services.AddOrganizations();     // limits and the request rate limiter
         services.AddEvents();
         services.AddDevices();
@@ -65,6 +67,7 @@ internal static class SmartApiHosting
         app.UseRateLimiter();
         app.Use(rateLimits.AddHeadersAsync);
         app.UseAuthorization();
+        app.UsePortalAccess();
         app.Use(IdempotencyFilter.BufferBodyAsync);
 
         // Probes, scrapes and documentation are not the API: never rate limited.
@@ -72,10 +75,7 @@ internal static class SmartApiHosting
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).DisableRateLimiting();
         app.MapOpenApi("/openapi/{documentName}.json").DisableRateLimiting();
         app.MapPrometheusScrapingEndpoint("/metrics").DisableRateLimiting();
-        app.MapScalarApiReference("/docs", o => o
-            .WithTitle("Smart API")
-            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
-            .DisableDefaultFonts()).DisableRateLimiting();
+        app.MapScalarApiReference("/docs", OpenApiSetup.ConfigureDocs).DisableRateLimiting();
 
         // Every endpoint of the API. A bound body is first checked for nulls its contract does not
         // allow (before the idempotency filter, so a refused body claims no key). POSTs honour
@@ -100,6 +100,7 @@ internal static class SmartApiHosting
         api.MapEvents();
         api.MapAutomations();
         api.MapDeliveries();
+        api.MapPortalSessions();
         return app;
     }
 }

@@ -1,0 +1,10 @@
+namespace SmartApi.Storage.Relational;
+
+internal abstract partial class RelationalStoreTransaction
+{
+    public async ValueTask InsertPortalSessionAsync(PortalSession session) =>
+        await ExecuteAsync(RelationalSql.InsertPortalSession, PortalSessionRow.Parameters(session));
+
+    public async ValueTask<bool> RevokePortalSessionAsync(string organizationId, string id, DateTimeOffset at) =>
+        await ExecuteAsync(RelationalSql.RevokePortalSession, new { org = organizationId, id, at = Ms.Of(at) }) == 1;
+}
