@@ -19,7 +19,8 @@ public partial interface ISmartApiStore :
     IMeasurementStore,
     IAutomationStore,
     IDeliveryStore,
-    IIdempotencyStore
+    IIdempotencyStore,
+    IConsoleStore
 {
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and returns its result once committed.
@@ -43,7 +44,8 @@ public partial interface IStoreTransaction :
     IAutomationRunTransaction,
     IDeliveryTransaction,
     IIdempotencyTransaction,
-    IRetentionTransaction
+    IRetentionTransaction,
+    IConsoleTransaction
 {
 }
 

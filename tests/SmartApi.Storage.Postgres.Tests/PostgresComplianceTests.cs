@@ -44,6 +44,7 @@ public sealed class PostgresSubscriptionChangeTests : SubscriptionChangeComplian
 public sealed class PostgresDeviceReadTests : DeviceReadComplianceTests;
 public sealed class PostgresIdempotencyTests : IdempotencyComplianceTests;
 public sealed class PostgresCommitTests : CommitComplianceTests;
+public sealed class PostgresConsoleTests : ConsoleComplianceTests;
 
 public sealed class PostgresComplianceCoverageTests
 {

@@ -47,6 +47,7 @@ public sealed class SqliteSubscriptionChangeTests : SubscriptionChangeCompliance
 public sealed class SqliteDeviceReadTests : DeviceReadComplianceTests;
 public sealed class SqliteIdempotencyTests : IdempotencyComplianceTests;
 public sealed class SqliteCommitTests : CommitComplianceTests;
+public sealed class SqliteConsoleTests : ConsoleComplianceTests;
 
 public sealed class SqliteComplianceCoverageTests
 {
