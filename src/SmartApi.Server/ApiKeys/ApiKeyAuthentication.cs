@@ -125,7 +125,10 @@ internal sealed class ApiKeyAuthentication(
         {
             return AuthenticateResult.Fail(MissingKey);
         }
-        var (caller, failure) = await authenticator.AuthenticateAsync(secret, Context.RequestAborted);
+        // A web console session token acts as its session's API key.
+        var (caller, failure) = secret.StartsWith(WebConsole.ConsoleSessionAuthenticator.TokenPrefix, StringComparison.Ordinal)
+            ? await Context.RequestServices.GetRequiredService<WebConsole.ConsoleSessionAuthenticator>().AuthenticateAsync(secret, Context.RequestAborted)
+            : await authenticator.AuthenticateAsync(secret, Context.RequestAborted);
         return caller is null
             ? AuthenticateResult.Fail(failure!)
             : AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new CallerIdentity(caller)), SchemeName));
