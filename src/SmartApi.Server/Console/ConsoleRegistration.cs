@@ -14,9 +14,14 @@ internal static class ConsoleRegistration
     /// <summary>The web console at <c>/</c>: Razor components (SmartApi.Console), sessions, Data Protection keys in the database.</summary>
     public static WebApplicationBuilder AddConsole(this WebApplicationBuilder builder)
     {
-        // The static web assets manifest (MudBlazor's files, the console's own) is only read by
-        // default in Development; the console needs it however the server is started.
-        builder.WebHost.UseStaticWebAssets();
+        // The static web assets manifest (MudBlazor's files, the console's own, the Blazor script)
+        // is only read by default in Development, and under the entry assembly's name: the console
+        // needs the server's, however the server is started (dotnet run, a test host, any environment).
+        if (File.Exists(Manifest("runtime")))
+        {
+            builder.WebHost.UseSetting(WebHostDefaults.StaticWebAssetsKey, Manifest("runtime"));
+            builder.WebHost.UseStaticWebAssets();
+        }
 
         var services = builder.Services;
         services.AddValidatedOptions<ConsoleOptions, ConsoleOptionsValidator>(ConsoleOptions.Section);
@@ -52,10 +57,14 @@ internal static class ConsoleRegistration
         var pipeline = app.Services.GetRequiredService<ConsolePipeline>();
         app.Use(pipeline.InvokeAsync);
         app.UseAntiforgery();
-        app.MapStaticAssets().DisableRateLimiting();
+        app.MapStaticAssets(Manifest("endpoints")).DisableRateLimiting();
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = "'none'");
         app.MapConsoleEndpoints();
         return app;
     }
+
+    /// <summary>The server's static web assets manifest of <paramref name="kind"/> (<c>runtime</c> in a build only, <c>endpoints</c> also published).</summary>
+    private static string Manifest(string kind) =>
+        Path.Combine(AppContext.BaseDirectory, $"{typeof(ConsoleRegistration).Assembly.GetName().Name}.staticwebassets.{kind}.json");
 }
