@@ -20,7 +20,8 @@ public partial interface ISmartApiStore :
     IAutomationStore,
     IDeliveryStore,
     IIdempotencyStore,
-    IPortalSessionStore
+    IPortalSessionStore,
+    IConsoleStore
 {
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and returns its result once committed.
@@ -45,7 +46,8 @@ public partial interface IStoreTransaction :
     IDeliveryTransaction,
     IIdempotencyTransaction,
     IRetentionTransaction,
-    IPortalSessionTransaction
+    IPortalSessionTransaction,
+    IConsoleTransaction
 {
 }
 

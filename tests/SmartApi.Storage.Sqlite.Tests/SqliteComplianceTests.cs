@@ -50,6 +50,7 @@ public sealed class SqliteIdempotencyTests : IdempotencyComplianceTests;
 public sealed class SqliteCommitTests : CommitComplianceTests;
 public sealed class SqliteHandOffTests : HandOffComplianceTests;
 public sealed class SqlitePortalSessionTests : PortalSessionComplianceTests;
+public sealed class SqliteConsoleTests : ConsoleComplianceTests;
 
 public sealed class SqliteComplianceCoverageTests
 {

@@ -113,6 +113,7 @@ internal sealed class ApiKeyAuthentication(
     UrlEncoder encoder,
     ApiKeyAuthenticator authenticator,
     Portal.PortalAuthenticator portal,
+    WebConsole.ConsoleSessionAuthenticator consoleSessions,
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -126,8 +127,11 @@ internal sealed class ApiKeyAuthentication(
         {
             return AuthenticateResult.Fail(MissingKey);
         }
-        var (caller, failure) = secret.StartsWith(Portal.PortalAuthenticator.TokenPrefix, StringComparison.Ordinal)
-            ? await portal.AuthenticateAsync(secret, Context.RequestAborted)
+        // A portal token is a caller restricted to some automations; a web console session token
+        // acts as its session's API key; anything else is an API key.
+        var (caller, failure) =
+            secret.StartsWith(Portal.PortalAuthenticator.TokenPrefix, StringComparison.Ordinal) ? await portal.AuthenticateAsync(secret, Context.RequestAborted)
+            : secret.StartsWith(WebConsole.ConsoleSessionAuthenticator.TokenPrefix, StringComparison.Ordinal) ? await consoleSessions.AuthenticateAsync(secret, Context.RequestAborted)
             : await authenticator.AuthenticateAsync(secret, Context.RequestAborted);
         return caller is null
             ? AuthenticateResult.Fail(failure!)

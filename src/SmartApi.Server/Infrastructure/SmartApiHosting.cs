@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
 using SmartApi.Server.ApiKeys;
 using SmartApi.Server.Automations;
+using SmartApi.Server.WebConsole;
 using SmartApi.Server.Deliveries;
 using SmartApi.Server.Devices;
 using SmartApi.Server.Events;
@@ -53,6 +54,7 @@ internal static class SmartApiHosting
         services.AddWebhooks();          // hosted: DeliveryDispatcher
         services.AddRetention();         // Infrastructure; hosted: RetentionService
         services.AddObservability();     // Infrastructure: metrics
+        builder.AddConsole();            // the web console at /: Razor components, sessions, Data Protection keys
         return builder;
     }
 
@@ -101,6 +103,7 @@ internal static class SmartApiHosting
         api.MapAutomations();
         api.MapDeliveries();
         api.MapPortalSessions();
+        app.MapConsole();
         return app;
     }
 }

@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using SmartApi.WebConsole;
+using SmartApi.Server.Infrastructure;
+using SmartApi.Server.Mqtt;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.WebConsole;
+
+internal static class ConsoleRegistration
+{
+    /// <summary>The web console at <c>/</c>: Razor components (SmartApi.Console), sessions, Data Protection keys in the database.</summary>
+    public static WebApplicationBuilder AddConsole(this WebApplicationBuilder builder)
+    {
+        // The static web assets manifest (MudBlazor's files, the console's own, the Blazor script)
+        // is only read by default in Development, and under the entry assembly's name: the console
+        // needs the server's, however the server is started (dotnet run, a test host, any environment).
+        if (File.Exists(Manifest("runtime")))
+        {
+            builder.WebHost.UseSetting(WebHostDefaults.StaticWebAssetsKey, Manifest("runtime"));
+            builder.WebHost.UseStaticWebAssets();
+        }
+
+        var services = builder.Services;
+        services.AddValidatedOptions<ConsoleOptions, ConsoleOptionsValidator>(ConsoleOptions.Section);
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "smartapi_af";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+        });
+        services.AddDataProtection().SetApplicationName("SmartApi");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
+            o.XmlRepository = new StoreXmlRepository(sp.GetRequiredService<ISmartApiStore>(), sp.GetRequiredService<TimeProvider>())));
+
+        services.AddSingleton<ConsoleSessionAuthenticator>();
+        services.AddSingleton<IConsoleSessions>(sp => sp.GetRequiredService<ConsoleSessionAuthenticator>());
+        services.AddSingleton<ConsolePipeline>();
+        services.AddSingleton<ConsoleApiEndpoint>();
+        services.AddScoped<ConsoleApi>();
+        services.AddSingleton(sp =>
+        {
+            var mqtt = sp.GetRequiredService<IOptions<MqttOptions>>().Value;
+            var external = mqtt.ExternalBroker is { } broker ? new Uri(broker) : null;
+            return external is null
+                ? new ConsoleConnectionInfo(null, mqtt.Port, mqtt.TlsPort > 0 ? mqtt.TlsPort : null)
+                : new ConsoleConnectionInfo(external.Host, external.Port, null);
+        });
+        return builder;
+    }
+
+    public static WebApplication MapConsole(this WebApplication app)
+    {
+        var pipeline = app.Services.GetRequiredService<ConsolePipeline>();
+        app.Use(pipeline.InvokeAsync);
+        app.UseAntiforgery();
+        app.MapStaticAssets(Manifest("endpoints")).DisableRateLimiting();
+        app.MapRazorComponents<App>()
+            .AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = "'none'");
+        app.MapConsoleEndpoints();
+        return app;
+    }
+
+    /// <summary>The server's static web assets manifest of <paramref name="kind"/> (<c>runtime</c> in a build only, <c>endpoints</c> also published).</summary>
+    private static string Manifest(string kind) =>
+        Path.Combine(AppContext.BaseDirectory, $"{typeof(ConsoleRegistration).Assembly.GetName().Name}.staticwebassets.{kind}.json");
+}
