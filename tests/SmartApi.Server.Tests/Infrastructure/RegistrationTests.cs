@@ -33,6 +33,7 @@ public sealed class RegistrationTests
             ["MqttOptions"] = "SmartApi:Mqtt",
             ["WebhookOptions"] = "SmartApi:Webhooks",
             ["RetentionOptions"] = "SmartApi:Retention",
+            ["ConsoleOptions"] = "SmartApi:Console",
         }.OrderBy(p => p.Key), sections.ToDictionary(s => s.Key.Name, s => s.Value).OrderBy(p => p.Key));
 
         // A validator written beside an options class but never registered would never run.
