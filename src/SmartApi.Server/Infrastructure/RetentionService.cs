@@ -42,40 +42,14 @@ internal sealed partial class RetentionService(ISmartApiStore store, TimeProvide
         long total = 0;
         try
         {
-            int deleted;
-            do
-            {
-                deleted = await store.WriteAsync(tx => tx.PruneAsync(before, BatchSize), cancellationToken);
-                total += deleted;
-            }
-            while (deleted > 0);
-            do
-            {
-                deleted = await store.WriteAsync(tx => tx.PruneRunsAsync(before, BatchSize), cancellationToken);
-                total += deleted;
-            }
-            while (deleted > 0);
+            total += await DrainAsync(tx => tx.PruneAsync(before, BatchSize), cancellationToken);
+            total += await DrainAsync(tx => tx.PruneRunsAsync(before, BatchSize), cancellationToken);
             var keysBefore = time.GetUtcNow() - IdempotencyFilter.Window;
-            do
-            {
-                deleted = await store.WriteAsync(tx => tx.PruneIdempotencyKeysAsync(keysBefore, BatchSize), cancellationToken);
-                total += deleted;
-            }
-            while (deleted > 0);
+            total += await DrainAsync(tx => tx.PruneIdempotencyKeysAsync(keysBefore, BatchSize), cancellationToken);
             // Ended sessions are kept a day, so a sign-in or portal problem can still be looked into.
             var sessionsBefore = time.GetUtcNow() - EndedSessionsKept;
-            do
-            {
-                deleted = await store.WriteAsync(tx => tx.PruneConsoleSessionsAsync(sessionsBefore, BatchSize), cancellationToken);
-                total += deleted;
-            }
-            while (deleted > 0);
-            do
-            {
-                deleted = await store.WriteAsync(tx => tx.PrunePortalSessionsAsync(sessionsBefore, BatchSize), cancellationToken);
-                total += deleted;
-            }
-            while (deleted > 0);
+            total += await DrainAsync(tx => tx.PruneConsoleSessionsAsync(sessionsBefore, BatchSize), cancellationToken);
+            total += await DrainAsync(tx => tx.PrunePortalSessionsAsync(sessionsBefore, BatchSize), cancellationToken);
             await store.PruneMeasurementsAsync(time.GetUtcNow() - options.Value.MeasurementsMaxAge, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -86,6 +60,20 @@ internal sealed partial class RetentionService(ISmartApiStore store, TimeProvide
         {
             Log.Pruned(logger, total, before);
         }
+        return total;
+    }
+
+    // One batch per transaction until a batch deletes nothing.
+    private async Task<long> DrainAsync(Func<IStoreTransaction, ValueTask<int>> pruneBatch, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        int deleted;
+        do
+        {
+            deleted = await store.WriteAsync(pruneBatch, cancellationToken);
+            total += deleted;
+        }
+        while (deleted > 0);
         return total;
     }
 
