@@ -13,4 +13,6 @@ internal abstract partial class RelationalSql
         "SELECT " + PortalSessionColumns + " FROM portal_sessions WHERE organization_id = @org AND id > @after ORDER BY id LIMIT @limit";
     public const string RevokePortalSession =
         "UPDATE portal_sessions SET revoked_at = @at WHERE organization_id = @org AND id = @id AND revoked_at IS NULL";
+    public const string PrunePortalSessions =
+        "DELETE FROM portal_sessions WHERE id IN (SELECT id FROM portal_sessions WHERE expires_at < @before OR revoked_at < @before LIMIT @limit)";
 }

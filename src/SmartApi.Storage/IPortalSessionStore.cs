@@ -19,6 +19,9 @@ public interface IPortalSessionTransaction
 
     /// <summary>False when there is no such session in the organization or it is already revoked.</summary>
     ValueTask<bool> RevokePortalSessionAsync(string organizationId, string id, DateTimeOffset at);
+
+    /// <summary>Deletes up to <paramref name="batchSize"/> sessions that expired or were revoked before <paramref name="before"/>, in every organization.</summary>
+    ValueTask<int> PrunePortalSessionsAsync(DateTimeOffset before, int batchSize);
 }
 
 /// <summary>

@@ -73,4 +73,27 @@ public abstract class PortalSessionComplianceTests : StorageComplianceTests
         var found = await Store.FindPortalSessionByHashAsync(session.TokenHash, Token);
         Assert.Equal(session.CreatedAt, found?.RevokedAt);
     }
+
+    [Fact]
+    public async Task Pruning_deletes_ended_sessions_of_every_organization_and_keeps_live_ones()
+    {
+        var acme = await CreateOrganizationAsync("Acme");
+        var other = await CreateOrganizationAsync("Other");
+        var revoked = NewSession(acme.Id, 11, "aut_a");
+        var expired = NewSession(other.Id, 12, "aut_b") with { ExpiresAt = Time.GetUtcNow().AddMinutes(5) };
+        await WriteAsync(tx => tx.InsertPortalSessionAsync(revoked));
+        await WriteAsync(tx => tx.InsertPortalSessionAsync(expired));
+        await WriteAsync(tx => tx.RevokePortalSessionAsync(acme.Id, revoked.Id, Time.GetUtcNow()));
+        Time.Advance(TimeSpan.FromMinutes(10));
+        var live = NewSession(acme.Id, 13, "aut_a");
+        await WriteAsync(tx => tx.InsertPortalSessionAsync(live));
+        Time.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(1, await WriteAsync(tx => tx.PrunePortalSessionsAsync(Time.GetUtcNow(), 1)));
+        Assert.Equal(1, await WriteAsync(tx => tx.PrunePortalSessionsAsync(Time.GetUtcNow(), 10)));
+        Assert.Equal(0, await WriteAsync(tx => tx.PrunePortalSessionsAsync(Time.GetUtcNow(), 10)));
+        Assert.Null(await Store.FindPortalSessionByHashAsync(revoked.TokenHash, Token));
+        Assert.Null(await Store.FindPortalSessionByHashAsync(expired.TokenHash, Token));
+        Assert.NotNull(await Store.FindPortalSessionByHashAsync(live.TokenHash, Token));
+    }
 }

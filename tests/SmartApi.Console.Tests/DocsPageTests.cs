@@ -1,0 +1,64 @@
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+using SmartApi.Server.Tests;
+using static Microsoft.Playwright.Assertions;
+
+namespace SmartApi.Console.Tests;
+
+/// <summary>/docs (Scalar) in a real browser: everything from the server itself, no hosted-service controls, the API-key scheme preselected.</summary>
+public sealed class DocsPageTests(Browser browser)
+{
+    // Controls of Scalar's hosted services, which cannot work in a self-hosted, offline installation.
+    private static readonly string[] HostedControls = ["Ask AI", "Deploy", "Share", "Generate SDK", "MCP", "Open API Client", "Developer Tools"];
+
+    [Fact]
+    public async Task Docs_load_only_from_the_server_show_no_hosted_service_controls_and_preselect_the_api_key()
+    {
+        await using var app = await SmartApiApplication.StartAsync();
+        var page = await browser.NewPageAsync();
+        var requests = new List<Uri>();
+        page.Request += (_, request) => requests.Add(new Uri(request.Url));
+        await page.GotoAsync(new Uri(app.BaseAddress, "/docs/").ToString(), new() { WaitUntil = WaitUntilState.NetworkIdle });
+        // Scalar renders the document client-side; the title heading means the document was read and drawn.
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Smart API" }).First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+        var controls = await VisibleControlNamesAsync(page);
+        foreach (var hosted in HostedControls)
+        {
+            Assert.DoesNotContain(controls, name => name.Contains(hosted, StringComparison.OrdinalIgnoreCase));
+        }
+        await Expect(page.Locator("[class*='toolbar' i]:visible")).ToHaveCountAsync(0);
+
+        // Scalar's markup is not ours to fix: its serious and critical axe findings are recorded, not asserted.
+        var axe = await page.RunAxe();
+        var findings = axe.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{v.Impact} {v.Id}: {v.Help} ({v.Nodes.Length} nodes, e.g. {v.Nodes.FirstOrDefault()?.Target})").ToList();
+        await File.WriteAllLinesAsync(Path.Combine(Browser.ScreenshotDirectory, "docs-axe.txt"), findings, TestContext.Current.CancellationToken);
+        TestContext.Current.TestOutputHelper?.WriteLine("Scalar's serious/critical axe violations on /docs: " + (findings.Count == 0 ? "none" : string.Join("\n", findings)));
+        await Browser.ScreenshotAsync(page, "docs");
+
+        // An operation's test request starts with the API-key scheme selected: only the key is left to paste.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Test Request" }).First.ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Close Client" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Selected Auth Type: ApiKey" }).Last).ToBeVisibleAsync();
+        controls = await VisibleControlNamesAsync(page);
+        foreach (var hosted in HostedControls)
+        {
+            Assert.DoesNotContain(controls, name => name.Contains(hosted, StringComparison.OrdinalIgnoreCase));
+        }
+
+        // Nothing came from anywhere else: no CDN fonts or scripts, no Scalar services, no telemetry.
+        Assert.NotEmpty(requests);
+        var elsewhere = requests.Where(r => r.Scheme is "http" or "https" or "ws" or "wss"
+            && !(r.Host == app.BaseAddress.Host && r.Port == app.BaseAddress.Port)).ToList();
+        Assert.True(elsewhere.Count == 0, "Requests left the server: " + string.Join(", ", elsewhere));
+        Assert.Contains(requests, r => r.AbsolutePath == "/openapi/v1.json");
+    }
+
+    private static Task<string[]> VisibleControlNamesAsync(IPage page) => page.EvaluateAsync<string[]>(
+        """
+        () => [...document.querySelectorAll('button, a, [role=button], [role=menuitem]')]
+            .filter(e => e.offsetParent !== null)
+            .map(e => ((e.innerText || '') + ' ' + (e.getAttribute('aria-label') || '') + ' ' + (e.getAttribute('title') || '')).trim())
+        """);
+}
