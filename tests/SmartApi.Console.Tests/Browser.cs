@@ -48,6 +48,9 @@ public sealed class Browser : IAsyncLifetime
         }
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
         context.SetDefaultTimeout(15_000);
+        // A circuit's first render waits for the WebSocket and the first API calls; on two cores
+        // shared with the other test projects that takes longer than expect's 5 s default.
+        Assertions.SetDefaultExpectTimeout(15_000);
         return await context.NewPageAsync();
     }
 
