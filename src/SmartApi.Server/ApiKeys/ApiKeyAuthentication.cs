@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
@@ -22,15 +21,25 @@ internal static class CallerExtensions
 }
 
 /// <summary>
-/// Resolves API keys to callers. Keys are cached by hash for a short time so that a request costs
-/// no database read for authentication; revoking through this node evicts at once, other nodes
-/// notice within <see cref="CacheLifetime"/>.
+/// Resolves API keys to callers through a <see cref="TokenCache{T}"/>, so a request costs no database
+/// read for authentication; revoking through this node evicts at once, other nodes notice within
+/// <see cref="TokenCache.Lifetime"/>.
 /// </summary>
-internal sealed class ApiKeyAuthenticator(IOrganizationStore store, ApiKeyUsageTracker usage, TimeProvider time)
+internal sealed class ApiKeyAuthenticator
 {
-    public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
-    private const int MaxCachedKeys = 10_000;
-    private readonly ConcurrentDictionary<KeyHash, (ApiKey? Key, Caller? Caller, long LoadedAt)> _cache = new();
+    private readonly TokenCache<Resolved> _cache;
+    private readonly ApiKeyUsageTracker _usage;
+
+    public ApiKeyAuthenticator(IOrganizationStore store, ApiKeyUsageTracker usage, TimeProvider time)
+    {
+        _usage = usage;
+        _cache = new TokenCache<Resolved>(time, async (hash, cancellationToken) =>
+            await store.FindApiKeyByHashAsync(hash, cancellationToken) is { } key ? new Resolved(key, new Caller(key.Id, key.OrganizationId, key.Scopes)) : null,
+            resolved => resolved.Key.Hash);
+    }
+
+    /// <summary>A key with its caller, built once per cache load rather than per request.</summary>
+    private sealed record Resolved(ApiKey Key, Caller Caller);
 
     public async ValueTask<(Caller? Caller, string? Failure)> AuthenticateAsync(string secret, CancellationToken cancellationToken)
     {
@@ -38,48 +47,20 @@ internal sealed class ApiKeyAuthenticator(IOrganizationStore store, ApiKeyUsageT
         {
             return (null, "The API key is not valid.");
         }
-        var cacheKey = KeyHash.Of(secret);
-        var now = time.GetTimestamp();
-        if (!_cache.TryGetValue(cacheKey, out var entry) || time.GetElapsedTime(entry.LoadedAt, now) > CacheLifetime)
+        switch (await _cache.GetAsync(KeyHash.Of(secret), cancellationToken))
         {
-            var hash = cacheKey.ToArray();
-            var key = await store.FindApiKeyByHashAsync(hash, cancellationToken);
-            // Defence in depth: the index lookup already matched the hash; compare in constant time anyway.
-            if (key is not null && !CryptographicOperations.FixedTimeEquals(key.Hash, hash))
-            {
-                key = null;
-            }
-            if (_cache.Count >= MaxCachedKeys)
-            {
-                _cache.Clear();
-            }
-            entry = (key, key is null ? null : new Caller(key.Id, key.OrganizationId, key.Scopes), now);
-            _cache[cacheKey] = entry;
+            case null:
+                return (null, "The API key is not valid.");
+            case { Key.RevokedAt: not null }:
+                return (null, "The API key was revoked.");
+            case var resolved:
+                _usage.Record(resolved.Key.Id);
+                return (resolved.Caller, null);
         }
-
-        if (entry.Key is null)
-        {
-            return (null, "The API key is not valid.");
-        }
-        if (entry.Key.RevokedAt is not null)
-        {
-            return (null, "The API key was revoked.");
-        }
-        usage.Record(entry.Key.Id);
-        return (entry.Caller, null);
     }
 
     /// <summary>Drops a key from the cache (after revocation) so this node refuses it at once.</summary>
-    public void Evict(string keyId)
-    {
-        foreach (var (cacheKey, entry) in _cache)
-        {
-            if (entry.Key?.Id == keyId)
-            {
-                _cache.TryRemove(cacheKey, out _);
-            }
-        }
-    }
+    public void Evict(string keyId) => _cache.Evict(resolved => resolved.Key.Id == keyId);
 }
 
 /// <summary>The SHA-256 of a secret as a value: a cache key computed without allocating.</summary>

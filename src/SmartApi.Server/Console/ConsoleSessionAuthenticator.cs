@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using SmartApi.WebConsole;
@@ -10,9 +9,9 @@ namespace SmartApi.Server.WebConsole;
 /// <summary>
 /// Console sessions: created from an API key at sign-in, then accepted by the API as that key
 /// (<c>Authorization: Bearer cs_...</c>, the same <see cref="Caller"/> and scopes). Only the
-/// SHA-256 of a token is stored. A session and its key are cached for
-/// <see cref="ApiKeyAuthenticator.CacheLifetime"/> like API keys, so revoking the key (or the session
-/// on another node) ends it within that time; on this node sign-out ends it at once.
+/// SHA-256 of a token is stored. A session and its key are cached in a <see cref="TokenCache{T}"/>
+/// like API keys, so revoking the key (or the session on another node) ends it within
+/// <see cref="TokenCache.Lifetime"/>; on this node sign-out ends it at once.
 /// </summary>
 internal sealed class ConsoleSessionAuthenticator(
     ISmartApiStore store,
@@ -23,12 +22,12 @@ internal sealed class ConsoleSessionAuthenticator(
     TimeProvider time) : IConsoleSessions
 {
     public const string TokenPrefix = "cs_";
-    private const int MaxCachedSessions = 10_000;
     // Last use is written at most this often per session: the idle timeout is minutes, not seconds.
     private static readonly TimeSpan TouchGranularity = TimeSpan.FromMinutes(1);
-    private readonly ConcurrentDictionary<KeyHash, Entry> _cache = new();
+    private readonly TokenCache<Entry> _cache = new(time, (hash, cancellationToken) => LoadAsync(store, hash, cancellationToken), entry => entry.Session.TokenHash);
 
-    private sealed record Entry(ConsoleSession? Session, Caller? Caller, long LoadedAt);
+    /// <summary>A session with the caller its key acts as (null once the key is revoked).</summary>
+    private sealed record Entry(ConsoleSession Session, Caller? Caller);
 
     /// <summary>Signs in with an API key secret: a new session and its token (shown to nobody but the cookie), or a failure.</summary>
     public async Task<(string? Token, ConsoleSession? Session, string? Failure)> SignInAsync(string apiKey, CancellationToken cancellationToken)
@@ -63,13 +62,9 @@ internal sealed class ConsoleSessionAuthenticator(
             return (null, "The console session is not valid.");
         }
         var cacheKey = KeyHash.Of(token);
-        var stamp = time.GetTimestamp();
-        if (!_cache.TryGetValue(cacheKey, out var entry) || time.GetElapsedTime(entry.LoadedAt, stamp) > ApiKeyAuthenticator.CacheLifetime)
-        {
-            entry = await LoadAsync(cacheKey, stamp, cancellationToken);
-        }
+        var entry = await _cache.GetAsync(cacheKey, cancellationToken);
         var now = time.GetUtcNow();
-        if (entry.Session is not { } session || !session.IsActiveAt(now))
+        if (entry?.Session is not { } session || !session.IsActiveAt(now))
         {
             return (null, "The console session has ended. Sign in again.");
         }
@@ -79,35 +74,22 @@ internal sealed class ConsoleSessionAuthenticator(
         }
         if (now - session.LastSeenAt >= TouchGranularity)
         {
-            _cache[cacheKey] = entry with { Session = session with { LastSeenAt = now } };
+            _cache.Update(cacheKey, entry with { Session = session with { LastSeenAt = now } });
             await store.WriteAsync(tx => tx.TouchConsoleSessionAsync(session.Id, now), cancellationToken);
         }
         usage.Record(entry.Caller.KeyId);
         return (entry.Caller, null);
     }
 
-    private async Task<Entry> LoadAsync(KeyHash cacheKey, long stamp, CancellationToken cancellationToken)
+    private static async Task<Entry?> LoadAsync(ISmartApiStore store, byte[] hash, CancellationToken cancellationToken)
     {
-        var hash = cacheKey.ToArray();
-        var session = await store.FindConsoleSessionByHashAsync(hash, cancellationToken);
-        if (session is not null && !CryptographicOperations.FixedTimeEquals(session.TokenHash, hash))
+        if (await store.FindConsoleSessionByHashAsync(hash, cancellationToken) is not { } session)
         {
-            session = null;
+            return null;
         }
-        Caller? caller = null;
-        if (session is not null)
-        {
-            // The key is read again with the session: revoking it ends its sessions.
-            var key = await store.GetApiKeyAsync(session.OrganizationId, session.ApiKeyId, cancellationToken);
-            caller = key is { RevokedAt: null } ? new Caller(key.Id, key.OrganizationId, key.Scopes) : null;
-        }
-        if (_cache.Count >= MaxCachedSessions)
-        {
-            _cache.Clear();
-        }
-        var entry = new Entry(session, caller, stamp);
-        _cache[cacheKey] = entry;
-        return entry;
+        // The key is read again with the session: revoking it ends its sessions.
+        var key = await store.GetApiKeyAsync(session.OrganizationId, session.ApiKeyId, cancellationToken);
+        return new Entry(session, key is { RevokedAt: null } ? new Caller(key.Id, key.OrganizationId, key.Scopes) : null);
     }
 
     public async Task SignOutAsync(string token)
@@ -117,7 +99,7 @@ internal sealed class ConsoleSessionAuthenticator(
             return;
         }
         var cacheKey = KeyHash.Of(token);
-        _cache.TryRemove(cacheKey, out _);
+        _cache.Remove(cacheKey);
         var session = await store.FindConsoleSessionByHashAsync(cacheKey.ToArray());
         if (session is not null)
         {

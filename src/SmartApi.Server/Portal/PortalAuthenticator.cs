@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Security.Cryptography;
 using SmartApi.Server.ApiKeys;
@@ -8,20 +7,30 @@ namespace SmartApi.Server.Portal;
 
 /// <summary>
 /// Resolves portal tokens (<c>pt_...</c>) to restricted callers. Like API keys, sessions are cached by
-/// the token's hash for <see cref="ApiKeyAuthenticator.CacheLifetime"/>: revoking through this node
-/// evicts at once, other nodes notice within that time. Expiry is checked on every request against
+/// the token's hash in a <see cref="TokenCache{T}"/>: revoking through this node evicts at once, other
+/// nodes notice within <see cref="TokenCache.Lifetime"/>. Expiry is checked on every request against
 /// <see cref="TimeProvider"/>, cached or not, so a session never outlives its <c>expiresAt</c>.
 /// </summary>
-internal sealed class PortalAuthenticator(IPortalSessionStore store, TimeProvider time)
+internal sealed class PortalAuthenticator
 {
     public const string TokenPrefix = "pt_";
-    private const int MaxCachedSessions = 10_000;
     private static readonly int TokenLength = NewToken().Length;
 
     /// <summary>What a portal caller's scopes let through authorization; <see cref="PortalAccess"/> narrows it to the portal's endpoints.</summary>
     private static readonly string[] PortalScopes = [Scopes.AutomationsRead, Scopes.AutomationsWrite, Scopes.EventsRead];
 
-    private readonly ConcurrentDictionary<KeyHash, (PortalSession? Session, Caller? Caller, long LoadedAt)> _cache = new();
+    private readonly TokenCache<Resolved> _cache;
+    private readonly TimeProvider _time;
+
+    public PortalAuthenticator(IPortalSessionStore store, TimeProvider time)
+    {
+        _time = time;
+        _cache = new TokenCache<Resolved>(time, async (hash, cancellationToken) =>
+            await store.FindPortalSessionByHashAsync(hash, cancellationToken) is { } session ? new Resolved(session, ToCaller(session)) : null,
+            resolved => resolved.Session.TokenHash);
+    }
+
+    private sealed record Resolved(PortalSession Session, Caller Caller);
 
     /// <summary>A new token: <c>pt_</c> + 256 random bits in base64url. Only its SHA-256 hash is stored.</summary>
     public static string NewToken() => TokenPrefix + ApiKeySecrets.Base64Url(RandomNumberGenerator.GetBytes(32));
@@ -32,44 +41,17 @@ internal sealed class PortalAuthenticator(IPortalSessionStore store, TimeProvide
         {
             return (null, "The portal token is not valid.");
         }
-        var cacheKey = KeyHash.Of(token);
-        var now = time.GetTimestamp();
-        if (!_cache.TryGetValue(cacheKey, out var entry) || time.GetElapsedTime(entry.LoadedAt, now) > ApiKeyAuthenticator.CacheLifetime)
-        {
-            var hash = cacheKey.ToArray();
-            var session = await store.FindPortalSessionByHashAsync(hash, cancellationToken);
-            if (session is not null && !CryptographicOperations.FixedTimeEquals(session.TokenHash, hash))
-            {
-                session = null;
-            }
-            if (_cache.Count >= MaxCachedSessions)
-            {
-                _cache.Clear();
-            }
-            entry = (session, session is null ? null : ToCaller(session), now);
-            _cache[cacheKey] = entry;
-        }
-
-        return entry.Session switch
+        return await _cache.GetAsync(KeyHash.Of(token), cancellationToken) switch
         {
             null => (null, "The portal token is not valid."),
-            { RevokedAt: not null } => (null, "The portal session was revoked."),
-            { } session when time.GetUtcNow() >= session.ExpiresAt => (null, "The portal session expired."),
-            _ => (entry.Caller, null),
+            { Session.RevokedAt: not null } => (null, "The portal session was revoked."),
+            { } resolved when _time.GetUtcNow() >= resolved.Session.ExpiresAt => (null, "The portal session expired."),
+            var resolved => (resolved.Caller, null),
         };
     }
 
     /// <summary>Drops a session from the cache (after revocation) so this node refuses its token at once.</summary>
-    public void Evict(string sessionId)
-    {
-        foreach (var (cacheKey, entry) in _cache)
-        {
-            if (entry.Session?.Id == sessionId)
-            {
-                _cache.TryRemove(cacheKey, out _);
-            }
-        }
-    }
+    public void Evict(string sessionId) => _cache.Evict(resolved => resolved.Session.Id == sessionId);
 
     // The session id stands in for the key id: rate limits and idempotency records are per session.
     private static Caller ToCaller(PortalSession session) =>
