@@ -136,8 +136,7 @@ public sealed class AutomationsTests(Browser browser)
         await Expect(delivery).ToHaveTextAsync(request.Header("X-Delivery-Id"));
         await Expect(delivery).ToHaveAttributeAsync("href", $"deliveries/{request.Header("X-Delivery-Id")}");
         await Browser.AssertAccessibleAsync(page);
-        await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).ScrollIntoViewIfNeededAsync();
-        await Browser.ScreenshotAsync(page, "automation-edit");
+        await Browser.ScreenshotAsync(page, "automation-edit", fullPage: true);
 
         // Rotating asks first, then shows the new secret once with when the old one stops working; the next test is signed with both.
         await page.GetByTestId("rotate-secret").ClickAsync();
