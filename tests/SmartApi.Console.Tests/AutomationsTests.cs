@@ -136,7 +136,11 @@ public sealed class AutomationsTests(Browser browser)
         await Expect(delivery).ToHaveTextAsync(request.Header("X-Delivery-Id"));
         await Expect(delivery).ToHaveAttributeAsync("href", $"deliveries/{request.Header("X-Delivery-Id")}");
         await Browser.AssertAccessibleAsync(page);
-        await Browser.ScreenshotAsync(page, "automation-edit", fullPage: true);
+        // The whole form in one picture: a tall window rather than a full-page capture, which would paint the fixed app bar mid-page.
+        await page.SetViewportSizeAsync(1280, 2000);
+        await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).ScrollIntoViewIfNeededAsync();
+        await Browser.ScreenshotAsync(page, "automation-edit");
+        await page.SetViewportSizeAsync(1280, 800);
 
         // Rotating asks first, then shows the new secret once with when the old one stops working; the next test is signed with both.
         await page.GetByTestId("rotate-secret").ClickAsync();
