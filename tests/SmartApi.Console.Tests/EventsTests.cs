@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using Microsoft.Playwright;
-using SmartApi.Contracts;
 using SmartApi.Server.Tests;
 using static Microsoft.Playwright.Assertions;
 
@@ -23,8 +22,8 @@ public sealed class EventsTests(Browser browser)
         page.FrameNavigated += (_, _) => navigations++;
 
         // API actions make events; they arrive over the stream, newest first.
-        var kettle = await CreateDeviceAsync(app, "DT31-EVENTS-1", "Kettle");
-        var lamp = await CreateDeviceAsync(app, "DT31-EVENTS-2", "Lamp");
+        var kettle = await ConsolePage.CreateDeviceAsync(app, "DT31-EVENTS-1", "Kettle");
+        var lamp = await ConsolePage.CreateDeviceAsync(app, "DT31-EVENTS-2", "Lamp");
         (await app.Admin.PatchAsJsonAsync($"/v1/devices/{kettle.Id}", new { name = "Renamed kettle" }, Ct)).EnsureSuccessStatusCode();
         var rows = page.GetByTestId("event-row");
         await Expect(rows).ToHaveCountAsync(3);
@@ -33,15 +32,15 @@ public sealed class EventsTests(Browser browser)
         Assert.Equal(0, navigations);
 
         // The type filter hides the other types.
-        await ChooseAsync(page, "type-filter", "device.created");
+        await ConsolePage.ChooseAsync(page, "type-filter", "device.created");
         await Expect(rows).ToHaveCountAsync(2);
         await Expect(page.Locator("[data-testid=event-row][data-event-type='device.updated']")).ToHaveCountAsync(0);
 
         // The device filter hides the other device's events.
-        await ChooseAsync(page, "device-filter", lamp.Name);
+        await ConsolePage.ChooseAsync(page, "device-filter", lamp.Name);
         await Expect(rows).ToHaveCountAsync(1);
-        await ChooseAsync(page, "type-filter", "All types");
-        await ChooseAsync(page, "device-filter", "All devices");
+        await ConsolePage.ChooseAsync(page, "type-filter", "All types");
+        await ConsolePage.ChooseAsync(page, "device-filter", "All devices");
         await Expect(rows).ToHaveCountAsync(3);
 
         // Paused, the view holds still and counts what waits; resumed, it shows it.
@@ -78,20 +77,5 @@ public sealed class EventsTests(Browser browser)
         await page.GotoAsync(new Uri(app.BaseAddress, "/events").ToString());
         await Expect(page.GetByTestId("tail-status")).Not.ToContainTextAsync("Live");
         await Expect(page.GetByTestId("event-row")).ToHaveCountAsync(0);
-    }
-
-    private static async Task<DeviceResponse> CreateDeviceAsync(SmartApiApplication app, string serial, string name)
-    {
-        var response = await app.Admin.PostAsJsonAsync("/v1/devices", new CreateDeviceRequest(serial, name, "DT31", null), SmartApiJsonContext.Default.CreateDeviceRequest, Ct);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync(SmartApiJsonContext.Default.DeviceResponse, Ct))!;
-    }
-
-    // MudSelect opens a list box of options on click; pick by its text.
-    private static async Task ChooseAsync(IPage page, string testId, string option)
-    {
-        await page.GetByTestId(testId).ClickAsync();
-        await page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Option)).ToHaveCountAsync(0);
     }
 }
