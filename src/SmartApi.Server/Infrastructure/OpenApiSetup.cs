@@ -92,9 +92,14 @@ internal static class OpenApiSetup
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement
                 {
-                    [new OpenApiSecuritySchemeReference(SchemeName, context.Document)] = [scope.Scope],
+                    [new OpenApiSecuritySchemeReference(SchemeName, context.Document)] = scope.Scope == RequiredScope.AnyKey ? [] : [scope.Scope],
                 });
-                operation.Description = scope.Scope == Scopes.Admin ? "Requires the `admin` scope." : $"Requires the `{scope.Scope}` scope (or `admin`).";
+                operation.Description = scope.Scope switch
+                {
+                    RequiredScope.AnyKey => "Any API key, whatever its scopes.",
+                    Scopes.Admin => "Requires the `admin` scope.",
+                    _ => $"Requires the `{scope.Scope}` scope (or `admin`).",
+                };
                 operation.Responses ??= new OpenApiResponses();
                 AddProblem(operation, "400", "The request is not valid (malformed JSON, bad parameter, validation).");
                 AddProblem(operation, "401", "No API key, or an unknown or revoked one.");
