@@ -110,6 +110,18 @@ internal sealed class ConsoleSessionAuthenticator(
         return entry;
     }
 
+    /// <summary>Drops the cached sessions of an API key (after it is revoked) so this node ends them at once.</summary>
+    public void EvictKey(string keyId)
+    {
+        foreach (var (cacheKey, entry) in _cache)
+        {
+            if (entry.Session?.ApiKeyId == keyId)
+            {
+                _cache.TryRemove(cacheKey, out _);
+            }
+        }
+    }
+
     public async Task SignOutAsync(string token)
     {
         if (!token.StartsWith(TokenPrefix, StringComparison.Ordinal) || token.Length > ApiKeySecrets.MaxLength)
