@@ -2,7 +2,7 @@ using SmartApi.Contracts;
 
 namespace SmartApi.Client;
 
-/// <summary><c>/v1/organizations</c> (admin keys only).</summary>
+/// <summary><c>/v1/organizations</c> (admin keys only), and <c>/v1/organization</c>: the calling key's own (any key).</summary>
 public sealed class OrganizationsClient
 {
     private readonly SmartApiTransport _transport;
@@ -20,6 +20,11 @@ public sealed class OrganizationsClient
     /// <summary>Gets an organization (<c>GET /v1/organizations/{id}</c>).</summary>
     public Task<OrganizationResponse> GetAsync(string id, CancellationToken cancellationToken = default) =>
         _transport.GetAsync($"v1/organizations/{PathSegment.Of(id)}", SmartApiJsonContext.Default.OrganizationResponse, cancellationToken);
+
+    /// <summary>The organization of the key in use (<c>GET /v1/organization</c>): any key may call it.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<OrganizationResponse> GetOwnAsync(CancellationToken cancellationToken = default) =>
+        _transport.GetAsync("v1/organization", SmartApiJsonContext.Default.OrganizationResponse, cancellationToken);
 
     /// <summary>Renames an organization or replaces its limits (<c>PATCH /v1/organizations/{id}</c>). Not retried.</summary>
     /// <param name="id">The organization's id.</param>

@@ -55,6 +55,41 @@ public sealed class DocsPageTests(Browser browser)
         Assert.Contains(requests, r => r.AbsolutePath == "/openapi/v1.json");
     }
 
+    [Fact]
+    public async Task A_signed_in_console_user_sends_a_test_request_from_the_docs_without_pasting_a_key()
+    {
+        await using var app = await SmartApiApplication.StartAsync();
+        var page = await DevicesTests.SignInAsync(browser, app.BaseAddress, SmartApiApplication.AdminKey);
+        var token = (await page.Context.CookiesAsync()).Single(c => c.Name == "smartapi_console").Value;
+
+        // Scalar's bundle is large: on two cores shared with the rest of the suite its load takes longer than the 15 s default.
+        var docs = await page.GotoAsync(new Uri(app.BaseAddress, "/docs/#tag/organizations/GET/v1/organization").ToString(), new() { Timeout = 60_000 });
+        Assert.Equal("no-store", (await docs!.AllHeadersAsync())["cache-control"]);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Smart API" }).First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        // The operation's own "Test Request": the first after its heading.
+        var heading = page.GetByRole(AriaRole.Heading, new() { Name = "Get the organization of the calling key (any key)." }).First;
+        await heading.ScrollIntoViewIfNeededAsync();
+        await heading.Locator("xpath=following::button[contains(normalize-space(.), 'Test Request')][1]").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Close Client" })).ToBeVisibleAsync();
+
+        // Sent at once: the session's token is already there, and the answer is the organization's.
+        var sent = await page.RunAndWaitForResponseAsync(
+            () => page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Send") }).Last.ClickAsync(),
+            r => r.Url.EndsWith("/v1/organization", StringComparison.Ordinal));
+        Assert.Equal(200, sent.Status);
+        Assert.Equal("Bearer " + token, await sent.Request.HeaderValueAsync("authorization"));
+        Assert.Contains("\"name\":\"default\"", await sent.TextAsync(), StringComparison.Ordinal);
+        await Expect(page.GetByText("200", new() { Exact = true }).First).ToBeVisibleAsync();
+        await Browser.ScreenshotAsync(page, "docs-signed-in");
+        // Nothing of it kept by the browser: Scalar does not persist authentication.
+        Assert.DoesNotContain(token, await page.EvaluateAsync<string>("() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage)"), StringComparison.Ordinal);
+
+        // Signed out, the page carries no token.
+        var visitor = await browser.NewPageAsync();
+        var html = await (await visitor.GotoAsync(new Uri(app.BaseAddress, "/docs/").ToString()))!.TextAsync();
+        Assert.DoesNotContain("cs_", html, StringComparison.Ordinal);
+    }
+
     private static Task<string[]> VisibleControlNamesAsync(IPage page) => page.EvaluateAsync<string[]>(
         """
         () => [...document.querySelectorAll('button, a, [role=button], [role=menuitem]')]

@@ -162,11 +162,17 @@ internal sealed class ApiKeyAuthentication(
 }
 
 /// <summary>Endpoint metadata naming the scope an endpoint needs (for the 403 message and the OpenAPI document).</summary>
-internal sealed record RequiredScope(string Scope);
+internal sealed record RequiredScope(string Scope)
+{
+    /// <summary>Any valid API key, whatever its scopes (<see cref="ScopeAuthorization.RequireApiKey"/>).</summary>
+    public const string AnyKey = "";
+}
 
 internal static class ScopeAuthorization
 {
     public static string PolicyName(string scope) => "scope:" + scope;
+
+    private const string AnyKeyPolicy = "key";
 
     public static void AddScopePolicies(this Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
     {
@@ -178,9 +184,17 @@ internal static class ScopeAuthorization
                 .RequireAuthenticatedUser()
                 .RequireAssertion(context => context.User.Identity is CallerIdentity identity && identity.Caller.Has(scope)));
         }
+        options.AddPolicy(AnyKeyPolicy, policy => policy.RequireAuthenticatedUser().RequireAssertion(context => context.User.Identity is CallerIdentity));
     }
 
     /// <summary>Requires an API key with <paramref name="scope"/> (or <c>admin</c>) on every endpoint of the builder.</summary>
     public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(PolicyName(scope)).WithMetadata(new RequiredScope(scope));
+
+    /// <summary>
+    /// Requires any valid API key, whatever its scopes. The endpoint still carries <see cref="RequiredScope"/>
+    /// metadata, so a portal session is denied by default (Portal/PortalAccess.cs) and the OpenAPI document names the scheme.
+    /// </summary>
+    public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(AnyKeyPolicy).WithMetadata(new RequiredScope(RequiredScope.AnyKey));
 }

@@ -2,7 +2,8 @@ using SmartApi.Storage;
 
 namespace SmartApi.Server.ApiKeys;
 
-internal sealed class ApiKeyService(ISmartApiStore store, IdGenerator ids, TimeProvider time, ApiKeyAuthenticator authenticator)
+internal sealed class ApiKeyService(
+    ISmartApiStore store, IdGenerator ids, TimeProvider time, ApiKeyAuthenticator authenticator, WebConsole.ConsoleSessionAuthenticator consoleSessions)
 {
     /// <summary>Creates a key; pass <paramref name="secret"/> to use a given secret (the bootstrap key), else one is generated.</summary>
     public async Task<(ApiKey Key, string Secret)> CreateAsync(
@@ -30,6 +31,7 @@ internal sealed class ApiKeyService(ISmartApiStore store, IdGenerator ids, TimeP
     {
         await store.WriteAsync(tx => tx.RevokeApiKeyAsync(organizationId, id, time.GetUtcNow()), cancellationToken);
         authenticator.Evict(id);
+        consoleSessions.EvictKey(id);
         return await store.GetApiKeyAsync(organizationId, id, cancellationToken);
     }
 }

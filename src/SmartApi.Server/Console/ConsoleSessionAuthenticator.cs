@@ -92,6 +92,9 @@ internal sealed class ConsoleSessionAuthenticator(
         return new Entry(session, key is { RevokedAt: null } ? new Caller(key.Id, key.OrganizationId, key.Scopes) : null);
     }
 
+    /// <summary>Drops the cached sessions of an API key (after it is revoked) so this node ends them at once.</summary>
+    public void EvictKey(string keyId) => _cache.Evict(entry => entry.Session.ApiKeyId == keyId);
+
     public async Task SignOutAsync(string token)
     {
         if (!token.StartsWith(TokenPrefix, StringComparison.Ordinal) || token.Length > ApiKeySecrets.MaxLength)

@@ -30,9 +30,27 @@ internal static class OpenApiSetup
     /// <summary>
     /// /docs works offline and self-hosted: no hosted-service buttons (AI agent, MCP, the developer
     /// toolbar with Share, Generate SDK and Deploy), no telemetry, no fonts from a CDN; the script is
-    /// the package's own embedded bundle. The API-key scheme is preselected for "Test Request".
+    /// the package's own embedded bundle. The API-key scheme is preselected for "Test Request", and filled in for a signed-in console user.
     /// </summary>
-    public static void ConfigureDocs(ScalarOptions options) => options
+    public static async Task ConfigureDocsAsync(ScalarOptions options, HttpContext context)
+    {
+        ConfigureDocs(options);
+        // A signed-in console user tries requests at once (ADR 032): the page carries the session's own
+        // cs_ token, never the API key; it ends with the session, is never stored by the browser or a
+        // proxy (no-store) nor by Scalar (no persistent authentication). Without a session: the page as always.
+        if (WebConsole.ConsoleCookie.Read(context.Request) is not { } token
+            || (await context.RequestServices.GetRequiredService<WebConsole.ConsoleSessionAuthenticator>()
+                .AuthenticateAsync(token, context.RequestAborted)).Caller is null)
+        {
+            return;
+        }
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers["Referrer-Policy"] = "no-referrer";
+        // Scalar keeps authentication in local storage only when asked (EnablePersistentAuthentication): never here.
+        options.AddHttpAuthentication(SchemeName, scheme => scheme.Token = token);
+    }
+
+    private static void ConfigureDocs(ScalarOptions options) => options
         .WithTitle("Smart API")
         .WithOpenApiRoutePattern("/openapi/{documentName}.json")
         .DisableDefaultFonts()
@@ -92,9 +110,14 @@ internal static class OpenApiSetup
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement
                 {
-                    [new OpenApiSecuritySchemeReference(SchemeName, context.Document)] = [scope.Scope],
+                    [new OpenApiSecuritySchemeReference(SchemeName, context.Document)] = scope.Scope == RequiredScope.AnyKey ? [] : [scope.Scope],
                 });
-                operation.Description = scope.Scope == Scopes.Admin ? "Requires the `admin` scope." : $"Requires the `{scope.Scope}` scope (or `admin`).";
+                operation.Description = scope.Scope switch
+                {
+                    RequiredScope.AnyKey => "Any API key, whatever its scopes.",
+                    Scopes.Admin => "Requires the `admin` scope.",
+                    _ => $"Requires the `{scope.Scope}` scope (or `admin`).",
+                };
                 operation.Responses ??= new OpenApiResponses();
                 AddProblem(operation, "400", "The request is not valid (malformed JSON, bad parameter, validation).");
                 AddProblem(operation, "401", "No API key, or an unknown or revoked one.");

@@ -77,7 +77,7 @@ internal static class SmartApiHosting
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).DisableRateLimiting();
         app.MapOpenApi("/openapi/{documentName}.json").DisableRateLimiting();
         app.MapPrometheusScrapingEndpoint("/metrics").DisableRateLimiting();
-        app.MapScalarApiReference("/docs", OpenApiSetup.ConfigureDocs).DisableRateLimiting();
+        app.MapScalarApiReference("/docs", OpenApiSetup.ConfigureDocsAsync).DisableRateLimiting();
 
         // Every endpoint of the API. A bound body is first checked for nulls its contract does not
         // allow (before the idempotency filter, so a refused body claims no key). POSTs honour

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SmartApi.Contracts;
 using SmartApi.Server.ApiKeys;
@@ -18,7 +19,19 @@ internal static class OrganizationsApi
         group.MapPatch("/{id}", Update).WithName("UpdateOrganization")
             .WithSummary("Rename an organization or replace its limits (admin); a member left out keeps its value.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        routes.MapGet("/v1/organization", GetOwn).WithTags("Organizations").RequireApiKey().WithName("GetOwnOrganization")
+            .WithSummary("Get the organization of the calling key (any key).");
         return group;
+    }
+
+    /// <summary>What any key may know of its own organization: its name and limits (the web console's header shows the name).</summary>
+    private static async Task<Results<Ok<OrganizationResponse>, ProblemHttpResult>> GetOwn(
+        ClaimsPrincipal user, ISmartApiStore store, OrganizationLimits limits, CancellationToken cancellationToken)
+    {
+        var id = user.Caller().OrganizationId;
+        return await store.GetOrganizationAsync(id, cancellationToken) is { } organization
+            ? TypedResults.Ok(ToResponse(organization, limits))
+            : Problems.NotFound("organization", id);
     }
 
     private static async Task<Results<Created<OrganizationResponse>, ProblemHttpResult>> Create(

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace SmartApi.Server.Tests.Infrastructure;
 
@@ -66,6 +67,37 @@ public sealed partial class DocsTests(AppFixture fixture) : ServerTest(fixture)
             .SelectMany(operation => operation.Value.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!))
             .ToHashSet();
         Assert.Subset(declared.Keys.ToHashSet(), used);
+    }
+
+    [Fact]
+    public async Task Without_a_session_the_docs_page_carries_no_key_and_no_token_and_with_one_it_carries_the_session_token_only()
+    {
+        var sessions = App.Services.GetRequiredService<WebConsole.ConsoleSessionAuthenticator>();
+        var (token, _, _) = await sessions.SignInAsync(SmartApiApplication.AdminKey, Ct);
+
+        using var signedOut = await App.CreateClient().GetAsync("/docs/", Ct);
+        var html = await signedOut.Content.ReadAsStringAsync(Ct);
+        Assert.DoesNotContain("sk_", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("cs_", html, StringComparison.Ordinal);
+        Assert.False(Configuration(html).GetProperty("authentication").TryGetProperty("securitySchemes", out _));
+        Assert.NotEqual("no-store", signedOut.Headers.CacheControl?.ToString());
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/docs/");
+        request.Headers.Add("Cookie", $"smartapi_console={token}");
+        using var signedIn = await App.CreateClient().SendAsync(request, Ct);
+        html = await signedIn.Content.ReadAsStringAsync(Ct);
+        Assert.True(signedIn.Headers.CacheControl?.NoStore, "a page with a token must not be stored");
+        var authentication = Configuration(html).GetProperty("authentication");
+        Assert.Equal(token, authentication.GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("token").GetString());
+        Assert.False(Configuration(html).TryGetProperty("persistAuth", out var persist) && persist.GetBoolean());
+        Assert.DoesNotContain(SmartApiApplication.AdminKey, html, StringComparison.Ordinal);
+
+        // The options are per request: the next visitor without a session gets no token, and an ended session none either.
+        Assert.DoesNotContain(token!, await App.CreateClient().GetStringAsync("/docs/", Ct), StringComparison.Ordinal);
+        await sessions.SignOutAsync(token!);
+        using var ended = new HttpRequestMessage(HttpMethod.Get, "/docs/");
+        ended.Headers.Add("Cookie", $"smartapi_console={token}");
+        Assert.DoesNotContain(token!, await (await App.CreateClient().SendAsync(ended, Ct)).Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     /// <summary>The JSON object the page hands to Scalar (its inline configuration).</summary>

@@ -60,4 +60,19 @@ public sealed class OrganizationTests(AppFixture fixture) : ServerTest(fixture)
         // The device of A is untouched by B's attempts.
         Assert.Equal(HttpStatusCode.OK, (await a.GetAsync($"/v1/devices/{device.Id}", Ct)).StatusCode);
     }
+
+    [Fact]
+    public async Task Any_key_reads_its_own_organization_and_only_its_own()
+    {
+        var created = await (await App.Admin.PostJsonAsync("/v1/organizations", """{"name":"Own Org"}""")).ReadAsync(SmartApiJsonContext.Default.OrganizationResponse);
+        var key = await App.CreateKeyAsync(["keys:manage"], created.Id);
+
+        var own = await (await App.CreateClient(key).GetAsync("/v1/organization", Ct)).ReadAsync(SmartApiJsonContext.Default.OrganizationResponse);
+        Assert.Equal((created.Id, "Own Org"), (own.Id, own.Name));
+        var admins = await (await App.Admin.GetAsync("/v1/organization", Ct)).ReadAsync(SmartApiJsonContext.Default.OrganizationResponse);
+        Assert.Equal("default", admins.Name);
+        await (await App.CreateClient().GetAsync("/v1/organization", Ct)).ProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
+        // The admin-only list stays admin-only for this key.
+        await (await App.CreateClient(key).GetAsync("/v1/organizations", Ct)).ProblemAsync(HttpStatusCode.Forbidden, "insufficient_scope");
+    }
 }

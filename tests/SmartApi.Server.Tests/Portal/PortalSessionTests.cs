@@ -248,4 +248,13 @@ public sealed class PortalSessionTests : IAsyncLifetime
         var unknown = await _app.CreateClient("pt_" + new string('A', 43)).GetAsync("/v1/event-types", Ct);
         Assert.Equal("The portal token is not valid.", (await unknown.ProblemAsync(HttpStatusCode.Unauthorized, "unauthorized")).GetProperty("detail").GetString());
     }
+
+    [Fact]
+    public async Task A_portal_token_cannot_read_the_organization()
+    {
+        var automation = await WebhookTestKit.CreateAutomationAsync(_integrator, _receiver.Url);
+        var portal = PortalClient(await CreateSessionAsync(_integrator, $$$"""{"automationIds":["{{{automation.Id}}}"]}"""));
+        await (await portal.GetAsync("/v1/organization", Ct)).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        Assert.Equal(HttpStatusCode.OK, (await _integrator.GetAsync("/v1/organization", Ct)).StatusCode);
+    }
 }
