@@ -107,7 +107,9 @@ public sealed partial class PortalTests(Browser browser)
         await Browser.ScreenshotAsync(page, "portal");
 
         // Its automation: the webhook URL edited and saved through the API; a bad one is refused at the field.
-        await portal.GetByTestId("automation-link").ClickAsync();
+        // By keyboard: the link opens the automation; after the URL field, Tab reaches Save.
+        await portal.GetByTestId("automation-link").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
         await Expect(portal.GetByRole(AriaRole.Heading, new() { Name = "Boiler alerts", Level = 1 })).ToBeVisibleAsync();
         var url = portal.GetByLabel("Webhook URL");
         await url.FillAsync("ftp://example.com/hook");
@@ -116,7 +118,9 @@ public sealed partial class PortalTests(Browser browser)
         await Expect(portal.GetByTestId("saved")).ToHaveCountAsync(0);
         var moved = new Uri(receiver.Url, "/hook/b").ToString();
         await url.FillAsync(moved);
-        await portal.GetByTestId("save-webhooks").ClickAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(portal.GetByTestId("save-webhooks")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
         await Expect(portal.GetByTestId("saved")).ToBeVisibleAsync();
         var saved = await app.Admin.GetFromJsonAsync($"/v1/automations/{mine.Id}", SmartApiJsonContext.Default.AutomationResponse, Ct);
         Assert.Equal(moved, Assert.Single(saved!.Actions).Url);
@@ -182,12 +186,27 @@ public sealed partial class PortalTests(Browser browser)
         Assert.Equal("no-referrer", portal.Headers.GetValues("Referrer-Policy").Single());
         Assert.False(portal.Headers.Contains("Set-Cookie"));
 
+        // A framable page's circuit goes without WebSocket compression; the console's keeps it.
+        Assert.True(await CompressedAsync(app, "_blazor"));
+        Assert.False(await CompressedAsync(app, "_blazor?" + ConsoleRegistration.PortalCircuit));
+
         // This site is not the configured one: the browser refuses the portal too.
         var (other, otherPage) = await IntegratorSiteAsync(new Uri(app.BaseAddress, "/portal").ToString());
         await using var __ = other;
         await page.GotoAsync(otherPage.ToString());
         await Expect(page.Locator("body[data-loaded=yes]")).ToHaveCountAsync(1);
         await Expect(page.FrameLocator("#embedded").Locator("script[src*='blazor.web.js']")).ToHaveCountAsync(0);
+    }
+
+    /// <summary>Whether the server accepts permessage-deflate on the circuit hub at <paramref name="path"/>.</summary>
+    private static async Task<bool> CompressedAsync(SmartApiApplication app, string path)
+    {
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.DangerousDeflateOptions = new System.Net.WebSockets.WebSocketDeflateOptions();
+        socket.Options.CollectHttpResponseDetails = true;
+        await socket.ConnectAsync(new Uri(app.BaseAddress.ToString().Replace("http://", "ws://", StringComparison.Ordinal) + path), Ct);
+        var extensions = socket.HttpResponseHeaders?.TryGetValue("Sec-WebSocket-Extensions", out var values) == true ? string.Join(",", values) : "";
+        return extensions.Contains("permessage-deflate", StringComparison.Ordinal);
     }
 
     [Fact]
