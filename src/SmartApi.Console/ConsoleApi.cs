@@ -46,14 +46,49 @@ public sealed class ConsoleApiEndpoint(IServer server) : IDisposable
     public void Dispose() => _http.Dispose();
 }
 
-/// <summary>The signed-in user's API client, one per circuit. A 401 from the API (session over) goes back to sign-in.</summary>
+/// <summary>
+/// The signed-in user's API client, one per circuit. A 401 from the API (session over) goes back to sign-in.
+/// On the portal's page the circuit acts with the portal's <c>pt_</c> token instead (<see cref="StartPortalAsync"/>),
+/// never with the console's cookie, and a 401 raises <see cref="PortalEnded"/> for the page to say so.
+/// </summary>
 public sealed class ConsoleApi(ConsoleApiEndpoint endpoint, AuthenticationStateProvider authentication, NavigationManager navigation) : IDisposable
 {
     private SmartApiClient? _client;
     private ConsoleUser? _user;
+    private bool _portal;
+
+    /// <summary>Raised once when the API refuses the portal's token (expired or revoked).</summary>
+    public event Action? PortalEnded;
 
     public async Task<ConsoleUser?> UserAsync() =>
-        _user ??= ConsoleUser.From((await authentication.GetAuthenticationStateAsync()).User);
+        _portal ? _user : _user ??= ConsoleUser.From((await authentication.GetAuthenticationStateAsync()).User);
+
+    /// <summary>
+    /// Makes this circuit a portal's: it acts with <paramref name="token"/> once the API has confirmed it
+    /// (<c>GET /v1/portal-sessions/current</c>). Null user: no token, or the problem the API answered.
+    /// </summary>
+    public async Task<(ConsoleUser? User, SmartApiException? Problem)> StartPortalAsync(string? token)
+    {
+        _portal = true;
+        if (token is null || !token.StartsWith("pt_", StringComparison.Ordinal))
+        {
+            return (null, null);
+        }
+        var client = endpoint.CreateClient(token);
+        try
+        {
+            var session = await client.PortalSessions.GetCurrentAsync();
+            _client?.Dispose();
+            _client = client;
+            _user = ConsoleUser.ForPortal(token, session);
+            return (_user, null);
+        }
+        catch (SmartApiException ex)
+        {
+            client.Dispose();
+            return (null, ex);
+        }
+    }
 
     public async Task<SmartApiClient> ClientAsync()
     {
@@ -74,7 +109,14 @@ public sealed class ConsoleApi(ConsoleApiEndpoint endpoint, AuthenticationStateP
         }
         catch (SmartApiException ex) when (ex.StatusCode == HttpStatusCode.Unauthorized)
         {
-            navigation.NavigateTo("/signin?expired=1", forceLoad: true);
+            if (_portal)
+            {
+                PortalEnded?.Invoke();
+            }
+            else
+            {
+                navigation.NavigateTo("/signin?expired=1", forceLoad: true);
+            }
             return (default, ex);
         }
         catch (SmartApiException ex)

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using SmartApi.Contracts;
 
 namespace SmartApi.WebConsole;
 
@@ -15,9 +16,18 @@ public static class ConsoleClaims
     public const string Scope = "smartapi:scope";
 }
 
-/// <summary>Who is signed in: the session token the console sends to the API, and the key's scopes.</summary>
+/// <summary>
+/// Who is signed in: the session token the console sends to the API, and the key's scopes. On the
+/// portal's page it is the portal session instead (<see cref="Portal"/> set, the token a <c>pt_</c> one).
+/// </summary>
 public sealed record ConsoleUser(string Token, string OrganizationId, string ApiKeyId, IReadOnlySet<string> Scopes)
 {
+    /// <summary>What a portal token's caller holds (the API narrows it further to its automations).</summary>
+    private static readonly string[] PortalScopes = ["automations:read", "automations:write", "events:read"];
+
+    /// <summary>Set on the portal's page: the session's automations, brand and expiry. Null in the console.</summary>
+    public PortalGrant? Portal { get; init; }
+
     public bool IsAdmin => Scopes.Contains("admin");
 
     /// <summary>Whether the key holds <paramref name="scope"/> (admin holds every scope): what the console shows follows this.</summary>
@@ -37,6 +47,13 @@ public sealed record ConsoleUser(string Token, string OrganizationId, string Api
             identity.FindAll(ConsoleClaims.Scope).Select(c => c.Value).ToHashSet(StringComparer.Ordinal));
     }
 
+    /// <summary>The portal's user: its <c>pt_</c> token and what <c>GET /v1/portal-sessions/current</c> said of it.</summary>
+    public static ConsoleUser ForPortal(string token, PortalSessionResponse session) =>
+        new(token, session.OrganizationId, session.Id, PortalScopes.ToHashSet(StringComparer.Ordinal))
+        {
+            Portal = new PortalGrant(session.AutomationIds, string.IsNullOrWhiteSpace(session.Brand?.Name) ? null : session.Brand.Name, session.Brand?.AccentColor, session.ExpiresAt),
+        };
+
     public static ClaimsPrincipal ToPrincipal(string token, string organizationId, string apiKeyId, IEnumerable<string> scopes)
     {
         var claims = new List<Claim>
@@ -49,3 +66,6 @@ public sealed record ConsoleUser(string Token, string OrganizationId, string Api
         return new ClaimsPrincipal(new ClaimsIdentity(claims, ConsoleClaims.AuthenticationType));
     }
 }
+
+/// <summary>A portal session as its page needs it: which automations, whose name and colour, until when.</summary>
+public sealed record PortalGrant(IReadOnlyList<string> AutomationIds, string? BrandName, string? AccentColor, DateTimeOffset ExpiresAt);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using SmartApi.Server.Portal;
 using SmartApi.WebConsole;
 
 namespace SmartApi.Server.WebConsole;
@@ -5,9 +7,10 @@ namespace SmartApi.Server.WebConsole;
 /// <summary>
 /// What the console adds to a request that is not the API's: security headers, the signed-in user
 /// from the session cookie (for the page and for the circuit's WebSocket), and the way to sign-in
-/// for a page without a session.
+/// for a page without a session. The portal's page (<c>/portal</c>) is the exception: no cookie, no
+/// redirect, and framable by the sites <see cref="PortalOptions.FrameAncestors"/> lists (ADR 031).
 /// </summary>
-internal sealed class ConsolePipeline(ConsoleSessionAuthenticator sessions)
+internal sealed class ConsolePipeline(ConsoleSessionAuthenticator sessions, IOptions<PortalOptions> portal)
 {
     // No inline script: Blazor is started by console.js. 'unsafe-inline' for styles only, because
     // MudBlazor's theme provider writes a <style> element and its components set style attributes;
@@ -15,6 +18,12 @@ internal sealed class ConsolePipeline(ConsoleSessionAuthenticator sessions)
     public const string ContentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+
+    private readonly string _portalPolicy = PortalContentSecurityPolicy(portal.Value.FrameAncestors);
+
+    /// <summary>The console's policy with the embedders the configuration allows as <c>frame-ancestors</c>.</summary>
+    public static string PortalContentSecurityPolicy(string frameAncestors) =>
+        ContentSecurityPolicy.Replace("frame-ancestors 'none'", "frame-ancestors " + string.Join(' ', frameAncestors.Split(' ', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
@@ -25,6 +34,16 @@ internal sealed class ConsolePipeline(ConsoleSessionAuthenticator sessions)
             return;
         }
         var headers = context.Response.Headers;
+        if (IsPortal(path))
+        {
+            // The portal authenticates with the token its page hands to the circuit, never with the
+            // console's cookie, and is meant to be framed: no X-Frame-Options, frame-ancestors as configured.
+            headers.ContentSecurityPolicy = _portalPolicy;
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            await next(context);
+            return;
+        }
         headers.ContentSecurityPolicy = ContentSecurityPolicy;
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
@@ -61,6 +80,9 @@ internal sealed class ConsolePipeline(ConsoleSessionAuthenticator sessions)
     public static bool IsConsole(PathString path) =>
         !(path.StartsWithSegments("/v1") || path.StartsWithSegments("/docs") || path.StartsWithSegments("/openapi")
           || path.StartsWithSegments("/scalar") || path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics"));
+
+    /// <summary>The portal's pages: <c>/portal</c> and below.</summary>
+    public static bool IsPortal(PathString path) => path.StartsWithSegments("/portal");
 
     private static bool IsAsset(PathString path) =>
         path.StartsWithSegments("/_content") || path.StartsWithSegments("/_framework");

@@ -59,10 +59,25 @@ internal static class ConsoleRegistration
         app.UseAntiforgery();
         app.MapStaticAssets(Manifest("endpoints")).DisableRateLimiting();
         app.MapRazorComponents<App>()
-            .AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = "'none'");
+            .AddInteractiveServerRenderMode(o =>
+            {
+                // ConsolePipeline writes frame-ancestors on every page ('none' for the console, the
+                // configured embedders for the portal); the framework's own would forbid the portal's iframe.
+                o.ContentSecurityFrameAncestorsPolicy = null;
+                // Compression over a WebSocket of a framable page is what that policy guards against:
+                // the portal's circuits (console.js marks them) go uncompressed.
+                o.ConfigureWebSocketAcceptContext = (context, accept) =>
+                {
+                    accept.DangerousEnableCompression = !context.Request.Query.ContainsKey(PortalCircuit);
+                    return Task.CompletedTask;
+                };
+            });
         app.MapConsoleEndpoints();
         return app;
     }
+
+    /// <summary>The query parameter console.js adds to the circuit's WebSocket URL on a portal page.</summary>
+    public const string PortalCircuit = "portal";
 
     /// <summary>The server's static web assets manifest of <paramref name="kind"/> (<c>runtime</c> in a build only, <c>endpoints</c> also published).</summary>
     private static string Manifest(string kind) =>

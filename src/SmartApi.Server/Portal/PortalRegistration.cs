@@ -1,10 +1,13 @@
+using SmartApi.Server.Infrastructure;
+
 namespace SmartApi.Server.Portal;
 
 internal static class PortalRegistration
 {
-    /// <summary>Portal tokens (authenticated beside API keys) and the restriction that narrows them.</summary>
+    /// <summary>Portal tokens (authenticated beside API keys), the restriction that narrows them, and who may embed the page.</summary>
     public static IServiceCollection AddPortal(this IServiceCollection services)
     {
+        services.AddValidatedOptions<PortalOptions, PortalOptionsValidator>(PortalOptions.Section);
         services.AddSingleton<PortalAuthenticator>();
         services.AddSingleton<PortalAccess>();
         return services;

@@ -34,6 +34,7 @@ public sealed class RegistrationTests
             ["WebhookOptions"] = "SmartApi:Webhooks",
             ["RetentionOptions"] = "SmartApi:Retention",
             ["ConsoleOptions"] = "SmartApi:Console",
+            ["PortalOptions"] = "SmartApi:Portal",
         }.OrderBy(p => p.Key), sections.ToDictionary(s => s.Key.Name, s => s.Value).OrderBy(p => p.Key));
 
         // A validator written beside an options class but never registered would never run.
