@@ -15,31 +15,11 @@ namespace SmartApi.Benchmarks;
 internal sealed class ConsoleFleet(Process process) : IAsyncDisposable
 {
     private (long Published, long Refused)? _stopped;
+    private bool _disposed;
 
     public static async Task<ConsoleFleet> StartAsync(int mqttPort, IReadOnlyList<SimulatedDeviceCredentials> credentials, int rate)
     {
-        var host = Environment.ProcessPath!;
-        var start = new ProcessStartInfo(host) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(ConsoleFleet).Assembly.Location);
-        }
-        foreach (var arg in new[] { "console-devices", mqttPort.ToString(CultureInfo.InvariantCulture), rate.ToString(CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        var process = Process.Start(start)!;
-        foreach (var device in credentials)
-        {
-            await process.StandardInput.WriteLineAsync($"{device.Serial} {device.Password}");
-        }
-        await process.StandardInput.WriteLineAsync();
-        await process.StandardInput.FlushAsync();
-        var connected = await process.StandardOutput.ReadLineAsync();
-        if (connected?.StartsWith("connected ", StringComparison.Ordinal) != true)
-        {
-            throw new InvalidOperationException($"the device process did not connect: {connected}");
-        }
+        var process = await FleetProcess.StartChildAsync(["console-devices", mqttPort.ToString(CultureInfo.InvariantCulture), rate.ToString(CultureInfo.InvariantCulture)], credentials);
         return new ConsoleFleet(process);
     }
 
@@ -76,11 +56,11 @@ internal sealed class ConsoleFleet(Process process) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (process.HasExited)
+        if (_disposed)
         {
-            process.Dispose();
             return;
         }
+        _disposed = true;
         process.StandardInput.Close();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (!process.HasExited)

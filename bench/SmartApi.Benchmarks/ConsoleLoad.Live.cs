@@ -61,7 +61,7 @@ internal static partial class ConsoleLoad
                     .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
                 try
                 {
-                    var seen = await page.WaitForFunctionAsync("s => window.__smartProbe.find(e => e[0] === s)", target,
+                    await using var seen = await page.WaitForFunctionAsync("s => window.__smartProbe.find(e => e[0] === s)", target,
                         new PageWaitForFunctionOptions { Timeout = (float)ProbeTimeout.TotalMilliseconds, PollingInterval = 50 });
                     var at = (await seen.JsonValueAsync<JsonElement>())[1].GetDouble();
                     probes.Add((minute, at - sent));
@@ -78,6 +78,7 @@ internal static partial class ConsoleLoad
                 {
                     samples.Add(await SampleAsync(cdp, elapsed.TotalMinutes));
                     nextSample += options.SampleSeconds;
+                    Console.WriteLine(Invariant($"  {elapsed.TotalMinutes:N1} min: tab JS heap {samples[^1].HeapMb:N2} MB after GC, {samples[^1].Nodes:N0} DOM nodes"));
                 }
                 if (elapsed.TotalMinutes >= nextReport)
                 {

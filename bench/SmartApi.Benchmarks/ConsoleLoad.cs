@@ -80,6 +80,8 @@ internal static partial class ConsoleLoad
         });
 
         await fleet.StartSwitchingAsync();
+        var idleCpu = await ServerCpuPerChangeAsync(server, fleet, TimeSpan.FromSeconds(20));
+        Console.WriteLine(Invariant($"no console page open: server CPU {idleCpu:N0} µs per state change (20 s); load average {AppendLoad.LoadAverage()}"));
         var visit = await FirstVisitAsync(browser, server.BaseAddress, expectedRows);
         PrintFirstVisit(visit, await CompressedSizesAsync(server.BaseAddress, visit.Responses));
         var renders = await FirstRendersAsync(browser, server.BaseAddress, visit.State, expectedRows, options.Runs);
@@ -104,11 +106,18 @@ internal static partial class ConsoleLoad
         Console.WriteLine(Invariant($"| live lag, first minute vs last minute (p50) | {Percentile(firstMinute, 0.5):N0} ms vs {Percentile(lastMinute, 0.5):N0} ms | no growth (last <= 1.5 x first + 20 ms): {(lagFlat ? "met" : "NOT met")} |"));
         Console.WriteLine(Invariant($"| tab JS heap used after GC, first vs last sample | {heapFirst:N2} MB vs {heapLast:N2} MB, slope {Slope(live.Samples.Select(s => (s.Minute, s.HeapMb))) * 1024:+0;-0} KB/min | flat (within 10 %): {(heapFlat ? "met" : "NOT met")} |"));
         Console.WriteLine(Invariant($"| tab DOM nodes, first vs last sample | {nodesFirst:N0} vs {nodesLast:N0}, slope {Slope(live.Samples.Select(s => (s.Minute, s.Nodes))):+0.0;-0.0}/min | flat (within 10 %): {(nodesFlat ? "met" : "NOT met")} |"));
-        Console.WriteLine(Invariant($"| server CPU per state change (page open, live phase) | {live.ServerCpuUsPerChange:N0} µs | - |"));
+        Console.WriteLine(Invariant($"| server CPU per state change, one devices page open vs none | {live.ServerCpuUsPerChange:N0} µs vs {idleCpu:N0} µs | - |"));
         Console.WriteLine(Invariant($"| server working set, live phase start vs end | {live.WorkingSetStartMb:N0} MB vs {live.WorkingSetEndMb:N0} MB | - |"));
         Console.WriteLine(Invariant($"| first visit (/signin, sign in, /devices), compressed bytes over HTTP | {visit.Responses.Sum(r => r.BodyBytes) / 1024.0:N1} KiB in {visit.Responses.Count} responses (+ {visit.SocketBytes / 1024.0:N1} KiB on the circuit's WebSocket) | - |"));
         Console.WriteLine($"page rows equal the API's at the end: {(live.Converged ? "yes" : "NO")}");
         return live.Missed == 0 && live.Converged ? 0 : 1;
+    }
+
+    private static async Task<double> ServerCpuPerChangeAsync(Soak.ServerProcess server, ConsoleFleet fleet, TimeSpan duration)
+    {
+        var (cpu, published) = (server.Cpu(), (await fleet.CountAsync()).Published);
+        await Task.Delay(duration);
+        return (server.Cpu() - cpu).TotalMicroseconds / Math.Max(1, (await fleet.CountAsync()).Published - published);
     }
 
     private static async Task<List<DeviceResponse>> FirstPageAsync(HttpClient api) =>
@@ -134,24 +143,42 @@ internal static partial class ConsoleLoad
             await page.GotoAsync(new Uri(baseAddress, "/devices").ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
             await page.WaitForFunctionAsync("() => window.__smartPainted !== undefined", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
             var t = await page.EvaluateAsync<double[]>("""
-                () => { const n = performance.getEntriesByType('navigation')[0];
-                        return [n.responseStart, n.domContentLoadedEventEnd, window.__smartRows, window.__smartPainted]; }
+                () => { const n = performance.getEntriesByType('navigation')[0], s = window.__smartSocket;
+                        return [n.responseStart, n.domContentLoadedEventEnd, s.created, s.opened, s.firstMessage, window.__smartRows, window.__smartPainted, s.messagesAtRows, s.bytesAtRows]; }
                 """);
-            Console.WriteLine(Invariant($"{(run == 0 ? "warm-up" : "first render")}: document first byte {t[0]:N0} ms, DOMContentLoaded {t[1]:N0} ms, rows in the DOM {t[2]:N0} ms, painted {t[3]:N0} ms; load average {AppendLoad.LoadAverage()}"));
+            Console.WriteLine(Invariant($"{(run == 0 ? "warm-up" : "first render")}: document first byte {t[0]:N0} ms, DOMContentLoaded {t[1]:N0} ms, circuit socket created {t[2]:N0} ms, open {t[3]:N0} ms, ") +
+                Invariant($"first message {t[4]:N0} ms, rows in the DOM {t[5]:N0} ms, painted {t[6]:N0} ms ({t[7]:N0} messages, {t[8]:N0} bytes received on the socket by then); load average {AppendLoad.LoadAverage()}"));
             if (run > 0)
             {
-                painted.Add(t[3]);
+                painted.Add(t[6]);
             }
         }
         return painted;
     }
 
+    // Also times the circuit's WebSocket (created, open, first message) and counts what it received until the rows showed.
     private static string FirstRowsScript(int expectedRows) => $$"""
         (() => {
+          const socket = window.__smartSocket = { created: null, opened: null, firstMessage: null, messages: 0, bytes: 0 };
+          const Native = window.WebSocket;
+          window.WebSocket = class extends Native {
+            constructor(...args) {
+              super(...args);
+              socket.created ??= performance.now();
+              this.addEventListener('open', () => { socket.opened ??= performance.now(); });
+              this.addEventListener('message', e => {
+                socket.firstMessage ??= performance.now();
+                socket.messages++;
+                socket.bytes += e.data.byteLength ?? e.data.size ?? e.data.length;
+              });
+            }
+          };
           const observer = new MutationObserver(() => {
             if (document.querySelectorAll('{{RowSelector}}').length < {{expectedRows}}) { return; }
             observer.disconnect();
             window.__smartRows = performance.now();
+            socket.messagesAtRows = socket.messages;
+            socket.bytesAtRows = socket.bytes;
             requestAnimationFrame(() => setTimeout(() => { window.__smartPainted = performance.now(); }, 0));
           });
           observer.observe(document, { childList: true, subtree: true });
