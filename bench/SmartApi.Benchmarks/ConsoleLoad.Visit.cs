@@ -87,7 +87,7 @@ internal static partial class ConsoleLoad
         {
             Console.WriteLine(Invariant($"  {size.Br,9:N0} ({(string.IsNullOrEmpty(size.BrEncoding) ? "NOT br" : size.BrEncoding)}) / {size.Gzip,9:N0} / {size.Identity,9:N0}  {path}"));
         }
-        var brTotal = visit.Responses.Sum(r => assets.TryGetValue(r.Path, out var size) ? size.Br : r.BodyBytes);
+        var brTotal = visit.Responses.Sum(r => r.Status == 200 && assets.TryGetValue(r.Path, out var size) ? size.Br : r.BodyBytes);
         Console.WriteLine(Invariant($"  the same visit with every static asset in br: {brTotal:N0} bytes ({brTotal / 1024.0:N1} KiB)"));
     }
 }
