@@ -265,13 +265,24 @@ internal sealed class FleetProcess(Process process) : IAsyncDisposable
 {
     public static async Task<FleetProcess> StartAsync(int port, IReadOnlyList<SimulatedDeviceCredentials> credentials, int inFlight, string kind, FleetClient client)
     {
+        var process = await StartChildAsync(["mqtt-devices", "--port", port.ToString(CultureInfo.InvariantCulture), "--in-flight", inFlight.ToString(CultureInfo.InvariantCulture),
+            "--kind", kind, "--client", client.ToString()], credentials);
+        return new FleetProcess(process);
+    }
+
+    /// <summary>
+    /// Starts this program as a child process with <paramref name="arguments"/>, hands it the devices'
+    /// credentials on stdin (serial and password per line, then an empty line) and waits for its <c>connected N</c>.
+    /// </summary>
+    internal static async Task<Process> StartChildAsync(IEnumerable<string> arguments, IReadOnlyList<SimulatedDeviceCredentials> credentials)
+    {
         var host = Environment.ProcessPath!;
         var start = new ProcessStartInfo(host) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(host) == "dotnet")
         {
             start.ArgumentList.Add(typeof(MqttFleet).Assembly.Location);
         }
-        foreach (var arg in new[] { "mqtt-devices", "--port", port.ToString(CultureInfo.InvariantCulture), "--in-flight", inFlight.ToString(CultureInfo.InvariantCulture), "--kind", kind, "--client", client.ToString() })
+        foreach (var arg in arguments)
         {
             start.ArgumentList.Add(arg);
         }
@@ -287,7 +298,7 @@ internal sealed class FleetProcess(Process process) : IAsyncDisposable
         {
             throw new InvalidOperationException($"the device process did not connect: {connected}");
         }
-        return new FleetProcess(process);
+        return process;
     }
 
     public async Task<FleetRun> RunAsync(TimeSpan duration)

@@ -7,7 +7,9 @@ using SmartApi.Benchmarks;
 // verify: webhook signature verification against bare HMAC and two peer libraries (BenchmarkDotNet);
 // deliveries: end-to-end signed webhook delivery throughput and latency through the real server;
 // mqtt: telemetry from N devices (a child process: mqtt-devices) through the embedded broker, persisted; commands: switch round trip
-// (API -> device ack -> device.switched webhook); soak: memory over a long steady run (the server in a child process: soak-server). A simulated fleet for demos is `smart simulate` (src/SmartApi.Cli).
+// (API -> device ack -> device.switched webhook); soak: memory over a long steady run (the server in a child process: soak-server);
+// console: the web console's devices page in chromium under a fleet's state changes (devices in a child process: console-devices).
+// A simulated fleet for demos is `smart simulate` (src/SmartApi.Cli).
 return args switch
 {
     ["append", .. var rest] => await AppendLoad.RunAsync(LoadOptions.Parse(rest)),
@@ -21,6 +23,8 @@ return args switch
     ["mqtt-devices", .. var rest] => await MqttFleet.ChildAsync(rest),
     ["soak", .. var rest] => await Soak.RunAsync(SoakOptions.Parse(rest)),
     ["soak-server", .. var rest] => await Soak.ServerAsync(rest),
+    ["console", .. var rest] => await ConsoleLoad.RunAsync(ConsoleLoadOptions.Parse(rest)),
+    ["console-devices", .. var rest] => await ConsoleFleet.ChildAsync(rest),
     ["commands", .. var rest] => await MqttLoad.CommandsAsync(MqttLoadOptions.Parse(rest, new(Devices: 10, Seconds: 0, Runs: 3, InFlight: 1, Commands: 500))),
     _ => Usage(),
 };
@@ -44,6 +48,7 @@ static int Usage()
                SmartApi.Benchmarks mqtt     [--devices 1000] [--seconds 10] [--runs 3] [--in-flight 1] [--client lean|full] [--in-process] [--warmup 30] [--watched 100]
                SmartApi.Benchmarks commands [--devices 10] [--commands 500] [--runs 3]
                SmartApi.Benchmarks soak     [--minutes 30] [--devices 1000] [--rate 500] [--switchers 100] [--telemetry-seconds 10] [--sample-seconds 60]
+               SmartApi.Benchmarks console  [--devices 1000] [--rate 100] [--minutes 5] [--runs 3] [--probe-seconds 2] [--sample-seconds 30]
         """);
     return 2;
 }

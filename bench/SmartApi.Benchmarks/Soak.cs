@@ -60,7 +60,7 @@ internal sealed record SoakOptions(int Minutes = 30, int Devices = 1000, int Rat
 /// </summary>
 internal static class Soak
 {
-    private const string AdminKey = "sk_bench_admin_key_0123456789_abcdefghijklmnopqrstuvwxyz";
+    internal const string AdminKey = "sk_bench_admin_key_0123456789_abcdefghijklmnopqrstuvwxyz";
 
     public static async Task<int> RunAsync(SoakOptions options)
     {
@@ -79,16 +79,7 @@ internal static class Soak
             ?? throw new InvalidOperationException("creating the automation answered nothing");
         receiver.Verifier = new WebhookVerifier(new WebhookSecret(created.Actions.First(a => a.Secret is not null).Secret!));
 
-        var devices = new IMqttClient[credentials.Count];
-        var factory = new MqttClientFactory();
-        await Parallel.ForEachAsync(Enumerable.Range(0, credentials.Count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, token) =>
-        {
-            var client = factory.CreateMqttClient();
-            await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", server.MqttPort).WithClientId(credentials[i].Serial)
-                .WithCredentials(credentials[i].Serial, credentials[i].Password).WithProtocolVersion(MqttProtocolVersion.V500)
-                .WithKeepAlivePeriod(TimeSpan.FromSeconds(30)).WithTimeout(TimeSpan.FromSeconds(30)).Build(), token);
-            devices[i] = client;
-        });
+        var devices = await ConnectAsync(server.MqttPort, credentials);
         Console.WriteLine($"{devices.Length:N0} devices connected; server working set {server.WorkingSetMb():N0} MB");
 
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(options.Minutes));
@@ -132,6 +123,22 @@ internal static class Soak
         return lost == 0 && receiver.BadSignatures == 0 && Math.Abs(ratio - 1) <= 0.10 ? 0 : 1;
     }
 
+    /// <summary>MQTTnet's full client per device (keep-alive on, as real devices), 16 connecting at once.</summary>
+    internal static async Task<IMqttClient[]> ConnectAsync(int port, IReadOnlyList<SimulatedDeviceCredentials> credentials)
+    {
+        var devices = new IMqttClient[credentials.Count];
+        var factory = new MqttClientFactory();
+        await Parallel.ForEachAsync(Enumerable.Range(0, credentials.Count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, token) =>
+        {
+            var client = factory.CreateMqttClient();
+            await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId(credentials[i].Serial)
+                .WithCredentials(credentials[i].Serial, credentials[i].Password).WithProtocolVersion(MqttProtocolVersion.V500)
+                .WithKeepAlivePeriod(TimeSpan.FromSeconds(30)).WithTimeout(TimeSpan.FromSeconds(30)).Build(), token);
+            devices[i] = client;
+        });
+        return devices;
+    }
+
     /// <summary>One device's telemetry, every <see cref="SoakOptions.TelemetrySeconds"/>, devices spread over the interval.</summary>
     private static async Task SendTelemetryAsync(IMqttClient device, string serial, SoakOptions options, int index, Action refused, CancellationToken stop)
     {
@@ -161,7 +168,7 @@ internal static class Soak
     }
 
     /// <summary>Toggles at <paramref name="rate"/> per second in total, round robin over the switching devices, 10 ticks a second.</summary>
-    private static async Task SwitchAsync(IMqttClient[] devices, IReadOnlyList<SimulatedDeviceCredentials> credentials, int rate, Action published, Action refused, CancellationToken stop)
+    internal static async Task SwitchAsync(IMqttClient[] devices, IReadOnlyList<SimulatedDeviceCredentials> credentials, int rate, Action published, Action refused, CancellationToken stop)
     {
         var states = new bool[devices.Length];
         var next = 0;
@@ -233,7 +240,7 @@ internal static class Soak
     }
 
     /// <summary>The <c>soak-server</c> child: its addresses, its working set, and its end with this process.</summary>
-    private sealed class ServerProcess : IAsyncDisposable
+    internal sealed class ServerProcess : IAsyncDisposable
     {
         private readonly Process _process;
 
@@ -279,6 +286,13 @@ internal static class Soak
         {
             _process.Refresh();
             return _process.WorkingSet64 / 1024.0 / 1024.0;
+        }
+
+        /// <summary>CPU time the server process used so far (user and system).</summary>
+        public TimeSpan Cpu()
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
         }
 
         private static int FreePort()

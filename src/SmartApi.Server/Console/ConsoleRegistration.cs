@@ -22,6 +22,14 @@ internal static class ConsoleRegistration
             builder.WebHost.UseSetting(WebHostDefaults.StaticWebAssetsKey, Manifest("runtime"));
             builder.WebHost.UseStaticWebAssets();
         }
+        // A build's manifest makes MapStaticAssets check every file against it at each request, for
+        // hot reload. MudBlazor's package records its CSS a second newer than the file NuGet extracts,
+        // so that file went out "re-compressed" with no compression (627 KB for 67 KB), hashed on each
+        // request and never answered 304. Files only change under a running server in Development.
+        if (!builder.Environment.IsDevelopment() && builder.Configuration[ReloadStaticAssetsAtRuntime] is null)
+        {
+            builder.Configuration.AddInMemoryCollection([new(ReloadStaticAssetsAtRuntime, "false")]);
+        }
 
         var services = builder.Services;
         services.AddValidatedOptions<ConsoleOptions, ConsoleOptionsValidator>(ConsoleOptions.Section);
@@ -78,6 +86,7 @@ internal static class ConsoleRegistration
 
     /// <summary>The query parameter console.js adds to the circuit's WebSocket URL on a portal page.</summary>
     public const string PortalCircuit = "portal";
+    private const string ReloadStaticAssetsAtRuntime = "ReloadStaticAssetsAtRuntime";
 
     /// <summary>The server's static web assets manifest of <paramref name="kind"/> (<c>runtime</c> in a build only, <c>endpoints</c> also published).</summary>
     private static string Manifest(string kind) =>
