@@ -88,7 +88,7 @@ public sealed class EventsTests(Browser browser)
     }
 
     // MudSelect opens a list box of options on click; pick by its text.
-    private static async Task ChooseAsync(IPage page, string testId, string option)
+    internal static async Task ChooseAsync(IPage page, string testId, string option)
     {
         await page.GetByTestId(testId).ClickAsync();
         await page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();
