@@ -22,4 +22,24 @@ public sealed record DeliveryResponse(
 /// <summary>One try of a delivery.</summary>
 /// <param name="StatusCode">The receiver's HTTP status, or null when no response came (timeout, refused connection, blocked address).</param>
 /// <param name="ResponseBody">The first 1 KiB of the response body.</param>
-public sealed record DeliveryAttemptResponse(int Number, DateTimeOffset StartedAt, int? StatusCode, int DurationMs, string? Error, string? ResponseBody);
+/// <param name="RequestHeaders">
+/// The headers sent, name to value, in the order sent: Content-Type, each custom header with the value
+/// <c>***</c> (custom headers are secrets), X-Signature, the event and delivery ids, User-Agent and,
+/// when on, the Standard Webhooks headers. Null when nothing was sent, and for attempts recorded
+/// before the server kept them.
+/// </param>
+public sealed record DeliveryAttemptResponse(
+    int Number, DateTimeOffset StartedAt, int? StatusCode, int DurationMs, string? Error, string? ResponseBody,
+    IReadOnlyDictionary<string, string>? RequestHeaders = null);
+
+/// <summary>
+/// Which failed deliveries <c>POST /v1/deliveries/retry</c> queues again: the filters of
+/// <c>GET /v1/deliveries</c>, each optional. <c>from</c> is inclusive and <c>to</c> exclusive, on the
+/// delivery's creation time.
+/// </summary>
+public sealed record RetryDeliveriesRequest(string? AutomationId = null, string? EventType = null, DateTimeOffset? From = null, DateTimeOffset? To = null);
+
+/// <summary>What one bulk retry queued.</summary>
+/// <param name="Queued">How many failed deliveries are pending again (at most 1,000 per call).</param>
+/// <param name="More">Whether failed deliveries matching the filter remain: call again until false.</param>
+public sealed record RetryDeliveriesResponse(int Queued, bool More);

@@ -42,6 +42,8 @@ namespace SmartApi.Contracts;
 [JsonSerializable(typeof(Page<AutomationRunResponse>))]
 [JsonSerializable(typeof(DeliveryResponse))]
 [JsonSerializable(typeof(Page<DeliveryResponse>))]
+[JsonSerializable(typeof(RetryDeliveriesRequest))]
+[JsonSerializable(typeof(RetryDeliveriesResponse))]
 public sealed partial class SmartApiJsonContext : JsonSerializerContext
 {
     /// <summary>Applies the contract's settings to options that use this context as a resolver (such as ASP.NET Core's).</summary>

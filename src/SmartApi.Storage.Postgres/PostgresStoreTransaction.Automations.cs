@@ -30,6 +30,7 @@ internal sealed partial class PostgresStoreTransaction
             durations = outcomes.Select(o => (long)o.Attempt.DurationMs).ToArray(),
             errors = outcomes.Select(o => o.Attempt.Error).ToArray(),
             bodies = outcomes.Select(o => o.Attempt.ResponseBody).ToArray(),
+            headers = outcomes.Select(o => o.Attempt.RequestHeadersJson).ToArray(),
             statuses = outcomes.Select(o => o.Status).ToArray(),
             nexts = outcomes.Select(o => Ms.Of(o.NextAttemptAt)).ToArray(),
             succeeded = byWebhook.Where(g => g.Any(o => o.WebhookSucceeded)).Select(g => g.Key).ToArray(),

@@ -21,13 +21,13 @@ internal abstract partial class Sql : RelationalSql
     public const string CompleteDeliveries =
         "WITH s AS (UPDATE webhooks SET failing_since = NULL WHERE id = ANY(@succeeded) AND failing_since IS NOT NULL), " +
         "f AS (UPDATE webhooks SET failing_since = @at WHERE id = ANY(@failed) AND failing_since IS NULL), " +
-        "u AS (SELECT * FROM unnest(@deliveries, @numbers, @startedAts, @statusCodes, @durations, @errors, @bodies, @statuses, @nexts) " +
-        "AS u(delivery_id, number, started_at, status_code, duration_ms, error, response_body, status, next)), " +
-        "a AS (INSERT INTO delivery_attempts (delivery_id, number, started_at, status_code, duration_ms, error, response_body) " +
-        "SELECT u.delivery_id, u.number, u.started_at, u.status_code, u.duration_ms, u.error, u.response_body FROM u " +
+        "u AS (SELECT * FROM unnest(@deliveries, @numbers, @startedAts, @statusCodes, @durations, @errors, @bodies, @headers, @statuses, @nexts) " +
+        "AS u(delivery_id, number, started_at, status_code, duration_ms, error, response_body, request_headers, status, next)), " +
+        "a AS (INSERT INTO delivery_attempts (delivery_id, number, started_at, status_code, duration_ms, error, response_body, request_headers) " +
+        "SELECT u.delivery_id, u.number, u.started_at, u.status_code, u.duration_ms, u.error, u.response_body, u.request_headers FROM u " +
         "WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = u.delivery_id) " +
         "ON CONFLICT (delivery_id, number) DO UPDATE SET started_at = excluded.started_at, status_code = excluded.status_code, " +
-        "duration_ms = excluded.duration_ms, error = excluded.error, response_body = excluded.response_body) " +
+        "duration_ms = excluded.duration_ms, error = excluded.error, response_body = excluded.response_body, request_headers = excluded.request_headers) " +
         "UPDATE deliveries d SET status = u.status, attempts = u.number, next_attempt_at = u.next, lease_owner = NULL, lease_expires_at = NULL, " +
         "last_status_code = u.status_code, last_error = u.error, updated_at = @at FROM u WHERE d.id = u.delivery_id";
 }

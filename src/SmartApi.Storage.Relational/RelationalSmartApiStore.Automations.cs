@@ -56,30 +56,13 @@ public abstract partial class RelationalSmartApiStore
 
     public async Task<PageResult<Delivery>> ListDeliveriesAsync(string organizationId, DeliveryFilter filter, PageRequest page, CancellationToken cancellationToken = default)
     {
-        var sql = RelationalSql.ListDeliveries;
-        if (filter.AutomationId is not null)
-        {
-            sql += RelationalSql.DeliveryAutomationFilter;
-        }
-        if (filter.EventId is not null)
-        {
-            sql += RelationalSql.DeliveryEventFilter;
-        }
-        if (filter.Status is not null)
-        {
-            sql += RelationalSql.DeliveryStatusFilter;
-        }
-        sql += RelationalSql.OrderByIdLimit;
+        var sql = RelationalSql.ListDeliveries + RelationalSql.DeliveryConditions(filter)
+            + (filter.NewestFirst ? RelationalSql.DeliveriesBefore : RelationalSql.DeliveriesAfter);
+        var parameters = RelationalSql.DeliveryParameters(organizationId, filter);
+        parameters.Add("after", page.After ?? (filter.NewestFirst ? "~" : ""));
+        parameters.Add("limit", page.Limit + 1);
         await using var connection = await OpenReadConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<DeliveryRow>(sql, new
-        {
-            org = organizationId,
-            after = page.After ?? "",
-            limit = page.Limit + 1,
-            automation = filter.AutomationId,
-            @event = filter.EventId,
-            status = filter.Status,
-        });
+        var rows = await connection.QueryAsync<DeliveryRow>(sql, parameters);
         return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
     }
 

@@ -51,12 +51,8 @@ internal abstract partial class RelationalSql
         "SELECT id FROM deliveries WHERE organization_id = @org AND automation_id = @automation AND status = 'failed' " +
         "AND created_at >= @since ORDER BY id LIMIT @limit)";
     public const string GetDelivery = "SELECT " + DeliveryColumns + " FROM deliveries WHERE organization_id = @org AND id = @id";
-    public const string ListDeliveries = "SELECT " + DeliveryColumns + " FROM deliveries WHERE organization_id = @org AND id > @after";
-    public const string DeliveryAutomationFilter = " AND automation_id = @automation";
-    public const string DeliveryEventFilter = " AND event_id = @event";
-    public const string DeliveryStatusFilter = " AND status = @status";
     public const string ListAttempts =
-        "SELECT delivery_id, number, started_at, status_code, duration_ms, error, response_body FROM delivery_attempts WHERE delivery_id = @id ORDER BY number";
+        "SELECT delivery_id, number, started_at, status_code, duration_ms, error, response_body, request_headers AS request_headers_json FROM delivery_attempts WHERE delivery_id = @id ORDER BY number";
     public const string CountPending = "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'";
     // Oldest first, in small batches, so that retention never holds the writer for long.
     public const string PruneDeliveries =

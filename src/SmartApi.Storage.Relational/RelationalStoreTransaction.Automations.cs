@@ -129,6 +129,19 @@ internal abstract partial class RelationalStoreTransaction
         return retried;
     }
 
+    public async ValueTask<RetriedDeliveries> RetryFailedDeliveriesAsync(string organizationId, DeliveryFilter filter, int limit, DateTimeOffset now)
+    {
+        var conditions = RelationalSql.DeliveryConditions(filter, withStatus: false);
+        var parameters = RelationalSql.DeliveryParameters(organizationId, filter with { Status = null });
+        parameters.Add("limit", limit);
+        parameters.Add("now", Ms.Of(now));
+        var queued = await ExecuteAsync(RelationalSql.RetryFailedDeliveries(conditions), parameters);
+        DeliveriesQueued(queued);
+        // The queued ones are pending now: any failed match left is beyond this call's limit.
+        var more = await ExecuteScalarAsync<long>(RelationalSql.AnyFailedDeliveries(conditions), parameters) > 0;
+        return new RetriedDeliveries(queued, more);
+    }
+
     public async ValueTask<int> RecoverDeliveriesAsync(string organizationId, string automationId, DateTimeOffset since, int limit, DateTimeOffset now)
     {
         var recovered = await ExecuteAsync(RelationalSql.RecoverDeliveries,

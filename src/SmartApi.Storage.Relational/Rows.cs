@@ -278,8 +278,10 @@ internal sealed class AttemptRow
     public long DurationMs { get; set; }
     public string? Error { get; set; }
     public string? ResponseBody { get; set; }
+    public string? RequestHeadersJson { get; set; }
 
-    public DeliveryAttempt ToEntity() => new(DeliveryId, (int)Number, Ms.ToTime(StartedAt), (int?)StatusCode, (int)DurationMs, Error, ResponseBody);
+    public DeliveryAttempt ToEntity() =>
+        new(DeliveryId, (int)Number, Ms.ToTime(StartedAt), (int?)StatusCode, (int)DurationMs, Error, ResponseBody, RequestHeadersJson);
 }
 
 internal sealed class DeviceRefRow

@@ -14,8 +14,8 @@ internal abstract partial class Sql : RelationalSql
         "SELECT position, id, organization_id, type, device_id, created_at, data FROM events WHERE id IN (SELECT value FROM json_each(@ids))";
     // Only while the delivery exists: its automation may have been deleted while the attempt was in flight.
     public const string InsertAttempt =
-        "INSERT OR REPLACE INTO delivery_attempts (delivery_id, number, started_at, status_code, duration_ms, error, response_body) " +
-        "SELECT @delivery, @number, @startedAt, @statusCode, @durationMs, @error, @body WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = @delivery)";
+        "INSERT OR REPLACE INTO delivery_attempts (delivery_id, number, started_at, status_code, duration_ms, error, response_body, request_headers) " +
+        "SELECT @delivery, @number, @startedAt, @statusCode, @durationMs, @error, @body, @headers WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = @delivery)";
     public const string CompleteDelivery =
         "UPDATE deliveries SET status = @status, attempts = @number, next_attempt_at = @next, lease_owner = NULL, lease_expires_at = NULL, " +
         "last_status_code = @statusCode, last_error = @error, updated_at = @at WHERE id = @delivery";

@@ -77,6 +77,7 @@ internal sealed partial class SqliteStoreTransaction
                 .With("@durationMs", attempt.DurationMs)
                 .With("@error", attempt.Error)
                 .With("@body", attempt.ResponseBody)
+                .With("@headers", attempt.RequestHeadersJson)
                 .ExecuteNonQueryAsync();
             await Command(Sql.CompleteDelivery)
                 .With("@delivery", outcome.DeliveryId)

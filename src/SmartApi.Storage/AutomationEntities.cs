@@ -70,7 +70,8 @@ public sealed record DeliveryAttempt(
     int? StatusCode,
     int DurationMs,
     string? Error,
-    string? ResponseBody);
+    string? ResponseBody,
+    string? RequestHeadersJson = null);
 
 /// <summary>A delivery a worker holds a lease on, with what it needs to send it.</summary>
 public sealed record ClaimedDelivery(Delivery Delivery, Webhook Webhook, StoredEvent Event);
@@ -84,4 +85,20 @@ public sealed record DeliveryOutcome(
     string WebhookId,
     bool WebhookSucceeded);
 
-public sealed record DeliveryFilter(string? AutomationId = null, string? EventId = null, string? Status = null);
+/// <summary>
+/// Which deliveries a list or a bulk retry reaches. <see cref="From"/> is inclusive and
+/// <see cref="To"/> exclusive, both on the delivery's creation time.
+/// <see cref="NewestFirst"/> lists in descending id order (the cursor is then the last id seen, and
+/// the next page holds the older ones).
+/// </summary>
+public sealed record DeliveryFilter(
+    string? AutomationId = null,
+    string? EventId = null,
+    string? Status = null,
+    string? EventType = null,
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null,
+    bool NewestFirst = false);
+
+/// <summary>What one bulk retry queued, and whether failed deliveries matching the filter remain.</summary>
+public sealed record RetriedDeliveries(int Queued, bool More);

@@ -33,6 +33,12 @@ public interface IDeliveryTransaction
     /// <summary>Queues a delivery again now, whatever its status.</summary>
     ValueTask<bool> RetryDeliveryAsync(string organizationId, string id, DateTimeOffset now);
 
+    /// <summary>
+    /// Queues again now, in id order, up to <paramref name="limit"/> failed deliveries matching
+    /// <paramref name="filter"/> (its status and order are ignored); says whether failed ones matching remain.
+    /// </summary>
+    ValueTask<RetriedDeliveries> RetryFailedDeliveriesAsync(string organizationId, DeliveryFilter filter, int limit, DateTimeOffset now);
+
     /// <summary>Queues again the failed deliveries of an automation created since <paramref name="since"/>; returns how many.</summary>
     ValueTask<int> RecoverDeliveriesAsync(string organizationId, string automationId, DateTimeOffset since, int limit, DateTimeOffset now);
 

@@ -53,6 +53,7 @@ public sealed class OpenApiCoverageTests(ClientFixture fixture) : ClientTest(fix
         ["ListDeliveries"] = (c, ct) => c.Deliveries.ListPageAsync(cancellationToken: ct),
         ["GetDelivery"] = (c, ct) => c.Deliveries.GetAsync(Id, ct),
         ["RetryDelivery"] = (c, ct) => c.Deliveries.RetryAsync(Id, cancellationToken: ct),
+        ["RetryDeliveries"] = (c, ct) => c.Deliveries.RetryFailedAsync(new(AutomationId: Id), cancellationToken: ct),
         ["CreatePortalSession"] = (c, ct) => c.PortalSessions.CreateAsync(new([Id]), cancellationToken: ct),
         ["ListPortalSessions"] = (c, ct) => c.PortalSessions.ListPageAsync(cancellationToken: ct),
         ["GetPortalSession"] = (c, ct) => c.PortalSessions.GetAsync(Id, ct),

@@ -37,6 +37,7 @@ public sealed class PostgresAutomationTests : AutomationComplianceTests;
 public sealed class PostgresMatchingTests : MatchingComplianceTests;
 public sealed class PostgresClaimTests : ClaimComplianceTests;
 public sealed class PostgresDeliveryTests : DeliveryComplianceTests;
+public sealed class PostgresDeliveryQueryTests : DeliveryQueryComplianceTests;
 public sealed class PostgresRuleTests : RuleComplianceTests;
 public sealed class PostgresPowerStateTests : PowerStateComplianceTests;
 public sealed class PostgresGatewayTests : GatewayComplianceTests;

@@ -40,6 +40,7 @@ public sealed class SqliteAutomationTests : AutomationComplianceTests;
 public sealed class SqliteMatchingTests : MatchingComplianceTests;
 public sealed class SqliteClaimTests : ClaimComplianceTests;
 public sealed class SqliteDeliveryTests : DeliveryComplianceTests;
+public sealed class SqliteDeliveryQueryTests : DeliveryQueryComplianceTests;
 public sealed class SqliteRuleTests : RuleComplianceTests;
 public sealed class SqlitePowerStateTests : PowerStateComplianceTests;
 public sealed class SqliteGatewayTests : GatewayComplianceTests;

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SmartApi.Contracts;
 using SmartApi.Server.ApiKeys;
@@ -9,49 +10,41 @@ namespace SmartApi.Server.Deliveries;
 
 internal static class DeliveriesApi
 {
-    private static readonly string[] Statuses = [DeliveryStatus.Pending, DeliveryStatus.Succeeded, DeliveryStatus.Failed];
+    /// <summary>Failed deliveries one bulk retry queues at most: one bounded transaction per call.</summary>
+    public const int MaxBulkRetry = 1000;
 
     public static RouteGroupBuilder MapDeliveries(this IEndpointRouteBuilder routes)
     {
         var deliveries = routes.MapGroup("/v1/deliveries").WithTags("Deliveries");
         var read = deliveries.MapGroup("").RequireScope(Scopes.AutomationsRead);
-        read.MapGet("/", List).WithName("ListDeliveries").WithSummary("List webhook deliveries, newest last.");
+        read.MapGet("/", List).WithName("ListDeliveries")
+            .WithSummary("List webhook deliveries, oldest first (order=desc for newest first).");
         read.MapGet("/{id}", Get).WithName("GetDelivery").WithSummary("Get a delivery with every attempt.").ProducesProblem(StatusCodes.Status404NotFound);
         deliveries.MapPost("/{id}/retry", Retry).RequireScope(Scopes.AutomationsWrite).WithName("RetryDelivery")
             .WithSummary("Send a delivery again now.").ProducesProblem(StatusCodes.Status404NotFound);
+        deliveries.MapPost("/retry", RetryFailed).RequireScope(Scopes.AutomationsWrite).WithName("RetryDeliveries")
+            .WithSummary("Send the failed deliveries matching a filter again, at most 1,000 per call; repeat while more.");
         return deliveries;
     }
 
     /// <param name="automationId">Only deliveries of this automation.</param>
     /// <param name="eventId">Only deliveries of this event.</param>
     /// <param name="status">pending, succeeded or failed.</param>
+    /// <param name="eventType">Only deliveries of this event type (exact, as in GET /v1/event-types).</param>
+    /// <param name="from">Only deliveries created at or after this time, RFC 3339.</param>
+    /// <param name="to">Only deliveries created before this time, RFC 3339.</param>
+    /// <param name="order">asc (oldest first, the default) or desc (newest first); the cursor follows the order.</param>
     private static async Task<Results<Ok<Page<DeliveryResponse>>, ProblemHttpResult>> List(
-        ClaimsPrincipal user, ISmartApiStore store, string? automationId, string? eventId, string? status, int? limit, string? after,
-        CancellationToken cancellationToken)
+        ClaimsPrincipal user, ISmartApiStore store, string? automationId, string? eventId, string? status,
+        string? eventType, string? from, string? to, string? order, int? limit, string? after, CancellationToken cancellationToken)
     {
-        if (!Paging.TryCreate(limit, after, "dlv", out var page, out var problem))
+        if (!Paging.TryCreate(limit, after, "dlv", out var page, out var problem)
+            || !DeliveryFilters.TryCreate(automationId, eventId, status, eventType, from, to, order, out var filter, out problem))
         {
             return problem!;
         }
-        var errors = new ValidationErrors();
-        if (status is not null && !Statuses.Contains(status))
-        {
-            errors.Add("status", "status must be pending, succeeded or failed.");
-        }
-        if (automationId is not null && !IdGenerator.IsWellFormed(automationId, "aut"))
-        {
-            errors.Add("automationId", "automationId must be an automation id (aut_...).");
-        }
-        if (eventId is not null && !IdGenerator.IsWellFormed(eventId, "evt"))
-        {
-            errors.Add("eventId", "eventId must be an event id (evt_...).");
-        }
-        if (errors.Any)
-        {
-            return errors.ToProblem();
-        }
         var organizationId = user.Caller().OrganizationId;
-        var result = await store.ListDeliveriesAsync(organizationId, new DeliveryFilter(automationId, eventId, status), page, cancellationToken);
+        var result = await store.ListDeliveriesAsync(organizationId, filter, page, cancellationToken);
         var urls = await UrlsAsync(store, result.Items, cancellationToken);
         return TypedResults.Ok(Paging.ToPage(result, d => ToResponse(d, urls.GetValueOrDefault(d.WebhookId, ""), null), d => d.Id));
     }
@@ -81,6 +74,18 @@ internal static class DeliveriesApi
         return TypedResults.Accepted($"/v1/deliveries/{id}", ToResponse(delivery, urls.GetValueOrDefault(delivery.WebhookId, ""), null));
     }
 
+    private static async Task<Results<Accepted<RetryDeliveriesResponse>, ProblemHttpResult>> RetryFailed(
+        RetryDeliveriesRequest request, ClaimsPrincipal user, ISmartApiStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!DeliveryFilters.TryCreate(request, out var filter, out var problem))
+        {
+            return problem!;
+        }
+        var organizationId = user.Caller().OrganizationId;
+        var retried = await store.WriteAsync(tx => tx.RetryFailedDeliveriesAsync(organizationId, filter, MaxBulkRetry, time.GetUtcNow()), cancellationToken);
+        return TypedResults.Accepted("/v1/deliveries?status=pending", new RetryDeliveriesResponse(retried.Queued, retried.More));
+    }
+
     private static async Task<Dictionary<string, string>> UrlsAsync(ISmartApiStore store, IReadOnlyList<Delivery> deliveries, CancellationToken cancellationToken)
     {
         // Removed webhooks included: their deliveries still show where they went.
@@ -91,5 +96,7 @@ internal static class DeliveriesApi
     private static DeliveryResponse ToResponse(Delivery d, string url, IReadOnlyList<DeliveryAttempt>? attempts) => new(
         d.Id, d.AutomationId, d.EventId, d.EventType, url, d.Status, d.Attempts,
         d.Status == DeliveryStatus.Pending ? d.NextAttemptAt : null, d.LastStatusCode, d.LastError, d.CreatedAt, d.UpdatedAt,
-        attempts?.Select(a => new DeliveryAttemptResponse(a.Number, a.StartedAt, a.StatusCode, a.DurationMs, a.Error, a.ResponseBody)).ToList());
+        attempts?.Select(a => new DeliveryAttemptResponse(a.Number, a.StartedAt, a.StatusCode, a.DurationMs, a.Error, a.ResponseBody,
+            a.RequestHeadersJson is null ? null : JsonSerializer.Deserialize(a.RequestHeadersJson, SmartApiJsonContext.Default.IReadOnlyDictionaryStringString)))
+            .ToList());
 }

@@ -41,8 +41,8 @@ internal static class MeasurementsApi
         string? from, string? to, string? interval, int? limit, string? after, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
-        var end = ParseTime(to, "to", errors) ?? time.GetUtcNow();
-        var start = ParseTime(from, "from", errors) ?? end - TimeSpan.FromDays(1);
+        var end = QueryTime.Parse(to, "to", errors) ?? time.GetUtcNow();
+        var start = QueryTime.Parse(from, "from", errors) ?? end - TimeSpan.FromDays(1);
         interval ??= "raw";
         TimeSpan bucket = default;
         if (interval != "raw" && !Intervals.TryGetValue(interval, out bucket))
@@ -95,18 +95,4 @@ internal static class MeasurementsApi
     }
 
     private static long Mod(long value, long divisor) => ((value % divisor) + divisor) % divisor;
-
-    private static DateTimeOffset? ParseTime(string? text, string field, ValidationErrors errors)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-        if (UtcTimestampConverter.TryParse(text, out var value))
-        {
-            return value;
-        }
-        errors.Add(field, $"{field} must be an RFC 3339 timestamp with an offset, such as 2026-11-25T17:46:08Z.");
-        return null;
-    }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using SmartApi.Contracts;
 using SmartApi.Server.ApiKeys;
 using SmartApi.Server.Automations;
@@ -27,6 +28,7 @@ internal sealed class PortalAccess(IAutomationStore automations, IDeliveryStore 
         WebhookEdit,
         DeliveriesOfAutomation,
         Delivery,
+        FailedDeliveriesOfAutomation,
     }
 
     /// <summary>Endpoint names (WithName) a portal session may call, and what in the request names its target.</summary>
@@ -40,6 +42,7 @@ internal sealed class PortalAccess(IAutomationStore automations, IDeliveryStore 
         ["ListDeliveries"] = Target.DeliveriesOfAutomation,
         ["GetDelivery"] = Target.Delivery,
         ["RetryDelivery"] = Target.Delivery,
+        ["RetryDeliveries"] = Target.FailedDeliveriesOfAutomation,
         ["ListEventTypes"] = Target.None,
         [PortalSessionsApi.CurrentEndpoint] = Target.None,
     }.ToFrozenDictionary(StringComparer.Ordinal);
@@ -89,6 +92,11 @@ internal sealed class PortalAccess(IAutomationStore automations, IDeliveryStore 
                     ? await deliveries.GetDeliveryAsync(caller.OrganizationId, id, context.RequestAborted)
                     : null;
                 return delivery is not null && allowed.Contains(delivery.AutomationId) ? null : Problems.NotFound("delivery", id);
+            case Target.FailedDeliveriesOfAutomation:
+                var retried = await ReadBodyAsync(context, SmartApiJsonContext.Default.RetryDeliveriesRequest);
+                return retried?.AutomationId is not { } own
+                    ? Problems.Forbidden("With a portal session, retry the deliveries of one automation: pass automationId.")
+                    : allowed.Contains(own) ? null : Problems.NotFound("automation", own);
             default:
                 return null;
         }
@@ -110,20 +118,7 @@ internal sealed class PortalAccess(IAutomationStore automations, IDeliveryStore 
         {
             return Problems.Forbidden("This automation has actions other than webhooks: it cannot be changed from a portal.");
         }
-        context.Request.EnableBuffering();
-        AutomationRequest? request;
-        try
-        {
-            request = await JsonSerializer.DeserializeAsync(context.Request.Body, SmartApiJsonContext.Default.AutomationRequest, context.RequestAborted);
-        }
-        catch (JsonException)
-        {
-            request = null; // the handler's binding answers the malformed body
-        }
-        finally
-        {
-            context.Request.Body.Position = 0;
-        }
+        var request = await ReadBodyAsync(context, SmartApiJsonContext.Default.AutomationRequest);
         if (request is null)
         {
             return null;
@@ -131,5 +126,23 @@ internal sealed class PortalAccess(IAutomationStore automations, IDeliveryStore 
         var onlyWebhooks = request is { Name: null, Enabled: null, Trigger: null, Conditions: null, CooldownSeconds: null, Actions: { } actions }
             && actions.All(a => a.Type == ActionTypes.Webhook);
         return onlyWebhooks ? null : Problems.Forbidden("From a portal, send only actions, each of type webhook: nothing else of an automation can change.");
+    }
+
+    /// <summary>The body, read and rewound for the handler; null when malformed (the handler's binding answers it).</summary>
+    private static async Task<T?> ReadBodyAsync<T>(HttpContext context, JsonTypeInfo<T> type) where T : class
+    {
+        context.Request.EnableBuffering();
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(context.Request.Body, type, context.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        finally
+        {
+            context.Request.Body.Position = 0;
+        }
     }
 }

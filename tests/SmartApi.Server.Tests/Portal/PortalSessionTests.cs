@@ -146,6 +146,21 @@ public sealed class PortalSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_portal_retries_failed_deliveries_in_bulk_only_for_one_of_its_automations()
+    {
+        var mine = await WebhookTestKit.CreateAutomationAsync(_integrator, _receiver.Url);
+        var other = await WebhookTestKit.CreateAutomationAsync(_integrator, _receiver.Url);
+        var portal = PortalClient(await CreateSessionAsync(_integrator, $$$"""{"automationIds":["{{{mine.Id}}}"]}"""));
+
+        var own = await portal.PostJsonAsync("/v1/deliveries/retry", $$"""{"automationId":"{{mine.Id}}"}""");
+        Assert.Equal(HttpStatusCode.Accepted, own.StatusCode);
+        Assert.Equal(new RetryDeliveriesResponse(0, false), await own.ReadAsync(SmartApiJsonContext.Default.RetryDeliveriesResponse));
+        await (await portal.PostJsonAsync("/v1/deliveries/retry", $$"""{"automationId":"{{other.Id}}"}""")).ProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await (await portal.PostJsonAsync("/v1/deliveries/retry", "{}")).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+        await (await portal.PostJsonAsync("/v1/deliveries/retry", "{\"automationId\":")).ProblemAsync(HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
     public async Task A_malformed_patch_from_a_portal_is_a_400()
     {
         var mine = await WebhookTestKit.CreateAutomationAsync(_integrator, _receiver.Url);

@@ -221,7 +221,7 @@ internal sealed partial class DeliveryDispatcher(
     private (DeliveryOutcome Outcome, string? DisableReason, ClaimedDelivery Claimed) Decide(ClaimedDelivery claimed, AttemptResult result, DateTimeOffset now)
     {
         var number = claimed.Delivery.Attempts + 1;
-        var attempt = new DeliveryAttempt(claimed.Delivery.Id, number, result.StartedAt, result.StatusCode, result.DurationMs, result.Error, result.ResponseBody);
+        var attempt = new DeliveryAttempt(claimed.Delivery.Id, number, result.StartedAt, result.StatusCode, result.DurationMs, result.Error, result.ResponseBody, result.RequestHeaders);
         if (result.Succeeded)
         {
             return (new DeliveryOutcome(claimed.Delivery.Id, attempt, DeliveryStatus.Succeeded, now, claimed.Webhook.Id, true), null, claimed);

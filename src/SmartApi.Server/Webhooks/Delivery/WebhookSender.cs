@@ -9,7 +9,9 @@ using SmartApi.Webhooks;
 namespace SmartApi.Server.Webhooks.Delivery;
 
 /// <summary>What one attempt came to.</summary>
-internal sealed record AttemptResult(DateTimeOffset StartedAt, int? StatusCode, int DurationMs, string? Error, string? ResponseBody, TimeSpan? RetryAfter)
+/// <param name="RequestHeaders">The headers sent, as <see cref="RequestHeaderLog"/> wrote them; null when nothing was sent.</param>
+internal sealed record AttemptResult(
+    DateTimeOffset StartedAt, int? StatusCode, int DurationMs, string? Error, string? ResponseBody, TimeSpan? RetryAfter, string? RequestHeaders = null)
 {
     public bool Succeeded => StatusCode is >= 200 and < 300;
 }
@@ -26,6 +28,7 @@ internal sealed class WebhookSender(
     public const int MaxResponseDrainBytes = 16 * 1024;
     public static readonly string UserAgent = "SmartApi-Webhooks/" + typeof(WebhookSender).Assembly.GetName().Version?.ToString(3);
     private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
+    private static readonly string JsonText = Json.ToString();
 
     public async Task<AttemptResult> SendAsync(ClaimedDelivery claimed, CancellationToken cancellationToken)
     {
@@ -54,24 +57,29 @@ internal sealed class WebhookSender(
 
         using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = Json;
+        // Recorded while set, in the order sent; no await until Finish (the log is per thread).
+        var sent = RequestHeaderLog.Start();
+        sent.Add("Content-Type", JsonText);
+        var headers = request.Headers;
         foreach (var (name, value) in custom)
         {
-            request.Headers.TryAddWithoutValidation(name, value);
+            headers.TryAddWithoutValidation(name, value);
+            sent.Add(name, RequestHeaderLog.Masked);
         }
-        var headers = request.Headers;
-        headers.TryAddWithoutValidation(WebhookHeaders.Signature, signer.CreateSignatureHeader(body, timestamp));
-        headers.TryAddWithoutValidation(WebhookHeaders.EventId, stored.Id);
-        headers.TryAddWithoutValidation(WebhookHeaders.EventType, stored.Type);
-        headers.TryAddWithoutValidation(WebhookHeaders.DeliveryId, delivery.Id);
-        headers.TryAddWithoutValidation(WebhookHeaders.DeliveryAttempt, (delivery.Attempts + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        headers.TryAddWithoutValidation("User-Agent", UserAgent);
+        Add(WebhookHeaders.Signature, signer.CreateSignatureHeader(body, timestamp));
+        Add(WebhookHeaders.EventId, stored.Id);
+        Add(WebhookHeaders.EventType, stored.Type);
+        Add(WebhookHeaders.DeliveryId, delivery.Id);
+        Add(WebhookHeaders.DeliveryAttempt, (delivery.Attempts + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Add("User-Agent", UserAgent);
         if (webhook.StandardWebhooks)
         {
             var standard = signer.CreateStandardWebhookHeaders(stored.Id, body, timestamp);
-            headers.TryAddWithoutValidation(WebhookHeaders.StandardWebhookId, standard.Id);
-            headers.TryAddWithoutValidation(WebhookHeaders.StandardWebhookTimestamp, standard.Timestamp);
-            headers.TryAddWithoutValidation(WebhookHeaders.StandardWebhookSignature, standard.Signature);
+            Add(WebhookHeaders.StandardWebhookId, standard.Id);
+            Add(WebhookHeaders.StandardWebhookTimestamp, standard.Timestamp);
+            Add(WebhookHeaders.StandardWebhookSignature, standard.Signature);
         }
+        var requestHeaders = sent.Finish();
 
         using var timeout = new CancellationTokenSource(options.Value.Timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -84,11 +92,11 @@ internal sealed class WebhookSender(
                 : null;
             var status = (int)response.StatusCode;
             var error = status is >= 200 and < 300 ? null : $"The receiver answered {status}.";
-            return new AttemptResult(startedAt, status, Elapsed(started), error, responseBody, retryAfter);
+            return new AttemptResult(startedAt, status, Elapsed(started), error, responseBody, retryAfter, requestHeaders);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return new AttemptResult(startedAt, null, Elapsed(started), $"Timed out after {options.Value.Timeout.TotalSeconds:0.###} s.", null, null);
+            return new AttemptResult(startedAt, null, Elapsed(started), $"Timed out after {options.Value.Timeout.TotalSeconds:0.###} s.", null, null, requestHeaders);
         }
         catch (HttpRequestException ex)
         {
@@ -98,7 +106,13 @@ internal sealed class WebhookSender(
                 HostNotResolvedException unresolved => unresolved.Message,
                 _ => ex.Message,
             };
-            return new AttemptResult(startedAt, null, Elapsed(started), reason, null, null);
+            return new AttemptResult(startedAt, null, Elapsed(started), reason, null, null, requestHeaders);
+        }
+
+        void Add(string name, string value)
+        {
+            headers.TryAddWithoutValidation(name, value);
+            sent.Add(name, value);
         }
     }
 
