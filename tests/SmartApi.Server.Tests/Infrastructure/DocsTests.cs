@@ -72,7 +72,7 @@ public sealed partial class DocsTests(AppFixture fixture) : ServerTest(fixture)
     [Fact]
     public async Task Without_a_session_the_docs_page_carries_no_key_and_no_token_and_with_one_it_carries_the_session_token_only()
     {
-        var sessions = App.Services.GetRequiredService<WebConsole.ConsoleSessionAuthenticator>();
+        var sessions = App.Services.GetRequiredService<global::SmartApi.Server.WebConsole.ConsoleSessionAuthenticator>();
         var (token, _, _) = await sessions.SignInAsync(SmartApiApplication.AdminKey, Ct);
 
         using var signedOut = await App.CreateClient().GetAsync("/docs/", Ct);
