@@ -19,7 +19,8 @@ namespace SmartApi.Console.Tests;
 /// <summary>
 /// The embeddable portal, inside an iframe of a page from another site (an HTTP server of the test on
 /// <c>localhost</c>, the API on <c>127.0.0.1</c>): the brand, only its automation, webhook edits, a test
-/// delivery, a rotated secret, and the end of the session, whether revoked or expired.
+/// delivery, a rotated secret, a failed delivery's attempts and its retry, and the end of the session,
+/// whether revoked or expired.
 /// </summary>
 public sealed partial class PortalTests(Browser browser)
 {
@@ -107,19 +108,20 @@ public sealed partial class PortalTests(Browser browser)
         await Browser.ScreenshotAsync(page, "portal");
 
         // Its automation: the webhook URL edited and saved through the API; a bad one is refused at the field.
-        // By keyboard: the link opens the automation; after the URL field, Tab reaches Save.
+        // By keyboard: the link opens the automation; Save answers Enter. Only the webhook's fields are offered.
         await portal.GetByTestId("automation-link").FocusAsync();
         await page.Keyboard.PressAsync("Enter");
         await Expect(portal.GetByRole(AriaRole.Heading, new() { Name = "Boiler alerts", Level = 1 })).ToBeVisibleAsync();
-        var url = portal.GetByLabel("Webhook URL");
+        await Expect(portal.GetByLabel("Name", new() { Exact = true })).ToHaveCountAsync(0);
+        await Expect(portal.GetByTestId("add-switch")).ToHaveCountAsync(0);
+        var url = portal.GetByLabel("URL", new() { Exact = true });
         await url.FillAsync("ftp://example.com/hook");
         await portal.GetByTestId("save-webhooks").ClickAsync();
         await Expect(portal.Locator(".mud-input-helper-text.mud-input-error")).ToContainTextAsync("http");
         await Expect(portal.GetByTestId("saved")).ToHaveCountAsync(0);
         var moved = new Uri(receiver.Url, "/hook/b").ToString();
         await url.FillAsync(moved);
-        await page.Keyboard.PressAsync("Tab");
-        await Expect(portal.GetByTestId("save-webhooks")).ToBeFocusedAsync();
+        await portal.GetByTestId("save-webhooks").FocusAsync();
         await page.Keyboard.PressAsync("Enter");
         await Expect(portal.GetByTestId("saved")).ToBeVisibleAsync();
         var saved = await app.Admin.GetFromJsonAsync($"/v1/automations/{mine.Id}", SmartApiJsonContext.Default.AutomationResponse, Ct);
@@ -128,15 +130,17 @@ public sealed partial class PortalTests(Browser browser)
         // A test event reaches the new address and its delivery shows, succeeded, without a reload.
         await Expect(portal.GetByTestId("no-deliveries")).ToBeVisibleAsync();
         await portal.GetByTestId("send-test").ClickAsync();
-        await Expect(portal.GetByTestId("test-sent")).ToContainTextAsync("1 delivery");
+        await Expect(portal.GetByTestId("test-result")).ToContainTextAsync("queued for 1 webhook");
+        await Expect(portal.GetByTestId("test-delivery")).ToHaveAttributeAsync("href", new Regex("^portal/deliveries/"));
         Assert.Equal("/hook/b", (await receiver.NextAsync()).Path);
         var row = portal.GetByTestId("delivery-row");
         await Expect(row).ToHaveCountAsync(1);
         await Expect(row.GetByTestId("delivery-status")).ToHaveTextAsync("succeeded");
         await Expect(row).ToContainTextAsync("automation.test");
 
-        // The secret rotates and is shown once.
+        // The secret rotates (once confirmed) and is shown once.
         await portal.GetByTestId("rotate-secret").ClickAsync();
+        await portal.GetByTestId("confirm-rotate").ClickAsync();
         await Expect(portal.GetByTestId("secret")).ToHaveTextAsync(new Regex("^\\S{20,}$"));
         await Browser.AssertAccessibleAsync(page);
         await Browser.ScreenshotAsync(page, "portal-automation");
@@ -160,6 +164,67 @@ public sealed partial class PortalTests(Browser browser)
         // Opened again, the revoked link says so at once.
         await page.ReloadAsync();
         await Expect(portal.GetByTestId("portal-ended")).ToContainTextAsync("expired or was withdrawn");
+    }
+
+    [Fact]
+    public async Task From_the_portal_a_failed_deliverys_attempts_show_and_it_is_retried_one_and_all()
+    {
+        await using var app = await SmartApiApplication.StartAsync(new Dictionary<string, string?>(AllowLoopback)
+        {
+            // One retry 10 ms later: a failing receiver's deliveries end failed at once.
+            ["SmartApi:Webhooks:RetrySchedule:0"] = "00:00:00.010",
+        });
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var failing = true;
+        receiver.Respond = async (_, context) =>
+        {
+            context.Response.StatusCode = failing ? 500 : 200;
+            await context.Response.WriteAsync(failing ? "receiver down" : "ok", Ct);
+        };
+        var automation = await CreateAutomationAsync(app.Admin, "Boiler alerts", new AutomationActionRequest("webhook", receiver.Url.ToString(),
+            Headers: new Dictionary<string, string> { ["Authorization"] = "Bearer receiver-secret" }));
+        var session = await CreateSessionAsync(app.Admin, new CreatePortalSessionRequest([automation.Id], 900, new PortalBrand("Acme Heating", null)));
+        await app.Admin.PostAsync($"/v1/automations/{automation.Id}/test", null, Ct);
+
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(session.Url!.Replace("/portal#", $"/portal/automations/{automation.Id}#", StringComparison.Ordinal));
+        var failed = page.Locator("[data-testid=delivery-row][data-status=failed]");
+        await Expect(failed).ToHaveCountAsync(1);
+        var id = await failed.GetAttributeAsync("data-delivery-id");
+
+        // Its attempts, in the portal's frame: status codes and the headers as sent, the custom value masked; no event JSON.
+        await failed.GetByTestId("delivery-link").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Uri(app.BaseAddress, $"/portal/deliveries/{id}").ToString());
+        await Expect(page.GetByTestId("portal-brand")).ToHaveTextAsync("Acme Heating");
+        await Expect(page.GetByTestId("attempt")).ToHaveCountAsync(2);
+        var attempt = page.GetByTestId("attempt").First;
+        await Expect(attempt.GetByTestId("attempt-status-code")).ToHaveTextAsync("500");
+        await Expect(attempt.GetByTestId("attempt-response")).ToHaveTextAsync("receiver down");
+        await Expect(attempt.Locator("[data-testid=attempt-header][data-name=Authorization] td")).ToHaveTextAsync("***");
+        await Expect(attempt.Locator("[data-testid=attempt-header][data-name=X-Delivery-Id] td")).ToHaveTextAsync(id!);
+        await Expect(page.GetByTestId("view-event")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("delivery-automation")).ToHaveAttributeAsync("href", $"portal/automations/{automation.Id}");
+        await Expect(page.GetByRole(AriaRole.Navigation)).ToHaveCountAsync(0);
+        await Browser.AssertAccessibleAsync(page);
+        await Browser.ScreenshotAsync(page, "portal-delivery");
+
+        // The receiver recovers: Retry brings it to succeeded without a reload.
+        failing = false;
+        await page.GetByTestId("retry").ClickAsync();
+        await Expect(page.GetByTestId("delivery").GetByTestId("delivery-status")).ToHaveTextAsync("succeeded");
+        await Expect(page.GetByTestId("attempt")).ToHaveCountAsync(3);
+
+        // Back at the automation: another failure, then Retry all failed (confirmed) for this automation.
+        await page.GetByTestId("delivery-automation").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Boiler alerts", Level = 1 })).ToBeVisibleAsync();
+        failing = true;
+        await page.GetByTestId("send-test").ClickAsync();
+        await Expect(failed).ToHaveCountAsync(1);
+        failing = false;
+        await page.GetByTestId("retry-all").ClickAsync();
+        await page.GetByTestId("retry-all-yes").ClickAsync();
+        await Expect(page.GetByTestId("deliveries-status")).ToHaveTextAsync("Queued 1 failed delivery again.");
+        await Expect(page.Locator("[data-testid=delivery-row][data-status=succeeded]")).ToHaveCountAsync(2);
     }
 
     [Fact]
