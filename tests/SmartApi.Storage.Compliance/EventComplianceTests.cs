@@ -84,14 +84,7 @@ public abstract class EventComplianceTests : StorageComplianceTests
     [Fact]
     public async Task ListEvents_SeveralPages_ReturnsLogOrderStrictlyAfterCursor()
     {
-        var organization = await CreateOrganizationAsync();
-        var other = await CreateOrganizationAsync("Other");
-        var appended = new List<StoredEvent>();
-        for (var i = 0; i < 7; i++)
-        {
-            appended.Add(await AppendAsync(NewEvent(organization.Id)));
-            await AppendAsync(NewEvent(other.Id));
-        }
+        var (organization, appended) = await AppendBesideAnotherOrganizationAsync(7);
 
         var first = await Store.ListEventsAsync(organization.Id, new EventFilter(), new PageRequest(null, 3), Token);
         var afterThird = await Store.ListEventsAsync(organization.Id, new EventFilter(), new PageRequest(appended[2].Id, 100), Token);
@@ -186,14 +179,7 @@ public abstract class EventComplianceTests : StorageComplianceTests
     [Fact]
     public async Task ListEvents_NewestFirst_PagesTowardsOlderEventsOfTheOrganizationOnly()
     {
-        var organization = await CreateOrganizationAsync();
-        var other = await CreateOrganizationAsync("Other");
-        var appended = new List<StoredEvent>();
-        for (var i = 0; i < 7; i++)
-        {
-            appended.Add(await AppendAsync(NewEvent(organization.Id)));
-            await AppendAsync(NewEvent(other.Id));
-        }
+        var (organization, appended) = await AppendBesideAnotherOrganizationAsync(7);
         var newestFirst = new EventFilter(NewestFirst: true);
         appended.Reverse();
 
@@ -228,6 +214,20 @@ public abstract class EventComplianceTests : StorageComplianceTests
         Assert.Equal([offline1, online1], await ListAsync(organization.Id, new EventFilter(["device.online", "device.offline"], first.Id, true)));
         var beforeOnline2 = await Store.ListEventsAsync(organization.Id, new EventFilter(["device.online"], NewestFirst: true), new PageRequest(online2.Id, 10), Token);
         Assert.Equal([online1], beforeOnline2.Items);
+    }
+
+    /// <summary>Events of one organization, each followed by one of another organization.</summary>
+    private async Task<(Organization Organization, List<StoredEvent> Appended)> AppendBesideAnotherOrganizationAsync(int count)
+    {
+        var organization = await CreateOrganizationAsync();
+        var other = await CreateOrganizationAsync("Other");
+        var appended = new List<StoredEvent>();
+        for (var i = 0; i < count; i++)
+        {
+            appended.Add(await AppendAsync(NewEvent(organization.Id)));
+            await AppendAsync(NewEvent(other.Id));
+        }
+        return (organization, appended);
     }
 
     private async Task<List<StoredEvent>> ListAsync(string organizationId, EventFilter filter) =>
