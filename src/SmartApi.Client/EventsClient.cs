@@ -21,19 +21,24 @@ public sealed class EventsClient
     /// <param name="types">Only these event types.</param>
     /// <param name="deviceId">Only events of this device.</param>
     /// <param name="limit">Page size, 1-500 (server default 50).</param>
-    /// <param name="after">An event id: only later events.</param>
+    /// <param name="after">An event id: only later events (earlier ones when <paramref name="newestFirst"/>).</param>
+    /// <param name="newestFirst">Newest first (<c>order=desc</c>) instead of in order of occurrence.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     public Task<Page<EventResponse>> ListPageAsync(IEnumerable<string>? types = null, string? deviceId = null, int? limit = null, string? after = null,
-        CancellationToken cancellationToken = default) =>
-        _transport.GetAsync(EventsQuery("v1/events", types, deviceId).Add("limit", limit).Add("after", after).ToString(),
+        bool newestFirst = false, CancellationToken cancellationToken = default) =>
+        _transport.GetAsync(EventsQuery("v1/events", types, deviceId).Add("limit", limit).Add("after", after)
+                .Add("order", newestFirst ? "desc" : null).ToString(),
             SmartApiJsonContext.Default.PageEventResponse, cancellationToken);
 
-    /// <summary>Every event of the log after <paramref name="after"/> (from the oldest retained when null), in order of occurrence.</summary>
+    /// <summary>
+    /// Every event of the log after <paramref name="after"/> (from the oldest retained when null), in order of occurrence;
+    /// with <paramref name="newestFirst"/>, every event before it (from the newest when null), newest first.
+    /// </summary>
     public IAsyncEnumerable<EventResponse> ListAsync(IEnumerable<string>? types = null, string? deviceId = null, string? after = null, int? pageSize = null,
-        CancellationToken cancellationToken = default)
+        bool newestFirst = false, CancellationToken cancellationToken = default)
     {
         var typeList = types?.ToList();
-        return SmartApiTransport.PagesAsync((cursor, ct) => ListPageAsync(typeList, deviceId, pageSize, cursor, ct), after, cancellationToken);
+        return SmartApiTransport.PagesAsync((cursor, ct) => ListPageAsync(typeList, deviceId, pageSize, cursor, newestFirst, ct), after, cancellationToken);
     }
 
     /// <summary>The event catalog (<c>GET /v1/event-types</c>): each type with a description and the JSON Schema of its data.</summary>

@@ -188,7 +188,7 @@ public abstract partial class RelationalSmartApiStore : IAsyncDisposable
     public virtual async Task<PageResult<StoredEvent>> ListEventsAsync(string organizationId, EventFilter filter, PageRequest page, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReadConnectionAsync(cancellationToken);
-        long after = 0;
+        var after = EventListStart(filter);
         if (page.After is not null)
         {
             after = await connection.ExecuteScalarAsync<long?>(RelationalSql.EventPosition, new { org = organizationId, id = page.After })
@@ -207,9 +207,12 @@ public abstract partial class RelationalSmartApiStore : IAsyncDisposable
         return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
     }
 
+    /// <summary>The position a list starts from when no cursor is given: before all events, or after them when newest first.</summary>
+    private protected static long EventListStart(EventFilter filter) => filter.NewestFirst ? long.MaxValue : 0;
+
     private protected string ListEventsSql(EventFilter filter)
     {
-        var sql = RelationalSql.ListEvents;
+        var sql = filter.NewestFirst ? RelationalSql.ListEventsBefore : RelationalSql.ListEvents;
         if (filter.DeviceId is not null)
         {
             sql += RelationalSql.EventDeviceFilter;
@@ -218,7 +221,7 @@ public abstract partial class RelationalSmartApiStore : IAsyncDisposable
         {
             sql += Dialect.EventTypeFilter;
         }
-        return sql + RelationalSql.OrderByPositionLimit;
+        return sql + (filter.NewestFirst ? RelationalSql.OrderByPositionDescLimit : RelationalSql.OrderByPositionLimit);
     }
 
     public async Task<PageResult<Measurement>> ListMeasurementsAsync(string deviceId, DateTimeOffset from, DateTimeOffset to, PageRequest page, CancellationToken cancellationToken = default)

@@ -48,6 +48,9 @@ internal abstract partial class RelationalSql
     public const string ListEvents = "SELECT " + EventColumns + " FROM events WHERE organization_id = @org AND position > @after";
     public const string EventDeviceFilter = " AND device_id = @device";
     public const string OrderByPositionLimit = " ORDER BY position LIMIT @limit";
+    /// <summary>Newest first: a backward scan of the same (organization_id, position) indexes.</summary>
+    public const string ListEventsBefore = "SELECT " + EventColumns + " FROM events WHERE organization_id = @org AND position < @after";
+    public const string OrderByPositionDescLimit = " ORDER BY position DESC LIMIT @limit";
     internal const string CommandColumns =
         "id, organization_id, device_id, action, state, status, created_at, updated_at, expires_at, error, source, automation_id, depth";
     public const string InsertCommand =

@@ -108,7 +108,7 @@ public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmar
     public override async Task<PageResult<StoredEvent>> ListEventsAsync(string organizationId, EventFilter filter, PageRequest page, CancellationToken cancellationToken = default)
     {
         using var reader = await _readers.RentAsync(cancellationToken);
-        long after = 0;
+        var after = EventListStart(filter);
         if (page.After is not null)
         {
             after = await reader.Command(Sql.EventPosition).With("@org", organizationId).With("@id", page.After).ScalarAsync<long?>()

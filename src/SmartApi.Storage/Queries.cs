@@ -23,7 +23,11 @@ public static class PageResult
 
 public sealed record DeviceFilter(bool? Online = null, string? TagKey = null, string? TagValue = null);
 
-public sealed record EventFilter(IReadOnlyList<string>? Types = null, string? DeviceId = null);
+/// <summary>
+/// Which events a list reaches. <see cref="NewestFirst"/> lists in descending log order (the cursor is
+/// then the last event seen, and the next page holds the older ones).
+/// </summary>
+public sealed record EventFilter(IReadOnlyList<string>? Types = null, string? DeviceId = null, bool NewestFirst = false);
 
 /// <summary>Thrown when a cursor does not name an item the store knows (a bad or expired cursor).</summary>
 public sealed class InvalidCursorException(string cursor)

@@ -69,6 +69,31 @@ public sealed class EventsTests(Browser browser)
     }
 
     [Fact]
+    public async Task Events_made_before_the_page_opens_are_shown_newest_first_then_live_ones_without_repeats()
+    {
+        await using var app = await SmartApiApplication.StartAsync();
+        var kettle = await ConsolePage.CreateDeviceAsync(app, "DT31-SEED-1", "Kettle");
+        await ConsolePage.CreateDeviceAsync(app, "DT31-SEED-2", "Lamp");
+        (await app.Admin.PatchAsJsonAsync($"/v1/devices/{kettle.Id}", new { name = "Renamed kettle" }, Ct)).EnsureSuccessStatusCode();
+        var page = await DevicesTests.SignInAsync(browser, app.BaseAddress, SmartApiApplication.AdminKey);
+
+        await page.GotoAsync(new Uri(app.BaseAddress, "/events").ToString());
+        var rows = page.GetByTestId("event-row");
+        await Expect(rows).ToHaveCountAsync(3);
+        await Expect(page.GetByTestId("tail-status")).ToContainTextAsync("Live");
+        await Expect(rows.Nth(0).GetByTestId("event-type")).ToHaveTextAsync("device.updated");
+        await Expect(rows.Nth(1).GetByTestId("event-type")).ToHaveTextAsync("device.created");
+        await Expect(rows.Nth(2).GetByTestId("event-type")).ToHaveTextAsync("device.created");
+        await Expect(rows.Nth(2)).ToContainTextAsync("Renamed kettle");
+
+        // The stream carries on after the newest seeded event: the next one comes once, on top.
+        (await app.Admin.DeleteAsync($"/v1/devices/{kettle.Id}", Ct)).EnsureSuccessStatusCode();
+        await Expect(rows).ToHaveCountAsync(4);
+        await Expect(rows.First.GetByTestId("event-type")).ToHaveTextAsync("device.deleted");
+        await Browser.AssertAccessibleAsync(page);
+    }
+
+    [Fact]
     public async Task A_key_without_events_read_sees_why_the_tail_is_empty()
     {
         await using var app = await SmartApiApplication.StartAsync();

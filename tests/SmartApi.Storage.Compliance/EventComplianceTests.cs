@@ -84,14 +84,7 @@ public abstract class EventComplianceTests : StorageComplianceTests
     [Fact]
     public async Task ListEvents_SeveralPages_ReturnsLogOrderStrictlyAfterCursor()
     {
-        var organization = await CreateOrganizationAsync();
-        var other = await CreateOrganizationAsync("Other");
-        var appended = new List<StoredEvent>();
-        for (var i = 0; i < 7; i++)
-        {
-            appended.Add(await AppendAsync(NewEvent(organization.Id)));
-            await AppendAsync(NewEvent(other.Id));
-        }
+        var (organization, appended) = await AppendBesideAnotherOrganizationAsync(7);
 
         var first = await Store.ListEventsAsync(organization.Id, new EventFilter(), new PageRequest(null, 3), Token);
         var afterThird = await Store.ListEventsAsync(organization.Id, new EventFilter(), new PageRequest(appended[2].Id, 100), Token);
@@ -181,6 +174,60 @@ public abstract class EventComplianceTests : StorageComplianceTests
         var all = await ReadAllPagesAsync(after => Store.ListEventsAsync(organization.Id, filter, new PageRequest(after, 4), Token), e => e.Id, 4);
 
         Assert.Equal(matches, all);
+    }
+
+    [Fact]
+    public async Task ListEvents_NewestFirst_PagesTowardsOlderEventsOfTheOrganizationOnly()
+    {
+        var (organization, appended) = await AppendBesideAnotherOrganizationAsync(7);
+        var newestFirst = new EventFilter(NewestFirst: true);
+        appended.Reverse();
+
+        var first = await Store.ListEventsAsync(organization.Id, newestFirst, new PageRequest(null, 3), Token);
+        var beforeThird = await Store.ListEventsAsync(organization.Id, newestFirst, new PageRequest(appended[2].Id, 100), Token);
+        var beforeOldest = await Store.ListEventsAsync(organization.Id, newestFirst, new PageRequest(appended[^1].Id, 100), Token);
+        var all = await ReadAllPagesAsync(after => Store.ListEventsAsync(organization.Id, newestFirst, new PageRequest(after, 3), Token), e => e.Id, 3);
+
+        Assert.True(first.HasMore);
+        Assert.Equal(appended.Take(3), first.Items);
+        Assert.Equal(appended.Skip(3), beforeThird.Items);
+        Assert.False(beforeThird.HasMore);
+        Assert.Empty(beforeOldest.Items);
+        Assert.Equal(appended, all);
+        await Assert.ThrowsAsync<InvalidCursorException>(
+            () => Store.ListEventsAsync(organization.Id, newestFirst, new PageRequest(Ids.New("evt"), 10), Token));
+    }
+
+    [Fact]
+    public async Task ListEvents_NewestFirstWithFilters_ReturnsMatchesNewestFirst()
+    {
+        var organization = await CreateOrganizationAsync();
+        var first = await CreateDeviceAsync(organization.Id);
+        var second = await CreateDeviceAsync(organization.Id);
+        var online1 = await AppendAsync(NewEvent(organization.Id, "device.online", first.Id));
+        var switched1 = await AppendAsync(NewEvent(organization.Id, "device.switched", first.Id));
+        var online2 = await AppendAsync(NewEvent(organization.Id, "device.online", second.Id));
+        var offline1 = await AppendAsync(NewEvent(organization.Id, "device.offline", first.Id));
+
+        Assert.Equal([online2, online1], await ListAsync(organization.Id, new EventFilter(["device.online"], NewestFirst: true)));
+        Assert.Equal([offline1, switched1, online1], await ListAsync(organization.Id, new EventFilter(DeviceId: first.Id, NewestFirst: true)));
+        Assert.Equal([offline1, online1], await ListAsync(organization.Id, new EventFilter(["device.online", "device.offline"], first.Id, true)));
+        var beforeOnline2 = await Store.ListEventsAsync(organization.Id, new EventFilter(["device.online"], NewestFirst: true), new PageRequest(online2.Id, 10), Token);
+        Assert.Equal([online1], beforeOnline2.Items);
+    }
+
+    /// <summary>Events of one organization, each followed by one of another organization.</summary>
+    private async Task<(Organization Organization, List<StoredEvent> Appended)> AppendBesideAnotherOrganizationAsync(int count)
+    {
+        var organization = await CreateOrganizationAsync();
+        var other = await CreateOrganizationAsync("Other");
+        var appended = new List<StoredEvent>();
+        for (var i = 0; i < count; i++)
+        {
+            appended.Add(await AppendAsync(NewEvent(organization.Id)));
+            await AppendAsync(NewEvent(other.Id));
+        }
+        return (organization, appended);
     }
 
     private async Task<List<StoredEvent>> ListAsync(string organizationId, EventFilter filter) =>

@@ -29,6 +29,13 @@ public sealed class EventTail(int capacity)
         Trim(into);
     }
 
+    /// <summary>Past events read when the page opens, newest first: they go below anything already shown.</summary>
+    public void Seed(IReadOnlyList<EventResponse> newestFirst)
+    {
+        _shown.AddRange(newestFirst.Where(e => !_shown.Exists(s => s.Id == e.Id)));
+        Trim(_shown);
+    }
+
     public void Pause() => Paused = true;
 
     public void Resume()

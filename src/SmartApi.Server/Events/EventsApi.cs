@@ -15,7 +15,7 @@ internal static class EventsApi
     {
         var group = routes.MapGroup("/v1").WithTags("Events").RequireScope(Scopes.EventsRead);
         group.MapGet("/events", List).WithName("ListEvents")
-            .WithSummary("List events in order of occurrence, with no gaps; poll with after=<nextCursor>.");
+            .WithSummary("List events in order of occurrence, with no gaps; poll with after=<nextCursor> (order=desc for newest first).");
         group.MapGet("/events/{id}", Get).WithName("GetEvent").WithSummary("Get an event.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/event-types", ListTypes).WithName("ListEventTypes")
@@ -28,17 +28,24 @@ internal static class EventsApi
     /// <param name="deviceId">Only events of this device.</param>
     /// <param name="after">The nextCursor of the previous page (an event id).</param>
     /// <param name="limit">Page size, 1-500 (default 50).</param>
+    /// <param name="order">asc (oldest first, the default) or desc (newest first); the cursor follows the order.</param>
     private static async Task<Results<Ok<Page<EventResponse>>, ProblemHttpResult>> List(
-        ClaimsPrincipal user, ISmartApiStore store, string? types, string? deviceId, string? after, int? limit, CancellationToken cancellationToken)
+        ClaimsPrincipal user, ISmartApiStore store, string? types, string? deviceId, string? after, int? limit, string? order,
+        CancellationToken cancellationToken)
     {
         if (!Paging.TryCreate(limit, after, "evt", out var page, out var problem))
         {
             return problem!;
         }
+        if (order is not null and not ("asc" or "desc"))
+        {
+            return Problems.Validation("order", "order must be asc (oldest first, the default) or desc (newest first).");
+        }
         if (!TryParseFilter(types, deviceId, out var filter, out problem))
         {
             return problem!;
         }
+        filter = filter with { NewestFirst = order == "desc" };
         try
         {
             var result = await store.ListEventsAsync(user.Caller().OrganizationId, filter, page, cancellationToken);

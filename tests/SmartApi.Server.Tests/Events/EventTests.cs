@@ -49,12 +49,49 @@ public class EventTests(AppFixture fixture) : ServerTest(fixture)
         Assert.Equal(device.Id, Assert.Single(next.Data).Data.GetProperty("deviceId").GetString());
     }
 
+    [Fact]
+    public async Task Order_desc_lists_newest_first_and_its_cursor_pages_towards_older_events()
+    {
+        var (_, client) = await App.CreateTenantAsync("devices:write", "events:read");
+        var first = await SmartApiApplication.CreateDeviceAsync(client);
+        var second = await SmartApiApplication.CreateDeviceAsync(client);
+        await client.PatchJsonAsync($"/v1/devices/{first.Id}", """{"name":"Renamed"}""");
+        await client.PatchJsonAsync($"/v1/devices/{second.Id}", """{"name":"Renamed too"}""");
+        var oldestFirst = (await ListAsync(client, "limit=500")).Data.Select(e => e.Id).ToList();
+
+        var asc = await ListAsync(client, "order=asc");
+        var newest = await ListAsync(client, "order=desc&limit=3");
+        var older = await ListAsync(client, $"order=desc&limit=3&after={newest.NextCursor}");
+        var updatesOfFirst = await ListAsync(client, $"order=desc&types=device.updated&deviceId={first.Id}");
+        var createdNewestFirst = await ListAsync(client, "order=desc&types=device.created");
+        var newerThanOldest = await ListAsync(client, $"after={oldestFirst[0]}&limit=2");
+
+        Assert.Equal(4, oldestFirst.Count);
+        Assert.Equal(oldestFirst, asc.Data.Select(e => e.Id));
+        Assert.True(newest.HasMore);
+        Assert.Equal(Enumerable.Reverse(oldestFirst).Take(3), newest.Data.Select(e => e.Id));
+        Assert.Equal(newest.Data[^1].Id, newest.NextCursor);
+        Assert.Equal([oldestFirst[0]], older.Data.Select(e => e.Id));
+        Assert.False(older.HasMore);
+        Assert.Equal(oldestFirst[0], older.NextCursor);
+        var update = Assert.Single(updatesOfFirst.Data);
+        Assert.Equal(("device.updated", first.Id), (update.Type, update.Data.GetProperty("deviceId").GetString()));
+        Assert.Equal([second.Id, first.Id], createdNewestFirst.Data.Select(e => e.Data.GetProperty("deviceId").GetString()));
+        Assert.Equal(oldestFirst.Skip(1).Take(2), newerThanOldest.Data.Select(e => e.Id));
+    }
+
+    private static async Task<Page<EventResponse>> ListAsync(HttpClient client, string query) =>
+        await (await client.GetAsync($"/v1/events?{query}", Ct)).ReadAsync(SmartApiJsonContext.Default.PageEventResponse);
+
     [Theory]
     [InlineData("types=device.exploded", "validation_failed")]
     [InlineData("deviceId=nope", "validation_failed")]
     [InlineData("after=evt_01M8BQWSSN0C43SSNM7Z9ZPGRB", "invalid_cursor")]
     [InlineData("after=dev_01M8BQWSSN0C43SSNM7Z9ZPGRB", "invalid_cursor")]
     [InlineData("limit=-1", "validation_failed")]
+    [InlineData("order=sideways", "validation_failed")]
+    [InlineData("order=DESC", "validation_failed")]
+    [InlineData("order=desc&after=evt_01M8BQWSSN0C43SSNM7Z9ZPGRB", "invalid_cursor")]
     public async Task Bad_event_queries_are_400(string query, string code)
     {
         await (await App.Admin.GetAsync($"/v1/events?{query}", Ct)).ProblemAsync(HttpStatusCode.BadRequest, code);
