@@ -53,6 +53,12 @@ public sealed class DocsPageTests(Browser browser)
             && !(r.Host == app.BaseAddress.Host && r.Port == app.BaseAddress.Port)).ToList();
         Assert.True(elsewhere.Count == 0, "Requests left the server: " + string.Join(", ", elsewhere));
         Assert.Contains(requests, r => r.AbsolutePath == "/openapi/v1.json");
+
+        // Scalar's dark mode (its toggle in the sidebar) keeps the contrast too.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Close Client" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("dark mode", System.Text.RegularExpressions.RegexOptions.IgnoreCase) }).First.ClickAsync();
+        await Expect(page.Locator("body.dark-mode")).ToHaveCountAsync(1);
+        await AssertAccessibleAsync(page);
     }
 
     [Fact]
