@@ -8,6 +8,9 @@ namespace SmartApi.Console.Tests;
 /// <summary>/docs (Scalar) in a real browser: everything from the server itself, no hosted-service controls, the API-key scheme preselected.</summary>
 public sealed class DocsPageTests(Browser browser)
 {
+    // What Scalar's request client (not the reference) still has, see AssertAccessibleAsync.
+    private static readonly string[] ScalarClientAria = ["aria-required-attr", "aria-prohibited-attr", "aria-input-field-name", "aria-valid-attr-value"];
+
     // Controls of Scalar's hosted services, which cannot work in a self-hosted, offline installation.
     private static readonly string[] HostedControls = ["Ask AI", "Deploy", "Share", "Generate SDK", "MCP", "Open API Client", "Developer Tools"];
 
@@ -29,18 +32,15 @@ public sealed class DocsPageTests(Browser browser)
         }
         await Expect(page.Locator("[class*='toolbar' i]:visible")).ToHaveCountAsync(0);
 
-        // Scalar's markup is not ours to fix: its serious and critical axe findings are recorded, not asserted.
-        var axe = await page.RunAxe();
-        var findings = axe.Violations.Where(v => v.Impact is "serious" or "critical")
-            .Select(v => $"{v.Impact} {v.Id}: {v.Help} ({v.Nodes.Length} nodes, e.g. {v.Nodes.FirstOrDefault()?.Target})").ToList();
-        await File.WriteAllLinesAsync(Path.Combine(Browser.ScreenshotDirectory, "docs-axe.txt"), findings, TestContext.Current.CancellationToken);
-        TestContext.Current.TestOutputHelper?.WriteLine("Scalar's serious/critical axe violations on /docs: " + (findings.Count == 0 ? "none" : string.Join("\n", findings)));
+        // Our theme override and the page language: no serious or critical axe finding on the reference.
+        await AssertAccessibleAsync(page);
         await Browser.ScreenshotAsync(page, "docs");
 
         // An operation's test request starts with the API-key scheme selected: only the key is left to paste.
         await page.GetByRole(AriaRole.Button, new() { Name = "Test Request" }).First.ClickAsync();
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Close Client" })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Selected Auth Type: ApiKey" }).Last).ToBeVisibleAsync();
+        await AssertAccessibleAsync(page, ScalarClientAria);
         controls = await VisibleControlNamesAsync(page);
         foreach (var hosted in HostedControls)
         {
@@ -53,6 +53,12 @@ public sealed class DocsPageTests(Browser browser)
             && !(r.Host == app.BaseAddress.Host && r.Port == app.BaseAddress.Port)).ToList();
         Assert.True(elsewhere.Count == 0, "Requests left the server: " + string.Join(", ", elsewhere));
         Assert.Contains(requests, r => r.AbsolutePath == "/openapi/v1.json");
+
+        // Scalar's dark mode (its toggle in the sidebar) keeps the contrast too.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Close Client" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("dark mode", System.Text.RegularExpressions.RegexOptions.IgnoreCase) }).First.ClickAsync();
+        await Expect(page.Locator("body.dark-mode")).ToHaveCountAsync(1);
+        await AssertAccessibleAsync(page);
     }
 
     [Fact]
@@ -81,6 +87,7 @@ public sealed class DocsPageTests(Browser browser)
         Assert.Contains("\"name\":\"default\"", await sent.TextAsync(), StringComparison.Ordinal);
         await Expect(page.GetByText("200", new() { Exact = true }).First).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(page, "docs-signed-in");
+        await AssertAccessibleAsync(page, ScalarClientAria);
         // Nothing of it kept by the browser: Scalar does not persist authentication.
         Assert.DoesNotContain(token, await page.EvaluateAsync<string>("() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage)"), StringComparison.Ordinal);
 
@@ -89,6 +96,21 @@ public sealed class DocsPageTests(Browser browser)
         // Only the document is read: no need to wait for Scalar's bundle (a long load under a full run).
         var html = await (await visitor.GotoAsync(new Uri(app.BaseAddress, "/docs/").ToString(), new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 }))!.TextAsync();
         Assert.DoesNotContain("cs_", html, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// No serious or critical axe finding, with every node named (contrast failures say their colours)
+    /// except the rules listed: the open "Test Request" client's own ARIA (its editable key/value fields
+    /// as comboboxes without aria-controls, "More Information" buttons with role none, the CodeMirror body
+    /// editor without a name, the response's "Copy code" button with an invalid ARIA value) is Scalar's
+    /// markup, which no option or style of ours reaches.
+    /// </summary>
+    private static async Task AssertAccessibleAsync(IPage page, params string[] except)
+    {
+        var axe = await page.RunAxe();
+        var bad = axe.Violations.Where(v => v.Impact is "serious" or "critical" && !except.Contains(v.Id))
+            .SelectMany(v => v.Nodes.Select(n => $"{v.Impact} {v.Id}: {n.Target} {string.Join(" | ", n.Any.Concat(n.All).Concat(n.None).Select(c => c.Message))}")).ToList();
+        Assert.True(bad.Count == 0, string.Join("\n", bad));
     }
 
     private static Task<string[]> VisibleControlNamesAsync(IPage page) => page.EvaluateAsync<string[]>(
