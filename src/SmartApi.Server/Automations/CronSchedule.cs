@@ -1,4 +1,5 @@
 using Cronos;
+using SmartApi.Server.Infrastructure;
 
 namespace SmartApi.Server.Automations;
 
@@ -24,7 +25,7 @@ internal sealed class CronSchedule
 
     public static CronSchedule Create(string cron, string? timeZone)
     {
-        if (!TryFindZone(timeZone ?? "UTC", out var zone))
+        if (!TimeZones.TryFind(timeZone ?? "UTC", out var zone))
         {
             throw new ArgumentException($"Unknown time zone '{timeZone}'.", nameof(timeZone));
         }
@@ -42,24 +43,6 @@ internal sealed class CronSchedule
         catch (CronFormatException ex)
         {
             return ex.Message;
-        }
-    }
-
-    public static bool TryFindZone(string id, out TimeZoneInfo zone)
-    {
-        zone = TimeZoneInfo.Utc;
-        if (string.IsNullOrWhiteSpace(id) || id.Length > 64)
-        {
-            return false;
-        }
-        try
-        {
-            zone = TimeZoneInfo.FindSystemTimeZoneById(id);
-            return true;
-        }
-        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
-        {
-            return false;
         }
     }
 

@@ -17,7 +17,7 @@ internal sealed class RuleValidation(IDeviceStore store)
     public static ScheduleTrigger? ValidateSchedule(ScheduleTrigger schedule, ValidationErrors errors)
     {
         var zone = schedule.TimeZone ?? "UTC";
-        if (!CronSchedule.TryFindZone(zone, out _))
+        if (!TimeZones.TryFind(zone, out _))
         {
             errors.Add("trigger.schedule.timeZone", $"Unknown time zone '{zone}': use an IANA name such as Europe/Zurich.");
         }
@@ -170,7 +170,7 @@ internal sealed class RuleValidation(IDeviceStore store)
     private static string ValidateZone(string? zone, string field, ValidationErrors errors)
     {
         zone ??= "UTC";
-        if (!CronSchedule.TryFindZone(zone, out _))
+        if (!TimeZones.TryFind(zone, out _))
         {
             errors.Add($"{field}.timeZone", $"Unknown time zone '{zone}': use an IANA name such as Europe/Zurich.");
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SmartApi.Contracts;
+using SmartApi.Server.Infrastructure;
 using SmartApi.Storage;
 
 namespace SmartApi.Server.Automations;
@@ -79,5 +80,5 @@ internal static class RunConditions
     }
 
     private static DateTimeOffset Local(AutomationCondition c, DateTimeOffset at) =>
-        CronSchedule.TryFindZone(c.TimeZone ?? "UTC", out var zone) ? TimeZoneInfo.ConvertTime(at, zone) : at;
+        TimeZones.TryFind(c.TimeZone ?? "UTC", out var zone) ? TimeZoneInfo.ConvertTime(at, zone) : at;
 }
