@@ -92,6 +92,11 @@ internal abstract partial class RelationalStoreTransaction
     public async ValueTask ExpireSecretsAsync(string automationId, DateTimeOffset expiresAt) =>
         await ExecuteAsync(RelationalSql.ExpireSecrets, new { automation = automationId, at = Ms.Of(expiresAt) });
 
+    public async ValueTask<IReadOnlyList<string>> ExtendDeliveryLeasesAsync(string owner, IReadOnlyList<string> deliveryIds, DateTimeOffset leaseUntil) =>
+        deliveryIds.Count == 0
+            ? []
+            : [.. await QueryAsync<string>(Dialect.ExtendDeliveryLeases, new { ids = deliveryIds as string[] ?? [.. deliveryIds], owner, until = Ms.Of(leaseUntil) })];
+
     public async ValueTask ReleaseDeliveriesAsync(IReadOnlyList<string> deliveryIds, DateTimeOffset dueAt) =>
         await ExecuteAsync(Dialect.ReleaseDeliveries, new { ids = deliveryIds as string[] ?? [.. deliveryIds], due = Ms.Of(dueAt) });
 

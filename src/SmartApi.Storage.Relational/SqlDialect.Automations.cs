@@ -13,6 +13,8 @@ internal abstract partial class SqlDialect
 
     public string InsertSubscription => field ??= InsertIgnoringDuplicates(
         "event_subscriptions (organization_id, event_type, device_id, automation_id)", "(@org, @type, @device, @automation)");
+    public string ExtendDeliveryLeases => field ??=
+        "UPDATE deliveries SET lease_expires_at = @until WHERE " + InArray("id", "ids") + " AND status = 'pending' AND lease_owner = @owner RETURNING id";
     public string ReleaseDeliveries => field ??=
         "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = @due WHERE " + InArray("id", "ids") + " AND status = 'pending'";
     public string PruneEvents => field ??= RelationalSql.OldEvents + KeepNewestEvent + RelationalSql.OldEventsUndelivered;

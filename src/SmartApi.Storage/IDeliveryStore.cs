@@ -24,6 +24,13 @@ public interface IDeliveryTransaction
     /// <summary>Records attempts and moves their deliveries on (succeeded, pending with a next attempt, or failed); clears leases.</summary>
     ValueTask CompleteDeliveriesAsync(IReadOnlyList<DeliveryOutcome> outcomes, DateTimeOffset now);
 
+    /// <summary>
+    /// Moves the leases <paramref name="owner"/> still holds on the given pending deliveries to
+    /// <paramref name="leaseUntil"/> and returns their ids: a delivery left out was claimed by another
+    /// worker (its lease had lapsed) or is no longer pending, and its holder must not send it.
+    /// </summary>
+    ValueTask<IReadOnlyList<string>> ExtendDeliveryLeasesAsync(string owner, IReadOnlyList<string> deliveryIds, DateTimeOffset leaseUntil);
+
     /// <summary>Gives leased deliveries back without an attempt, due at <paramref name="dueAt"/>.</summary>
     ValueTask ReleaseDeliveriesAsync(IReadOnlyList<string> deliveryIds, DateTimeOffset dueAt);
 

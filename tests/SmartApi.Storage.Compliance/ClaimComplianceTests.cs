@@ -151,6 +151,36 @@ public abstract class ClaimComplianceTests : OutboxComplianceTests
     }
 
     [Fact]
+    public async Task ExtendDeliveryLeases_HolderKeepsItsDeliveriesAndLosesOnlyWhatAnotherWorkerClaimed()
+    {
+        var organization = await CreateOrganizationAsync();
+        await CreateAutomationAsync(organization.Id);
+        await AppendAsync(NewEvent(organization.Id));
+        await AppendAsync(NewEvent(organization.Id));
+        await AppendAsync(NewEvent(organization.Id));
+        var start = Time.GetUtcNow();
+        var held = (await ClaimAsync(now: start, lease: TimeSpan.FromSeconds(30))).Select(c => c.Delivery.Id).ToList();
+        Assert.Equal(3, held.Count);
+
+        // Extended at 20 s to 80 s: nobody can claim them at 30 s, when the first lease would have lapsed.
+        var kept = await WriteAsync(tx => tx.ExtendDeliveryLeasesAsync("worker-1", held, start.AddSeconds(80)));
+        Assert.Equal(held.Order(StringComparer.Ordinal), kept.Order(StringComparer.Ordinal));
+        Assert.Empty(await ClaimAsync(now: start.AddSeconds(79), owner: "worker-2"));
+
+        // Once lapsed, another worker's claim takes them, and the old holder's extension keeps none of them.
+        var taken = await ClaimAsync(now: start.AddSeconds(80), owner: "worker-2", lease: TimeSpan.FromSeconds(30));
+        Assert.Equal(3, taken.Count);
+        Assert.Empty(await WriteAsync(tx => tx.ExtendDeliveryLeasesAsync("worker-1", held, start.AddSeconds(200))));
+        Assert.Empty(await ClaimAsync(now: start.AddSeconds(109), owner: "worker-3"));
+
+        // A completed delivery is no longer pending: nothing to extend.
+        await CompleteAsync(Outcome(taken[0].Delivery, DeliveryStatus.Succeeded, 200));
+        Assert.Equal(taken.Skip(1).Select(c => c.Delivery.Id).Order(StringComparer.Ordinal),
+            (await WriteAsync(tx => tx.ExtendDeliveryLeasesAsync("worker-2", held, start.AddSeconds(200)))).Order(StringComparer.Ordinal));
+        Assert.Empty(await WriteAsync(tx => tx.ExtendDeliveryLeasesAsync("worker-2", [], start.AddSeconds(200))));
+    }
+
+    [Fact]
     public async Task ReleaseDeliveries_GivesLeaseBackDueAtTheTimeGiven()
     {
         var organization = await CreateOrganizationAsync();

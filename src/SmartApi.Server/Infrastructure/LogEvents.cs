@@ -24,6 +24,8 @@ internal static class LogEvents
     public const int DeliveryRecordFailed = 1402;
     public const int WebhookDisabled = 1403;
     public const int WebhookHeadersEncrypted = 1404;
+    public const int DeliveryLeaseLost = 1405;
+    public const int DeliveryLeaseRenewFailed = 1406;
 
     public const int RetentionPruned = 1500;
     public const int RetentionFailed = 1501;

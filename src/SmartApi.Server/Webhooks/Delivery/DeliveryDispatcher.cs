@@ -35,6 +35,7 @@ internal sealed partial class DeliveryDispatcher(
     private readonly Channel<(ClaimedDelivery Claimed, AttemptResult Result)> _outcomes =
         Channel.CreateUnbounded<(ClaimedDelivery, AttemptResult)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly WakeSignal _signal = new();
+    private readonly WaitingLeases _waiting = new();
     private int _inFlight;
 
     private WebhookOptions Settings => options.Value;
@@ -44,9 +45,14 @@ internal sealed partial class DeliveryDispatcher(
         store.Committed += OnCommitted;
         // The deliveries the store's appends queue for unordered webhooks come leased to this engine at their commit.
         using var leased = store.LeaseQueuedDeliveries(_owner, LeaseDuration, deliveries =>
+        {
+            // The lease began when the batch was written, a little before its commit: count from half a timeout earlier.
+            var leaseUntil = time.GetUtcNow() + LeaseDuration - Settings.Timeout / 2;
             // Off the store's committing thread: starting hundreds of sends takes a while.
-            _ = Task.Run(() => Dispatch(deliveries, stoppingToken), CancellationToken.None));
+            _ = Task.Run(() => Dispatch(deliveries, leaseUntil, stoppingToken), CancellationToken.None);
+        });
         var recording = Task.Run(() => RecordOutcomesAsync(stoppingToken), CancellationToken.None);
+        var renewing = Task.Run(() => RenewLeasesAsync(stoppingToken), CancellationToken.None);
         // Monotonic: measured with the wall clock, a step back would freeze the gauge for the step.
         long? depthMeasuredAt = null;
         try
@@ -81,6 +87,7 @@ internal sealed partial class DeliveryDispatcher(
             store.Committed -= OnCommitted;
             _outcomes.Writer.TryComplete();
             await recording;
+            await renewing;
         }
     }
 
@@ -107,30 +114,32 @@ internal sealed partial class DeliveryDispatcher(
         }
         var now = time.GetUtcNow();
         var claimed = await store.WriteAsync(tx => tx.ClaimDeliveriesAsync(_owner, now, now + LeaseDuration, room), cancellationToken);
-        Dispatch(claimed, cancellationToken);
+        Dispatch(claimed, now + LeaseDuration, cancellationToken);
         return claimed.Count;
     }
 
-    // The lease outlives a slow attempt (lane wait included) and its recording; only a dead
-    // process lets it lapse, and then the delivery is claimed again.
+    // The lease outlives a lane wait of one timeout, the attempt and its recording; a longer wait
+    // renews it (RenewLeasesAsync). Only a dead process lets it lapse, and then the delivery is
+    // claimed again.
     private TimeSpan LeaseDuration => Settings.Timeout * 3 + TimeSpan.FromSeconds(5);
 
-    private void Dispatch(IReadOnlyList<ClaimedDelivery> deliveries, CancellationToken cancellationToken)
+    private void Dispatch(IReadOnlyList<ClaimedDelivery> deliveries, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         foreach (var delivery in deliveries)
         {
             Interlocked.Increment(ref _inFlight);
-            _ = SendInLaneAsync(delivery, cancellationToken);
+            _ = SendInLaneAsync(delivery, _waiting.Wait(delivery.Delivery.Id, leaseUntil), cancellationToken);
         }
     }
 
-    private async Task SendInLaneAsync(ClaimedDelivery claimed, CancellationToken cancellationToken)
+    private async Task SendInLaneAsync(ClaimedDelivery claimed, WaitingLeases.Lease lease, CancellationToken cancellationToken)
     {
         try
         {
             AttemptResult result;
             if (claimed.Webhook.Status != WebhookStatus.Active)
             {
+                _waiting.Leave(claimed.Delivery.Id, lease);
                 result = new AttemptResult(time.GetUtcNow(), null, 0, $"Not sent: the webhook is {claimed.Webhook.Status}.", null, null);
             }
             else
@@ -139,6 +148,12 @@ internal sealed partial class DeliveryDispatcher(
                 await lane.WaitAsync(cancellationToken);
                 try
                 {
+                    if (!_waiting.Leave(claimed.Delivery.Id, lease))
+                    {
+                        // Its lease lapsed while it waited and another worker holds it now: that one sends it.
+                        Log.LeaseLost(logger, claimed.Delivery.Id);
+                        return;
+                    }
                     result = await sender.SendAsync(claimed, cancellationToken);
                 }
                 finally
@@ -158,7 +173,49 @@ internal sealed partial class DeliveryDispatcher(
         }
         finally
         {
+            _waiting.Leave(claimed.Delivery.Id, lease);
             Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    /// <summary>
+    /// Every half timeout, renews the leases of deliveries that have waited a timeout for their lane,
+    /// so each still covers a full lane wait, attempt and recording: a slow destination with a backlog
+    /// then costs waiting, not duplicates.
+    /// </summary>
+    private async Task RenewLeasesAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(Settings.Timeout / 2, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            var now = time.GetUtcNow();
+            var expiring = _waiting.Expiring(now + LeaseDuration - Settings.Timeout);
+            if (expiring.Count == 0)
+            {
+                continue;
+            }
+            try
+            {
+                var until = now + LeaseDuration;
+                var kept = await store.WriteAsync(tx => tx.ExtendDeliveryLeasesAsync(_owner, expiring, until), stoppingToken);
+                _waiting.Renewed(expiring, kept, until);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Not renewed: those leases may lapse and their deliveries be sent twice (at least once).
+                Log.RenewFailed(logger, expiring.Count, ex);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
@@ -252,6 +309,13 @@ internal sealed partial class DeliveryDispatcher(
 
         [LoggerMessage(EventId = LogEvents.DeliveryRecordFailed, Level = LogLevel.Error, Message = "Could not record {Count} delivery outcomes; they are sent again when their leases lapse")]
         public static partial void RecordFailed(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(EventId = LogEvents.DeliveryLeaseLost, Level = LogLevel.Information,
+            Message = "Delivery {DeliveryId} waited past its lease and another worker holds it now; not sent here")]
+        public static partial void LeaseLost(ILogger logger, string deliveryId);
+
+        [LoggerMessage(EventId = LogEvents.DeliveryLeaseRenewFailed, Level = LogLevel.Warning, Message = "Could not renew the leases of {Count} waiting deliveries")]
+        public static partial void RenewFailed(ILogger logger, int count, Exception exception);
 
         [LoggerMessage(EventId = LogEvents.WebhookDisabled, Level = LogLevel.Warning, Message = "Disabled webhook {WebhookId} ({Url}): {Reason}")]
         public static partial void WebhookDisabled(ILogger logger, string webhookId, string url, string reason);
