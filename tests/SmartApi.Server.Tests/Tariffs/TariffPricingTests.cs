@@ -263,15 +263,20 @@ public sealed class TariffPricingTests
         TariffCalculator.Price(PeakOffPeak, Zurich, slots, days);
 
         var allocated = GC.GetAllocatedBytesForCurrentThread();
-        var watch = Stopwatch.StartNew();
         var cost = TariffCalculator.Price(PeakOffPeak, Zurich, slots, days);
-        watch.Stop();
         allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        // The best of five: two cores shared with other builds make a single run's time noise.
+        var best = Enumerable.Range(0, 5).Min(_ =>
+        {
+            var watch = Stopwatch.StartNew();
+            TariffCalculator.Price(PeakOffPeak, Zurich, slots, days);
+            return watch.Elapsed;
+        });
 
         Assert.Equal(365, cost.Length);
         // The result array (365 doubles) and a few small objects; one allocation per slot would be 35,040 of them.
         Assert.True(allocated < 16 * 1024, $"allocated {allocated} bytes");
-        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(50), $"took {watch.Elapsed.TotalMilliseconds} ms");
-        TestContext.Current.SendDiagnosticMessage($"35,040 slots into 365 days: {watch.Elapsed.TotalMilliseconds:F2} ms, {allocated} bytes");
+        Assert.True(best < TimeSpan.FromMilliseconds(25), $"took {best.TotalMilliseconds} ms");
+        TestContext.Current.SendDiagnosticMessage($"35,040 slots into 365 days: {best.TotalMilliseconds:F2} ms, {allocated} bytes");
     }
 }
