@@ -112,6 +112,8 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
         if (deleted)
         {
             await ExecuteAsync(RelationalSql.DeleteDeviceMeasurements, new { id });
+            // A deleted device leaves no claim behind: its tariff no longer lists it.
+            await ExecuteAsync(RelationalSql.DeleteTariffTarget, new { org = organizationId, target = "device:" + id });
         }
         return deleted;
     }

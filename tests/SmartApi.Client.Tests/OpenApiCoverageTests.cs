@@ -58,6 +58,11 @@ public sealed class OpenApiCoverageTests(ClientFixture fixture) : ClientTest(fix
         ["ListPortalSessions"] = (c, ct) => c.PortalSessions.ListPageAsync(cancellationToken: ct),
         ["GetPortalSession"] = (c, ct) => c.PortalSessions.GetAsync(Id, ct),
         ["RevokePortalSession"] = (c, ct) => c.PortalSessions.RevokeAsync(Id, ct),
+        ["CreateTariff"] = (c, ct) => c.Tariffs.CreateAsync(new("coverage", "CHF", [new("2026-01-01", null, 0.25)]), cancellationToken: ct),
+        ["ListTariffs"] = (c, ct) => c.Tariffs.ListPageAsync(cancellationToken: ct),
+        ["GetTariff"] = (c, ct) => c.Tariffs.GetAsync(Id, ct),
+        ["UpdateTariff"] = (c, ct) => c.Tariffs.UpdateAsync(Id, new(Name: "n"), ct),
+        ["DeleteTariff"] = (c, ct) => c.Tariffs.DeleteAsync(Id, ct),
         ["GetCurrentPortalSession"] = (c, ct) => c.PortalSessions.GetCurrentAsync(ct),
     };
 

@@ -33,6 +33,32 @@ public sealed class ResourceTests(ClientFixture fixture) : ClientTest(fixture)
     }
 
     [Fact]
+    public async Task Tariffs()
+    {
+        var (_, client) = await Fixture.TenantAsync("tariffs:read", "tariffs:write");
+        using var _ = client;
+        var created = await client.Tariffs.CreateAsync(new("Home", "CHF",
+            [new("2026-01-01", null, 0.25, [new("peak", ["mon", "fri"], "07:00", "20:00", 0.32)], new(PerDay: 0.4))],
+            new(Organization: true, Tags: ["room:kitchen"])), cancellationToken: Ct);
+        Assert.StartsWith("trf_", created.Id, StringComparison.Ordinal);
+        Assert.Equal(["mon", "fri"], Assert.Single(Assert.Single(created.Periods).Bands!).Days);
+        var second = await client.Tariffs.CreateAsync(new("Office", "CHF", [new("2026-01-01", null, 0.2)], new(Tags: ["room:office"])), cancellationToken: Ct);
+        Assert.Equal([created.Id, second.Id], await client.Tariffs.ListAsync(pageSize: 1, cancellationToken: Ct).Select(t => t.Id).ToListAsync(Ct));
+
+        var renamed = await client.Tariffs.UpdateAsync(created.Id, new(Name: "Home 2026"), Ct);
+        Assert.Equal(("Home 2026", 0.32), (renamed.Name, renamed.Periods[0].Bands![0].PricePerKwh));
+        Assert.Equal("Home 2026", (await client.Tariffs.GetAsync(created.Id, Ct)).Name);
+
+        var taken = await Assert.ThrowsAsync<SmartApiException>(() =>
+            client.Tariffs.UpdateAsync(second.Id, new(AppliesTo: new(Organization: true)), Ct));
+        Assert.Equal((HttpStatusCode.Conflict, "tariff_target_taken"), (taken.StatusCode, taken.Code));
+
+        await client.Tariffs.DeleteAsync(created.Id, Ct);
+        var gone = await Assert.ThrowsAsync<SmartApiException>(() => client.Tariffs.GetAsync(created.Id, Ct));
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
     public async Task Devices_commands_and_measurements()
     {
         var (_, client) = await Fixture.TenantAsync("devices:read", "devices:write");

@@ -49,6 +49,7 @@ public sealed class PostgresCommitTests : CommitComplianceTests;
 public sealed class PostgresHandOffTests : HandOffComplianceTests;
 public sealed class PostgresPortalSessionTests : PortalSessionComplianceTests;
 public sealed class PostgresConsoleTests : ConsoleComplianceTests;
+public sealed class PostgresTariffTests : TariffComplianceTests;
 
 public sealed class PostgresComplianceCoverageTests
 {

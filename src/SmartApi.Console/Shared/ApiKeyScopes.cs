@@ -16,6 +16,8 @@ public static class ApiKeyScopes
         ("events:read", "Read the event log, the live stream and the event catalog."),
         ("automations:read", "Read automations, their runs, deliveries and attempts."),
         ("automations:write", "Create, change, delete, test and rotate automations; retry and recover deliveries."),
+        ("tariffs:read", "Read tariffs and what they apply to."),
+        ("tariffs:write", "Create, change and delete tariffs and assign them to the organization, tags and devices."),
         (KeysManage, "Create, list and revoke this organization's keys, with at most its own scopes."),
         (Admin, "Everything, in every organization on this server, including the organizations themselves."),
     ];

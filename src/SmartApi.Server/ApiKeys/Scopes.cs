@@ -8,11 +8,13 @@ internal static class Scopes
     public const string EventsRead = "events:read";
     public const string AutomationsRead = "automations:read";
     public const string AutomationsWrite = "automations:write";
+    public const string TariffsRead = "tariffs:read";
+    public const string TariffsWrite = "tariffs:write";
     public const string KeysManage = "keys:manage";
     public const string Admin = "admin";
 
     public static readonly IReadOnlyList<string> All =
-        [DevicesRead, DevicesWrite, EventsRead, AutomationsRead, AutomationsWrite, KeysManage, Admin];
+        [DevicesRead, DevicesWrite, EventsRead, AutomationsRead, AutomationsWrite, TariffsRead, TariffsWrite, KeysManage, Admin];
 }
 
 /// <summary>Who is calling: the key, its organization and its scopes. Built once per key and cached.</summary>

@@ -10,6 +10,7 @@ using SmartApi.Server.Measurements;
 using SmartApi.Server.Mqtt;
 using SmartApi.Server.Organizations;
 using SmartApi.Server.Portal;
+using SmartApi.Server.Tariffs;
 using SmartApi.Server.Webhooks;
 
 namespace SmartApi.Server.Infrastructure;
@@ -49,6 +50,7 @@ internal static class SmartApiHosting
         services.AddDevices();
         services.AddAutomations();       // hosted: AutomationScheduler
         services.AddMeasurements();      // hosted: TelemetryIngestor
+        services.AddTariffs();           // tariffs and the energy pricing they implement
         services.AddMqttGateway();       // hosted: MqttTransport, DeviceConfigPublisher, DeviceRemoval, CommandDispatcher, EnergyReporter
         services.AddAutomationRuns();    // hosted: AutomationRunner
         services.AddWebhooks();          // hosted: DeliveryDispatcher
@@ -103,6 +105,7 @@ internal static class SmartApiHosting
         api.MapAutomations();
         api.MapDeliveries();
         api.MapPortalSessions();
+        api.MapTariffs();
         app.MapConsole();
         return app;
     }

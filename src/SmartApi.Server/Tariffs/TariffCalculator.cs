@@ -1,0 +1,158 @@
+using SmartApi.Server.Energy;
+
+namespace SmartApi.Server.Tariffs;
+
+/// <summary>
+/// Prices slots of energy into buckets with a <see cref="TariffSchedule"/>, and spreads its fixed fees
+/// over the buckets. Allocation-free per slot: a slot costs a cached UTC offset, a period lookup that
+/// usually hits the last period found, and one array read.
+/// </summary>
+internal static class TariffCalculator
+{
+    private const long TicksPerQuarter = TimeSpan.TicksPerMinute * 15;
+
+    /// <summary>
+    /// The cost per bucket of <paramref name="buckets"/> (in ascending order): each slot's energy times
+    /// the price in force at its start's local time (period by local date, band by local weekday and
+    /// time), plus the fixed fees. Slots outside every bucket cost nothing; so does energy on a day
+    /// no period covers.
+    /// </summary>
+    public static double[] Price(TariffSchedule schedule, TimeZoneInfo zone, IReadOnlyList<EnergySlot> slots, IReadOnlyList<LocalBucket> buckets)
+    {
+        var cost = new double[buckets.Count];
+        if (buckets.Count == 0 || schedule.Periods.Length == 0)
+        {
+            return cost;
+        }
+        var offsets = new OffsetCache(zone);
+        int bucket = 0, period = 0;
+        for (var i = 0; i < slots.Count; i++)
+        {
+            var slot = slots[i];
+            if (slot.EnergyWh == 0)
+            {
+                continue;
+            }
+            var utc = slot.Start.UtcTicks;
+            if (!Holds(buckets[bucket], utc) && (bucket = Find(buckets, utc)) < 0)
+            {
+                bucket = 0;
+                continue;
+            }
+            var local = utc + offsets.OffsetTicks(utc);
+            var day = (int)(local / TimeSpan.TicksPerDay);
+            if (schedule.PeriodOn(day, ref period) is not { } inForce)
+            {
+                continue;
+            }
+            var quarter = (int)(local % TimeSpan.TicksPerDay / TicksPerQuarter);
+            cost[bucket] += slot.EnergyWh / 1000 * inForce.Prices[(day % 7 * TariffText.QuartersPerDay) + quarter];
+        }
+        AddFixedFees(schedule, zone, buckets, cost);
+        return cost;
+    }
+
+    /// <summary>
+    /// A day fee adds fee x |bucket ∩ day| / |day| to a bucket for each local day it touches, a month
+    /// fee likewise over the local month, both from the period in force that day: hourly, daily and
+    /// monthly buckets of a range add up to the same fees, and a 23-hour day costs one day fee.
+    /// </summary>
+    private static void AddFixedFees(TariffSchedule schedule, TimeZoneInfo zone, IReadOnlyList<LocalBucket> buckets, double[] cost)
+    {
+        if (!schedule.Periods.Any(p => p.FeePerDay != 0 || p.FeePerMonth != 0))
+        {
+            return;
+        }
+        var rangeEnd = buckets[^1].End;
+        var date = LocalCalendar.LocalDate(buckets[0].Start, zone);
+        var dayStart = LocalCalendar.StartOfDay(date, zone);
+        DateOnly month = default;
+        double monthTicks = 0;
+        int period = 0, bucket = 0;
+        while (dayStart < rangeEnd)
+        {
+            var dayEnd = LocalCalendar.StartOfDay(date.AddDays(1), zone);
+            // dayEnd == dayStart only for a date the zone skipped (Pacific/Apia, 2011-12-30): no time, no fee.
+            if (dayEnd > dayStart && schedule.PeriodOn(date.DayNumber, ref period) is { } inForce && (inForce.FeePerDay != 0 || inForce.FeePerMonth != 0))
+            {
+                if (new DateOnly(date.Year, date.Month, 1) != month)
+                {
+                    month = new DateOnly(date.Year, date.Month, 1);
+                    monthTicks = (LocalCalendar.StartOfDay(month.AddMonths(1), zone) - LocalCalendar.StartOfDay(month, zone)).Ticks;
+                }
+                var perTick = (inForce.FeePerDay / (dayEnd - dayStart).Ticks) + (inForce.FeePerMonth / monthTicks);
+                // Buckets before this day are done; the one crossing its end is visited again tomorrow.
+                while (bucket < buckets.Count && buckets[bucket].End <= dayStart)
+                {
+                    bucket++;
+                }
+                for (var b = bucket; b < buckets.Count && buckets[b].Start < dayEnd; b++)
+                {
+                    var overlap = Min(buckets[b].End, dayEnd) - Max(buckets[b].Start, dayStart);
+                    if (overlap > TimeSpan.Zero)
+                    {
+                        cost[b] += perTick * overlap.Ticks;
+                    }
+                }
+            }
+            date = date.AddDays(1);
+            dayStart = dayEnd;
+        }
+    }
+
+    private static bool Holds(LocalBucket bucket, long utcTicks) => utcTicks >= bucket.Start.UtcTicks && utcTicks < bucket.End.UtcTicks;
+
+    /// <summary>The index of the bucket holding the instant, by binary search; -1 when none does.</summary>
+    private static int Find(IReadOnlyList<LocalBucket> buckets, long utcTicks)
+    {
+        int low = 0, high = buckets.Count - 1;
+        while (low <= high)
+        {
+            var middle = (low + high) >>> 1;
+            var bucket = buckets[middle];
+            if (utcTicks < bucket.Start.UtcTicks)
+            {
+                high = middle - 1;
+            }
+            else if (utcTicks >= bucket.End.UtcTicks)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                return middle;
+            }
+        }
+        return -1;
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    /// <summary>
+    /// A zone's UTC offset, asked once per UTC day: when the offsets at the day's first and last slot
+    /// agree, the whole day has that offset (no zone changes its offset twice within a day); on a
+    /// transition day each slot asks the zone itself.
+    /// </summary>
+    private struct OffsetCache(TimeZoneInfo zone)
+    {
+        private long _dayStart = long.MinValue;
+        private long _offset;
+        private bool _uniform;
+
+        public long OffsetTicks(long utcTicks)
+        {
+            var dayStart = utcTicks - (utcTicks % TimeSpan.TicksPerDay);
+            if (dayStart != _dayStart)
+            {
+                _dayStart = dayStart;
+                _offset = Offset(dayStart);
+                _uniform = _offset == Offset(dayStart + TimeSpan.TicksPerDay - TicksPerQuarter);
+            }
+            return _uniform ? _offset : Offset(utcTicks);
+        }
+
+        private readonly long Offset(long utcTicks) => zone.GetUtcOffset(new DateTime(utcTicks, DateTimeKind.Utc)).Ticks;
+    }
+}

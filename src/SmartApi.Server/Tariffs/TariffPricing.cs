@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using SmartApi.Server.Energy;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.Tariffs;
+
+/// <summary>
+/// <see cref="IEnergyPricing"/> with the organization's tariffs. One indexed read per call finds the
+/// claims on the device, its tags and the organization; the most specific wins (device, else the
+/// first tag in ordinal <c>key:value</c> order, else the organization). Compiled schedules are kept by
+/// tariff id and version, so a tariff's JSON is parsed once per change, on every node alike.
+/// </summary>
+internal sealed class TariffPricing(ITariffStore store) : IEnergyPricing
+{
+    private const int MaxCachedSchedules = 4096;
+    private readonly ConcurrentDictionary<string, (long Version, TariffSchedule Schedule)> _schedules = new(StringComparer.Ordinal);
+
+    public async ValueTask<PricedBuckets?> PriceAsync(
+        string organizationId,
+        string deviceId,
+        IReadOnlyDictionary<string, string> tags,
+        TimeZoneInfo zone,
+        IReadOnlyList<EnergySlot> slots,
+        IReadOnlyList<LocalBucket> buckets,
+        CancellationToken cancellationToken)
+    {
+        if (await ScheduleForAsync(organizationId, deviceId, tags, cancellationToken) is not { } schedule)
+        {
+            return null;
+        }
+        return new PricedBuckets(schedule.Currency, TariffCalculator.Price(schedule, zone, slots, buckets));
+    }
+
+    /// <summary>The compiled tariff that prices the device; null when none applies.</summary>
+    public async ValueTask<TariffSchedule?> ScheduleForAsync(
+        string organizationId, string deviceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
+    {
+        var targets = new List<string>(tags.Count + 2) { TariffText.DeviceTarget(deviceId), TariffText.OrganizationTarget };
+        targets.AddRange(tags.Select(t => TariffText.TagTarget(t.Key, t.Value)));
+        var claims = await store.FindTariffClaimsAsync(organizationId, targets, cancellationToken);
+        if (Resolve(deviceId, claims) is not { } claim)
+        {
+            return null;
+        }
+        if (_schedules.TryGetValue(claim.TariffId, out var cached) && cached.Version == claim.TariffVersion)
+        {
+            return cached.Schedule;
+        }
+        if (await store.GetTariffAsync(organizationId, claim.TariffId, cancellationToken) is not { } tariff)
+        {
+            return null; // deleted between the two reads
+        }
+        var schedule = TariffSchedule.Compile(tariff.Currency, TariffDefinition.FromJson(tariff.Definition).Periods);
+        if (_schedules.Count >= MaxCachedSchedules)
+        {
+            _schedules.Clear();
+        }
+        _schedules[tariff.Id] = (tariff.Version, schedule);
+        return schedule;
+    }
+
+    /// <summary>The winning claim: the device's own, else the first tag's in ordinal order, else the organization's.</summary>
+    public static TariffClaim? Resolve(string deviceId, IReadOnlyList<TariffClaim> claims)
+    {
+        var device = TariffText.DeviceTarget(deviceId);
+        TariffClaim? tag = null, organization = null;
+        foreach (var claim in claims)
+        {
+            if (claim.Target == device)
+            {
+                return claim;
+            }
+            if (claim.Target == TariffText.OrganizationTarget)
+            {
+                organization = claim;
+            }
+            else if (claim.Target.StartsWith(TariffText.TagTargetPrefix, StringComparison.Ordinal)
+                && (tag is null || string.CompareOrdinal(claim.Target, tag.Target) < 0))
+            {
+                tag = claim;
+            }
+        }
+        return tag ?? organization;
+    }
+}
