@@ -109,6 +109,7 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
         if (deleted)
         {
             await ExecuteAsync(RelationalSql.DeleteDeviceMeasurements, new { id });
+            await ExecuteAsync(RelationalSql.DeleteDeviceEnergySlots, new { id });
         }
         return deleted;
     }
