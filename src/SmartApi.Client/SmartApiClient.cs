@@ -46,6 +46,7 @@ public sealed class SmartApiClient : IDisposable
         Automations = new AutomationsClient(transport);
         Deliveries = new DeliveriesClient(transport);
         PortalSessions = new PortalSessionsClient(transport);
+        Energy = new EnergyClient(transport);
     }
 
     /// <summary>Organizations (admin keys).</summary>
@@ -68,6 +69,9 @@ public sealed class SmartApiClient : IDisposable
 
     /// <summary>Portal sessions: embeddable URLs for an integrator's customers.</summary>
     public PortalSessionsClient PortalSessions { get; }
+
+    /// <summary>Energy statistics in local time, per device and across the organization.</summary>
+    public EnergyClient Energy { get; }
 
     /// <summary>Releases the connection pool when the client owns it.</summary>
     public void Dispose() => _transport.Dispose();
