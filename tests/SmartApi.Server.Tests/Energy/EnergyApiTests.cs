@@ -3,8 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using SmartApi.Contracts;
 using SmartApi.Server.Energy;
 using SmartApi.Server.Measurements;
-using SmartApi.Storage;
-using SmartApi.TestSupport;
 
 namespace SmartApi.Server.Tests.Energy;
 
@@ -91,11 +89,13 @@ public sealed class EnergyApiTests(AppFixture fixture) : ServerTest(fixture)
         Assert.Equal(3, result.Buckets.Count);
         var (first, second, third) = (result.Buckets[0], result.Buckets[1], result.Buckets[2]);
         // 08:00's own sample covers nothing (the first sample), so 59 minutes are covered: within the 5-minute allowance.
-        Assert.Equal((true, 59.0 / 60), (first.Complete, Math.Round(first.Coverage, 9)));
+        Assert.True(first.Complete);
+        Assert.Equal(59.0 / 60, first.Coverage, 9);
         Assert.Equal(120.0 * 59 / 60, first.EnergyWh, 9); // integrated power: 120 W over 59 covered minutes
         Assert.Equal(59.0 / 60, first.OnHours, 9);
         // 09:00 (covering 08:59-09:00) to 09:29 is 30 minutes, the first two at 120 W; 09:50 covers 5 of the 21-minute gap.
-        Assert.Equal((false, 35.0 / 60), (second.Complete, Math.Round(second.Coverage, 9)));
+        Assert.False(second.Complete);
+        Assert.Equal(35.0 / 60, second.Coverage, 9);
         Assert.Equal(2.0 / 60, second.OnHours, 9);
         Assert.Equal(31, second.Samples);
         Assert.Equal((0, (double?)null, (double?)null, 0.0, false), (third.Samples, third.AvgPowerW, third.PeakPowerW, third.Coverage, third.Complete));

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using SmartApi.Server.Energy;
 using SmartApi.Server.Measurements;
 using SmartApi.Storage;
-using SmartApi.TestSupport;
 
 namespace SmartApi.Server.Tests.Energy;
 
