@@ -250,10 +250,9 @@ internal static class EnergyApi
         }, zone);
     }
 
-    /// <summary>The organization's zone (UTC until organizations have one).</summary>
-    private static Task<TimeZoneInfo> OrganizationZoneAsync(ISmartApiStore store, string organizationId, CancellationToken cancellationToken)
-    {
-        _ = (store, organizationId, cancellationToken);
-        return Task.FromResult(TimeZoneInfo.Utc);
-    }
+    /// <summary>The organization's zone (stored as a canonical IANA id; UTC should a stored id be unknown to this host).</summary>
+    private static async Task<TimeZoneInfo> OrganizationZoneAsync(ISmartApiStore store, string organizationId, CancellationToken cancellationToken) =>
+        await store.GetOrganizationAsync(organizationId, cancellationToken) is { } organization && TimeZones.TryFind(organization.TimeZone, out var zone)
+            ? zone
+            : TimeZoneInfo.Utc;
 }

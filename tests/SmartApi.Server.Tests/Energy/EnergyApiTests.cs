@@ -156,6 +156,22 @@ public sealed class EnergyApiTests(AppFixture fixture) : ServerTest(fixture)
         await (await stranger.GetAsync($"/v1/energy?{Range}&deviceId={loose.Id}", Ct)).ProblemAsync(HttpStatusCode.NotFound, "not_found");
     }
 
+    [Fact]
+    public async Task The_organization_time_zone_is_the_default_and_timeZone_overrides_it()
+    {
+        var (organizationId, client) = await App.CreateTenantAsync("devices:read", "devices:write");
+        var device = await SmartApiApplication.CreateDeviceAsync(client);
+        (await App.Admin.PatchJsonAsync($"/v1/organizations/{organizationId}", """{"timeZone":"Asia/Kathmandu"}""")).EnsureSuccessStatusCode();
+        const string Range = "from=2026-01-10T00:00:00Z&to=2026-01-11T00:00:00Z";
+
+        var own = await (await client.GetAsync($"/v1/devices/{device.Id}/energy?{Range}", Ct)).ReadAsync(SmartApiJsonContext.Default.DeviceEnergyResponse);
+        Assert.Equal("Asia/Kathmandu", own.TimeZone);
+        Assert.Equal(["2026-01-10T00:00:00+05:45", "2026-01-11T00:00:00+05:45"], own.Buckets.Select(b => b.LocalStart));
+        var overridden = await (await client.GetAsync($"/v1/energy?{Range}&timeZone=America/New_York", Ct)).ReadAsync(SmartApiJsonContext.Default.OrganizationEnergyResponse);
+        Assert.Equal("America/New_York", overridden.TimeZone);
+        Assert.Equal("2026-01-09T00:00:00-05:00", Assert.Single(overridden.Data).Buckets[0].LocalStart);
+    }
+
     [Theory]
     [InlineData("interval=minute", "interval")]
     [InlineData("timeZone=Mars/Olympus", "timeZone")]
