@@ -33,6 +33,7 @@ internal static class SmartCli
         root.Subcommands.Add(EventCommands.Create(host));
         root.Subcommands.Add(AutomationCommands.Create(host));
         root.Subcommands.Add(DeliveryCommands.Create(host));
+        root.Subcommands.Add(EnergyCommands.Create(host));
         root.Subcommands.Add(ApiKeyCommands.Create(host));
         root.Subcommands.Add(OrganizationCommands.Create(host));
         root.Subcommands.Add(WebhookCommands.Create(host));

@@ -47,6 +47,7 @@ public sealed class SmartApiClient : IDisposable
         Deliveries = new DeliveriesClient(transport);
         PortalSessions = new PortalSessionsClient(transport);
         Tariffs = new TariffsClient(transport);
+        Energy = new EnergyClient(transport);
     }
 
     /// <summary>Organizations (admin keys).</summary>
@@ -72,6 +73,9 @@ public sealed class SmartApiClient : IDisposable
 
     /// <summary>Tariffs: energy prices by period and time-of-use band, and what they apply to.</summary>
     public TariffsClient Tariffs { get; }
+
+    /// <summary>Energy statistics in local time, per device and across the organization.</summary>
+    public EnergyClient Energy { get; }
 
     /// <summary>Releases the connection pool when the client owns it.</summary>
     public void Dispose() => _transport.Dispose();

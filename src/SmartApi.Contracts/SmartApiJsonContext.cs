@@ -33,6 +33,8 @@ namespace SmartApi.Contracts;
 [JsonSerializable(typeof(CommandResponse))]
 [JsonSerializable(typeof(Page<CommandResponse>))]
 [JsonSerializable(typeof(Page<MeasurementPoint>))]
+[JsonSerializable(typeof(DeviceEnergyResponse))]
+[JsonSerializable(typeof(OrganizationEnergyResponse))]
 [JsonSerializable(typeof(EventResponse))]
 [JsonSerializable(typeof(Page<EventResponse>))]
 [JsonSerializable(typeof(Page<EventTypeResponse>))]

@@ -46,4 +46,8 @@ internal abstract partial class Sql : RelationalSql
     public const string InsertMeasurements =
         InsertMeasurementsInto + "SELECT * FROM unnest(@devices, @ts, @power, @voltage, @current, @temperature, @total, @delta) ON CONFLICT (device_id, ts) DO NOTHING";
     public const string DeleteMeasurementsBefore = "DELETE FROM measurements WHERE ts < @before";
+
+    // One statement per batch of rollup changes, like the samples; a batch holds one change per (device, slot).
+    public const string AddEnergySlots =
+        InsertEnergySlotsInto + "SELECT * FROM unnest(@devices, @slots, @orgs, @energy, @samples, @powerSum, @powerSeconds, @peak, @covered, @on)" + AccumulateEnergySlot;
 }

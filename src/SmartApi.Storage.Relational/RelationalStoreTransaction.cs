@@ -114,6 +114,7 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
             await ExecuteAsync(RelationalSql.DeleteDeviceMeasurements, new { id });
             // A deleted device leaves no claim behind: its tariff no longer lists it.
             await ExecuteAsync(RelationalSql.DeleteTariffTarget, new { org = organizationId, target = "device:" + id });
+            await ExecuteAsync(RelationalSql.DeleteDeviceEnergySlots, new { id });
         }
         return deleted;
     }

@@ -20,4 +20,7 @@ internal abstract partial class Sql : RelationalSql
 
     public const string InsertMeasurement =
         InsertMeasurementsInto + "VALUES (@device, @ts, @power, @voltage, @current, @temperature, @total, @delta) ON CONFLICT (device_id, ts) DO NOTHING";
+
+    public const string AddEnergySlot =
+        InsertEnergySlotsInto + "VALUES (@device, @slot, @org, @energy, @samples, @powerSum, @powerSeconds, @peak, @covered, @on)" + AccumulateEnergySlot;
 }

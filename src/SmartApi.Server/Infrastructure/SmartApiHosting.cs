@@ -5,6 +5,7 @@ using SmartApi.Server.Automations;
 using SmartApi.Server.WebConsole;
 using SmartApi.Server.Deliveries;
 using SmartApi.Server.Devices;
+using SmartApi.Server.Energy;
 using SmartApi.Server.Events;
 using SmartApi.Server.Measurements;
 using SmartApi.Server.Mqtt;
@@ -51,6 +52,7 @@ internal static class SmartApiHosting
         services.AddAutomations();       // hosted: AutomationScheduler
         services.AddMeasurements();      // hosted: TelemetryIngestor
         services.AddTariffs();           // tariffs and the energy pricing they implement
+        services.AddEnergy();            // statistics over the energy rollups
         services.AddMqttGateway();       // hosted: MqttTransport, DeviceConfigPublisher, DeviceRemoval, CommandDispatcher, EnergyReporter
         services.AddAutomationRuns();    // hosted: AutomationRunner
         services.AddWebhooks();          // hosted: DeliveryDispatcher
@@ -101,6 +103,7 @@ internal static class SmartApiHosting
         api.MapApiKeys();
         api.MapDevices();
         api.MapMeasurements();
+        api.MapEnergy();
         api.MapEvents();
         api.MapAutomations();
         api.MapDeliveries();

@@ -2,6 +2,7 @@ using SmartApi.Webhooks.Events;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.Automations;
+using SmartApi.Server.Energy;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
 using SmartApi.Server.Mqtt;
@@ -159,6 +160,7 @@ internal sealed partial class TelemetryIngestor(
         var stored = new Stored[batch.Count];
         var states = new Dictionary<string, DeviceEnergy?>(StringComparer.Ordinal);
         var rows = new List<MeasurementRow>(batch.Count);
+        var rollup = new EnergyRollup();
         // Power triggers are evaluated in the same unit, so their state commits with the samples.
         var power = powerTriggers.Begin(tx);
         for (var i = 0; i < batch.Count; i++)
@@ -197,6 +199,7 @@ internal sealed partial class TelemetryIngestor(
                 await tx.AppendEventAsync(events.Create(WebhookEventTypes.EnergyCounterReset, state.OrganizationId,
                     new EnergyCounterResetData(deviceId, EventFactory.AssignedOnAppend, step.PreviousCounterWh ?? 0, sample.EnergyWh ?? 0)));
             }
+            rollup.Add(state.OrganizationId, deviceId, state.Latest, measurement, step.DeltaWh);
             state.TotalWh = step.TotalWh;
             state.LastCounterWh = step.CounterWh;
             state.Latest = measurement;
@@ -208,6 +211,8 @@ internal sealed partial class TelemetryIngestor(
             }
         }
         await tx.InsertMeasurementsAsync(rows);
+        // The rollups commit with the samples they sum (ADR 033).
+        await tx.AddEnergySlotsAsync(rollup.Changes());
         if (power is not null)
         {
             await power.FlushAsync();

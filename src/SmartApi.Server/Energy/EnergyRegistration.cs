@@ -1,0 +1,13 @@
+using SmartApi.Storage;
+
+namespace SmartApi.Server.Energy;
+
+internal static class EnergyRegistration
+{
+    /// <summary>Energy statistics over the rollups the telemetry ingestor keeps; pricing (IEnergyPricing) is used when registered.</summary>
+    public static IServiceCollection AddEnergy(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => new EnergyStatistics(sp.GetRequiredService<ISmartApiStore>(), sp));
+        return services;
+    }
+}

@@ -1,0 +1,24 @@
+namespace SmartApi.Storage.Relational;
+
+internal abstract partial class RelationalSql
+{
+    protected const string InsertEnergySlotsInto =
+        "INSERT INTO energy_slots (device_id, slot, organization_id, energy_wh, samples, power_sum_w, power_seconds, peak_power_w, covered_seconds, on_seconds) ";
+
+    // Accumulates into the slot's row; a CASE rather than max()/GREATEST(), so the text is the same on both databases.
+    protected const string AccumulateEnergySlot =
+        " ON CONFLICT (device_id, slot) DO UPDATE SET energy_wh = energy_slots.energy_wh + excluded.energy_wh, " +
+        "samples = energy_slots.samples + excluded.samples, power_sum_w = energy_slots.power_sum_w + excluded.power_sum_w, " +
+        "power_seconds = energy_slots.power_seconds + excluded.power_seconds, " +
+        "peak_power_w = CASE WHEN excluded.peak_power_w > energy_slots.peak_power_w THEN excluded.peak_power_w ELSE energy_slots.peak_power_w END, " +
+        "covered_seconds = energy_slots.covered_seconds + excluded.covered_seconds, on_seconds = energy_slots.on_seconds + excluded.on_seconds";
+
+    public const string EnergySlotColumns =
+        "device_id, slot, organization_id, energy_wh, samples, power_sum_w, power_seconds, peak_power_w, covered_seconds, on_seconds";
+
+    /// <summary>One device's slots: a range scan of the (device_id, slot) primary key.</summary>
+    public const string ListDeviceEnergySlots =
+        "SELECT " + EnergySlotColumns + " FROM energy_slots WHERE device_id = @device AND organization_id = @org AND slot >= @from AND slot < @to ORDER BY slot";
+
+    public const string DeleteDeviceEnergySlots = "DELETE FROM energy_slots WHERE device_id = @id";
+}

@@ -1,0 +1,57 @@
+namespace SmartApi.Storage;
+
+/// <summary>
+/// Energy rollups: per device, one row per 15-minute UTC slot (the slot grid of local-time
+/// statistics), kept up to date in the same transaction as the samples they sum.
+/// </summary>
+public interface IEnergyStore
+{
+    /// <summary>
+    /// The rollups of <paramref name="deviceIds"/> (in <paramref name="organizationId"/>) with
+    /// <c>from &lt;= slot &lt; to</c>, ordered by device id, then slot; slots without samples are left out.
+    /// </summary>
+    Task<IReadOnlyList<EnergySlotTotals>> ListEnergySlotsAsync(
+        string organizationId, IReadOnlyCollection<string> deviceIds, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Keeping the energy rollups inside a write transaction.</summary>
+public interface IEnergyTransaction
+{
+    /// <summary>
+    /// Adds each change to its (device, slot) row, creating it when missing: sums and counts add up,
+    /// the peak keeps the larger value. At most one change per (device, slot) in one call.
+    /// </summary>
+    ValueTask AddEnergySlotsAsync(IReadOnlyList<EnergySlotTotals> changes);
+}
+
+/// <summary>
+/// What a device's samples in one 15-minute slot (UTC start <paramref name="Slot"/>) add up to.
+/// Each sample covers the time since the previous sample, at most the 5-minute integration gap;
+/// that interval and its energy belong to the slot of the sample's own timestamp.
+/// </summary>
+/// <param name="EnergyWh">Sum of the samples' energy steps (counter differences, or integrated power).</param>
+/// <param name="Samples">Number of samples.</param>
+/// <param name="PowerSumW">Sum of the samples' power (for a plain average where no time is covered).</param>
+/// <param name="PowerSeconds">Sum of the previous sample's power times each covered interval, W·s (the time-weighted average's numerator).</param>
+/// <param name="PeakPowerW">The largest power of a sample in the slot.</param>
+/// <param name="CoveredSeconds">Time covered by the samples, s.</param>
+/// <param name="OnSeconds">Covered time during which the device drew power (the previous sample's power above 0 W), s.</param>
+public sealed record EnergySlotTotals(
+    string OrganizationId,
+    string DeviceId,
+    DateTimeOffset Slot,
+    double EnergyWh,
+    int Samples,
+    double PowerSumW,
+    double PowerSeconds,
+    double PeakPowerW,
+    double CoveredSeconds,
+    double OnSeconds);
+
+public partial interface ISmartApiStore : IEnergyStore
+{
+}
+
+public partial interface IStoreTransaction : IEnergyTransaction
+{
+}

@@ -1,0 +1,5 @@
+using SmartApi.Storage.Compliance;
+
+namespace SmartApi.Storage.Postgres.Tests;
+
+public sealed class PostgresEnergySlotTests : EnergySlotComplianceTests;
