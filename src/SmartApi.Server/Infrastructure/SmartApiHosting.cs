@@ -6,6 +6,7 @@ using SmartApi.Server.WebConsole;
 using SmartApi.Server.Deliveries;
 using SmartApi.Server.Devices;
 using SmartApi.Server.Events;
+using SmartApi.Server.Exports;
 using SmartApi.Server.Measurements;
 using SmartApi.Server.Mqtt;
 using SmartApi.Server.Organizations;
@@ -99,6 +100,7 @@ internal static class SmartApiHosting
         api.MapApiKeys();
         api.MapDevices();
         api.MapMeasurements();
+        api.MapExports();
         api.MapEvents();
         api.MapAutomations();
         api.MapDeliveries();
