@@ -46,6 +46,7 @@ public sealed class SmartApiClient : IDisposable
         Automations = new AutomationsClient(transport);
         Deliveries = new DeliveriesClient(transport);
         PortalSessions = new PortalSessionsClient(transport);
+        Exports = new ExportsClient(transport);
     }
 
     /// <summary>Organizations (admin keys).</summary>
@@ -68,6 +69,9 @@ public sealed class SmartApiClient : IDisposable
 
     /// <summary>Portal sessions: embeddable URLs for an integrator's customers.</summary>
     public PortalSessionsClient PortalSessions { get; }
+
+    /// <summary><c>/v1/exports</c>: measurements as CSV or Parquet files, with downloads that resume.</summary>
+    public ExportsClient Exports { get; }
 
     /// <summary>Releases the connection pool when the client owns it.</summary>
     public void Dispose() => _transport.Dispose();

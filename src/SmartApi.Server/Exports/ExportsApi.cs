@@ -15,13 +15,6 @@ internal static class ExportsApi
         var group = routes.MapGroup("/v1/exports").WithTags("Exports").RequireScope(Scopes.DevicesRead);
         group.MapGet("/measurements", Measurements).WithName("ExportMeasurements")
             .WithSummary("Export raw measurements of selected devices as CSV or Parquet, streamed and resumable.")
-            .WithDescription(
-                "Rows are ordered by (device id, ts), one per stored sample with from <= ts < to. Columns: device_id, serial, ts_utc, " +
-                "ts_local (in timeZone, with its offset), power_w, voltage_v, current_a, temperature_c, energy_total_wh and energy_wh " +
-                "(consumed since the device's previous sample). CSV follows RFC 4180 (header row, CRLF, quoted where needed); Parquet has " +
-                "row groups of 65,536 rows. The body is written as it is read, so an export of any size starts at once and memory stays " +
-                "flat. If the transfer breaks, ask again with after=<device_id>:<unix ms of ts_utc> of the last complete row received: the " +
-                "answer is a complete file (header or schema included) holding exactly the rows that follow it.")
             .Produces<string>(StatusCodes.Status200OK, ExportFormats.CsvContentType, ExportFormats.ParquetContentType)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
