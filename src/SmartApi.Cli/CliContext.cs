@@ -38,7 +38,7 @@ internal sealed class CliContext(CliHost host, ParseResult parse) : IDisposable
                     BaseAddress = baseAddress,
                     ApiKey = Profiles.ReadKey(host, name, profile),
                     TimeProvider = host.Time,
-                });
+                }, host.Handler);
             }
             return _client;
         }

@@ -26,6 +26,9 @@ internal sealed class CliHost
     /// <summary>The clock of the API client; tests may pass a fake one.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The HTTP handler of the API client; tests may pass one that breaks transfers.</summary>
+    public HttpMessageHandler? Handler { get; init; }
+
     public static CliHost FromProcess() => new()
     {
         Console = AnsiConsole.Console,

@@ -38,6 +38,7 @@ internal static class SmartCli
         root.Subcommands.Add(OrganizationCommands.Create(host));
         root.Subcommands.Add(WebhookCommands.Create(host));
         root.Subcommands.Add(SimulateCommands.Create(host));
+        root.Subcommands.Add(ExportCommands.Create(host));
         return root;
     }
 

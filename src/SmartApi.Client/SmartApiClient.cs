@@ -48,6 +48,7 @@ public sealed class SmartApiClient : IDisposable
         PortalSessions = new PortalSessionsClient(transport);
         Tariffs = new TariffsClient(transport);
         Energy = new EnergyClient(transport);
+        Exports = new ExportsClient(transport);
     }
 
     /// <summary>Organizations (admin keys).</summary>
@@ -76,6 +77,8 @@ public sealed class SmartApiClient : IDisposable
 
     /// <summary>Energy statistics in local time, per device and across the organization.</summary>
     public EnergyClient Energy { get; }
+    /// <summary><c>/v1/exports</c>: measurements as CSV or Parquet files, with downloads that resume.</summary>
+    public ExportsClient Exports { get; }
 
     /// <summary>Releases the connection pool when the client owns it.</summary>
     public void Dispose() => _transport.Dispose();

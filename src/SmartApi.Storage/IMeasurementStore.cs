@@ -9,6 +9,13 @@ public interface IMeasurementStore
     /// <summary>Buckets of <paramref name="bucket"/> length aligned to the unix epoch, with <c>from &lt;= start &lt; to</c>; empty buckets are left out.</summary>
     Task<IReadOnlyList<MeasurementBucket>> AggregateMeasurementsAsync(string deviceId, DateTimeOffset from, DateTimeOffset to, TimeSpan bucket, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The samples of an export, ordered by (device id, ts), for the devices of <paramref name="organizationId"/> among
+    /// <see cref="MeasurementExport.DeviceIds"/> (others are skipped). Rows are read in keyset pages on short reads, so
+    /// memory stays one page however many rows follow and a slow consumer holds no database snapshot open.
+    /// </summary>
+    IAsyncEnumerable<ExportedMeasurement> ExportMeasurementsAsync(string organizationId, MeasurementExport export, CancellationToken cancellationToken = default);
+
     /// <summary>The start of the latest hour whose energy was reported, if any.</summary>
     Task<DateTimeOffset?> GetLastEnergyReportAsync(CancellationToken cancellationToken = default);
 }

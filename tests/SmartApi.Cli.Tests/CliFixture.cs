@@ -58,6 +58,7 @@ public sealed class CliFixture : IAsyncLifetime
             Error = error,
             GetEnvironmentVariable = name => environment.GetValueOrDefault(name),
             ConfigDirectory = run.ConfigDirectory ?? Path.Combine(Path.GetTempPath(), "smart-cli-test-" + Guid.NewGuid().ToString("N")),
+            Handler = run.Handler,
         };
         run.Attach?.Invoke(output, error);
         var exit = await SmartCli.RunAsync(args, host, run.CancellationToken);
@@ -91,6 +92,9 @@ public sealed record CliRun(string? Key, string? Url = null, string? ConfigDirec
     Action<SyncWriter, SyncWriter>? Attach = null)
 {
     public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>The API client's HTTP handler, when a test needs to break transfers.</summary>
+    public HttpMessageHandler? Handler { get; init; }
 }
 
 /// <summary>A StringWriter that a test may read while a command still writes to it.</summary>

@@ -37,6 +37,7 @@ public sealed class OpenApiCoverageTests(ClientFixture fixture) : ClientTest(fix
         ["ListDeviceCommands"] = (c, ct) => c.Devices.ListCommandsPageAsync(Dev, cancellationToken: ct),
         ["GetDeviceCommand"] = (c, ct) => c.Devices.GetCommandAsync(Dev, "cmd_01M8BQWSSN0C43SSNM7Z9ZPGRB", ct),
         ["ListDeviceMeasurements"] = (c, ct) => c.Devices.ListMeasurementsPageAsync(Dev, cancellationToken: ct),
+        ["ExportMeasurements"] = (c, ct) => c.Exports.OpenMeasurementsAsync(new(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow, [Dev]), ct),
         ["ListEvents"] = (c, ct) => c.Events.ListPageAsync(cancellationToken: ct),
         ["GetEvent"] = (c, ct) => c.Events.GetAsync("evt_01M8BQWSSN0C43SSNM7Z9ZPGRB", ct),
         ["ListEventTypes"] = (c, ct) => c.Events.ListTypesAsync(ct),

@@ -32,6 +32,7 @@ public sealed class PostgresDeviceTests : DeviceComplianceTests;
 public sealed class PostgresCommandTests : CommandComplianceTests;
 public sealed class PostgresEventTests : EventComplianceTests;
 public sealed class PostgresMeasurementTests : MeasurementComplianceTests;
+public sealed class PostgresMeasurementExportTests : MeasurementExportComplianceTests;
 public sealed class PostgresTransactionTests : TransactionComplianceTests;
 public sealed class PostgresAutomationTests : AutomationComplianceTests;
 public sealed class PostgresMatchingTests : MatchingComplianceTests;

@@ -35,6 +35,7 @@ public sealed class SqliteDeviceTests : DeviceComplianceTests;
 public sealed class SqliteCommandTests : CommandComplianceTests;
 public sealed class SqliteEventTests : EventComplianceTests;
 public sealed class SqliteMeasurementTests : MeasurementComplianceTests;
+public sealed class SqliteMeasurementExportTests : MeasurementExportComplianceTests;
 public sealed class SqliteTransactionTests : TransactionComplianceTests;
 public sealed class SqliteAutomationTests : AutomationComplianceTests;
 public sealed class SqliteMatchingTests : MatchingComplianceTests;

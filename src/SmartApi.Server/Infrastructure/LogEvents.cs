@@ -58,4 +58,6 @@ internal static class LogEvents
     public const int CommandLoopFailed = 2101;
     public const int CommandConfigFailed = 2102;
     public const int EnergyReportFailed = 2110;
+
+    public const int ExportBroken = 2140;
 }

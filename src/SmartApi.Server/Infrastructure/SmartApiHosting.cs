@@ -7,6 +7,7 @@ using SmartApi.Server.Deliveries;
 using SmartApi.Server.Devices;
 using SmartApi.Server.Energy;
 using SmartApi.Server.Events;
+using SmartApi.Server.Exports;
 using SmartApi.Server.Measurements;
 using SmartApi.Server.Mqtt;
 using SmartApi.Server.Organizations;
@@ -104,6 +105,7 @@ internal static class SmartApiHosting
         api.MapDevices();
         api.MapMeasurements();
         api.MapEnergy();
+        api.MapExports();
         api.MapEvents();
         api.MapAutomations();
         api.MapDeliveries();

@@ -1,0 +1,77 @@
+using SmartApi.Server.Devices;
+using SmartApi.Server.Infrastructure;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.Exports;
+
+/// <summary>The devices an export reads: an id list (at most <see cref="MaxIds"/>) or every device with a tag.</summary>
+internal static class ExportDevices
+{
+    public const int MaxIds = 1_000;
+    private const int ListPage = 500;
+
+    /// <summary>Checks the selection's shape; adds errors for <c>deviceId</c> and <c>tag</c>.</summary>
+    public static void Validate(string[]? deviceIds, string? tag, ValidationErrors errors)
+    {
+        var hasIds = deviceIds is { Length: > 0 };
+        if (hasIds == tag is not null)
+        {
+            errors.Add(hasIds ? "tag" : "deviceId", "Select devices with deviceId (repeated, 1-1000 ids) or with tag=key:value, not both.");
+            return;
+        }
+        if (hasIds)
+        {
+            if (deviceIds!.Length > MaxIds)
+            {
+                errors.Add("deviceId", $"At most {MaxIds} deviceId values; select more devices with a tag.");
+            }
+            if (deviceIds.Any(id => !IdGenerator.IsWellFormed(id, "dev")))
+            {
+                errors.Add("deviceId", "Every deviceId must be a device id (dev_...).");
+            }
+        }
+        else if (ParseTag(tag!).Key.Length is 0 or > DeviceValidation.MaxTagKeyLength)
+        {
+            errors.Add("tag", $"tag must be 'key' or 'key:value' with a key of 1-{DeviceValidation.MaxTagKeyLength} characters.");
+        }
+    }
+
+    /// <summary>The selected devices' serials by id; null with the first unknown id when an id names no device of the organization.</summary>
+    public static async Task<(Dictionary<string, string>? Serials, string? Unknown)> ResolveAsync(
+        IDeviceStore devices, string organizationId, string[]? deviceIds, string? tag, CancellationToken cancellationToken)
+    {
+        var serials = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (tag is not null)
+        {
+            var (key, value) = ParseTag(tag);
+            string? after = null;
+            PageResult<Device> page;
+            do
+            {
+                page = await devices.ListDevicesAsync(organizationId, new DeviceFilter(TagKey: key, TagValue: value), new PageRequest(after, ListPage), cancellationToken);
+                foreach (var device in page.Items)
+                {
+                    serials[device.Id] = device.Serial;
+                }
+                after = page.Items.Count > 0 ? page.Items[^1].Id : null;
+            }
+            while (page.HasMore);
+            return (serials, null);
+        }
+        foreach (var id in deviceIds!.Distinct(StringComparer.Ordinal))
+        {
+            if (await devices.GetDeviceAsync(organizationId, id, cancellationToken) is not { } device)
+            {
+                return (null, id);
+            }
+            serials[id] = device.Serial;
+        }
+        return (serials, null);
+    }
+
+    private static (string Key, string? Value) ParseTag(string tag)
+    {
+        var colon = tag.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? (tag, null) : (tag[..colon], tag[(colon + 1)..]);
+    }
+}

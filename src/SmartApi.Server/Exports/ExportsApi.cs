@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using SmartApi.Server.ApiKeys;
+using SmartApi.Server.Infrastructure;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.Exports;
+
+/// <summary><c>/v1/exports</c>: measurements as one streamed CSV or Parquet file, resumable after any row.</summary>
+internal static class ExportsApi
+{
+    public static RouteGroupBuilder MapExports(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/exports").WithTags("Exports").RequireScope(Scopes.DevicesRead);
+        group.MapGet("/measurements", Measurements).WithName("ExportMeasurements")
+            .WithSummary("Export raw measurements of selected devices as CSV or Parquet, streamed and resumable.")
+            .Produces<string>(StatusCodes.Status200OK, ExportFormats.CsvContentType, ExportFormats.ParquetContentType)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return group;
+    }
+
+    /// <param name="from">Start (inclusive), RFC 3339.</param>
+    /// <param name="to">End (exclusive), RFC 3339.</param>
+    /// <param name="deviceId">A device to export; repeat for more (at most 1000). Either this or tag.</param>
+    /// <param name="tag">Export every device with this tag: key:value (or key, any value).</param>
+    /// <param name="format">csv or parquet; when absent the Accept header decides (text/csv or application/vnd.apache.parquet), else csv.</param>
+    /// <param name="timeZone">IANA time zone of the ts_local column; default the organization's.</param>
+    /// <param name="after">Resume after this row: device_id:unix-ms of the last complete row received.</param>
+    private static async Task<Results<ExportResult, ProblemHttpResult>> Measurements(
+        ClaimsPrincipal user, ISmartApiStore store, HttpRequest request,
+        string? from, string? to, string[]? deviceId, string? tag, string? format, string? timeZone, string? after,
+        CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var start = Required(from, "from", errors);
+        var end = Required(to, "to", errors);
+        if (start >= end)
+        {
+            errors.Add("from", "from must be before to.");
+        }
+        ExportDevices.Validate(deviceId, tag, errors);
+        if (!ExportFormats.TryChoose(format, request.GetTypedHeaders().Accept, out var chosen))
+        {
+            errors.Add("format", "format must be csv or parquet.");
+        }
+        TimeZoneInfo? zone = null;
+        if (timeZone is not null && !TimeZones.TryFind(timeZone, out zone))
+        {
+            errors.Add("timeZone", "timeZone must be an IANA time zone such as Europe/Zurich.");
+        }
+        var cursor = ParseCursor(after, errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var organizationId = user.Caller().OrganizationId;
+        var (serials, unknown) = await ExportDevices.ResolveAsync(store, organizationId, deviceId, tag, cancellationToken);
+        if (serials is null)
+        {
+            return Problems.NotFound("device", unknown!);
+        }
+        zone ??= await ExportTimeZone.ForOrganizationAsync(store, organizationId, cancellationToken);
+        var export = new MeasurementExport([.. serials.Keys], start!.Value, end!.Value, cursor);
+        return new ExportResult(chosen, $"measurements-{start.Value.UtcDateTime:yyyyMMddTHHmmssZ}",
+            (table, token) => MeasurementExporter.WriteAsync(store, table, organizationId, serials, export, zone, token),
+            MeasurementExporter.Columns);
+    }
+
+    private static DateTimeOffset? Required(string? text, string field, ValidationErrors errors)
+    {
+        if (text is null)
+        {
+            errors.Add(field, $"{field} is required (RFC 3339).");
+            return null;
+        }
+        return QueryTime.Parse(text, field, errors);
+    }
+
+    /// <summary><c>dev_...:1767225600000</c>: the device id and the unix milliseconds of the row to continue after.</summary>
+    private static MeasurementKey? ParseCursor(string? after, ValidationErrors errors)
+    {
+        if (after is null)
+        {
+            return null;
+        }
+        var colon = after.LastIndexOf(':');
+        if (colon > 0 && IdGenerator.IsWellFormed(after[..colon], "dev")
+            && long.TryParse(after.AsSpan(colon + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ms))
+        {
+            return new MeasurementKey(after[..colon], ms);
+        }
+        errors.Add("after", "after must be <device_id>:<unix milliseconds> of the last complete row received, such as dev_...:1767225600000.");
+        return null;
+    }
+}
