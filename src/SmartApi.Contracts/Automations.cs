@@ -39,9 +39,10 @@ public sealed record AutomationTrigger(
 /// <param name="Headers">Webhook: extra request headers (they cannot replace the signature or event headers). Values are stored encrypted and read back as <c>***</c>; a value of <c>***</c> keeps the value stored for that header in the webhook at the same position, as long as its URL keeps its scheme, host and port.</param>
 /// <param name="Ordered">Webhook: deliver each device's events strictly in order.</param>
 /// <param name="StandardWebhooks">Webhook: also send the Standard Webhooks headers.</param>
-/// <param name="DeviceId">Switch: the device to switch (one of the organization's devices).</param>
+/// <param name="DeviceId">Switch: the device to switch (one of the organization's devices); or give <c>tag</c>.</param>
 /// <param name="State">Switch: <c>on</c>, <c>off</c> or <c>toggle</c>.</param>
 /// <param name="RevertAfterSeconds">Switch: switch back (the opposite command; toggle again for <c>toggle</c>) after this many seconds (1-86400).</param>
+/// <param name="Tag">Switch: instead of <c>deviceId</c>, every device that carries this tag when the action runs (<c>key:value</c>, or <c>key</c> for any value; at most 1,000 devices), as one batch.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record AutomationActionRequest(
     string? Type,
@@ -51,11 +52,13 @@ public sealed record AutomationActionRequest(
     bool? StandardWebhooks = null,
     string? DeviceId = null,
     SwitchAction? State = null,
-    int? RevertAfterSeconds = null);
+    int? RevertAfterSeconds = null,
+    string? Tag = null);
 
 /// <summary>An action of an automation; webhook fields for <c>webhook</c>, device fields for <c>switch</c>.</summary>
 /// <param name="Headers">Webhook: the custom header names, each with the value <c>***</c> (values are never shown).</param>
 /// <param name="Secret">The signing secret (<c>whsec_...</c>), only in the response that created the automation.</param>
+/// <param name="Tag">Switch: the tag whose devices the action switches (instead of <c>deviceId</c>).</param>
 /// <param name="Status">Webhook: <c>active</c>, or <c>disabled</c> (see <c>disabledReason</c>: <c>gone</c> after a 410, <c>failing</c> after days of failures). Save the action again to re-enable it.</param>
 public sealed record AutomationActionResponse(
     string Type,
@@ -68,7 +71,8 @@ public sealed record AutomationActionResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Secret = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DeviceId = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SwitchAction? State = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? RevertAfterSeconds = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? RevertAfterSeconds = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Tag = null);
 
 /// <summary>An automation.</summary>
 public sealed record AutomationResponse(

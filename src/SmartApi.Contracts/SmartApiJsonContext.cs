@@ -32,6 +32,8 @@ namespace SmartApi.Contracts;
 [JsonSerializable(typeof(SwitchRequest))]
 [JsonSerializable(typeof(CommandResponse))]
 [JsonSerializable(typeof(Page<CommandResponse>))]
+[JsonSerializable(typeof(BulkSwitchRequest))]
+[JsonSerializable(typeof(SwitchBatchResponse))]
 [JsonSerializable(typeof(Page<MeasurementPoint>))]
 [JsonSerializable(typeof(DeviceEnergyResponse))]
 [JsonSerializable(typeof(OrganizationEnergyResponse))]

@@ -53,9 +53,9 @@ internal abstract partial class RelationalSql
     public const string ListEventsBefore = "SELECT " + EventColumns + " FROM events WHERE organization_id = @org AND position < @after";
     public const string OrderByPositionDescLimit = " ORDER BY position DESC LIMIT @limit";
     internal const string CommandColumns =
-        "id, organization_id, device_id, action, state, status, created_at, updated_at, expires_at, error, source, automation_id, depth";
+        "id, organization_id, device_id, action, state, status, created_at, updated_at, expires_at, error, source, automation_id, depth, batch_id";
     public const string InsertCommand =
-        "INSERT INTO commands (" + CommandColumns + ") VALUES (@Id, @OrganizationId, @DeviceId, @Action, @State, @Status, @CreatedAt, @UpdatedAt, @ExpiresAt, @Error, @Source, @AutomationId, @Depth)";
+        "INSERT INTO commands (" + CommandColumns + ") VALUES (@Id, @OrganizationId, @DeviceId, @Action, @State, @Status, @CreatedAt, @UpdatedAt, @ExpiresAt, @Error, @Source, @AutomationId, @Depth, @BatchId)";
     public const string GetCommand =
         "SELECT " + CommandColumns + " FROM commands WHERE organization_id = @org AND device_id = @device AND id = @id";
     public const string ListCommands =

@@ -122,7 +122,11 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
     public async ValueTask InsertCommandAsync(Command command)
     {
         CommandInserted();
-        await ExecuteAsync(RelationalSql.InsertCommand, new
+        await ExecuteAsync(RelationalSql.InsertCommand, CommandParameters(command));
+    }
+
+    private protected static object CommandParameters(Command command) =>
+        new
         {
             command.Id,
             command.OrganizationId,
@@ -137,8 +141,8 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
             command.Source,
             command.AutomationId,
             Depth = (long)command.Depth,
-        });
-    }
+            command.BatchId,
+        };
 
     public virtual async ValueTask<EnergyState?> GetEnergyStateAsync(string deviceId) =>
         (await QuerySingleOrDefaultAsync<EnergyStateRow>(RelationalSql.GetEnergyState, new { id = deviceId }))?.ToEntity();

@@ -169,10 +169,11 @@ internal sealed class CommandRow
     public string Source { get; set; } = "";
     public string? AutomationId { get; set; }
     public long Depth { get; set; }
+    public string? BatchId { get; set; }
 
     public Command ToEntity() => new(
         Id, OrganizationId, DeviceId, Action, State, Status,
-        Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt), Ms.ToTime(ExpiresAt), Error, Source, AutomationId, (int)Depth);
+        Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt), Ms.ToTime(ExpiresAt), Error, Source, AutomationId, (int)Depth, BatchId);
 }
 
 internal sealed class MeasurementRowData

@@ -84,7 +84,8 @@ public sealed record MeasurementBucket(
 /// A command to a device. <see cref="Source"/> says who issued it (<c>api</c>, <c>automation</c> or
 /// <c>schedule</c>); for automations, <see cref="AutomationId"/> names the issuer and
 /// <see cref="Depth"/> counts how many automations acted in the chain that led to it, so the
-/// <c>device.switched</c> it causes can be traced back and automation loops cut.
+/// <c>device.switched</c> it causes can be traced back and automation loops cut. <see cref="BatchId"/>
+/// (<c>cmb_...</c>) groups the commands one bulk switch or one tag-targeted action stored together.
 /// </summary>
 public sealed record Command(
     string Id,
@@ -99,7 +100,8 @@ public sealed record Command(
     string? Error,
     string Source = "api",
     string? AutomationId = null,
-    int Depth = 0);
+    int Depth = 0,
+    string? BatchId = null);
 
 /// <summary>An event as stored. <see cref="Position"/> is its place in the log, used by cursors.</summary>
 public sealed record StoredEvent(

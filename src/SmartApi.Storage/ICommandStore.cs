@@ -5,12 +5,18 @@ public interface ICommandStore
 {
     Task<Command?> GetCommandAsync(string organizationId, string deviceId, string id, CancellationToken cancellationToken = default);
     Task<PageResult<Command>> ListCommandsAsync(string organizationId, string deviceId, PageRequest page, CancellationToken cancellationToken = default);
+
+    /// <summary>The commands of one batch (<see cref="Command.BatchId"/>) in id order; empty for another organization's batch or an unknown one.</summary>
+    Task<IReadOnlyList<Command>> ListBatchCommandsAsync(string organizationId, string batchId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Changes to commands inside a write transaction.</summary>
 public interface ICommandTransaction
 {
     ValueTask InsertCommandAsync(Command command);
+
+    /// <summary>Inserts several commands (a bulk switch's batch) in as few statements as the database allows.</summary>
+    ValueTask InsertCommandsAsync(IReadOnlyList<Command> commands);
 
     /// <summary>
     /// Leases up to <paramref name="limit"/> pending, unexpired commands to <paramref name="owner"/>

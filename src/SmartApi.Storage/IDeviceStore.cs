@@ -30,6 +30,15 @@ public interface IDeviceTransaction
     /// </summary>
     ValueTask UpdateDeviceAsync(Device device);
     ValueTask<bool> DeleteDeviceAsync(string organizationId, string id);
+
+    /// <summary>
+    /// The ids of the organization's devices that carry the tag <paramref name="tagKey"/> (with the value
+    /// <paramref name="tagValue"/>, or any value when it is null), in id order, at most <paramref name="limit"/>.
+    /// </summary>
+    ValueTask<IReadOnlyList<string>> ListDeviceIdsByTagAsync(string organizationId, string tagKey, string? tagValue, int limit);
+
+    /// <summary>Which of <paramref name="ids"/> are devices of the organization, in id order (another organization's device is not).</summary>
+    ValueTask<IReadOnlyList<string>> FindDeviceIdsAsync(string organizationId, IReadOnlyCollection<string> ids);
 }
 
 /// <summary>A device's id with its organization.</summary>

@@ -68,7 +68,8 @@ internal sealed record StoredAction(
     bool StandardWebhooks,
     string? DeviceId = null,
     SwitchAction? State = null,
-    int? RevertAfterSeconds = null);
+    int? RevertAfterSeconds = null,
+    string? Tag = null);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AutomationDefinition))]

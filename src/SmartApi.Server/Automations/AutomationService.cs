@@ -133,7 +133,7 @@ internal sealed class AutomationService(
             webhooks.TryGetValue(index, out var webhook);
             return action.Type == ActionTypes.Switch
                 ? new AutomationActionResponse(action.Type, null, null, false, false, null, DeviceId: action.DeviceId, State: action.State,
-                    RevertAfterSeconds: action.RevertAfterSeconds)
+                    RevertAfterSeconds: action.RevertAfterSeconds, Tag: action.Tag)
                 : new AutomationActionResponse(action.Type, action.Url, CustomHeaders.Masked(action.Headers), action.Ordered, action.StandardWebhooks,
                     webhook?.Status, webhook?.DisabledReason, secret);
         }).ToList();

@@ -1,5 +1,6 @@
 using System.Buffers;
 using SmartApi.Contracts;
+using SmartApi.Server.Devices;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
 using SmartApi.Server.Webhooks;
@@ -139,9 +140,9 @@ internal sealed class AutomationValidation(IDeviceStore store, NetworkPolicy net
             switch (action.Type)
             {
                 case "webhook":
-                    if (action.DeviceId is not null || action.State is not null || action.RevertAfterSeconds is not null)
+                    if (action.DeviceId is not null || action.Tag is not null || action.State is not null || action.RevertAfterSeconds is not null)
                     {
-                        errors.Add(field, "deviceId, state and revertAfterSeconds belong to switch actions.");
+                        errors.Add(field, "deviceId, tag, state and revertAfterSeconds belong to switch actions.");
                     }
                     var url = await ValidateUrlAsync(action.Url, $"{field}.url", errors, cancellationToken);
                     var headers = ValidateHeaders(action.Headers, $"{field}.headers", errors)
@@ -154,7 +155,19 @@ internal sealed class AutomationValidation(IDeviceStore store, NetworkPolicy net
                     {
                         errors.Add(field, "url, headers, ordered and standardWebhooks belong to webhook actions.");
                     }
-                    await rules.ValidateDeviceAsync(organizationId, action.DeviceId, $"{field}.deviceId", errors, cancellationToken);
+                    // One target: a device, or every device with a tag when the action runs (its batch).
+                    if (action.Tag is not null)
+                    {
+                        if (action.DeviceId is not null)
+                        {
+                            errors.Add(field, "A switch action targets deviceId or tag, not both.");
+                        }
+                        DeviceValidation.Tag(action.Tag, $"{field}.tag", errors);
+                    }
+                    else
+                    {
+                        await rules.ValidateDeviceAsync(organizationId, action.DeviceId, $"{field}.deviceId", errors, cancellationToken);
+                    }
                     if (action.State is null)
                     {
                         errors.Add($"{field}.state", "state is required: on, off or toggle.");
@@ -163,7 +176,7 @@ internal sealed class AutomationValidation(IDeviceStore store, NetworkPolicy net
                     {
                         errors.Add($"{field}.revertAfterSeconds", $"revertAfterSeconds must be 1-{MaxRevertSeconds}.");
                     }
-                    stored.Add(new StoredAction(ActionTypes.Switch, null, null, false, false, action.DeviceId, action.State, action.RevertAfterSeconds));
+                    stored.Add(new StoredAction(ActionTypes.Switch, null, null, false, false, action.DeviceId, action.State, action.RevertAfterSeconds, action.Tag));
                     break;
                 default:
                     errors.Add($"{field}.type", "type must be 'webhook' or 'switch'.");

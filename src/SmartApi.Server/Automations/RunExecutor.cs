@@ -141,19 +141,49 @@ internal sealed partial class RunExecutor(
                 continue;
             }
             var state = action.State!.Value.ToWire();
-            if (await devices.StoreCommandAsync(tx, run.OrganizationId, action.DeviceId!, state, origin) is not { } command)
+            IReadOnlyList<Command> stored;
+            if (action.Tag is { } tag)
+            {
+                stored = await SwitchTagAsync(tx, run.OrganizationId, tag, state, origin, $"actions[{i}]", errors);
+            }
+            else if (await devices.StoreCommandAsync(tx, run.OrganizationId, action.DeviceId!, state, origin) is { } command)
+            {
+                stored = [command];
+            }
+            else
             {
                 errors.Add($"actions[{i}]: device {action.DeviceId} no longer exists");
                 continue;
             }
-            commands.Add(command.Id);
-            if (action.RevertAfterSeconds is { } revert)
+            foreach (var command in stored)
             {
-                await tx.InsertScheduledCommandAsync(new ScheduledCommand(ids.New("scm"), run.OrganizationId, action.DeviceId!,
-                    Opposite(state), origin.Source, automation.Id, origin.Depth, now.AddSeconds(revert)));
+                commands.Add(command.Id);
+                if (action.RevertAfterSeconds is { } revert)
+                {
+                    await tx.InsertScheduledCommandAsync(new ScheduledCommand(ids.New("scm"), run.OrganizationId, command.DeviceId,
+                        Opposite(state), origin.Source, automation.Id, origin.Depth, now.AddSeconds(revert)));
+                }
             }
         }
         return (errors.Count == 0 ? RunStatus.Succeeded : RunStatus.Failed, null, commands, errors, emitted);
+    }
+
+    /// <summary>
+    /// The devices that carry the tag now, switched as one batch. A tag over the bulk limit switches
+    /// the first devices in id order and records the rest as an error: a partial "everything off"
+    /// beats none.
+    /// </summary>
+    private async ValueTask<IReadOnlyList<Command>> SwitchTagAsync(
+        IStoreTransaction tx, string organizationId, string tag, string state, CommandOrigin origin, string field, List<string> errors)
+    {
+        var selector = TagSelector.Parse(tag);
+        var selected = await tx.ListDeviceIdsByTagAsync(organizationId, selector.Key, selector.Value, DeviceService.MaxBatchDevices + 1);
+        if (selected.Count > DeviceService.MaxBatchDevices)
+        {
+            errors.Add($"{field}: the tag {tag} matches more than {DeviceService.MaxBatchDevices} devices; the first {DeviceService.MaxBatchDevices} in id order were switched");
+            selected = [.. selected.Take(DeviceService.MaxBatchDevices)];
+        }
+        return await devices.StoreCommandsAsync(tx, organizationId, selected, state, origin);
     }
 
     private static string Opposite(string state) => state switch

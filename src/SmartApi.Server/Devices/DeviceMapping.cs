@@ -54,7 +54,12 @@ internal static class DeviceMapping
         _ => SwitchState.Unknown,
     };
 
-    private static SwitchAction ParseAction(string value) => value switch
+    /// <summary>A batch's commands (all of one state) as the bulk switch answers them; no batch id when there are none.</summary>
+    public static SwitchBatchResponse ToBatchResponse(this IReadOnlyList<Command> commands, SwitchAction state) => new(
+        commands.Count == 0 ? null : commands[0].BatchId, state,
+        [.. commands.Select(c => new BatchCommand(c.DeviceId, c.Id, ParseStatus(c.Status), c.Error))]);
+
+    public static SwitchAction ParseAction(string value) => value switch
     {
         "on" => SwitchAction.On,
         "off" => SwitchAction.Off,

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace SmartApi.Server.Devices;
 
 /// <summary>Device changes, each committed together with the event it emits.</summary>
-internal sealed class DeviceService(
+internal sealed partial class DeviceService(
     ISmartApiStore store, IdGenerator ids, TimeProvider time, EventFactory events, IOptions<CommandOptions> options, DeviceSettingsChanges? settingsChanges = null)
 {
     public async Task<(Device Device, DeviceCredentials Credentials)> CreateAsync(string organizationId, CreateDeviceRequest request, CancellationToken cancellationToken)
@@ -138,9 +138,7 @@ internal sealed class DeviceService(
         {
             return null;
         }
-        var now = time.GetUtcNow();
-        var command = new Command(ids.New("cmd"), organizationId, deviceId, "switch", state,
-            CommandStatus.Pending.ToWire(), now, now, now + options.Value.Ttl, null, origin.Source, origin.AutomationId, origin.Depth);
+        var command = NewCommand(organizationId, deviceId, state, origin, time.GetUtcNow(), batchId: null);
         await tx.InsertCommandAsync(command);
         return command;
     }

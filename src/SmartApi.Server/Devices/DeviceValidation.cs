@@ -71,5 +71,29 @@ internal static class DeviceValidation
         }
     }
 
+    /// <summary>
+    /// A tag selector, <c>key</c> (any value) or <c>key:value</c>; null with an error on
+    /// <paramref name="field"/> when it is not one.
+    /// </summary>
+    public static TagSelector? Tag(string? text, string field, ValidationErrors errors)
+    {
+        if (text is not null && TagSelector.Parse(text) is { Key.Length: > 0 and <= MaxTagKeyLength, Value: not { Length: > MaxTagValueLength } } selector)
+        {
+            return selector;
+        }
+        errors.Add(field, $"{field} must be 'key' or 'key:value' with a key of 1-{MaxTagKeyLength} characters and a value of at most {MaxTagValueLength}.");
+        return null;
+    }
+
     private static string Truncate(string text) => text.Length <= MaxTagKeyLength ? text : text[..MaxTagKeyLength] + "...";
+}
+
+/// <summary>Devices selected by a tag: <see cref="Value"/> null matches any value of <see cref="Key"/>.</summary>
+internal sealed record TagSelector(string Key, string? Value)
+{
+    /// <summary>Splits at the first colon, so a value may hold colons; not validated (see <see cref="DeviceValidation.Tag"/>).</summary>
+    public static TagSelector Parse(string text) =>
+        text.IndexOf(':', StringComparison.Ordinal) is var colon and >= 0 ? new(text[..colon], text[(colon + 1)..]) : new(text, null);
+
+    public override string ToString() => Value is null ? Key : $"{Key}:{Value}";
 }

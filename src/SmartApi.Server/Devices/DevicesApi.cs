@@ -35,6 +35,7 @@ internal static class DevicesApi
         write.MapPost("/{id}/switch", Switch).WithName("SwitchDevice")
             .WithSummary("Switch a device on, off or toggle it; answers the pending command.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        devices.MapBulkSwitch(routes);
         return devices;
     }
 
@@ -81,17 +82,17 @@ internal static class DevicesApi
         {
             return problem!;
         }
-        string? tagKey = null, tagValue = null;
+        TagSelector? selector = null;
         if (tag is not null)
         {
-            var colon = tag.IndexOf(':', StringComparison.Ordinal);
-            (tagKey, tagValue) = colon < 0 ? (tag, null) : (tag[..colon], tag[(colon + 1)..]);
-            if (tagKey.Length is 0 or > DeviceValidation.MaxTagKeyLength)
+            var errors = new ValidationErrors();
+            selector = DeviceValidation.Tag(tag, "tag", errors);
+            if (errors.Any)
             {
-                return Problems.Validation("tag", "tag must be 'key' or 'key:value' with a key of 1-40 characters.");
+                return errors.ToProblem();
             }
         }
-        var result = await store.ListDevicesAsync(user.Caller().OrganizationId, new DeviceFilter(online, tagKey, tagValue), page, cancellationToken);
+        var result = await store.ListDevicesAsync(user.Caller().OrganizationId, new DeviceFilter(online, selector?.Key, selector?.Value), page, cancellationToken);
         return TypedResults.Ok(Paging.ToPage(result, d => d.ToResponse(), d => d.Id));
     }
 

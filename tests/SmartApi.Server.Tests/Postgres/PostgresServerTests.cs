@@ -17,3 +17,5 @@ public sealed class PostgresWebhookDeliveryTests(PostgresWebhookAppFixture fixtu
 public sealed class PostgresEventStreamTests(PostgresAppFixture fixture) : EventStreamTests(fixture), IClassFixture<PostgresAppFixture>;
 
 public sealed class PostgresStoredOutlierTests(PostgresAppFixture fixture) : StoredOutlierTests(fixture), IClassFixture<PostgresAppFixture>;
+
+public sealed class PostgresBulkSwitchTests(PostgresAppFixture fixture) : BulkSwitchTests(fixture), IClassFixture<PostgresAppFixture>;
