@@ -21,7 +21,8 @@ public partial interface ISmartApiStore :
     IDeliveryStore,
     IIdempotencyStore,
     IPortalSessionStore,
-    IConsoleStore
+    IConsoleStore,
+    IBudgetStore
 {
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and returns its result once committed.
@@ -47,7 +48,8 @@ public partial interface IStoreTransaction :
     IIdempotencyTransaction,
     IRetentionTransaction,
     IPortalSessionTransaction,
-    IConsoleTransaction
+    IConsoleTransaction,
+    IBudgetTransaction
 {
 }
 

@@ -56,4 +56,7 @@ internal static class LogEvents
     public const int CommandLoopFailed = 2101;
     public const int CommandConfigFailed = 2102;
     public const int EnergyReportFailed = 2110;
+
+    public const int BudgetMonitorFailed = 2180;
+    public const int BudgetCheckFailed = 2181;
 }
