@@ -52,6 +52,7 @@ public sealed class SqliteCommitTests : CommitComplianceTests;
 public sealed class SqliteHandOffTests : HandOffComplianceTests;
 public sealed class SqlitePortalSessionTests : PortalSessionComplianceTests;
 public sealed class SqliteConsoleTests : ConsoleComplianceTests;
+public sealed class SqliteBudgetTests : BudgetComplianceTests;
 
 public sealed class SqliteComplianceCoverageTests
 {
