@@ -46,6 +46,7 @@ public sealed class SmartApiClient : IDisposable
         Automations = new AutomationsClient(transport);
         Deliveries = new DeliveriesClient(transport);
         PortalSessions = new PortalSessionsClient(transport);
+        Budgets = new BudgetsClient(transport);
     }
 
     /// <summary>Organizations (admin keys).</summary>
@@ -68,6 +69,9 @@ public sealed class SmartApiClient : IDisposable
 
     /// <summary>Portal sessions: embeddable URLs for an integrator's customers.</summary>
     public PortalSessionsClient PortalSessions { get; }
+
+    /// <summary>Energy budgets: limits on a device's or a tag's energy or cost per local day or month.</summary>
+    public BudgetsClient Budgets { get; }
 
     /// <summary>Releases the connection pool when the client owns it.</summary>
     public void Dispose() => _transport.Dispose();
