@@ -34,6 +34,13 @@ public sealed class OrganizationsClient
         _transport.SendAsync(HttpMethod.Patch, $"v1/organizations/{PathSegment.Of(id)}", request, SmartApiJsonContext.Default.UpdateOrganizationRequest,
             SmartApiJsonContext.Default.OrganizationResponse, null, cancellationToken);
 
+    /// <summary>Changes the key's own organization's settings, such as its time zone (<c>PATCH /v1/organization</c>, keys:manage). Not retried.</summary>
+    /// <param name="request">The members to change; a member left null keeps its value.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<OrganizationResponse> UpdateOwnAsync(UpdateOwnOrganizationRequest request, CancellationToken cancellationToken = default) =>
+        _transport.SendAsync(HttpMethod.Patch, "v1/organization", request, SmartApiJsonContext.Default.UpdateOwnOrganizationRequest,
+            SmartApiJsonContext.Default.OrganizationResponse, null, cancellationToken);
+
     /// <summary>One page of organizations (<c>GET /v1/organizations</c>).</summary>
     /// <param name="limit">Page size, 1-500 (server default 50).</param>
     /// <param name="after">The <c>nextCursor</c> of the previous page.</param>

@@ -12,6 +12,7 @@ namespace SmartApi.Contracts;
     Converters = [typeof(UtcTimestampConverter)])]
 [JsonSerializable(typeof(CreateOrganizationRequest))]
 [JsonSerializable(typeof(UpdateOrganizationRequest))]
+[JsonSerializable(typeof(UpdateOwnOrganizationRequest))]
 [JsonSerializable(typeof(OrganizationResponse))]
 [JsonSerializable(typeof(Page<OrganizationResponse>))]
 [JsonSerializable(typeof(CreateApiKeyRequest))]

@@ -7,14 +7,15 @@ namespace SmartApi.Storage.Relational;
 internal abstract partial class RelationalSql
 {
     public const string InsertOrganization =
-        "INSERT INTO organizations (id, name, created_at) VALUES (@Id, @Name, @CreatedAt)";
+        "INSERT INTO organizations (id, name, created_at, time_zone) VALUES (@Id, @Name, @CreatedAt, @TimeZone)";
     protected const string OrganizationColumns =
         "id, name, created_at, limit_requests_per_second, limit_request_burst, limit_max_devices, limit_max_automations, " +
-        "limit_max_webhooks, limit_device_messages_per_second";
+        "limit_max_webhooks, limit_device_messages_per_second, time_zone";
     public const string GetOrganization = "SELECT " + OrganizationColumns + " FROM organizations WHERE id = @id";
     public const string ListOrganizations =
         "SELECT " + OrganizationColumns + " FROM organizations WHERE id > @after ORDER BY id LIMIT @limit";
     public const string RenameOrganization = "UPDATE organizations SET name = @name WHERE id = @id";
+    public const string SetOrganizationTimeZone = "UPDATE organizations SET time_zone = @timeZone WHERE id = @id";
     public const string SetOrganizationLimits =
         "UPDATE organizations SET limit_requests_per_second = @rps, limit_request_burst = @burst, limit_max_devices = @devices, " +
         "limit_max_automations = @automations, limit_max_webhooks = @webhooks, limit_device_messages_per_second = @messages WHERE id = @id";

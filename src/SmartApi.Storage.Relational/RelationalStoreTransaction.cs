@@ -29,10 +29,13 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
     private protected abstract void CommandInserted();
 
     public async ValueTask InsertOrganizationAsync(Organization organization) =>
-        await ExecuteAsync(RelationalSql.InsertOrganization, new { organization.Id, organization.Name, CreatedAt = Ms.Of(organization.CreatedAt) });
+        await ExecuteAsync(RelationalSql.InsertOrganization, new { organization.Id, organization.Name, CreatedAt = Ms.Of(organization.CreatedAt), organization.TimeZone });
 
     public async ValueTask<bool> RenameOrganizationAsync(string id, string name) =>
         await ExecuteAsync(RelationalSql.RenameOrganization, new { id, name }) == 1;
+
+    public async ValueTask<bool> SetOrganizationTimeZoneAsync(string id, string timeZone) =>
+        await ExecuteAsync(RelationalSql.SetOrganizationTimeZone, new { id, timeZone }) == 1;
 
     public async ValueTask<bool> SetOrganizationLimitsAsync(string id, OrganizationLimitOverrides? limits) =>
         await ExecuteAsync(RelationalSql.SetOrganizationLimits, OrganizationRow.LimitParameters(id, limits)) == 1;

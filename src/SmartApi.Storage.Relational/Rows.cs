@@ -23,12 +23,13 @@ internal sealed class OrganizationRow
     public int? LimitMaxAutomations { get; set; }
     public int? LimitMaxWebhooks { get; set; }
     public int? LimitDeviceMessagesPerSecond { get; set; }
+    public string TimeZone { get; set; } = "UTC";
 
     public Organization ToEntity()
     {
         var limits = new OrganizationLimitOverrides(LimitRequestsPerSecond, LimitRequestBurst, LimitMaxDevices, LimitMaxAutomations,
             LimitMaxWebhooks, LimitDeviceMessagesPerSecond);
-        return new(Id, Name, Ms.ToTime(CreatedAt), limits.IsEmpty ? null : limits);
+        return new(Id, Name, Ms.ToTime(CreatedAt), limits.IsEmpty ? null : limits, TimeZone);
     }
 
     /// <summary>The parameters of <c>SetOrganizationLimits</c>.</summary>

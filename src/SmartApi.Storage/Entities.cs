@@ -3,8 +3,11 @@ namespace SmartApi.Storage;
 // Storage entities: what the database holds. They never go over the wire; the server maps them
 // to the contracts in SmartApi.Contracts.
 
-/// <summary>An organization; <paramref name="Limits"/> holds its own limits, null where the server's defaults apply.</summary>
-public sealed record Organization(string Id, string Name, DateTimeOffset CreatedAt, OrganizationLimitOverrides? Limits = null);
+/// <summary>
+/// An organization; <paramref name="Limits"/> holds its own limits, null where the server's defaults apply;
+/// <paramref name="TimeZone"/> is the IANA zone of its local days (energy statistics and reports).
+/// </summary>
+public sealed record Organization(string Id, string Name, DateTimeOffset CreatedAt, OrganizationLimitOverrides? Limits = null, string TimeZone = "UTC");
 
 /// <summary>An organization's overrides of the server-wide limits; a null member means "the server's default".</summary>
 public sealed record OrganizationLimitOverrides(

@@ -23,6 +23,8 @@ public interface IOrganizationTransaction
     ValueTask<bool> RenameOrganizationAsync(string id, string name);
     /// <summary>Replaces the organization's limits (null or empty: the server's defaults); false when there is no such organization.</summary>
     ValueTask<bool> SetOrganizationLimitsAsync(string id, OrganizationLimitOverrides? limits);
+    /// <summary>Sets the organization's IANA time zone (validated by the caller); false when there is no such organization.</summary>
+    ValueTask<bool> SetOrganizationTimeZoneAsync(string id, string timeZone);
 
     ValueTask InsertApiKeyAsync(ApiKey key);
     ValueTask<bool> RevokeApiKeyAsync(string organizationId, string id, DateTimeOffset at);

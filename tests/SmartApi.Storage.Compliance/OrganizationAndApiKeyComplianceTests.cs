@@ -35,6 +35,19 @@ public abstract class OrganizationAndApiKeyComplianceTests : StorageComplianceTe
     }
 
     [Fact]
+    public async Task SetOrganizationTimeZone_KnownAndUnknownId_DefaultsToUtcAndChangesOnlyTheKnownOne()
+    {
+        var organization = await CreateOrganizationAsync();
+        Assert.Equal("UTC", (await Store.GetOrganizationAsync(organization.Id, Token))!.TimeZone);
+
+        Assert.True(await WriteAsync(tx => tx.SetOrganizationTimeZoneAsync(organization.Id, "Asia/Kathmandu")));
+        Assert.False(await WriteAsync(tx => tx.SetOrganizationTimeZoneAsync(Ids.New("org"), "Asia/Kathmandu")));
+
+        Assert.Equal("Asia/Kathmandu", (await Store.GetOrganizationAsync(organization.Id, Token))!.TimeZone);
+        Assert.Equal("Asia/Kathmandu", Assert.Single((await Store.ListOrganizationsAsync(new PageRequest(null, 10), Token)).Items).TimeZone);
+    }
+
+    [Fact]
     public async Task RenameOrganization_KnownAndUnknownId_RenamesOnlyTheKnownOne()
     {
         var organization = await CreateOrganizationAsync("Old");

@@ -12,9 +12,11 @@ internal static class OrganizationCommands
         var command = new Command("organizations", "Organizations (tenants); needs an admin key.");
 
         var name = new Option<string>("--name") { Description = "The organization's name.", Required = true };
-        command.Subcommands.Add(new Command("create", "Create an organization.").With(name).Runs(host, async (context, ct) =>
+        var zone = new Option<string?>("--time-zone") { Description = "The IANA time zone of its local days (default UTC), such as Europe/Zurich." };
+        command.Subcommands.Add(new Command("create", "Create an organization.").With(name, zone).Runs(host, async (context, ct) =>
         {
-            var organization = await context.Client.Organizations.CreateAsync(new CreateOrganizationRequest(context.Parse.GetValue(name)), cancellationToken: ct);
+            var organization = await context.Client.Organizations.CreateAsync(
+                new CreateOrganizationRequest(context.Parse.GetValue(name), context.Parse.GetValue(zone)), cancellationToken: ct);
             if (context.Json)
             {
                 context.WriteJson(organization, SmartApiJsonContext.Default.OrganizationResponse);
@@ -36,10 +38,10 @@ internal static class OrganizationCommands
                 context.WriteJsonArray(organizations, SmartApiJsonContext.Default.OrganizationResponse);
                 return ExitCodes.Success;
             }
-            var table = Tables.Create("Id", "Name", "Created");
+            var table = Tables.Create("Id", "Name", "Time zone", "Created");
             foreach (var o in organizations)
             {
-                table.AddRow(o.Id, Markup.Escape(o.Name), CliContext.Time(o.CreatedAt));
+                table.AddRow(o.Id, Markup.Escape(o.Name), Markup.Escape(o.TimeZone), CliContext.Time(o.CreatedAt));
             }
             context.Console.Write(table);
             return ExitCodes.Success;

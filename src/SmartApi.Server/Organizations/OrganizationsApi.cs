@@ -21,6 +21,9 @@ internal static class OrganizationsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         routes.MapGet("/v1/organization", GetOwn).WithTags("Organizations").RequireApiKey().WithName("GetOwnOrganization")
             .WithSummary("Get the organization of the calling key (any key).");
+        routes.MapPatch("/v1/organization", UpdateOwn).WithTags("Organizations").RequireScope(Scopes.KeysManage).WithName("UpdateOwnOrganization")
+            .WithSummary("Change the calling key's own organization's settings (its time zone; keys:manage).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 
@@ -34,15 +37,52 @@ internal static class OrganizationsApi
             : Problems.NotFound("organization", id);
     }
 
+    /// <summary>An organization keeps its own settings (its time zone); its name and limits stay the operator's (admin).</summary>
+    private static async Task<Results<Ok<OrganizationResponse>, ProblemHttpResult>> UpdateOwn(
+        UpdateOwnOrganizationRequest request, ClaimsPrincipal user, OrganizationService organizations, OrganizationLimits limits,
+        CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var timeZone = ValidTimeZone(request.TimeZone, errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        var id = user.Caller().OrganizationId;
+        var organization = await organizations.UpdateAsync(id, null, null, timeZone, cancellationToken);
+        return organization is null ? Problems.NotFound("organization", id) : TypedResults.Ok(ToResponse(organization, limits));
+    }
+
+    /// <summary>The canonical IANA id of <paramref name="timeZone"/> (null: not given), or an error at <c>timeZone</c>.</summary>
+    public static string? ValidTimeZone(string? timeZone, ValidationErrors errors)
+    {
+        if (timeZone is null)
+        {
+            return null;
+        }
+        if (TimeZones.TryFind(timeZone, out var zone) && zone.HasIanaId)
+        {
+            return zone.Id;
+        }
+        errors.Add("timeZone", "timeZone must be an IANA time zone such as Europe/Zurich or UTC.");
+        return null;
+    }
+
     private static async Task<Results<Created<OrganizationResponse>, ProblemHttpResult>> Create(
         CreateOrganizationRequest request, OrganizationService organizations, OrganizationLimits limits, CancellationToken cancellationToken)
     {
+        var errors = new ValidationErrors();
         var name = request.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 200)
         {
-            return Problems.Validation("name", "name is required, 1-200 characters.");
+            errors.Add("name", "name is required, 1-200 characters.");
         }
-        var organization = await organizations.CreateAsync(name, cancellationToken);
+        var timeZone = ValidTimeZone(request.TimeZone, errors);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+        var organization = await organizations.CreateAsync(name!, timeZone ?? "UTC", cancellationToken);
         return TypedResults.Created($"/v1/organizations/{organization.Id}", ToResponse(organization, limits));
     }
 
@@ -74,12 +114,13 @@ internal static class OrganizationsApi
             errors.Add("name", "name must be 1-200 characters.");
         }
         var overrides = request.Limits is { } settings ? LimitValidation.ToOverrides(settings, errors) : null;
+        var timeZone = ValidTimeZone(request.TimeZone, errors);
         if (errors.Any)
         {
             return errors.ToProblem();
         }
         var organization = await organizations.UpdateAsync(id, name, request.Limits is null ? null : overrides ?? OrganizationLimitOverrides.Empty,
-            cancellationToken);
+            timeZone, cancellationToken);
         return organization is null ? Problems.NotFound("organization", id) : TypedResults.Ok(ToResponse(organization, limits));
     }
 
@@ -91,17 +132,18 @@ internal static class OrganizationsApi
             new OrganizationLimitSettings(own.RequestsPerSecond, own.RequestBurst, own.MaxDevices, own.MaxAutomations, own.MaxWebhooks,
                 own.DeviceMessagesPerSecond),
             new OrganizationLimitSettings(effective.RequestsPerSecond, effective.RequestBurst, effective.MaxDevices, effective.MaxAutomations,
-                effective.MaxWebhooks, (int)Math.Ceiling(effective.DeviceMessagesPerSecond)));
+                effective.MaxWebhooks, (int)Math.Ceiling(effective.DeviceMessagesPerSecond)),
+            o.TimeZone);
     }
 }
 
 internal sealed class OrganizationService(ISmartApiStore store, IdGenerator ids, TimeProvider time, OrganizationLimits limits)
 {
-    public Organization New(string name) => new(ids.New("org"), name, time.GetUtcNow());
+    public Organization New(string name, string timeZone = "UTC") => new(ids.New("org"), name, time.GetUtcNow(), TimeZone: timeZone);
 
-    public async Task<Organization> CreateAsync(string name, CancellationToken cancellationToken)
+    public async Task<Organization> CreateAsync(string name, string timeZone, CancellationToken cancellationToken)
     {
-        var organization = New(name);
+        var organization = New(name, timeZone);
         await store.WriteAsync(async tx =>
         {
             await tx.InsertOrganizationAsync(organization);
@@ -110,12 +152,14 @@ internal sealed class OrganizationService(ISmartApiStore store, IdGenerator ids,
         return organization;
     }
 
-    /// <summary>Renames the organization and/or replaces its limits (null: unchanged); null when it does not exist.</summary>
-    public async Task<Organization?> UpdateAsync(string id, string? name, OrganizationLimitOverrides? overrides, CancellationToken cancellationToken)
+    /// <summary>Renames the organization, replaces its limits and/or sets its time zone (null: unchanged); null when it does not exist.</summary>
+    public async Task<Organization?> UpdateAsync(string id, string? name, OrganizationLimitOverrides? overrides, string? timeZone,
+        CancellationToken cancellationToken)
     {
         var found = await store.WriteAsync(async tx =>
             (name is null || await tx.RenameOrganizationAsync(id, name))
-            && (overrides is null || await tx.SetOrganizationLimitsAsync(id, overrides.IsEmpty ? null : overrides)), cancellationToken);
+            && (overrides is null || await tx.SetOrganizationLimitsAsync(id, overrides.IsEmpty ? null : overrides))
+            && (timeZone is null || await tx.SetOrganizationTimeZoneAsync(id, timeZone)), cancellationToken);
         if (!found)
         {
             return null;

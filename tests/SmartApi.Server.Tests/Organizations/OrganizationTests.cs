@@ -75,4 +75,33 @@ public sealed class OrganizationTests(AppFixture fixture) : ServerTest(fixture)
         // The admin-only list stays admin-only for this key.
         await (await App.CreateClient(key).GetAsync("/v1/organizations", Ct)).ProblemAsync(HttpStatusCode.Forbidden, "insufficient_scope");
     }
+
+    [Fact]
+    public async Task Time_zone_defaults_to_UTC_is_set_by_admin_or_by_the_organization_itself_and_must_be_IANA()
+    {
+        var created = await (await App.Admin.PostJsonAsync("/v1/organizations", """{"name":"Zoned","timeZone":"Asia/Kathmandu"}"""))
+            .ReadAsync(SmartApiJsonContext.Default.OrganizationResponse);
+        Assert.Equal("Asia/Kathmandu", created.TimeZone);
+        var plain = await (await App.Admin.PostJsonAsync("/v1/organizations", """{"name":"Plain"}""")).ReadAsync(SmartApiJsonContext.Default.OrganizationResponse);
+        Assert.Equal("UTC", plain.TimeZone);
+
+        var patched = await (await App.Admin.PatchJsonAsync($"/v1/organizations/{plain.Id}", """{"timeZone":"Europe/Zurich"}"""))
+            .ReadAsync(SmartApiJsonContext.Default.OrganizationResponse);
+        Assert.Equal(("Plain", "Europe/Zurich"), (patched.Name, patched.TimeZone));
+
+        var owner = App.CreateClient(await App.CreateKeyAsync(["keys:manage"], plain.Id));
+        var own = await (await owner.PatchJsonAsync("/v1/organization", """{"timeZone":"America/New_York"}""")).ReadAsync(SmartApiJsonContext.Default.OrganizationResponse);
+        Assert.Equal((plain.Id, "America/New_York"), (own.Id, own.TimeZone));
+        Assert.Equal("America/New_York", (await (await owner.GetAsync("/v1/organization", Ct)).ReadAsync(SmartApiJsonContext.Default.OrganizationResponse)).TimeZone);
+
+        foreach (var bad in new[] { "Mars/Olympus", "", "+02:00", "W. Europe Standard Time" })
+        {
+            await (await owner.PatchJsonAsync("/v1/organization", $$"""{"timeZone":"{{bad}}"}""")).ProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        }
+        await (await App.Admin.PostJsonAsync("/v1/organizations", """{"name":"X","timeZone":"Nowhere/City"}""")).ProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        // A key without keys:manage cannot change it, and nothing else is patchable there.
+        var reader = App.CreateClient(await App.CreateKeyAsync(["devices:read"], plain.Id));
+        await (await reader.PatchJsonAsync("/v1/organization", """{"timeZone":"UTC"}""")).ProblemAsync(HttpStatusCode.Forbidden, "insufficient_scope");
+        await (await owner.PatchJsonAsync("/v1/organization", """{"name":"Renamed"}""")).ProblemAsync(HttpStatusCode.BadRequest, "invalid_json");
+    }
 }
