@@ -1,3 +1,4 @@
+using SmartApi.Server.Infrastructure;
 using SmartApi.Storage;
 
 namespace SmartApi.Server.Energy;
@@ -5,10 +6,7 @@ namespace SmartApi.Server.Energy;
 /// <summary>The time zone an organization's local days and months are counted in.</summary>
 internal static class OrganizationTimeZone
 {
-    /// <summary>The organization's zone; UTC until organizations carry one.</summary>
-    public static TimeZoneInfo Of(Organization organization)
-    {
-        _ = organization;
-        return TimeZoneInfo.Utc;
-    }
+    /// <summary>The organization's IANA zone; UTC should the host's time zone database not know it.</summary>
+    public static TimeZoneInfo Of(Organization organization) =>
+        TimeZones.TryFind(organization.TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
 }
