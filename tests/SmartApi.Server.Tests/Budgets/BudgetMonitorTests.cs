@@ -6,7 +6,6 @@ using SmartApi.Server.Budgets;
 using SmartApi.Server.Energy;
 using SmartApi.Server.Tests.Automations;
 using SmartApi.Server.Tests.Webhooks;
-using SmartApi.Storage;
 using SmartApi.Webhooks;
 
 namespace SmartApi.Server.Tests.Budgets;
@@ -32,11 +31,7 @@ public sealed class BudgetMonitorTests : IAsyncLifetime
 
     private BudgetMonitor Monitor => _app.Services.GetRequiredService<BudgetMonitor>();
 
-    private Task<bool> SampleAsync(string deviceId, DateTimeOffset at, double deltaWh) => _app.Store().WriteAsync(async tx =>
-    {
-        await tx.InsertMeasurementsAsync([new MeasurementRow(deviceId, new Measurement(at, 100, null, null, null, deltaWh), deltaWh)]);
-        return true;
-    }, Ct);
+    private Task<bool> SampleAsync(string deviceId, DateTimeOffset at, double deltaWh) => _app.SampleAsync(deviceId, at, deltaWh);
 
     private async Task<BudgetResponse> CreateBudgetAsync(string json)
     {
@@ -44,8 +39,7 @@ public sealed class BudgetMonitorTests : IAsyncLifetime
         return await response.ReadAsync(SmartApiJsonContext.Default.BudgetResponse);
     }
 
-    private async Task<IReadOnlyList<EventResponse>> ExceededAsync() =>
-        (await (await _client.GetAsync("/v1/events?types=energy.budget_exceeded&limit=500", Ct)).ReadAsync(SmartApiJsonContext.Default.PageEventResponse)).Data;
+    private Task<IReadOnlyList<EventResponse>> ExceededAsync() => _client.EventsOfTypeAsync("energy.budget_exceeded");
 
     [Fact]
     public async Task A_budget_fires_once_when_crossed_not_again_that_day_and_again_the_next_local_day()
@@ -169,28 +163,13 @@ public sealed class BudgetCostTests : IAsyncLifetime
         var kettle = await SmartApiApplication.CreateDeviceAsync(client);
         await client.PostJsonAsync("/v1/budgets", $$"""{"name":"Kettle","deviceId":"{{kettle.Id}}","period":"day","cost":1.0}""");
         var monitor = _app.Services.GetRequiredService<BudgetMonitor>();
-        await _app.Store().WriteAsync(async tx =>
-        {
-            await tx.InsertMeasurementsAsync(
-            [
-                new MeasurementRow(kettle.Id, new Measurement(_time.GetUtcNow().AddHours(-2), 100, null, null, null, 1500), 1500),
-            ]);
-            return true;
-        }, Ct);
+        await _app.SampleAsync(kettle.Id, _time.GetUtcNow().AddHours(-2), 1500);
         var under = await monitor.CheckAsync(Ct);
-        await _app.Store().WriteAsync(async tx =>
-        {
-            await tx.InsertMeasurementsAsync(
-            [
-                new MeasurementRow(kettle.Id, new Measurement(_time.GetUtcNow().AddHours(-1), 100, null, null, null, 1000), 1000),
-            ]);
-            return true;
-        }, Ct);
+        await _app.SampleAsync(kettle.Id, _time.GetUtcNow().AddHours(-1), 1000);
         var over = await monitor.CheckAsync(Ct);
 
         Assert.Equal((0, 1), (under, over));
-        var events = await (await client.GetAsync("/v1/events?types=energy.budget_exceeded", Ct)).ReadAsync(SmartApiJsonContext.Default.PageEventResponse);
-        var data = Assert.Single(events.Data).Data;
+        var data = Assert.Single(await client.EventsOfTypeAsync("energy.budget_exceeded")).Data;
         Assert.Equal(1.25, data.GetProperty("cost").GetDouble(), 9);
         Assert.Equal("CHF", data.GetProperty("currency").GetString());
         Assert.Equal(2500, data.GetProperty("energyWh").GetDouble(), 9);

@@ -3,9 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using SmartApi.Contracts;
 using SmartApi.Server.Budgets;
 using SmartApi.Server.Mqtt;
-using SmartApi.Server.Tests.Automations;
 using SmartApi.Server.Tests.Webhooks;
-using SmartApi.Storage;
 
 namespace SmartApi.Server.Tests.Budgets;
 
@@ -26,14 +24,9 @@ public sealed class ZurichEnergyTests
         return app.CreateClient(await app.CreateKeyAsync(["devices:read", "devices:write", "events:read"], organization.Id));
     }
 
-    private static Task<bool> SampleAsync(SmartApiApplication app, string deviceId, DateTimeOffset at, double deltaWh) => app.Store().WriteAsync(async tx =>
-    {
-        await tx.InsertMeasurementsAsync([new MeasurementRow(deviceId, new Measurement(at, 100, null, null, null, deltaWh), deltaWh)]);
-        return true;
-    }, Ct);
+    private static Task<bool> SampleAsync(SmartApiApplication app, string deviceId, DateTimeOffset at, double deltaWh) => app.SampleAsync(deviceId, at, deltaWh);
 
-    private static async Task<IReadOnlyList<EventResponse>> EventsAsync(HttpClient client, string type) =>
-        (await (await client.GetAsync($"/v1/events?types={type}&limit=500", Ct)).ReadAsync(SmartApiJsonContext.Default.PageEventResponse)).Data;
+    private static Task<IReadOnlyList<EventResponse>> EventsAsync(HttpClient client, string type) => client.EventsOfTypeAsync(type);
 
     [Fact]
     public async Task The_daily_report_of_the_spring_forward_day_covers_its_23_local_hours()

@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Time.Testing;
 using SmartApi.Contracts;
 using SmartApi.Server.Mqtt;
-using SmartApi.Server.Tests.Automations;
+using SmartApi.Server.Tests.Budgets;
 using SmartApi.Server.Tests.Webhooks;
-using SmartApi.Storage;
 
 namespace SmartApi.Server.Tests.Energy;
 
@@ -12,14 +11,9 @@ public sealed class DailyEnergyReportTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static Task<bool> SampleAsync(SmartApiApplication app, string deviceId, DateTimeOffset at, double deltaWh) => app.Store().WriteAsync(async tx =>
-    {
-        await tx.InsertMeasurementsAsync([new MeasurementRow(deviceId, new Measurement(at, 100, null, null, null, deltaWh), deltaWh)]);
-        return true;
-    }, Ct);
+    private static Task<bool> SampleAsync(SmartApiApplication app, string deviceId, DateTimeOffset at, double deltaWh) => app.SampleAsync(deviceId, at, deltaWh);
 
-    private static async Task<IReadOnlyList<EventResponse>> ReportsAsync(HttpClient client) =>
-        (await (await client.GetAsync("/v1/events?types=device.energy.reported&limit=500", Ct)).ReadAsync(SmartApiJsonContext.Default.PageEventResponse)).Data;
+    private static Task<IReadOnlyList<EventResponse>> ReportsAsync(HttpClient client) => client.EventsOfTypeAsync("device.energy.reported");
 
     /// <summary>Steps the clock a minute at a time until the reports appear (the reporter wakes each quarter hour).</summary>
     private static async Task<IReadOnlyList<EventResponse>> AdvanceUntilReportedAsync(FakeTimeProvider time, HttpClient client, int count)
