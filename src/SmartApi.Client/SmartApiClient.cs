@@ -49,6 +49,7 @@ public sealed class SmartApiClient : IDisposable
         Tariffs = new TariffsClient(transport);
         Energy = new EnergyClient(transport);
         Exports = new ExportsClient(transport);
+        Budgets = new BudgetsClient(transport);
     }
 
     /// <summary>Organizations (admin keys).</summary>
@@ -79,6 +80,8 @@ public sealed class SmartApiClient : IDisposable
     public EnergyClient Energy { get; }
     /// <summary><c>/v1/exports</c>: measurements as CSV or Parquet files, with downloads that resume.</summary>
     public ExportsClient Exports { get; }
+    /// <summary>Energy budgets: limits on a device's or a tag's energy or cost per local day or month.</summary>
+    public BudgetsClient Budgets { get; }
 
     /// <summary>Releases the connection pool when the client owns it.</summary>
     public void Dispose() => _transport.Dispose();

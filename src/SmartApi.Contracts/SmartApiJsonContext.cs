@@ -53,6 +53,10 @@ namespace SmartApi.Contracts;
 [JsonSerializable(typeof(Page<DeliveryResponse>))]
 [JsonSerializable(typeof(RetryDeliveriesRequest))]
 [JsonSerializable(typeof(RetryDeliveriesResponse))]
+[JsonSerializable(typeof(CreateBudgetRequest))]
+[JsonSerializable(typeof(UpdateBudgetRequest))]
+[JsonSerializable(typeof(BudgetResponse))]
+[JsonSerializable(typeof(Page<BudgetResponse>))]
 public sealed partial class SmartApiJsonContext : JsonSerializerContext
 {
     /// <summary>Applies the contract's settings to options that use this context as a resolver (such as ASP.NET Core's).</summary>

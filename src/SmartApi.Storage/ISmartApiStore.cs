@@ -23,6 +23,7 @@ public partial interface ISmartApiStore :
     IPortalSessionStore,
     IConsoleStore,
     ITariffStore
+    IBudgetStore
 {
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and returns its result once committed.
@@ -50,6 +51,7 @@ public partial interface IStoreTransaction :
     IPortalSessionTransaction,
     IConsoleTransaction,
     ITariffTransaction
+    IBudgetTransaction
 {
 }
 

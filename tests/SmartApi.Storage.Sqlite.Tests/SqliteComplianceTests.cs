@@ -54,6 +54,7 @@ public sealed class SqliteHandOffTests : HandOffComplianceTests;
 public sealed class SqlitePortalSessionTests : PortalSessionComplianceTests;
 public sealed class SqliteConsoleTests : ConsoleComplianceTests;
 public sealed class SqliteTariffTests : TariffComplianceTests;
+public sealed class SqliteBudgetTests : BudgetComplianceTests;
 
 public sealed class SqliteComplianceCoverageTests
 {

@@ -60,4 +60,6 @@ internal static class LogEvents
     public const int EnergyReportFailed = 2110;
 
     public const int ExportBroken = 2140;
+    public const int BudgetMonitorFailed = 2180;
+    public const int BudgetCheckFailed = 2181;
 }

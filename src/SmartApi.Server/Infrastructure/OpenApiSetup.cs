@@ -25,6 +25,7 @@ internal static class OpenApiSetup
         ["Events"] = "The event log in order of occurrence: polling with a cursor, a live stream, and the event catalog.",
         ["Automations"] = "Rules that turn events, schedules and power thresholds into signed webhooks and switch commands.",
         ["Deliveries"] = "The log of webhook deliveries with every attempt, and retries.",
+        ["Budgets"] = "Limits on a device's or a tag's energy or cost per local day or month, reported once per period as energy.budget_exceeded.",
         ["Portal sessions"] = "Short-lived URLs that let an integrator's customer manage some automations' webhooks in an embedded portal.",
         ["Tariffs"] = "Prices per kWh by validity period and time-of-use band, fixed fees, and the organization, tags and devices they apply to.",
     };

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
 using SmartApi.Server.ApiKeys;
 using SmartApi.Server.Automations;
+using SmartApi.Server.Budgets;
 using SmartApi.Server.WebConsole;
 using SmartApi.Server.Deliveries;
 using SmartApi.Server.Devices;
@@ -57,6 +58,7 @@ internal static class SmartApiHosting
         services.AddMqttGateway();       // hosted: MqttTransport, DeviceConfigPublisher, DeviceRemoval, CommandDispatcher, EnergyReporter
         services.AddAutomationRuns();    // hosted: AutomationRunner
         services.AddWebhooks();          // hosted: DeliveryDispatcher
+        services.AddBudgets();           // hosted: BudgetMonitor
         services.AddRetention();         // Infrastructure; hosted: RetentionService
         services.AddObservability();     // Infrastructure: metrics
         builder.AddConsole();            // the web console at /: Razor components, sessions, Data Protection keys
@@ -111,6 +113,7 @@ internal static class SmartApiHosting
         api.MapDeliveries();
         api.MapPortalSessions();
         api.MapTariffs();
+        api.MapBudgets();
         app.MapConsole();
         return app;
     }

@@ -35,6 +35,7 @@ internal static class StorageRegistration
         services.AddSingleton<IIdempotencyStore>(sp => sp.GetRequiredService<ISmartApiStore>());
         services.AddSingleton<IPortalSessionStore>(sp => sp.GetRequiredService<ISmartApiStore>());
         services.AddSingleton<ITariffStore>(sp => sp.GetRequiredService<ISmartApiStore>());
+        services.AddSingleton<IBudgetStore>(sp => sp.GetRequiredService<ISmartApiStore>());
 
         // First hosted service: migrations and the bootstrap key before anything else starts.
         services.AddHostedService<StorageInitializer>();

@@ -1,16 +1,18 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.Devices;
+using SmartApi.Server.Energy;
 using SmartApi.Server.Infrastructure;
 
 namespace SmartApi.Server.Mqtt;
 
 internal static class MqttGatewayRegistration
 {
-    /// <summary>The device gateway: the transport chosen by configuration, ingestion, presence, commands, hourly energy.</summary>
+    /// <summary>The device gateway: the transport chosen by configuration, ingestion, presence, commands, hourly or daily energy.</summary>
     public static IServiceCollection AddMqttGateway(this IServiceCollection services)
     {
         services.AddValidatedOptions<MqttOptions, MqttOptionsValidator>(MqttOptions.Section);
+        services.AddValidatedOptions<EnergyReportOptions, EnergyReportOptionsValidator>(EnergyReportOptions.Section);
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<DeviceSettingsChanges>();
         services.AddSingleton<DeviceDirectory>();

@@ -87,9 +87,9 @@ public sealed record PowerThresholdData(
 public sealed record EnergyCounterResetData(string DeviceId, long Sequence, double PreviousWh, double NewWh)
     : DeviceEventData(DeviceId, Sequence);
 
-/// <summary>Data of <c>device.energy.reported</c>: energy consumed in one clock hour.</summary>
-/// <param name="PeriodStart">Start of the hour (inclusive).</param>
-/// <param name="PeriodEnd">End of the hour (exclusive).</param>
+/// <summary>Data of <c>device.energy.reported</c>: energy consumed in one clock hour, or in one local day of the organization's time zone.</summary>
+/// <param name="PeriodStart">Start of the hour or local day (inclusive).</param>
+/// <param name="PeriodEnd">End of the hour or local day (exclusive; a local day is 23 to 25 hours long around DST changes).</param>
 /// <param name="EnergyWh">Energy consumed in the period.</param>
 public sealed record EnergyReportedData(
     string DeviceId, long Sequence, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, [property: Range(0d, double.PositiveInfinity)] double EnergyWh)
@@ -122,3 +122,30 @@ public sealed record AutomationScheduledData(
     [property: RegularExpression("^aut_")] string AutomationId,
     [property: Description("The occurrence; after downtime the latest missed one.")] DateTimeOffset ScheduledFor,
     string Cron, string TimeZone) : WebhookEventData;
+
+/// <summary>Data of <c>energy.budget_exceeded</c>: a budget's device or tag passed a limit in the current local day or month.</summary>
+/// <param name="BudgetId">The budget (<c>bud_...</c>).</param>
+/// <param name="Name">The budget's name.</param>
+/// <param name="DeviceId">The device the budget covers, when it covers one.</param>
+/// <param name="Tag">The tag (<c>key:value</c>) whose devices the budget covers, when it covers a tag.</param>
+/// <param name="Period"><c>day</c> or <c>month</c>, in the organization's time zone.</param>
+/// <param name="PeriodStart">Start of the local day or month (inclusive, UTC).</param>
+/// <param name="PeriodEnd">End of the local day or month (exclusive, UTC).</param>
+/// <param name="LimitEnergyWh">The budget's energy limit in Wh, if it has one.</param>
+/// <param name="LimitCost">The budget's cost limit, if it has one.</param>
+/// <param name="EnergyWh">Energy consumed in the period so far.</param>
+/// <param name="Cost">Cost of the period so far, when a tariff applies.</param>
+/// <param name="Currency">The tariff's currency (ISO 4217), when a tariff applies.</param>
+public sealed record BudgetExceededData(
+    [property: RegularExpression("^bud_")] string BudgetId,
+    string Name,
+    [property: RegularExpression("^dev_")] string? DeviceId,
+    string? Tag,
+    [property: AllowedValues("day", "month")] string Period,
+    DateTimeOffset PeriodStart,
+    DateTimeOffset PeriodEnd,
+    double? LimitEnergyWh,
+    double? LimitCost,
+    [property: Range(0d, double.PositiveInfinity)] double EnergyWh,
+    double? Cost,
+    string? Currency) : WebhookEventData;

@@ -36,8 +36,11 @@ public static class WebhookEventTypes
     /// <summary>The device's energy counter went down (<see cref="EnergyCounterResetData"/>).</summary>
     public const string EnergyCounterReset = "device.energy.counter_reset";
 
-    /// <summary>Energy consumed in one clock hour (<see cref="EnergyReportedData"/>).</summary>
+    /// <summary>Energy consumed in one clock hour, or one local day (<see cref="EnergyReportedData"/>).</summary>
     public const string EnergyReported = "device.energy.reported";
+
+    /// <summary>A budget's consumption or cost passed its limit in the current local day or month (<see cref="BudgetExceededData"/>).</summary>
+    public const string BudgetExceeded = "energy.budget_exceeded";
 
     /// <summary>A device carried out a command (<see cref="CommandData"/>).</summary>
     public const string CommandSucceeded = "command.succeeded";
@@ -75,7 +78,10 @@ public static class WebhookEventTypes
         new(PowerThresholdCleared, "A power trigger's condition stopped holding (past its hysteresis).", WebhookJsonContext.Default.PowerThresholdData),
         new(EnergyCounterReset, "The device's energy counter went down (reset or replaced); the server's own total never goes down.",
             WebhookJsonContext.Default.EnergyCounterResetData),
-        new(EnergyReported, "Energy a device consumed in one clock hour.", WebhookJsonContext.Default.EnergyReportedData),
+        new(EnergyReported, "Energy a device consumed in one clock hour, or in one local day (SmartApi:Energy:ReportPeriod).",
+            WebhookJsonContext.Default.EnergyReportedData),
+        new(BudgetExceeded, "A budget's device or tag passed its energy or cost limit in the current local day or month; once per budget and period.",
+            WebhookJsonContext.Default.BudgetExceededData),
         new(CommandSucceeded, "A device carried out a command.", WebhookJsonContext.Default.CommandData),
         new(CommandFailed, "A device could not carry out a command.", WebhookJsonContext.Default.CommandData, "error"),
         new(CommandExpired, "A command was not delivered before its time to live ran out.", WebhookJsonContext.Default.CommandData),

@@ -21,4 +21,5 @@ namespace SmartApi.Webhooks.Events;
 [JsonSerializable(typeof(AutomationTestData))]
 [JsonSerializable(typeof(AutomationDisabledData))]
 [JsonSerializable(typeof(AutomationScheduledData))]
+[JsonSerializable(typeof(BudgetExceededData))]
 public sealed partial class WebhookJsonContext : JsonSerializerContext;

@@ -175,6 +175,10 @@ public sealed partial class ContractTests(ContractAppFixture fixture) : IClassFi
             new EnergyCounterResetData(dev, Next, 123456.789, 0)));
         yield return (WebhookEventTypes.EnergyReported, f.Create(WebhookEventTypes.EnergyReported, org,
             new EnergyReportedData(dev, Next, at, at.AddHours(1), Math.Round(1.0 / 3, 6))));
+        yield return (WebhookEventTypes.BudgetExceeded, f.Create(WebhookEventTypes.BudgetExceeded, org,
+            new BudgetExceededData("bud_01JCONTRACT0000000000000000", "Kitchen", null, "room:kitchen", "day", at, at.AddHours(23), 5000, 2.5, 5012.5, 1.87, "CHF")));
+        yield return (WebhookEventTypes.BudgetExceeded + " of a device without tariffs", f.Create(WebhookEventTypes.BudgetExceeded, org,
+            new BudgetExceededData("bud_01JCONTRACT0000000000000000", "Kettle", dev, null, "month", at, at.AddDays(31), 1000, null, 1000.5, null, null)));
         yield return (WebhookEventTypes.CommandSucceeded, f.Create(WebhookEventTypes.CommandSucceeded, org,
             new CommandData(dev, Next, Cmd, "switch", null)));
         yield return (WebhookEventTypes.CommandFailed, f.Create(WebhookEventTypes.CommandFailed, org,

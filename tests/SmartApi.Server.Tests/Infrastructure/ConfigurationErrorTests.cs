@@ -46,6 +46,9 @@ public sealed class ConfigurationErrorTests
         ("SmartApi__Limits__MaxDevices", "-1", "SmartApi:Limits:MaxDevices"),
         ("SmartApi__Limits__MaxAutomations", "-1", "SmartApi:Limits:MaxAutomations"),
         ("SmartApi__Limits__MaxWebhooks", "-1", "SmartApi:Limits:MaxWebhooks"),
+        ("SmartApi__Energy__ReportPeriod", "week", "SmartApi:Energy:ReportPeriod"),
+        ("SmartApi__Budgets__CheckInterval", "00:00:01", "SmartApi:Budgets:CheckInterval"),
+        ("SmartApi__Budgets__MaxPerOrganization", "-1", "SmartApi:Budgets:MaxPerOrganization"),
         // Values that cannot be bound at all (ConfigurationBinder), not only out of range.
         ("SmartApi__Mqtt__Port", "abc", "SmartApi:Mqtt:Port"),
         ("SmartApi__Webhooks__Timeout", "ten seconds", "SmartApi:Webhooks:Timeout"),

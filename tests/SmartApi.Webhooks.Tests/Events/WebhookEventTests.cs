@@ -47,6 +47,10 @@ public sealed class WebhookEventTests
             new EnergyCounterResetData("dev_1", 9, 1234.5, 0) },
         { "device.energy.reported", """{"deviceId":"dev_1","sequence":10,"periodStart":"2026-11-25T17:00:00Z","periodEnd":"2026-11-25T18:00:00Z","energyWh":12.5}""",
             new EnergyReportedData("dev_1", 10, new DateTimeOffset(2026, 11, 25, 17, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 25, 18, 0, 0, TimeSpan.Zero), 12.5) },
+        { "energy.budget_exceeded",
+            """{"budgetId":"bud_1","name":"Kitchen","deviceId":null,"tag":"room:kitchen","period":"day","periodStart":"2026-03-28T23:00:00Z","periodEnd":"2026-03-29T22:00:00Z","limitEnergyWh":5000,"limitCost":null,"energyWh":5012.5,"cost":null,"currency":null}""",
+            new BudgetExceededData("bud_1", "Kitchen", null, "room:kitchen", "day", new DateTimeOffset(2026, 3, 28, 23, 0, 0, TimeSpan.Zero),
+                new DateTimeOffset(2026, 3, 29, 22, 0, 0, TimeSpan.Zero), 5000, null, 5012.5, null, null) },
         { "command.succeeded", """{"deviceId":"dev_1","sequence":11,"commandId":"cmd_1","action":"switch","error":null}""",
             new CommandData("dev_1", 11, "cmd_1", "switch") },
         { "command.failed", """{"deviceId":"dev_1","sequence":12,"commandId":"cmd_1","action":"switch","error":"relay stuck"}""",
@@ -80,7 +84,7 @@ public sealed class WebhookEventTests
     [Fact]
     public void WebhookEventTypes_All_HasEveryCatalogTypeOnce()
     {
-        Assert.Equal(18, WebhookEventTypes.All.Count);
+        Assert.Equal(19, WebhookEventTypes.All.Count);
         Assert.Equal(WebhookEventTypes.All.Count, WebhookEventTypes.All.Distinct().Count());
         foreach (var type in WebhookEventTypes.All)
         {
