@@ -22,7 +22,7 @@ public partial interface ISmartApiStore :
     IIdempotencyStore,
     IPortalSessionStore,
     IConsoleStore,
-    ITariffStore
+    ITariffStore,
     IBudgetStore
 {
     /// <summary>
@@ -50,7 +50,7 @@ public partial interface IStoreTransaction :
     IRetentionTransaction,
     IPortalSessionTransaction,
     IConsoleTransaction,
-    ITariffTransaction
+    ITariffTransaction,
     IBudgetTransaction
 {
 }
