@@ -35,6 +35,7 @@ internal static class SmartCli
         root.Subcommands.Add(DeliveryCommands.Create(host));
         root.Subcommands.Add(ApiKeyCommands.Create(host));
         root.Subcommands.Add(OrganizationCommands.Create(host));
+        root.Subcommands.Add(TariffCommands.Create(host));
         root.Subcommands.Add(WebhookCommands.Create(host));
         root.Subcommands.Add(SimulateCommands.Create(host));
         return root;
