@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using SmartApi.Contracts;
 using Spectre.Console;
 
@@ -16,21 +15,7 @@ internal static class TariffCommands
         var file = new Option<FileInfo>("--file") { Description = "The tariff as JSON: the POST /v1/tariffs body (see docs/tariffs.md).", Required = true };
         command.Subcommands.Add(new Command("create", "Create a tariff from a JSON file.").With(file).Runs(host, async (context, ct) =>
         {
-            var json = context.Parse.GetValue(file)!;
-            CreateTariffRequest request;
-            try
-            {
-                request = JsonSerializer.Deserialize(await File.ReadAllTextAsync(json.FullName, ct), SmartApiJsonContext.Default.CreateTariffRequest)
-                    ?? throw new CliException($"{json.FullName} holds null.", ExitCodes.Usage);
-            }
-            catch (JsonException ex)
-            {
-                throw new CliException($"{json.FullName} is not a tariff: {ex.Message}", ExitCodes.Usage);
-            }
-            catch (IOException ex)
-            {
-                throw new CliException($"{json.FullName} cannot be read: {ex.Message}", ExitCodes.Usage);
-            }
+            var request = await JsonFiles.ReadAsync(context.Parse.GetValue(file)!, SmartApiJsonContext.Default.CreateTariffRequest, "a tariff", ct);
             Show(context, await context.Client.Tariffs.CreateAsync(request, cancellationToken: ct));
             return ExitCodes.Success;
         }));
