@@ -37,6 +37,7 @@ internal static class SmartCli
         root.Subcommands.Add(ApiKeyCommands.Create(host));
         root.Subcommands.Add(OrganizationCommands.Create(host));
         root.Subcommands.Add(BudgetCommands.Create(host));
+        root.Subcommands.Add(TariffCommands.Create(host));
         root.Subcommands.Add(WebhookCommands.Create(host));
         root.Subcommands.Add(SimulateCommands.Create(host));
         root.Subcommands.Add(ExportCommands.Create(host));

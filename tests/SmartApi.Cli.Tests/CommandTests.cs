@@ -44,6 +44,47 @@ public sealed class CommandTests(CliFixture fixture) : CliTest(fixture)
     }
 
     [Fact]
+    public async Task Tariffs_create_from_a_file_list_show_and_delete()
+    {
+        var key = await Fixture.TenantKeyAsync("tariffs:read", "tariffs:write");
+        var file = Path.Combine(Path.GetTempPath(), $"tariff-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """
+            {"name":"Home","currency":"CHF",
+             "periods":[{"from":"2026-01-01","pricePerKwh":0.25,
+                         "bands":[{"name":"peak","days":["mon","tue","wed","thu","fri"],"from":"07:00","to":"20:00","pricePerKwh":0.32}],
+                         "fixedFees":{"perDay":0.40}}],
+             "appliesTo":{"organization":true}}
+            """, TestContext.Current.CancellationToken);
+        try
+        {
+            var created = Json(await Fixture.RunAsync(key, "tariffs", "create", "--file", file, "--json"));
+            var id = created.GetProperty("id").GetString()!;
+            Assert.StartsWith("trf_", id, StringComparison.Ordinal);
+
+            var table = await Fixture.RunAsync(key, "tariffs", "list");
+            Assert.Contains("Home", table.Out, StringComparison.Ordinal);
+            Assert.Contains("organization", table.Out, StringComparison.Ordinal);
+            var shown = await Fixture.RunAsync(key, "tariffs", "show", id);
+            Assert.Contains("peak mon,tue,wed,thu,fri 07:00-20:00: 0.32/kWh", shown.Out, StringComparison.Ordinal);
+            Assert.Contains("0.4/day", shown.Out, StringComparison.Ordinal);
+
+            // The organization is taken now: the server's 409 reaches the user as an error, not a crash.
+            var again = await Fixture.RunAsync(key, "tariffs", "create", "--file", file);
+            Assert.NotEqual(0, again.ExitCode);
+            Assert.Contains(id, again.Error, StringComparison.Ordinal);
+
+            Assert.Equal(0, (await Fixture.RunAsync(key, "tariffs", "delete", id)).ExitCode);
+            Assert.Empty(Json(await Fixture.RunAsync(key, "tariffs", "list", "--json")).EnumerateArray());
+            await File.WriteAllTextAsync(file, "{", TestContext.Current.CancellationToken);
+            Assert.Equal(ExitCodes.Usage, (await Fixture.RunAsync(key, "tariffs", "create", "--file", file)).ExitCode);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task Organizations_and_api_keys()
     {
         var organization = Json(await Fixture.RunAsync(SmartApiApplication.AdminKey, "organizations", "create", "--name", "Cli org", "--json"));

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using SmartApi.Contracts;
 using Spectre.Console;
 
@@ -26,15 +25,7 @@ internal static class AutomationCommands
             AutomationRequest request;
             if (context.Parse.GetValue(file) is { } json)
             {
-                try
-                {
-                    request = JsonSerializer.Deserialize(await File.ReadAllTextAsync(json.FullName, ct), SmartApiJsonContext.Default.AutomationRequest)
-                        ?? throw new CliException($"{json.FullName} holds null.", ExitCodes.Usage);
-                }
-                catch (JsonException ex)
-                {
-                    throw new CliException($"{json.FullName} is not an automation: {ex.Message}", ExitCodes.Usage);
-                }
+                request = await JsonFiles.ReadAsync(json, SmartApiJsonContext.Default.AutomationRequest, "an automation", ct);
             }
             else
             {
