@@ -81,15 +81,11 @@ internal static class DevicesApi
         {
             return problem!;
         }
-        string? tagKey = null, tagValue = null;
-        if (tag is not null)
+        var errors = new ValidationErrors();
+        var (tagKey, tagValue) = DeviceValidation.TagFilter(tag, errors);
+        if (errors.Any)
         {
-            var colon = tag.IndexOf(':', StringComparison.Ordinal);
-            (tagKey, tagValue) = colon < 0 ? (tag, null) : (tag[..colon], tag[(colon + 1)..]);
-            if (tagKey.Length is 0 or > DeviceValidation.MaxTagKeyLength)
-            {
-                return Problems.Validation("tag", "tag must be 'key' or 'key:value' with a key of 1-40 characters.");
-            }
+            return errors.ToProblem();
         }
         var result = await store.ListDevicesAsync(user.Caller().OrganizationId, new DeviceFilter(online, tagKey, tagValue), page, cancellationToken);
         return TypedResults.Ok(Paging.ToPage(result, d => d.ToResponse(), d => d.Id));
