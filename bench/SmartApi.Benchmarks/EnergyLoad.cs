@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SmartApi.Server.Energy;
 using SmartApi.Storage;
+using SmartApi.Storage.Sqlite;
 
 namespace SmartApi.Benchmarks;
 
@@ -122,7 +123,7 @@ internal static class EnergyLoad
         return 0;
     }
 
-    private static async Task Flush(ISmartApiStore store, List<EnergySlotTotals> slots)
+    private static async Task Flush(SqliteSmartApiStore store, List<EnergySlotTotals> slots)
     {
         var batch = slots.ToList();
         slots.Clear();

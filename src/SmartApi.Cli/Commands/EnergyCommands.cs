@@ -44,7 +44,7 @@ internal static class EnergyCommands
                 context.WriteJson(energy, SmartApiJsonContext.Default.OrganizationEnergyResponse);
                 return ExitCodes.Success;
             }
-            var first = energy.Data.FirstOrDefault()?.Buckets;
+            var first = energy.Data.Count > 0 ? energy.Data[0].Buckets : null;
             var span = first is { Count: > 0 } ? $" from {first[0].LocalStart} to {first[^1].End:yyyy-MM-dd HH:mm}Z" : "";
             context.Console.MarkupLine(Markup.Escape($"{energy.Interval} buckets in {energy.TimeZone} by {energy.GroupBy}{span}"));
             var table = Tables.Create("Group", "Devices", "Energy", "Cost", "Complete");

@@ -87,16 +87,7 @@ internal static class EnergyApi
         {
             errors.Add("groupBy", "groupBy must be device or tag:key.");
         }
-        string? tagKey = null, tagValue = null;
-        if (tag is not null)
-        {
-            var colon = tag.IndexOf(':', StringComparison.Ordinal);
-            (tagKey, tagValue) = colon < 0 ? (tag, null) : (tag[..colon], tag[(colon + 1)..]);
-            if (tagKey.Length is 0 or > DeviceValidation.MaxTagKeyLength)
-            {
-                errors.Add("tag", "tag must be 'key' or 'key:value' with a key of 1-40 characters.");
-            }
-        }
+        var (tagKey, tagValue) = DeviceValidation.TagFilter(tag, errors);
         if (deviceId is { Length: > MaxDeviceIds })
         {
             errors.Add("deviceId", $"At most {MaxDeviceIds} deviceId values.");

@@ -30,4 +30,4 @@ FROM (
     WINDOW w AS (PARTITION BY m.device_id ORDER BY m.ts)
 ) s
 JOIN devices d ON d.id = s.device_id
-GROUP BY s.device_id, s.slot;
+GROUP BY s.device_id, s.slot, d.organization_id;
