@@ -125,11 +125,11 @@ internal static class ExportLoad
     /// <summary>1-minute samples from <see cref="Start"/>, written with one prepared insert in transactions of 100,000 rows.</summary>
     private static void Generate(string database, IReadOnlyList<string> devices, int rowsPerDevice)
     {
-        using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+        using var connection = new SqliteConnection($"Data Source={database};Pooling=False;Default Timeout=300");
         connection.Open();
         using (var pragma = connection.CreateCommand())
         {
-            pragma.CommandText = "PRAGMA busy_timeout = 10000";
+            pragma.CommandText = "PRAGMA busy_timeout = 300000";
             pragma.ExecuteNonQuery();
         }
         using var insert = connection.CreateCommand();
