@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 
@@ -81,11 +80,7 @@ internal sealed class CsvTableWriter : TableWriter
             return;
         }
         var span = Reserve(MaxFormattedCell);
-        if (!number.TryFormat(span, out var written, default, CultureInfo.InvariantCulture))
-        {
-            throw new InvalidOperationException("A double did not fit its cell.");
-        }
-        _used += written;
+        _used += Numbers.Write(span, number);
     }
 
     public override ValueTask EndRowAsync(CancellationToken cancellationToken)
