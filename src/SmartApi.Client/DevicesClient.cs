@@ -50,6 +50,25 @@ public sealed class DevicesClient
         _transport.SendAsync(HttpMethod.Post, $"v1/devices/{PathSegment.Of(id)}/switch", new SwitchRequest(state), SmartApiJsonContext.Default.SwitchRequest,
             SmartApiJsonContext.Default.CommandResponse, idempotencyKey, cancellationToken);
 
+    /// <summary>
+    /// Switches every selected device (<c>POST /v1/devices/switch</c>): one command per device, stored
+    /// together as one batch. A tag that matches no device answers a batch with a null
+    /// <see cref="SwitchBatchResponse.BatchId"/> and no commands.
+    /// </summary>
+    /// <param name="selector">A tag (<see cref="DeviceSelector.WithTag"/>) or device ids (<see cref="DeviceSelector.Ids"/>).</param>
+    /// <param name="state">On, off or toggle.</param>
+    /// <param name="idempotencyKey">The Idempotency-Key to send; a new one is generated when null.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<SwitchBatchResponse> SwitchAsync(DeviceSelector selector, SwitchAction state, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        _transport.SendAsync(HttpMethod.Post, "v1/devices/switch", new BulkSwitchRequest(state, selector.Tag, selector.DeviceIds),
+            SmartApiJsonContext.Default.BulkSwitchRequest, SmartApiJsonContext.Default.SwitchBatchResponse, idempotencyKey, cancellationToken);
+
+    /// <summary>A bulk switch's commands with their current status (<c>GET /v1/command-batches/{batchId}</c>).</summary>
+    /// <param name="batchId">The <see cref="SwitchBatchResponse.BatchId"/> of the switch.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<SwitchBatchResponse> GetSwitchBatchAsync(string batchId, CancellationToken cancellationToken = default) =>
+        _transport.GetAsync($"v1/command-batches/{PathSegment.Of(batchId)}", SmartApiJsonContext.Default.SwitchBatchResponse, cancellationToken);
+
     /// <summary>Gets a command of the device (<c>GET /v1/devices/{id}/commands/{commandId}</c>).</summary>
     public Task<CommandResponse> GetCommandAsync(string id, string commandId, CancellationToken cancellationToken = default) =>
         _transport.GetAsync($"v1/devices/{PathSegment.Of(id)}/commands/{PathSegment.Of(commandId)}", SmartApiJsonContext.Default.CommandResponse, cancellationToken);

@@ -82,6 +82,42 @@ public sealed class CommandTests(CliFixture fixture) : CliTest(fixture)
         {
             File.Delete(file);
         }
+    public async Task Devices_switch_by_tag_prints_each_devices_command_and_status()
+    {
+        var key = await Fixture.TenantKeyAsync("devices:read", "devices:write");
+        var ids = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            ids.Add(Json(await Fixture.RunAsync(key, "devices", "create", "--serial", Serial(), "--name", $"Lamp {i}", "--tag", "room=kitchen", "--json"))
+                .GetProperty("id").GetString()!);
+        }
+        var office = Json(await Fixture.RunAsync(key, "devices", "create", "--serial", Serial(), "--name", "Desk", "--tag", "room=office", "--json"))
+            .GetProperty("id").GetString()!;
+
+        var table = await Fixture.RunAsync(key, "devices", "switch", "off", "--tag", "room:kitchen");
+        var json = Json(await Fixture.RunAsync(key, "devices", "switch", "on", "--device", office, "--device", ids[0], "--json"));
+        var none = await Fixture.RunAsync(key, "devices", "switch", "off", "--tag", "room:garage");
+        var waited = await Fixture.RunAsync(key, "devices", "switch", "on", "--tag", "room", "--wait", "--timeout", "0");
+        var both = await Fixture.RunAsync(key, "devices", "switch", "on", "--tag", "room", "--device", office);
+        var extra = await Fixture.RunAsync(key, "devices", "switch", ids[0], "on", "--tag", "room");
+        var unknown = await Fixture.RunAsync(key, "devices", "switch", "on", "--device", "dev_01M8BQWSSN0C43SSNM7Z9ZPGRB");
+
+        Assert.True(table.ExitCode == 0, table.ToString());
+        foreach (var id in ids)
+        {
+            Assert.Contains(id, table.Out, StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain(office, table.Out, StringComparison.Ordinal);
+        Assert.Contains("pending", table.Out, StringComparison.Ordinal);
+        Assert.Matches("Batch cmb_[0-9A-Z]{26}: 2 devices off", table.Out);
+        Assert.Equal(new[] { ids[0], office }.Order(StringComparer.Ordinal), json.GetProperty("commands").EnumerateArray().Select(c => c.GetProperty("deviceId").GetString()));
+        Assert.Equal((0, true), (none.ExitCode, none.Out.Contains("nothing was switched", StringComparison.Ordinal)));
+        // Offline devices cannot acknowledge: --wait ends at its timeout, exit 1.
+        Assert.Equal(ExitCodes.Failure, waited.ExitCode);
+        Assert.Equal(ExitCodes.Usage, both.ExitCode);
+        Assert.Equal(ExitCodes.Usage, extra.ExitCode);
+        Assert.Equal(6, unknown.ExitCode);
+        Assert.Contains("deviceIds[0]", unknown.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -35,6 +35,8 @@ public sealed class OpenApiCoverageTests(ClientFixture fixture) : ClientTest(fix
         ["DeleteDevice"] = (c, ct) => c.Devices.DeleteAsync(Dev, ct),
         ["SwitchDevice"] = (c, ct) => c.Devices.SwitchAsync(Dev, SwitchAction.Toggle, cancellationToken: ct),
         ["ListDeviceCommands"] = (c, ct) => c.Devices.ListCommandsPageAsync(Dev, cancellationToken: ct),
+        ["SwitchDevices"] = (c, ct) => c.Devices.SwitchAsync(DeviceSelector.Ids([Dev]), SwitchAction.Off, cancellationToken: ct),
+        ["GetCommandBatch"] = (c, ct) => c.Devices.GetSwitchBatchAsync("cmb_01M8BQWSSN0C43SSNM7Z9ZPGRB", ct),
         ["GetDeviceCommand"] = (c, ct) => c.Devices.GetCommandAsync(Dev, "cmd_01M8BQWSSN0C43SSNM7Z9ZPGRB", ct),
         ["ListDeviceMeasurements"] = (c, ct) => c.Devices.ListMeasurementsPageAsync(Dev, cancellationToken: ct),
         ["ExportMeasurements"] = (c, ct) => c.Exports.OpenMeasurementsAsync(new(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow, [Dev]), ct),

@@ -95,6 +95,35 @@ public sealed class ResourceTests(ClientFixture fixture) : ClientTest(fixture)
     }
 
     [Fact]
+    public async Task Bulk_switch_by_tag_and_by_ids_and_the_batch_status()
+    {
+        var (_, client) = await Fixture.TenantAsync("devices:read", "devices:write");
+        using var _ = client;
+        var devices = new List<DeviceResponse>();
+        for (var i = 0; i < 3; i++)
+        {
+            devices.Add(await client.Devices.CreateAsync(new("DT31-" + Guid.NewGuid().ToString("N")[..10], $"Plug {i}", "DT31",
+                new() { ["room"] = i < 2 ? "kitchen" : "office" }), cancellationToken: Ct));
+        }
+
+        var byTag = await client.Devices.SwitchAsync(DeviceSelector.WithTag("room:kitchen"), SwitchAction.Off, cancellationToken: Ct);
+        var byIds = await client.Devices.SwitchAsync(DeviceSelector.Ids([devices[2].Id]), SwitchAction.On, cancellationToken: Ct);
+        var none = await client.Devices.SwitchAsync(DeviceSelector.WithTag("room:garage"), SwitchAction.Off, cancellationToken: Ct);
+        var read = await client.Devices.GetSwitchBatchAsync(byTag.BatchId!, Ct);
+        var foreign = await Assert.ThrowsAsync<SmartApiException>(() =>
+            client.Devices.SwitchAsync(DeviceSelector.Ids([devices[0].Id, "dev_01M8BQWSSN0C43SSNM7Z9ZPGRB"]), SwitchAction.On, cancellationToken: Ct));
+
+        Assert.Equal(devices.Take(2).Select(d => d.Id), byTag.Commands.Select(c => c.DeviceId));
+        Assert.Equal(SwitchAction.Off, byTag.State);
+        Assert.Equal(byTag.Commands, read.Commands);
+        Assert.Equal(devices[2].Id, Assert.Single(byIds.Commands).DeviceId);
+        Assert.Null(none.BatchId);
+        Assert.Empty(none.Commands);
+        Assert.Equal((HttpStatusCode.BadRequest, "validation_failed"), (foreign.StatusCode, foreign.Code));
+        Assert.Single(await client.Devices.ListCommandsAsync(devices[0].Id, cancellationToken: Ct).ToListAsync(Ct));
+    }
+
+    [Fact]
     public async Task Events_list_get_types_and_filters()
     {
         var (_, client) = await Fixture.TenantAsync("devices:write", "events:read");

@@ -43,6 +43,23 @@ public sealed class AutomationDraftTests
     }
 
     [Fact]
+    public void A_switch_action_on_a_tag_goes_back_with_its_tag_and_reads_as_the_tag()
+    {
+        var action = new AutomationActionResponse("switch", null, null, false, false, null, State: SwitchAction.Off, Tag: "room:office");
+        var draft = ActionDraft.From(action);
+        var blank = ActionDraft.Switch();
+        blank.Tag = "  ";
+        blank.DeviceId = "dev_1";
+
+        var request = draft.ToRequest();
+
+        Assert.Equal(("switch", "room:office", null, SwitchAction.Off), (request.Type, request.Tag, request.DeviceId, request.State));
+        Assert.Null(blank.ToRequest().Tag);
+        Assert.Contains("tag", draft.Fields());
+        Assert.Equal("switch tag room:office off", AutomationText.Action(action));
+    }
+
+    [Fact]
     public void An_events_trigger_sends_star_for_all_events_and_no_cooldown_as_zero()
     {
         var draft = AutomationDraft.From(Stored(new AutomationTrigger(["*"], ["dev_1"]), [], []));

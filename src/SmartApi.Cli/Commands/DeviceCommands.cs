@@ -68,49 +68,8 @@ internal static class DeviceCommands
             return ExitCodes.Success;
         }));
 
-        var switchId = ListOptions.Id("device");
-        var state = new Argument<SwitchAction>("state") { Description = "on, off or toggle." };
-        var wait = new Option<bool>("--wait") { Description = "Wait until the device acknowledges the command (or it fails or expires)." };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait with --wait (default 30).", DefaultValueFactory = _ => 30 };
-        command.Subcommands.Add(new Command("switch", "Switch a device on, off, or toggle it.").With(switchId).With(state).With(wait, timeout).Runs(host, async (context, ct) =>
-        {
-            var deviceId = context.Parse.GetValue(switchId)!;
-            var sent = await context.Client.Devices.SwitchAsync(deviceId, context.Parse.GetValue(state), cancellationToken: ct);
-            var waited = context.Parse.GetValue(wait);
-            if (waited)
-            {
-                sent = await WaitAsync(context, deviceId, sent, TimeSpan.FromSeconds(context.Parse.GetValue(timeout)), ct);
-            }
-            if (context.Json)
-            {
-                context.WriteJson(sent, SmartApiJsonContext.Default.CommandResponse);
-            }
-            else
-            {
-                context.Info($"Command {sent.Id}: {sent.State.ToString().ToLowerInvariant()} is {sent.Status.ToString().ToLowerInvariant()}"
-                    + (sent.Error is { } error ? $" ({error})" : ""));
-            }
-            // With --wait, only an acknowledgement is success: a command still pending at the timeout
-            // did not switch the device, and a script checking $? must see that.
-            var done = waited ? sent.Status is CommandStatus.Acknowledged : sent.Status is not (CommandStatus.Failed or CommandStatus.Expired);
-            return done ? ExitCodes.Success : ExitCodes.Failure;
-        }));
+        command.Subcommands.Add(DeviceSwitchCommand.Create(host));
         return command;
-    }
-
-    /// <summary>Polls the command with a spinner until it is final or the timeout passes.</summary>
-    private static async Task<CommandResponse> WaitAsync(CliContext context, string deviceId, CommandResponse command, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var deadline = context.Host.Time.GetUtcNow() + timeout;
-        return await context.ProgressAsync("Waiting for the device to acknowledge...", async () =>
-        {
-            while (command.Status is CommandStatus.Pending or CommandStatus.Delivered && context.Host.Time.GetUtcNow() < deadline)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(500), context.Host.Time, cancellationToken);
-                command = await context.Client.Devices.GetCommandAsync(deviceId, command.Id, cancellationToken);
-            }
-            return command;
-        });
     }
 
     private static void Show(CliContext context, DeviceResponse device)

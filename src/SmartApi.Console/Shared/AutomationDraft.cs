@@ -167,6 +167,9 @@ public sealed class ActionDraft
     public bool Ordered { get; set; }
     public bool StandardWebhooks { get; set; }
     public string? DeviceId { get; set; }
+
+    /// <summary>Instead of a device: every device with this tag (<c>key:value</c> or <c>key</c>) when the action runs.</summary>
+    public string? Tag { get; set; }
     public SwitchAction State { get; set; } = SwitchAction.On;
     public int? RevertAfterSeconds { get; set; }
 
@@ -187,6 +190,7 @@ public sealed class ActionDraft
             Ordered = a.Ordered,
             StandardWebhooks = a.StandardWebhooks,
             DeviceId = a.DeviceId,
+            Tag = a.Tag,
             State = a.State ?? SwitchAction.On,
             RevertAfterSeconds = a.RevertAfterSeconds,
             Status = a.Status,
@@ -198,11 +202,11 @@ public sealed class ActionDraft
     }
 
     /// <summary>The fields an action of this type has (error paths under <c>actions[i]</c>).</summary>
-    public IReadOnlyList<string> Fields() => Type == "switch" ? ["deviceId", "state", "revertAfterSeconds"] : ["url", "headers", "ordered", "standardWebhooks"];
+    public IReadOnlyList<string> Fields() => Type == "switch" ? ["deviceId", "tag", "state", "revertAfterSeconds"] : ["url", "headers", "ordered", "standardWebhooks"];
 
     /// <summary>Only the fields of this type: the API refuses the others.</summary>
     public AutomationActionRequest ToRequest() => Type == "switch"
-        ? new(Type, DeviceId: DeviceId, State: State, RevertAfterSeconds: RevertAfterSeconds)
+        ? new(Type, DeviceId: DeviceId, State: State, RevertAfterSeconds: RevertAfterSeconds, Tag: TriggerDraft.Blank(Tag)?.Trim())
         : new(Type, TriggerDraft.Blank(Url),
             Headers.Count == 0 ? null : Headers.Where(h => !string.IsNullOrWhiteSpace(h.Name))
                 .GroupBy(h => h.Name.Trim(), StringComparer.OrdinalIgnoreCase)

@@ -20,7 +20,7 @@ public static class AutomationText
 
     public static string Action(AutomationActionResponse action, Func<string, string>? deviceName = null) => action.Type switch
     {
-        "switch" => $"switch {(action.DeviceId is null ? "?" : (deviceName ?? (id => id))(action.DeviceId))} {action.State.ToString()?.ToLowerInvariant()}"
+        "switch" => $"switch {(action.Tag is { } tag ? $"tag {tag}" : action.DeviceId is null ? "?" : (deviceName ?? (id => id))(action.DeviceId))} {action.State.ToString()?.ToLowerInvariant()}"
             + (action.RevertAfterSeconds is { } revert ? $", back after {revert} s" : ""),
         _ => $"webhook {action.Url}",
     };
