@@ -67,6 +67,11 @@ public sealed class OpenApiCoverageTests(ClientFixture fixture) : ClientTest(fix
         ["UpdateTariff"] = (c, ct) => c.Tariffs.UpdateAsync(Id, new(Name: "n"), ct),
         ["DeleteTariff"] = (c, ct) => c.Tariffs.DeleteAsync(Id, ct),
         ["GetCurrentPortalSession"] = (c, ct) => c.PortalSessions.GetCurrentAsync(ct),
+        ["CreateBudget"] = (c, ct) => c.Budgets.CreateAsync(new("coverage", Tag: "room:kitchen", Period: "day", EnergyWh: 1), cancellationToken: ct),
+        ["ListBudgets"] = (c, ct) => c.Budgets.ListPageAsync(cancellationToken: ct),
+        ["GetBudget"] = (c, ct) => c.Budgets.GetAsync(Id, ct),
+        ["UpdateBudget"] = (c, ct) => c.Budgets.UpdateAsync(Id, new(Name: "n"), ct),
+        ["DeleteBudget"] = (c, ct) => c.Budgets.DeleteAsync(Id, ct),
     };
 
     /// <summary>Connects to the stream and stops once connected: no event needs to come.</summary>

@@ -42,15 +42,17 @@ public sealed class ZurichEnergyTests
 
         time.Advance(TimeSpan.FromHours(2) - TimeSpan.FromMinutes(1));
         await Task.Delay(200, Ct);
-        var before = await EventsAsync(client, "device.energy.reported");
+        var before = OfDay(await EventsAsync(client, "device.energy.reported"), LocalMidnight);
         time.Advance(TimeSpan.FromMinutes(1) + EnergyReporter.Settle);
-        IReadOnlyList<EventResponse> reports = [];
+        List<EventResponse> reports = [];
         for (var step = 0; step < 60 && reports.Count == 0; step++)
         {
             time.Advance(TimeSpan.FromMinutes(1));
             await Task.Delay(20, Ct);
-            reports = await EventsAsync(client, "device.energy.reported");
+            reports = OfDay(await EventsAsync(client, "device.energy.reported"), LocalMidnight);
         }
+        // 28 March, caught up when the organization was first seen, ends at the same local midnight.
+        var previous = OfDay(await EventsAsync(client, "device.energy.reported"), LocalMidnight.AddHours(-24));
 
         Assert.Empty(before);
         var data = Assert.Single(reports).Data;
@@ -58,7 +60,12 @@ public sealed class ZurichEnergyTests
         Assert.Equal((LocalMidnight, NextLocalMidnight), (start, end));
         Assert.Equal(TimeSpan.FromHours(23), end - start);
         Assert.Equal(10, data.GetProperty("energyWh").GetDouble(), 9);
+        var dayBefore = Assert.Single(previous).Data;
+        Assert.Equal((LocalMidnight, 1000d), (dayBefore.GetProperty("periodEnd").GetDateTimeOffset(), dayBefore.GetProperty("energyWh").GetDouble()));
     }
+
+    private static List<EventResponse> OfDay(IEnumerable<EventResponse> reports, DateTimeOffset start) =>
+        [.. reports.Where(r => r.Data.GetProperty("periodStart").GetDateTimeOffset() == start)];
 
     [Fact]
     public async Task A_day_budget_counts_the_local_day_and_fires_again_after_local_midnight()

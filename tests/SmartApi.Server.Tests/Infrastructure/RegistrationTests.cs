@@ -35,6 +35,8 @@ public sealed class RegistrationTests
             ["RetentionOptions"] = "SmartApi:Retention",
             ["ConsoleOptions"] = "SmartApi:Console",
             ["PortalOptions"] = "SmartApi:Portal",
+            ["EnergyReportOptions"] = "SmartApi:Energy",
+            ["BudgetOptions"] = "SmartApi:Budgets",
         }.OrderBy(p => p.Key), sections.ToDictionary(s => s.Key.Name, s => s.Value).OrderBy(p => p.Key));
 
         // A validator written beside an options class but never registered would never run.
@@ -115,6 +117,7 @@ public sealed class RegistrationTests
             "EnergyReporter",
             "AutomationRunner",
             "DeliveryDispatcher",
+            "BudgetMonitor", // reads measurements and appends events: after the store, before retention
             "RetentionService",
             "GenericWebHostService",
         ]);
