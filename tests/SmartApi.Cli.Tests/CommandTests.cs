@@ -82,6 +82,9 @@ public sealed class CommandTests(CliFixture fixture) : CliTest(fixture)
         {
             File.Delete(file);
         }
+    }
+
+    [Fact]
     public async Task Devices_switch_by_tag_prints_each_devices_command_and_status()
     {
         var key = await Fixture.TenantKeyAsync("devices:read", "devices:write");

@@ -24,6 +24,7 @@ public sealed class OpenApiCoverageTests(ClientFixture fixture) : ClientTest(fix
         ["GetOrganization"] = (c, ct) => c.Organizations.GetAsync("org_01M8BQWSSN0C43SSNM7Z9ZPGRB", ct),
         ["UpdateOrganization"] = (c, ct) => c.Organizations.UpdateAsync("org_01M8BQWSSN0C43SSNM7Z9ZPGRB", new(Name: "coverage"), ct),
         ["GetOwnOrganization"] = (c, ct) => c.Organizations.GetOwnAsync(ct),
+        ["UpdateOwnOrganization"] = (c, ct) => c.Organizations.UpdateOwnAsync(new(TimeZone: "UTC"), ct),
         ["ListApiKeys"] = (c, ct) => c.ApiKeys.ListPageAsync(cancellationToken: ct),
         ["CreateApiKey"] = (c, ct) => c.ApiKeys.CreateAsync(new("coverage", ["devices:read"]), cancellationToken: ct),
         ["GetApiKey"] = (c, ct) => c.ApiKeys.GetAsync(Id, ct),

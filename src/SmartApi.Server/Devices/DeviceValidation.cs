@@ -63,25 +63,6 @@ internal static class DeviceValidation
         }
     }
 
-    /// <summary>
-    /// A <c>tag</c> query filter, <c>key</c> (any value) or <c>key:value</c>, split into its
-    /// key and value (a device filter's); a key that is empty or too long adds an error for <c>tag</c>.
-    /// </summary>
-    public static (string? Key, string? Value) TagFilter(string? tag, ValidationErrors errors)
-    {
-        if (tag is null)
-        {
-            return (null, null);
-        }
-        var colon = tag.IndexOf(':', StringComparison.Ordinal);
-        var (key, value) = colon < 0 ? (tag, null) : (tag[..colon], tag[(colon + 1)..]);
-        if (key.Length is 0 or > MaxTagKeyLength)
-        {
-            errors.Add("tag", "tag must be 'key' or 'key:value' with a key of 1-40 characters.");
-        }
-        return (key, value);
-    }
-
     public static void Settings(DeviceSettingsRequest? settings, ValidationErrors errors)
     {
         if (settings?.PowerOnState is { } state && !Enum.IsDefined(state))

@@ -91,11 +91,6 @@ internal static class DevicesApi
             {
                 return errors.ToProblem();
             }
-        var errors = new ValidationErrors();
-        var (tagKey, tagValue) = DeviceValidation.TagFilter(tag, errors);
-        if (errors.Any)
-        {
-            return errors.ToProblem();
         }
         var result = await store.ListDevicesAsync(user.Caller().OrganizationId, new DeviceFilter(online, selector?.Key, selector?.Value), page, cancellationToken);
         return TypedResults.Ok(Paging.ToPage(result, d => d.ToResponse(), d => d.Id));

@@ -87,7 +87,8 @@ internal static class EnergyApi
         {
             errors.Add("groupBy", "groupBy must be device or tag:key.");
         }
-        var (tagKey, tagValue) = DeviceValidation.TagFilter(tag, errors);
+        var selector = tag is null ? null : DeviceValidation.Tag(tag, "tag", errors);
+        var (tagKey, tagValue) = (selector?.Key, selector?.Value);
         if (deviceId is { Length: > MaxDeviceIds })
         {
             errors.Add("deviceId", $"At most {MaxDeviceIds} deviceId values.");
@@ -201,7 +202,7 @@ internal static class EnergyApi
         }
         else
         {
-            zone = await OrganizationZoneAsync(store, organizationId, cancellationToken);
+            zone = await OrganizationTimeZone.OfAsync(store, organizationId, cancellationToken);
         }
         var end = QueryTime.Parse(to, "to", errors) ?? time.GetUtcNow();
         var start = QueryTime.Parse(from, "from", errors) ?? DefaultFrom(end, parsed, zone);
@@ -240,10 +241,4 @@ internal static class EnergyApi
             _ => new DateOnly(date.Year, date.Month, 1).AddMonths(-12),
         }, zone);
     }
-
-    /// <summary>The organization's zone (stored as a canonical IANA id; UTC should a stored id be unknown to this host).</summary>
-    private static async Task<TimeZoneInfo> OrganizationZoneAsync(ISmartApiStore store, string organizationId, CancellationToken cancellationToken) =>
-        await store.GetOrganizationAsync(organizationId, cancellationToken) is { } organization && TimeZones.TryFind(organization.TimeZone, out var zone)
-            ? zone
-            : TimeZoneInfo.Utc;
 }

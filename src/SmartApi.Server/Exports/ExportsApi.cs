@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SmartApi.Server.ApiKeys;
+using SmartApi.Server.Energy;
 using SmartApi.Server.Infrastructure;
 using SmartApi.Storage;
 
@@ -61,7 +62,7 @@ internal static class ExportsApi
         {
             return Problems.NotFound("device", unknown!);
         }
-        zone ??= await ExportTimeZone.ForOrganizationAsync(store, organizationId, cancellationToken);
+        zone ??= await OrganizationTimeZone.OfAsync(store, organizationId, cancellationToken);
         var export = new MeasurementExport([.. serials.Keys], start!.Value, end!.Value, cursor);
         return new ExportResult(chosen, $"measurements-{start.Value.UtcDateTime:yyyyMMddTHHmmssZ}",
             (table, token) => MeasurementExporter.WriteAsync(store, table, organizationId, serials, export, zone, token),

@@ -21,6 +21,7 @@ internal static class OpenApiSetup
         ["API keys"] = "Keys that authenticate server-to-server calls: shown once, stored hashed, scoped and revocable.",
         ["Devices"] = "Smart power devices connected over MQTT: state, settings, tags and switch commands.",
         ["Measurements"] = "A device's telemetry: raw samples or power and energy aggregated by interval.",
+        ["Energy"] = "Energy, power, on-time and cost per local hour, day, ISO week or month, for a device or across the organization.",
         ["Exports"] = "Measurements of many devices as one streamed CSV or Parquet file, resumable after any row.",
         ["Events"] = "The event log in order of occurrence: polling with a cursor, a live stream, and the event catalog.",
         ["Automations"] = "Rules that turn events, schedules and power thresholds into signed webhooks and switch commands.",

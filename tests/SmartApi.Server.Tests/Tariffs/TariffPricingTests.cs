@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using CsCheck;
 using SmartApi.Contracts;
 using SmartApi.Server.Energy;
@@ -253,7 +252,7 @@ public sealed class TariffPricingTests
     }
 
     [Fact]
-    public void A_year_of_slots_prices_in_milliseconds_without_allocating_per_slot()
+    public void A_year_of_slots_prices_without_allocating_per_slot()
     {
         var from = LocalCalendar.StartOfDay(new DateOnly(2026, 1, 1), Zurich);
         var to = LocalCalendar.StartOfDay(new DateOnly(2027, 1, 1), Zurich);
@@ -265,18 +264,10 @@ public sealed class TariffPricingTests
         var allocated = GC.GetAllocatedBytesForCurrentThread();
         var cost = TariffCalculator.Price(PeakOffPeak, Zurich, slots, days);
         allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
-        // The best of five: two cores shared with other builds make a single run's time noise.
-        var best = Enumerable.Range(0, 5).Min(_ =>
-        {
-            var watch = Stopwatch.StartNew();
-            TariffCalculator.Price(PeakOffPeak, Zurich, slots, days);
-            return watch.Elapsed;
-        });
 
         Assert.Equal(365, cost.Length);
         // The result array (365 doubles) and a few small objects; one allocation per slot would be 35,040 of them.
         Assert.True(allocated < 16 * 1024, $"allocated {allocated} bytes");
-        Assert.True(best < TimeSpan.FromMilliseconds(25), $"took {best.TotalMilliseconds} ms");
-        TestContext.Current.SendDiagnosticMessage($"35,040 slots into 365 days: {best.TotalMilliseconds:F2} ms, {allocated} bytes");
+        // Its speed is the energy benchmark's business (docs/benchmarks.md), not a timed test's.
     }
 }
