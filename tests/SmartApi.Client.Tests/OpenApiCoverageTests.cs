@@ -40,6 +40,8 @@ public sealed class OpenApiCoverageTests(ClientFixture fixture) : ClientTest(fix
         ["GetCommandBatch"] = (c, ct) => c.Devices.GetSwitchBatchAsync("cmb_01M8BQWSSN0C43SSNM7Z9ZPGRB", ct),
         ["GetDeviceCommand"] = (c, ct) => c.Devices.GetCommandAsync(Dev, "cmd_01M8BQWSSN0C43SSNM7Z9ZPGRB", ct),
         ["ListDeviceMeasurements"] = (c, ct) => c.Devices.ListMeasurementsPageAsync(Dev, cancellationToken: ct),
+        ["GetDeviceEnergy"] = (c, ct) => c.Energy.GetDeviceAsync(Dev, cancellationToken: ct),
+        ["GetOrganizationEnergy"] = (c, ct) => c.Energy.GetOrganizationAsync(cancellationToken: ct),
         ["ExportMeasurements"] = (c, ct) => c.Exports.OpenMeasurementsAsync(new(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow, [Dev]), ct),
         ["ListEvents"] = (c, ct) => c.Events.ListPageAsync(cancellationToken: ct),
         ["GetEvent"] = (c, ct) => c.Events.GetAsync("evt_01M8BQWSSN0C43SSNM7Z9ZPGRB", ct),
