@@ -61,7 +61,9 @@ internal static class EnergyLoad
             for (var i = 0; i < 21; i++)
             {
                 var clock = Stopwatch.StartNew();
-                var buckets = LocalCalendar.Buckets(year, year.AddYears(1), EnergyInterval.Day, Zurich);
+                // The local year 2025 in Zurich: its first and last local midnights, not UTC's.
+                var buckets = LocalCalendar.Buckets(LocalCalendar.StartOfDay(new DateOnly(2025, 1, 1), Zurich),
+                    LocalCalendar.StartOfDay(new DateOnly(2026, 1, 1), Zurich), EnergyInterval.Day, Zurich);
                 var result = await stats.ComputeAsync(bench.OrganizationId, [device], buckets, Zurich, now, CancellationToken.None);
                 times.Add(clock.Elapsed.TotalMilliseconds);
                 if (result[0].Buckets.Count != 365)
