@@ -128,32 +128,29 @@ internal sealed partial class DeliveryDispatcher(
         foreach (var delivery in deliveries)
         {
             Interlocked.Increment(ref _inFlight);
-            _ = SendInLaneAsync(delivery, _waiting.Wait(delivery.Delivery.Id, leaseUntil), cancellationToken);
+            _ = SendInLaneAsync(delivery, leaseUntil, cancellationToken);
         }
     }
 
-    private async Task SendInLaneAsync(ClaimedDelivery claimed, WaitingLeases.Lease lease, CancellationToken cancellationToken)
+    private async Task SendInLaneAsync(ClaimedDelivery claimed, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         try
         {
             AttemptResult result;
             if (claimed.Webhook.Status != WebhookStatus.Active)
             {
-                _waiting.Leave(claimed.Delivery.Id, lease);
                 result = new AttemptResult(time.GetUtcNow(), null, 0, $"Not sent: the webhook is {claimed.Webhook.Status}.", null, null);
             }
             else
             {
                 var lane = _lanes.GetOrAdd(Host(claimed.Webhook.Url), _ => new SemaphoreSlim(Settings.MaxConcurrencyPerHost));
-                await lane.WaitAsync(cancellationToken);
+                // A free lane is taken at once; only a delivery that has to wait is tracked for lease renewal.
+                if (!lane.Wait(0, CancellationToken.None) && !await WaitForLaneAsync(lane, claimed.Delivery.Id, leaseUntil, cancellationToken))
+                {
+                    return;
+                }
                 try
                 {
-                    if (!_waiting.Leave(claimed.Delivery.Id, lease))
-                    {
-                        // Its lease lapsed while it waited and another worker holds it now: that one sends it.
-                        Log.LeaseLost(logger, claimed.Delivery.Id);
-                        return;
-                    }
                     result = await sender.SendAsync(claimed, cancellationToken);
                 }
                 finally
@@ -173,9 +170,33 @@ internal sealed partial class DeliveryDispatcher(
         }
         finally
         {
-            _waiting.Leave(claimed.Delivery.Id, lease);
             Interlocked.Decrement(ref _inFlight);
         }
+    }
+
+    /// <summary>
+    /// Waits for a full lane while <see cref="RenewLeasesAsync"/> keeps the delivery's lease; false (and
+    /// the lane not held) when the lease lapsed meanwhile and another worker holds the delivery: that one sends it.
+    /// </summary>
+    private async Task<bool> WaitForLaneAsync(SemaphoreSlim lane, string deliveryId, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        var lease = _waiting.Wait(deliveryId, leaseUntil);
+        try
+        {
+            await lane.WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            _waiting.Leave(deliveryId, lease);
+            throw;
+        }
+        if (_waiting.Leave(deliveryId, lease))
+        {
+            return true;
+        }
+        lane.Release();
+        Log.LeaseLost(logger, deliveryId);
+        return false;
     }
 
     /// <summary>

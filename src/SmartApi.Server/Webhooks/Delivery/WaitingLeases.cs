@@ -32,8 +32,6 @@ internal sealed class WaitingLeases
         }
     }
 
-    public int Count => _waiting.Count;
-
     /// <summary>Starts tracking a delivery held until <paramref name="leaseUntil"/> (or earlier: the renewal only comes sooner).</summary>
     public Lease Wait(string deliveryId, DateTimeOffset leaseUntil)
     {
@@ -63,11 +61,10 @@ internal sealed class WaitingLeases
         return ids;
     }
 
-    /// <summary>Records a renewal: the kept ones are held until <paramref name="until"/>, the others are lost. Returns how many were lost.</summary>
-    public int Renewed(IReadOnlyList<string> asked, IReadOnlyList<string> kept, DateTimeOffset until)
+    /// <summary>Records a renewal: the kept ones are held until <paramref name="until"/>, the others are lost (and dropped when their turn comes).</summary>
+    public void Renewed(IReadOnlyList<string> asked, IReadOnlyList<string> kept, DateTimeOffset until)
     {
         var keptIds = kept.ToHashSet(StringComparer.Ordinal);
-        var lost = 0;
         foreach (var id in asked)
         {
             if (!_waiting.TryGetValue(id, out var lease))
@@ -82,9 +79,7 @@ internal sealed class WaitingLeases
             {
                 lease.Lost = true;
                 _waiting.TryRemove(KeyValuePair.Create(id, lease));
-                lost++;
             }
         }
-        return lost;
     }
 }
