@@ -154,9 +154,9 @@ internal static class BudgetsApi
     /// <summary>Splits <c>key:value</c>; false unless both parts are present and within the device tag lengths.</summary>
     public static bool TryParseTag(string tag, out string? key, out string? value)
     {
-        var colon = tag.IndexOf(':', StringComparison.Ordinal);
-        (key, value) = colon < 0 ? (null, null) : (tag[..colon], tag[(colon + 1)..]);
-        return key is { Length: > 0 and <= DeviceValidation.MaxTagKeyLength } && value is { Length: > 0 and <= DeviceValidation.MaxTagValueLength };
+        var selector = TagSelector.Parse(tag);
+        (key, value) = (selector.Key, selector.Value);
+        return selector.IsWithinLimits && value is { Length: > 0 };
     }
 
     private static void Name(string? name, ValidationErrors errors, bool required)

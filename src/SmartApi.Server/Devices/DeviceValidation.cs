@@ -77,7 +77,7 @@ internal static class DeviceValidation
     /// </summary>
     public static TagSelector? Tag(string? text, string field, ValidationErrors errors)
     {
-        if (text is not null && TagSelector.Parse(text) is { Key.Length: > 0 and <= MaxTagKeyLength, Value: not { Length: > MaxTagValueLength } } selector)
+        if (text is not null && TagSelector.Parse(text) is { IsWithinLimits: true } selector)
         {
             return selector;
         }
@@ -94,6 +94,10 @@ internal sealed record TagSelector(string Key, string? Value)
     /// <summary>Splits at the first colon, so a value may hold colons; not validated (see <see cref="DeviceValidation.Tag"/>).</summary>
     public static TagSelector Parse(string text) =>
         text.IndexOf(':', StringComparison.Ordinal) is var colon and >= 0 ? new(text[..colon], text[(colon + 1)..]) : new(text, null);
+
+    /// <summary>Whether the key and value fit a device tag's lengths.</summary>
+    public bool IsWithinLimits =>
+        Key.Length is > 0 and <= DeviceValidation.MaxTagKeyLength && Value is not { Length: > DeviceValidation.MaxTagValueLength };
 
     public override string ToString() => Value is null ? Key : $"{Key}:{Value}";
 }

@@ -192,18 +192,7 @@ internal static class EnergyApi
                 parsed = EnergyInterval.Day;
                 break;
         }
-        TimeZoneInfo zone;
-        if (timeZone is not null)
-        {
-            if (!TimeZones.TryFind(timeZone, out zone))
-            {
-                errors.Add("timeZone", "timeZone must be an IANA time zone such as Europe/Zurich.");
-            }
-        }
-        else
-        {
-            zone = await OrganizationTimeZone.OfAsync(store, organizationId, cancellationToken);
-        }
+        var zone = await OrganizationTimeZone.ForRequestAsync(timeZone, store, organizationId, errors, cancellationToken);
         var end = QueryTime.Parse(to, "to", errors) ?? time.GetUtcNow();
         var start = QueryTime.Parse(from, "from", errors) ?? DefaultFrom(end, parsed, zone);
         if (start >= end)

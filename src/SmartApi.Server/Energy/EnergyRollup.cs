@@ -18,8 +18,6 @@ internal sealed class EnergyRollup
     private static readonly double MaxCoveredSeconds = EnergyAccounting.MaxIntegrationGap.TotalSeconds;
     private readonly Dictionary<(string DeviceId, long Slot), Totals> _slots = [];
 
-    public bool IsEmpty => _slots.Count == 0;
-
     /// <summary>Adds a stored sample whose energy step is <paramref name="deltaWh"/>; <paramref name="previous"/> is the device's sample before it.</summary>
     public void Add(string organizationId, string deviceId, Measurement? previous, Measurement sample, double deltaWh)
     {

@@ -30,9 +30,9 @@ internal static class ExportDevices
                 errors.Add("deviceId", "Every deviceId must be a device id (dev_...).");
             }
         }
-        else if (ParseTag(tag!).Key.Length is 0 or > DeviceValidation.MaxTagKeyLength)
+        else
         {
-            errors.Add("tag", $"tag must be 'key' or 'key:value' with a key of 1-{DeviceValidation.MaxTagKeyLength} characters.");
+            DeviceValidation.Tag(tag, "tag", errors);
         }
     }
 
@@ -43,7 +43,7 @@ internal static class ExportDevices
         var serials = new Dictionary<string, string>(StringComparer.Ordinal);
         if (tag is not null)
         {
-            var (key, value) = ParseTag(tag);
+            var (key, value) = TagSelector.Parse(tag);
             string? after = null;
             PageResult<Device> page;
             do
@@ -67,11 +67,5 @@ internal static class ExportDevices
             serials[id] = device.Serial;
         }
         return (serials, null);
-    }
-
-    private static (string Key, string? Value) ParseTag(string tag)
-    {
-        var colon = tag.IndexOf(':', StringComparison.Ordinal);
-        return colon < 0 ? (tag, null) : (tag[..colon], tag[(colon + 1)..]);
     }
 }

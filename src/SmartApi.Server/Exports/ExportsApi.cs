@@ -45,24 +45,19 @@ internal static class ExportsApi
         {
             errors.Add("format", "format must be csv or parquet.");
         }
-        TimeZoneInfo? zone = null;
-        if (timeZone is not null && !TimeZones.TryFind(timeZone, out zone))
-        {
-            errors.Add("timeZone", "timeZone must be an IANA time zone such as Europe/Zurich.");
-        }
+        var organizationId = user.Caller().OrganizationId;
+        var zone = await OrganizationTimeZone.ForRequestAsync(timeZone, store, organizationId, errors, cancellationToken);
         var cursor = ParseCursor(after, errors);
         if (errors.Any)
         {
             return errors.ToProblem();
         }
 
-        var organizationId = user.Caller().OrganizationId;
         var (serials, unknown) = await ExportDevices.ResolveAsync(store, organizationId, deviceId, tag, cancellationToken);
         if (serials is null)
         {
             return Problems.NotFound("device", unknown!);
         }
-        zone ??= await OrganizationTimeZone.OfAsync(store, organizationId, cancellationToken);
         var export = new MeasurementExport([.. serials.Keys], start!.Value, end!.Value, cursor);
         return new ExportResult(chosen, $"measurements-{start.Value.UtcDateTime:yyyyMMddTHHmmssZ}",
             (table, token) => MeasurementExporter.WriteAsync(store, table, organizationId, serials, export, zone, token),

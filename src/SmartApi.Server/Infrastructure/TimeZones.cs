@@ -21,4 +21,10 @@ internal static class TimeZones
             return false;
         }
     }
+
+    /// <summary>Like <see cref="TryFind"/>, but only an IANA id (not a Windows one) is accepted: what the API takes and stores.</summary>
+    public static bool TryFindIana(string? id, out TimeZoneInfo zone) => TryFind(id, out zone) && zone.HasIanaId;
+
+    /// <summary>The error a request's <c>timeZone</c> gets when <see cref="TryFindIana"/> fails.</summary>
+    public const string InvalidMessage = "timeZone must be an IANA time zone such as Europe/Zurich or UTC.";
 }

@@ -60,11 +60,11 @@ internal static class OrganizationsApi
         {
             return null;
         }
-        if (TimeZones.TryFind(timeZone, out var zone) && zone.HasIanaId)
+        if (TimeZones.TryFindIana(timeZone, out var zone))
         {
             return zone.Id;
         }
-        errors.Add("timeZone", "timeZone must be an IANA time zone such as Europe/Zurich or UTC.");
+        errors.Add("timeZone", TimeZones.InvalidMessage);
         return null;
     }
 

@@ -198,8 +198,7 @@ internal static class TariffValidation
             }
             for (var i = 0; i < tags.Count && i < MaxTags; i++)
             {
-                var colon = tags[i].IndexOf(':', StringComparison.Ordinal);
-                if (colon is < 1 or > DeviceValidation.MaxTagKeyLength || tags[i].Length - colon - 1 > DeviceValidation.MaxTagValueLength)
+                if (TagSelector.Parse(tags[i]) is not { IsWithinLimits: true, Value: not null })
                 {
                     errors.Add($"appliesTo.tags[{i}]", $"A tag is key:value, with a key of 1-{DeviceValidation.MaxTagKeyLength} characters.");
                     continue;

@@ -100,11 +100,16 @@ public sealed class BudgetMonitorTests : IAsyncLifetime
     public async Task A_cost_budget_waits_for_tariffs_and_an_energy_limit_still_fires()
     {
         var kettle = await SmartApiApplication.CreateDeviceAsync(_client);
+        var toaster = await SmartApiApplication.CreateDeviceAsync(_client);
         await CreateBudgetAsync($$"""{"name":"Kettle cost","deviceId":"{{kettle.Id}}","period":"day","cost":0.01}""");
+        await CreateBudgetAsync($$"""{"name":"Toaster both","deviceId":"{{toaster.Id}}","period":"day","cost":0.01,"energyWh":50}""");
         await SampleAsync(kettle.Id, Today.AddHours(1), 100_000);
+        await SampleAsync(toaster.Id, Today.AddHours(1), 100_000);
 
-        Assert.Equal(0, await Monitor.CheckAsync(Ct));
-        Assert.Empty(await ExceededAsync());
+        // Without tariffs no cost is known: the cost-only budget stays silent, the energy limit beside a cost one fires.
+        Assert.Equal(1, await Monitor.CheckAsync(Ct));
+        var fired = Assert.Single(await ExceededAsync());
+        Assert.Equal(toaster.Id, fired.Data.GetProperty("deviceId").GetString());
     }
 
     [Fact]
