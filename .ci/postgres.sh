@@ -36,10 +36,14 @@ as_user() {
   if [ "$(id -un)" = "$user" ]; then "$@"; else runuser -u "$user" -- "$@"; fi
 }
 
+# A port below the kernel's ephemeral range (ip_local_port_range): a port inside it can be taken
+# by any outgoing connection while a halted cluster is down, and resume could not bind it again.
 free_port() {
-  local port
+  local port low=32768
+  [ -r /proc/sys/net/ipv4/ip_local_port_range ] && read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+  [ "$low" -gt 12000 ] || low=32768
   for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 30000))
+    port=$((10000 + RANDOM % (low - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
   done
   echo "no free port found" >&2
