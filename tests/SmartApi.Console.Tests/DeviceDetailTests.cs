@@ -88,11 +88,14 @@ public sealed partial class DeviceDetailTests(Browser browser)
         await Expect(page.GetByTestId("saved")).ToBeVisibleAsync();
         Assert.Equal(0, navigations);
 
-        // Read again, the charts come from the API's history: the last hour by minute and the energy by hour and day.
+        // Read again, the charts come from the API's history: the last hour by minute, and the energy statistics by
+        // local day in the organization's zone (UTC unless set) without cost, as no tariff applies.
         await page.ReloadAsync();
         await Expect(page.GetByTestId("power-chart")).ToHaveAttributeAsync("data-points", SomePoints());
-        await Expect(page.GetByTestId("energy-hourly")).ToHaveAttributeAsync("data-points", SomePoints());
-        await Expect(page.GetByTestId("energy-daily")).ToHaveAttributeAsync("data-points", SomePoints());
+        await Expect(page.GetByTestId("device-energy")).ToHaveAttributeAsync("data-buckets", "31");
+        await Expect(page.GetByTestId("energy-zone")).ToContainTextAsync("local time UTC");
+        await Expect(page.GetByTestId("energy-total")).ToContainTextAsync("no tariff applies");
+        await Expect(page.GetByTestId("energy-row").Last).ToHaveAttributeAsync("data-complete", "false");
         await Expect(page.GetByTestId("activity")).ToHaveAttributeAsync("data-live", "true");
         await Browser.AssertAccessibleAsync(page);
         await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).ScrollIntoViewIfNeededAsync();
