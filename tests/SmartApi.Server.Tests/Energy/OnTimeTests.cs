@@ -43,6 +43,23 @@ public sealed class OnTimeTests
         return Assert.Single(response!.Buckets);
     }
 
+    /// <summary>
+    /// Off until 08:15, on until 08:45, off again, reported to <paramref name="stateNode"/>; a sample a
+    /// minute from 08:00 to 09:00 ingested by <paramref name="telemetryNode"/>, each as the clock reaches it.
+    /// </summary>
+    private static async Task OnFrom15To45Async(FakeTimeProvider time, SmartApiApplication stateNode, SmartApiApplication telemetryNode, DeviceIdentity device, Func<int, double> powerW)
+    {
+        await SwitchAsync(stateNode, device, "off");
+        time.SetUtcNow(T0.AddMinutes(15));
+        await IngestAsync(telemetryNode, device, 0, 15, powerW);
+        await SwitchAsync(stateNode, device, "on");
+        time.SetUtcNow(T0.AddMinutes(45));
+        await IngestAsync(telemetryNode, device, 16, 45, powerW);
+        await SwitchAsync(stateNode, device, "off");
+        time.SetUtcNow(T0.AddMinutes(60));
+        await IngestAsync(telemetryNode, device, 46, 60, powerW);
+    }
+
     public static TheoryData<string> Powers => ["0 W", "100 W", "100 W while off, 0 W while on"];
 
     [Theory]
@@ -59,15 +76,7 @@ public sealed class OnTimeTests
             _ => m => m is > 15 and <= 45 ? 0 : 100,
         };
 
-        await SwitchAsync(app, device, "off");
-        time.SetUtcNow(T0.AddMinutes(15));
-        await IngestAsync(app, device, 0, 15, powerW);
-        await SwitchAsync(app, device, "on");
-        time.SetUtcNow(T0.AddMinutes(45));
-        await IngestAsync(app, device, 16, 45, powerW);
-        await SwitchAsync(app, device, "off");
-        time.SetUtcNow(T0.AddMinutes(60));
-        await IngestAsync(app, device, 46, 60, powerW);
+        await OnFrom15To45Async(time, app, app, device, powerW);
 
         var hour = await HourAsync(client, device);
         Assert.Equal(0.5, hour.OnHours, 9);
@@ -169,15 +178,7 @@ public sealed class OnTimeTests
 
         // The telemetry node keeps the device's energy state (embedded broker) from its first batches on;
         // the state reports are handled by the other node, as after a reconnect there.
-        await SwitchAsync(stateNode, device, "off");
-        time.SetUtcNow(T0.AddMinutes(15));
-        await IngestAsync(telemetryNode, device, 0, 15, _ => 0);
-        await SwitchAsync(stateNode, device, "on");
-        time.SetUtcNow(T0.AddMinutes(45));
-        await IngestAsync(telemetryNode, device, 16, 45, _ => 0);
-        await SwitchAsync(stateNode, device, "off");
-        time.SetUtcNow(T0.AddMinutes(60));
-        await IngestAsync(telemetryNode, device, 46, 60, _ => 0);
+        await OnFrom15To45Async(time, stateNode, telemetryNode, device, _ => 0);
 
         Assert.Equal(0.5, (await HourAsync(client, device)).OnHours, 9);
     }
