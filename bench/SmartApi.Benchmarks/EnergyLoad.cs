@@ -39,7 +39,7 @@ internal static class EnergyLoad
                 counter += delta;
                 var sample = new Measurement(year.AddMinutes(m), power, 230, power / 230.0, 30, counter);
                 rows.Add(new MeasurementRow(one, sample, delta));
-                rollup.Add(bench.OrganizationId, one, previous, sample, delta);
+                rollup.Add(bench.OrganizationId, one, previous, sample, delta, SwitchTimeline.Unknown);
                 previous = sample;
             }
             await store.WriteAsync(async tx =>

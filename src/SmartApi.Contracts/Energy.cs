@@ -10,7 +10,7 @@ namespace SmartApi.Contracts;
 /// <param name="EnergyWh">Energy consumed in the bucket, Wh.</param>
 /// <param name="AvgPowerW">Time-weighted average power over the time the samples cover, W; null without samples.</param>
 /// <param name="PeakPowerW">The largest power of a sample, W (for a group: of any one device); null without samples.</param>
-/// <param name="OnHours">Hours the device drew power (covered time while its power was above 0 W); for a group, the devices' sum.</param>
+/// <param name="OnHours">Hours the switch was on, within covered time (while the switch is unknown, covered time while the device drew power); for a group, the devices' sum.</param>
 /// <param name="Samples">Number of samples.</param>
 /// <param name="Coverage">The share of the bucket the samples cover, 0 to 1 (for a group, over all its devices).</param>
 /// <param name="Complete">False when the bucket is still in progress or its samples leave more than 5 minutes uncovered (offline, gaps, before the first sample).</param>

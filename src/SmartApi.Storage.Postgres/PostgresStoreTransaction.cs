@@ -50,7 +50,8 @@ internal sealed partial class PostgresStoreTransaction(BatchConnection db, IdGen
         });
     }
 
-    public async ValueTask<bool> SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest, DateTimeOffset? expectedLatestTs) =>
+    public async ValueTask<bool> SetEnergyStateAsync(
+        string deviceId, double totalWh, double? lastCounterWh, Measurement latest, DateTimeOffset? expectedLatestTs, DateTimeOffset? expectedSwitchChangedAt) =>
         await db.ExecuteAsync(Dialect.SetEnergyState, new
         {
             id = deviceId,
@@ -62,6 +63,7 @@ internal sealed partial class PostgresStoreTransaction(BatchConnection db, IdGen
             current = latest.CurrentA,
             temperature = latest.TemperatureC,
             expected = Ms.Of(expectedLatestTs),
+            switchChangedAt = Ms.Of(expectedSwitchChangedAt),
         }) == 1;
 
     public async ValueTask<int> MarkCommandsDeliveredAsync(IReadOnlyList<string> ids, DateTimeOffset now) =>

@@ -61,7 +61,8 @@ internal abstract partial class RelationalSql
     public const string ListCommands =
         "SELECT " + CommandColumns + " FROM commands WHERE organization_id = @org AND device_id = @device AND id > @after ORDER BY id LIMIT @limit";
     public const string GetEnergyState =
-        "SELECT organization_id, total_wh, last_counter_wh, latest_ts, latest_power_w, latest_voltage_v, latest_current_a, latest_temperature_c " +
+        "SELECT organization_id, total_wh, last_counter_wh, latest_ts, latest_power_w, latest_voltage_v, latest_current_a, latest_temperature_c, " +
+        "switch, previous_switch, switch_changed_at " +
         "FROM devices WHERE id = @id";
     public const string ListMeasurements =
         "SELECT ts, power_w, voltage_v, current_a, temperature_c, total_wh FROM measurements " +

@@ -135,10 +135,14 @@ internal sealed class EnergyStateRow
     public double? LatestVoltageV { get; set; }
     public double? LatestCurrentA { get; set; }
     public double? LatestTemperatureC { get; set; }
+    public string Switch { get; set; } = "unknown";
+    public string PreviousSwitch { get; set; } = "unknown";
+    public long? SwitchChangedAt { get; set; }
 
     public EnergyState ToEntity() => new(
         OrganizationId, TotalWh, LastCounterWh,
-        LatestTs is { } ts ? new Measurement(Ms.ToTime(ts), LatestPowerW ?? 0, LatestVoltageV, LatestCurrentA, LatestTemperatureC, TotalWh) : null);
+        LatestTs is { } ts ? new Measurement(Ms.ToTime(ts), LatestPowerW ?? 0, LatestVoltageV, LatestCurrentA, LatestTemperatureC, TotalWh) : null,
+        new SwitchTimeline(Switch, PreviousSwitch, Ms.ToTime(SwitchChangedAt)));
 }
 
 internal sealed class EventRow

@@ -57,11 +57,16 @@ internal abstract partial class SqlDialect
     public string ListOnlineDevices => field ??= "SELECT id, organization_id FROM devices WHERE " + IsTrue("online") + " ORDER BY id";
     public string UpdateDevice => field ??=
         "UPDATE devices SET name = @Name, model = @Model, tags = " + JsonParameter("@Tags") + ", power_on_state = @PowerOnState, online = @Online, " +
-        "last_seen_at = @LastSeenAt, switch = @Switch, updated_at = @UpdatedAt, sequence = sequence + 1 " +
+        "last_seen_at = @LastSeenAt, switch = @Switch, " +
+        // A change of switch records its time and the state it left (SET reads the row as it was): on-time splits there (ADR 033).
+        "switch_changed_at = CASE WHEN switch = @Switch THEN switch_changed_at ELSE @UpdatedAt END, " +
+        "previous_switch = CASE WHEN switch = @Switch THEN previous_switch ELSE switch END, " +
+        "updated_at = @UpdatedAt, sequence = sequence + 1 " +
         "WHERE organization_id = @OrganizationId AND id = @Id RETURNING sequence";
     public string SetEnergyState => field ??=
         "UPDATE devices SET total_wh = @total, last_counter_wh = @counter, latest_ts = @ts, latest_power_w = @power, " +
-        "latest_voltage_v = @voltage, latest_current_a = @current, latest_temperature_c = @temperature WHERE id = @id AND latest_ts " + NullSafeEquals + " @expected";
+        "latest_voltage_v = @voltage, latest_current_a = @current, latest_temperature_c = @temperature WHERE id = @id AND latest_ts " + NullSafeEquals + " @expected " +
+        "AND switch_changed_at " + NullSafeEquals + " @switchChangedAt";
 
     // One statement for any set of types: the list travels as one parameter.
     public string EventTypeFilter => field ??= " AND " + InList("type", "types");

@@ -140,7 +140,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
     private static readonly string[] AppendEventParameters = ["@id", "@org", "@type", "@device", "@at", "@data"];
     private static readonly string[] NextSequenceParameters = ["@id"];
     private static readonly string[] MeasurementParameters = ["@device", "@ts", "@power", "@voltage", "@current", "@temperature", "@total", "@delta"];
-    private static readonly string[] EnergyStateParameters = ["@id", "@total", "@counter", "@ts", "@power", "@voltage", "@current", "@temperature", "@expected"];
+    private static readonly string[] EnergyStateParameters = ["@id", "@total", "@counter", "@ts", "@power", "@voltage", "@current", "@temperature", "@expected", "@switchChangedAt"];
 
     // Once per sample: bound by position on the raw statement (see RawStatement).
     public ValueTask InsertMeasurementsAsync(IReadOnlyList<MeasurementRow> rows)
@@ -162,7 +162,8 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<bool> SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest, DateTimeOffset? expectedLatestTs) =>
+    public ValueTask<bool> SetEnergyStateAsync(
+        string deviceId, double totalWh, double? lastCounterWh, Measurement latest, DateTimeOffset? expectedLatestTs, DateTimeOffset? expectedSwitchChangedAt) =>
         ValueTask.FromResult(RawStatement.For(connection, Dialect.SetEnergyState, EnergyStateParameters)
             .Bind(0, deviceId)
             .Bind(1, totalWh)
@@ -173,5 +174,6 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
             .Bind(6, latest.CurrentA)
             .Bind(7, latest.TemperatureC)
             .Bind(8, Ms.Of(expectedLatestTs))
+            .Bind(9, Ms.Of(expectedSwitchChangedAt))
             .Execute() == 1);
 }

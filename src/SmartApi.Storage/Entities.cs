@@ -67,7 +67,22 @@ public sealed record Measurement(
 /// the device's last counter reading (to detect resets) and the previous sample (to integrate power
 /// when a device sends no counter).
 /// </summary>
-public sealed record EnergyState(string OrganizationId, double TotalWh, double? LastCounterWh, Measurement? Latest);
+/// <param name="Switch">The device's switch as its row has it, for on-time (ADR 033).</param>
+public sealed record EnergyState(string OrganizationId, double TotalWh, double? LastCounterWh, Measurement? Latest, SwitchTimeline Switch);
+
+/// <summary>
+/// A device's switch as far as on-time needs it: <see cref="State"/> since <see cref="ChangedAt"/>
+/// (the server's time of the state report that changed it) and <see cref="PreviousState"/> before
+/// then. No change time (a device whose switch never changed since it was stored with one) means
+/// <see cref="State"/> all along. States are <c>on</c>, <c>off</c> or <c>unknown</c>.
+/// </summary>
+public sealed record SwitchTimeline(string State, string PreviousState, DateTimeOffset? ChangedAt)
+{
+    public static readonly SwitchTimeline Unknown = new("unknown", "unknown", null);
+
+    /// <summary>The state in force just after <paramref name="at"/> (a change at exactly that time has happened).</summary>
+    public string StateAt(DateTimeOffset at) => ChangedAt is { } changed && at < changed ? PreviousState : State;
+}
 
 /// <summary>A sample to insert, with the energy consumed since the device's previous sample.</summary>
 public sealed record MeasurementRow(string DeviceId, Measurement Sample, double DeltaWh);

@@ -35,7 +35,7 @@ public interface IEnergyTransaction
 /// <param name="PowerSeconds">Sum of the previous sample's power times each covered interval, W·s (the time-weighted average's numerator).</param>
 /// <param name="PeakPowerW">The largest power of a sample in the slot.</param>
 /// <param name="CoveredSeconds">Time covered by the samples, s.</param>
-/// <param name="OnSeconds">Covered time during which the device drew power (the previous sample's power above 0 W), s.</param>
+/// <param name="OnSeconds">Covered time during which the switch was on (while it is unknown: the previous sample's power above 0 W), s.</param>
 public sealed record EnergySlotTotals(
     string OrganizationId,
     string DeviceId,

@@ -36,10 +36,14 @@ public interface IMeasurementTransaction
     ValueTask InsertMeasurementsAsync(IReadOnlyList<MeasurementRow> rows);
     /// <summary>
     /// Stores a device's energy state, but only while its stored latest sample is still at
-    /// <paramref name="expectedLatestTs"/> (null: none yet): false when another writer has moved it
-    /// on (another node ingested for the device) or the device is gone, and nothing is changed.
+    /// <paramref name="expectedLatestTs"/> (null: none yet) and its switch last changed at
+    /// <paramref name="expectedSwitchChangedAt"/> (the <see cref="SwitchTimeline.ChangedAt"/> the
+    /// on-time was computed with): false when another writer has moved either on (another node
+    /// ingested for the device, or a state report changed its switch) or the device is gone, and
+    /// nothing is changed.
     /// </summary>
-    ValueTask<bool> SetEnergyStateAsync(string deviceId, double totalWh, double? lastCounterWh, Measurement latest, DateTimeOffset? expectedLatestTs);
+    ValueTask<bool> SetEnergyStateAsync(
+        string deviceId, double totalWh, double? lastCounterWh, Measurement latest, DateTimeOffset? expectedLatestTs, DateTimeOffset? expectedSwitchChangedAt);
 
     /// <summary>Claims the report of the hour starting at <paramref name="periodStart"/>; false when another node or run already did.</summary>
     ValueTask<bool> TryClaimEnergyReportAsync(DateTimeOffset periodStart, DateTimeOffset now);

@@ -42,7 +42,7 @@ public abstract class DeviceReadComplianceTests : StorageComplianceTests
         await ReadInUnitAsync(device);
         var latest = new Measurement(Time.GetUtcNow(), 42.5, 230, 0.2, 21, 1500.25);
 
-        Assert.True(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 1500.25, 88.5, latest, expectedLatestTs: null)));
+        Assert.True(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 1500.25, 88.5, latest, expectedLatestTs: null, expectedSwitchChangedAt: null)));
         var read = await ReadInUnitAsync(device);
 
         Assert.Equal(latest, read!.Latest);

@@ -206,7 +206,7 @@ public abstract class MeasurementComplianceTests : StorageComplianceTests
 
         var state = await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id));
 
-        Assert.Equal(new EnergyState(organization.Id, 0, null, null), state);
+        Assert.Equal(new EnergyState(organization.Id, 0, null, null, SwitchTimeline.Unknown), state);
         Assert.Null(await WriteAsync(tx => tx.GetEnergyStateAsync(Ids.New("dev"))));
     }
 
@@ -217,17 +217,17 @@ public abstract class MeasurementComplianceTests : StorageComplianceTests
         var device = await CreateDeviceAsync(organization.Id);
         var latest = new Measurement(T0, 12.5, 230.1, 0.054, null, 0);
 
-        Assert.True(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 1500.25, 88.5, latest, expectedLatestTs: null)));
+        Assert.True(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 1500.25, 88.5, latest, expectedLatestTs: null, expectedSwitchChangedAt: null)));
         var state = await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id));
         var stored = await Store.GetDeviceAsync(organization.Id, device.Id, Token);
 
         var expected = latest with { TotalWh = 1500.25 };
-        Assert.Equal(new EnergyState(organization.Id, 1500.25, 88.5, expected), state);
+        Assert.Equal(new EnergyState(organization.Id, 1500.25, 88.5, expected, SwitchTimeline.Unknown), state);
         Assert.Equal(expected, stored!.Latest);
 
-        Assert.True(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 1600, null, latest with { Ts = T0.AddSeconds(1), VoltageV = null }, T0)));
+        Assert.True(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 1600, null, latest with { Ts = T0.AddSeconds(1), VoltageV = null }, T0, null)));
         Assert.Equal(
-            new EnergyState(organization.Id, 1600, null, new Measurement(T0.AddSeconds(1), 12.5, null, 0.054, null, 1600)),
+            new EnergyState(organization.Id, 1600, null, new Measurement(T0.AddSeconds(1), 12.5, null, 0.054, null, 1600), SwitchTimeline.Unknown),
             await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id)));
     }
 
@@ -237,15 +237,52 @@ public abstract class MeasurementComplianceTests : StorageComplianceTests
         var organization = await CreateOrganizationAsync();
         var device = await CreateDeviceAsync(organization.Id);
         var latest = new Measurement(T0, 12.5, null, null, null, 0);
-        Assert.True(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 10, null, latest, expectedLatestTs: null)));
+        Assert.True(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 10, null, latest, expectedLatestTs: null, expectedSwitchChangedAt: null)));
 
         // Another writer believing there is no sample yet, or an older one, is refused.
-        Assert.False(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 99, null, latest with { Ts = T0.AddSeconds(5) }, expectedLatestTs: null)));
-        Assert.False(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 99, null, latest with { Ts = T0.AddSeconds(5) }, T0.AddSeconds(-1))));
+        Assert.False(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 99, null, latest with { Ts = T0.AddSeconds(5) }, expectedLatestTs: null, expectedSwitchChangedAt: null)));
+        Assert.False(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 99, null, latest with { Ts = T0.AddSeconds(5) }, T0.AddSeconds(-1), null)));
         // A device that is gone is refused too.
-        Assert.False(await WriteAsync(tx => tx.SetEnergyStateAsync(Ids.New("dev"), 99, null, latest, expectedLatestTs: null)));
+        Assert.False(await WriteAsync(tx => tx.SetEnergyStateAsync(Ids.New("dev"), 99, null, latest, expectedLatestTs: null, expectedSwitchChangedAt: null)));
 
-        Assert.Equal(new EnergyState(organization.Id, 10, null, latest with { TotalWh = 10 }), await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id)));
+        Assert.Equal(new EnergyState(organization.Id, 10, null, latest with { TotalWh = 10 }, SwitchTimeline.Unknown), await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id)));
+    }
+
+    [Fact]
+    public async Task UpdateDevice_SwitchChange_KeepsItsTimeAndThePreviousStateForTheEnergyState()
+    {
+        var organization = await CreateOrganizationAsync();
+        var device = await CreateDeviceAsync(organization.Id);
+        var (on, off) = (T0.AddMinutes(1), T0.AddMinutes(2));
+
+        await WriteAsync(tx => tx.UpdateDeviceAsync(device with { Switch = "on", UpdatedAt = on }));
+        var afterOn = (await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id)))!.Switch;
+        // Other changes of the row (a rename, presence) leave the switch's change as it was.
+        await WriteAsync(tx => tx.UpdateDeviceAsync(device with { Switch = "on", Name = "Kettle", UpdatedAt = on.AddSeconds(30) }));
+        var afterRename = (await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id)))!.Switch;
+        await WriteAsync(tx => tx.UpdateDeviceAsync(device with { Switch = "off", UpdatedAt = off }));
+        var afterOff = (await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id)))!.Switch;
+
+        Assert.Equal(new SwitchTimeline("on", "unknown", on), afterOn);
+        Assert.Equal(afterOn, afterRename);
+        Assert.Equal(new SwitchTimeline("off", "on", off), afterOff);
+        Assert.Equal(("on", "off"), (afterOff.StateAt(off.AddMilliseconds(-1)), afterOff.StateAt(off)));
+    }
+
+    [Fact]
+    public async Task SetEnergyState_SwitchChangedMeanwhile_ChangesNothingAndReturnsFalse()
+    {
+        var organization = await CreateOrganizationAsync();
+        var device = await CreateDeviceAsync(organization.Id);
+        var latest = new Measurement(T0, 12.5, null, null, null, 0);
+        Assert.True(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 10, null, latest, expectedLatestTs: null, expectedSwitchChangedAt: null)));
+        await WriteAsync(tx => tx.UpdateDeviceAsync(device with { Switch = "on", UpdatedAt = T0.AddSeconds(2) }));
+
+        // A writer that computed on-time with the switch before the change is refused; one with the change is not.
+        Assert.False(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 99, null, latest with { Ts = T0.AddSeconds(5) }, T0, null)));
+        Assert.Equal(10, (await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id)))!.TotalWh);
+        Assert.True(await WriteAsync(tx => tx.SetEnergyStateAsync(device.Id, 11, null, latest with { Ts = T0.AddSeconds(5) }, T0, T0.AddSeconds(2))));
+        Assert.Equal(11, (await WriteAsync(tx => tx.GetEnergyStateAsync(device.Id)))!.TotalWh);
     }
 
     [Fact]

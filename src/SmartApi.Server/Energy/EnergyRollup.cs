@@ -9,17 +9,22 @@ namespace SmartApi.Server.Energy;
 /// </summary>
 /// <remarks>
 /// A sample covers the time since the device's previous stored sample, at most
-/// <see cref="EnergyAccounting.MaxIntegrationGap"/> (the first sample covers nothing). The interval,
-/// the sample's energy step and its on-time (the interval, when the previous sample's power was
-/// above 0 W) all belong to the slot of the sample's own timestamp, as its energy always has.
+/// <see cref="EnergyAccounting.MaxIntegrationGap"/> (the first sample covers nothing): the covered
+/// interval starts at the previous sample, as the previous power's integration does. The interval,
+/// the sample's energy step and its on-time all belong to the slot of the sample's own timestamp,
+/// as its energy always has. On-time is the part of the covered interval during which the switch
+/// was on (<see cref="OnSeconds"/>).
 /// </remarks>
 internal sealed class EnergyRollup
 {
     private static readonly double MaxCoveredSeconds = EnergyAccounting.MaxIntegrationGap.TotalSeconds;
     private readonly Dictionary<(string DeviceId, long Slot), Totals> _slots = [];
 
-    /// <summary>Adds a stored sample whose energy step is <paramref name="deltaWh"/>; <paramref name="previous"/> is the device's sample before it.</summary>
-    public void Add(string organizationId, string deviceId, Measurement? previous, Measurement sample, double deltaWh)
+    /// <summary>
+    /// Adds a stored sample whose energy step is <paramref name="deltaWh"/>; <paramref name="previous"/> is the
+    /// device's sample before it and <paramref name="switchState"/> its switch as the device row has it.
+    /// </summary>
+    public void Add(string organizationId, string deviceId, Measurement? previous, Measurement sample, double deltaWh, SwitchTimeline switchState)
     {
         var slot = LocalCalendar.SlotStart(sample.Ts).ToUnixTimeMilliseconds();
         if (!_slots.TryGetValue((deviceId, slot), out var totals))
@@ -35,11 +40,33 @@ internal sealed class EnergyRollup
         totals.PowerSeconds += previousPower * covered;
         totals.PeakPowerW = Math.Max(totals.PeakPowerW, sample.PowerW);
         totals.CoveredSeconds += covered;
-        if (previousPower > 0)
+        if (previous is not null)
         {
-            totals.OnSeconds += covered;
+            totals.OnSeconds += OnSeconds(switchState, previous.Ts, covered, previousPower);
         }
     }
+
+    /// <summary>
+    /// The on-time of the covered interval of <paramref name="coveredSeconds"/> from <paramref name="start"/>:
+    /// split at the switch's change when the change lies inside it, each part counted while its state
+    /// is <c>on</c>, not while <c>off</c>, and (state <c>unknown</c>: a device that never reported
+    /// one) while the power at its start (<paramref name="powerW"/>, the previous sample's) was above 0 W.
+    /// </summary>
+    internal static double OnSeconds(SwitchTimeline switchState, DateTimeOffset start, double coveredSeconds, double powerW)
+    {
+        if (switchState.ChangedAt is { } changed && changed > start && (changed - start).TotalSeconds is var before && before < coveredSeconds)
+        {
+            return On(switchState.PreviousState, before, powerW) + On(switchState.State, coveredSeconds - before, powerW);
+        }
+        return On(switchState.StateAt(start), coveredSeconds, powerW);
+    }
+
+    private static double On(string state, double seconds, double powerW) => state switch
+    {
+        "on" => seconds,
+        "off" => 0,
+        _ => powerW > 0 ? seconds : 0,
+    };
 
     /// <summary>The changes, one per (device, slot), in device then slot order (concurrent writers lock rows in the same order).</summary>
     public List<EnergySlotTotals> Changes()

@@ -1,4 +1,5 @@
 using SmartApi.Webhooks.Events;
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.Automations;
@@ -24,12 +25,21 @@ namespace SmartApi.Server.Measurements;
 /// was deleted, the unit fails, the kept states of the batch's devices are dropped and the batch is
 /// applied again from the stored states. With an external broker, shared subscriptions hand a
 /// device's messages to any node, so nothing is kept and every batch reads the states.
+/// <para>
+/// The state includes the device's switch (<see cref="SwitchTimeline"/>, from the device row that
+/// state reports write), for on-time. The write is also conditional on the switch's change time the
+/// on-time was computed with, so a state report committed meanwhile, on this node or another, makes
+/// the batch apply again from the stored states; a state report handled on this node also drops the
+/// device's kept state (<see cref="SwitchChanged"/>), so its next batch reads the new switch.
+/// </para>
 /// </remarks>
 internal sealed partial class TelemetryIngestor(
     ISmartApiStore store, EventFactory events, PowerTriggers powerTriggers, TimeProvider time, IOptions<MqttOptions> options, ILogger<TelemetryIngestor> logger)
     : BackgroundService
 {
     private const int MaxBatch = 4096;
+    // A batch whose stored states moved is applied again from the stored states, at most this often in all.
+    private const int MaxAttempts = 3;
     // Bounds the memory of devices that stopped sending (deleted, replaced): a full cache starts over.
     private const int MaxKeptStates = 250_000;
     private static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
@@ -40,6 +50,9 @@ internal sealed partial class TelemetryIngestor(
     // Committed energy states by device id; only the ingestion loop touches it.
     private readonly Dictionary<string, DeviceEnergy> _kept = new(StringComparer.Ordinal);
     private readonly bool _keepStates = options.Value.ExternalBroker is null;
+
+    // Devices whose switch changed since the loop last looked: their kept states are dropped before the next batch.
+    private readonly ConcurrentQueue<string> _switched = new();
 
     /// <summary>Queues a sample; completes with true once stored, false when it was a duplicate or the device is gone.</summary>
     /// <exception cref="ArgumentException">
@@ -52,6 +65,18 @@ internal sealed partial class TelemetryIngestor(
         var pending = new Pending(deviceId, sample);
         await _queue.Writer.WriteAsync(pending, cancellationToken);
         return await pending.Done.Task;
+    }
+
+    /// <summary>
+    /// A state report changed the device's switch (committed): the next batch reads the device's
+    /// state, switch included, from the store instead of the kept copy.
+    /// </summary>
+    public void SwitchChanged(string deviceId)
+    {
+        if (_keepStates)
+        {
+            _switched.Enqueue(deviceId);
+        }
     }
 
     private void Validate(TelemetrySample sample)
@@ -73,6 +98,10 @@ internal sealed partial class TelemetryIngestor(
         while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
             batch.Clear();
+            while (_switched.TryDequeue(out var switched))
+            {
+                _kept.Remove(switched);
+            }
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
             {
                 batch.Add(item);
@@ -108,7 +137,7 @@ internal sealed partial class TelemetryIngestor(
                 {
                     _kept.Remove(item.DeviceId);
                 }
-                if (ex is EnergyStateMovedException && attempt == 1)
+                if (ex is EnergyStateMovedException && attempt < MaxAttempts)
                 {
                     Log.StateMoved(logger, ex.Message);
                     continue; // again, from the stored states
@@ -199,7 +228,7 @@ internal sealed partial class TelemetryIngestor(
                 await tx.AppendEventAsync(events.Create(WebhookEventTypes.EnergyCounterReset, state.OrganizationId,
                     new EnergyCounterResetData(deviceId, EventFactory.AssignedOnAppend, step.PreviousCounterWh ?? 0, sample.EnergyWh ?? 0)));
             }
-            rollup.Add(state.OrganizationId, deviceId, state.Latest, measurement, step.DeltaWh);
+            rollup.Add(state.OrganizationId, deviceId, state.Latest, measurement, step.DeltaWh, state.Switch);
             state.TotalWh = step.TotalWh;
             state.LastCounterWh = step.CounterWh;
             state.Latest = measurement;
@@ -219,7 +248,7 @@ internal sealed partial class TelemetryIngestor(
         }
         foreach (var (deviceId, state) in states)
         {
-            if (state is { Dirty: true, Latest: { } latest } && !await tx.SetEnergyStateAsync(deviceId, state.TotalWh, state.LastCounterWh, latest, state.StoredTs))
+            if (state is { Dirty: true, Latest: { } latest } && !await tx.SetEnergyStateAsync(deviceId, state.TotalWh, state.LastCounterWh, latest, state.StoredTs, state.Switch.ChangedAt))
             {
                 throw new EnergyStateMovedException(deviceId);
             }
@@ -241,9 +270,11 @@ internal sealed partial class TelemetryIngestor(
         public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed class DeviceEnergy(string organizationId, double totalWh, double? lastCounterWh, Measurement? latest)
+    private sealed class DeviceEnergy(string organizationId, double totalWh, double? lastCounterWh, Measurement? latest, SwitchTimeline switchState)
     {
         public string OrganizationId { get; } = organizationId;
+        /// <summary>The switch as the store has it; also the condition of the next write (its change time).</summary>
+        public SwitchTimeline Switch { get; } = switchState;
         public double TotalWh { get; set; } = totalWh;
         public double? LastCounterWh { get; set; } = lastCounterWh;
         public Measurement? Latest { get; set; } = latest;
@@ -251,7 +282,7 @@ internal sealed partial class TelemetryIngestor(
         public DateTimeOffset? StoredTs { get; set; } = latest?.Ts;
         public bool Dirty { get; set; }
 
-        public DeviceEnergy Copy() => new(OrganizationId, TotalWh, LastCounterWh, Latest) { StoredTs = StoredTs };
+        public DeviceEnergy Copy() => new(OrganizationId, TotalWh, LastCounterWh, Latest, Switch) { StoredTs = StoredTs };
 
         /// <summary>
         /// The stored state, with what older versions could store outside the limits let go: a total
@@ -262,12 +293,13 @@ internal sealed partial class TelemetryIngestor(
             state.OrganizationId,
             TelemetryLimits.IsTotal(state.TotalWh) ? state.TotalWh : 0,
             state.LastCounterWh is { } counter && TelemetryLimits.IsEnergy(counter) ? counter : null,
-            state.Latest);
+            state.Latest,
+            state.Switch);
     }
 
     /// <summary>The stored energy state is not the one this unit started from: the unit rolls back.</summary>
     private sealed class EnergyStateMovedException(string deviceId)
-        : Exception($"The energy state of {deviceId} was changed by another writer, or the device is gone.");
+        : Exception($"The energy state or the switch of {deviceId} was changed by another writer, or the device is gone.");
 
     private static partial class Log
     {

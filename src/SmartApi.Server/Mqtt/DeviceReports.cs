@@ -1,5 +1,6 @@
 using SmartApi.Webhooks.Events;
 using SmartApi.Server.Events;
+using SmartApi.Server.Measurements;
 using SmartApi.Storage;
 
 namespace SmartApi.Server.Mqtt;
@@ -8,18 +9,22 @@ namespace SmartApi.Server.Mqtt;
 /// What devices report, turned into device changes and events, each in one transaction with the
 /// events it emits (so a switch, its command's outcome and their webhooks commit together).
 /// </summary>
-internal sealed class DeviceReports(ISmartApiStore store, EventFactory events, TimeProvider time, GatewayMetrics metrics)
+internal sealed class DeviceReports(ISmartApiStore store, EventFactory events, TimeProvider time, GatewayMetrics metrics, TelemetryIngestor ingestor)
 {
     public static readonly HashSet<string> Sources = new HashSet<string>(StringComparer.Ordinal) { "button", "api", "automation", "schedule", "protection" };
 
     /// <summary>
     /// A state report. With a command id the command is acknowledged (or failed, with an error) and
     /// the switch takes the command's source; without one the device's own source (button, protection).
-    /// False when the device no longer exists.
+    /// False when the device no longer exists. A change of switch is stamped with the time it is
+    /// handled (the device row keeps it for on-time, ADR 033) and, once committed, told to the ingestor.
     /// </summary>
-    public Task<bool> ApplyStateAsync(DeviceIdentity device, string state, string? source, string? commandId, string? error, CancellationToken cancellationToken) =>
-        store.WriteAsync(async tx =>
+    public async Task<bool> ApplyStateAsync(DeviceIdentity device, string state, string? source, string? commandId, string? error, CancellationToken cancellationToken)
+    {
+        var switched = false;
+        var found = await store.WriteAsync(async tx =>
         {
+            switched = false;
             var current = await tx.GetDeviceAsync(device.OrganizationId, device.DeviceId);
             if (current is null)
             {
@@ -43,6 +48,7 @@ internal sealed class DeviceReports(ISmartApiStore store, EventFactory events, T
             {
                 // The update reserves the device's next sequence number for the event appended right after it.
                 await tx.UpdateDeviceAsync(current with { Switch = state, LastSeenAt = now, UpdatedAt = now });
+                switched = true;
                 await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceSwitched, device.OrganizationId,
                     new DeviceSwitchedData(device.DeviceId, EventFactory.AssignedOnAppend, state, current.Switch, effectiveSource, command?.Id)));
             }
@@ -52,6 +58,12 @@ internal sealed class DeviceReports(ISmartApiStore store, EventFactory events, T
             }
             return true;
         }, cancellationToken);
+        if (switched)
+        {
+            ingestor.SwitchChanged(device.DeviceId);
+        }
+        return found;
+    }
 
     public Task<bool> ButtonPressedAsync(DeviceIdentity device, string pressType, CancellationToken cancellationToken) =>
         AppendAsync(device, events.Create(WebhookEventTypes.DeviceButtonPressed, device.OrganizationId,

@@ -98,7 +98,7 @@ public sealed class MeasurementTests(AppFixture fixture) : ServerTest(fixture)
         await store.WriteAsync(async tx =>
         {
             await tx.InsertMeasurementsAsync([new MeasurementRow(device.Id, elsewhere, 490)]);
-            return await tx.SetEnergyStateAsync(device.Id, 500, 200, elsewhere, Hour.AddSeconds(10));
+            return await tx.SetEnergyStateAsync(device.Id, 500, 200, elsewhere, Hour.AddSeconds(10), null);
         }, Ct);
 
         // This node's next sample is accounted from the stored state (200 -> 205), not its own (110).

@@ -30,7 +30,7 @@ public class StoredOutlierTests(AppFixture fixture) : ServerTest(fixture)
                 new MeasurementRow(device.Id, new Measurement(Hour.AddSeconds(1), 1.7e308, 1e308, 1e308, 1e308, 1.7e308), 1.7e308),
                 new MeasurementRow(device.Id, new Measurement(Hour.AddSeconds(2), -1.7e308, null, null, null, double.PositiveInfinity), double.PositiveInfinity),
                 new MeasurementRow(device.Id, latest, 1.7e308)]);
-            return await tx.SetEnergyStateAsync(device.Id, double.PositiveInfinity, 1.7e308, latest, null);
+            return await tx.SetEnergyStateAsync(device.Id, double.PositiveInfinity, 1.7e308, latest, null, null);
         }, Ct);
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/devices", Ct)).StatusCode);
