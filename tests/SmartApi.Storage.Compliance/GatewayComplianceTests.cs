@@ -154,18 +154,19 @@ public abstract class GatewayComplianceTests : StorageComplianceTests
         var device = await CreateDeviceAsync(organization.Id);
         var quiet = await CreateDeviceAsync(organization.Id);
         var hour = new DateTimeOffset(2025, 3, 1, 10, 0, 0, TimeSpan.Zero);
-        await WriteAsync(tx => tx.InsertMeasurementsAsync(
+        EnergySlotTotals Slot(Device of, DateTimeOffset slot, double energyWh) => new(organization.Id, of.Id, slot, energyWh, 1, 10, 600, 10, 60, 60);
+        await WriteAsync(tx => tx.AddEnergySlotsAsync(
         [
-            new MeasurementRow(device.Id, new Measurement(hour.AddMinutes(-1), 10, null, null, null, 1), 1),
-            new MeasurementRow(device.Id, new Measurement(hour, 10, null, null, null, 3), 2),
-            new MeasurementRow(device.Id, new Measurement(hour.AddMinutes(59), 10, null, null, null, 6.5), 3.5),
-            new MeasurementRow(device.Id, new Measurement(hour.AddHours(1), 10, null, null, null, 100), 93.5),
-            new MeasurementRow(quiet.Id, new Measurement(hour.AddHours(2), 10, null, null, null, 1), 1),
+            Slot(device, hour.AddMinutes(-15), 1),
+            Slot(device, hour, 2),
+            Slot(device, hour.AddMinutes(45), 3.5),
+            Slot(device, hour.AddHours(1), 93.5),
+            Slot(quiet, hour.AddHours(2), 1),
         ]));
 
         var first = await WriteAsync(tx => tx.TryClaimEnergyReportAsync(hour, Time.GetUtcNow()));
         var second = await WriteAsync(tx => tx.TryClaimEnergyReportAsync(hour, Time.GetUtcNow()));
-        var totals = await WriteAsync(tx => tx.SumEnergyAsync(hour, hour.AddHours(1)));
+        var totals = await WriteAsync(tx => tx.SumEnergySlotsAsync(hour, hour.AddHours(1)));
 
         Assert.Equal((true, false), (first, second));
         Assert.Equal(hour, await Store.GetLastEnergyReportAsync(Token));
