@@ -19,6 +19,9 @@ internal abstract partial class SqlDialect
     /// <summary>What follows a claim's inner SELECT so concurrent claimers take disjoint rows (nothing where one writer claims).</summary>
     protected abstract string SkipLocked { get; }
 
+    /// <summary>What follows a read of rows a unit goes on to rely on, so a concurrent delete of them waits for the unit's commit (nothing where one writer writes).</summary>
+    protected abstract string KeyShareLock { get; }
+
     /// <summary>A JSON column read as text.</summary>
     protected abstract string JsonColumn(string column);
 
