@@ -19,6 +19,10 @@ internal sealed class PostgresDialect : SqlDialect
     // SKIP LOCKED: nodes claiming at once each take different rows instead of waiting on each other.
     protected override string SkipLocked => " FOR UPDATE SKIP LOCKED";
 
+    // KEY SHARE holds off a DELETE (or a key change) until commit, but not updates of other columns
+    // (presence, energy state), so the gateway's writes never wait on it.
+    protected override string KeyShareLock => " FOR KEY SHARE";
+
     // jsonb travels as text: Dapper maps it like SQLite's TEXT column.
     protected override string JsonColumn(string column) => column + "::text AS " + column;
 

@@ -178,8 +178,8 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
     public async ValueTask<bool> TryClaimEnergyReportAsync(DateTimeOffset periodStart, DateTimeOffset now) =>
         await ExecuteAsync(RelationalSql.ClaimEnergyReport, new { start = Ms.Of(periodStart), now = Ms.Of(now) }) == 1;
 
-    public async ValueTask<IReadOnlyList<DeviceEnergyTotal>> SumEnergyAsync(DateTimeOffset from, DateTimeOffset to) =>
-        [.. (await QueryAsync<DeviceEnergyRow>(dialect.SumEnergy,
-            new { from = Ms.Of(from), to = Ms.Of(to), minPower = TelemetryLimits.MinPowerW, maxPower = TelemetryLimits.MaxPowerW, maxStep = TelemetryLimits.MaxEnergyWh }))
+    public async ValueTask<IReadOnlyList<DeviceEnergyTotal>> SumEnergySlotsAsync(DateTimeOffset from, DateTimeOffset to, string? organizationId = null) =>
+        [.. (await QueryAsync<DeviceEnergyRow>(organizationId is null ? dialect.SumEnergySlots : dialect.SumEnergySlotsOfOrganization,
+            new { from = Ms.Of(from), to = Ms.Of(to), org = organizationId }))
             .Select(r => new DeviceEnergyTotal(r.DeviceId, r.OrganizationId, r.EnergyWh))];
 }

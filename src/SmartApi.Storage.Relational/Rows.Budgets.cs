@@ -32,10 +32,3 @@ internal sealed class BudgetRow
         UpdatedAt = Ms.Of(budget.UpdatedAt),
     };
 }
-
-internal sealed class DeviceEnergySumRow
-{
-    public string DeviceId { get; set; } = "";
-    public long Start { get; set; }
-    public double EnergyWh { get; set; }
-}

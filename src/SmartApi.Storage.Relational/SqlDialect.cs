@@ -19,6 +19,9 @@ internal abstract partial class SqlDialect
     /// <summary>What follows a claim's inner SELECT so concurrent claimers take disjoint rows (nothing where one writer claims).</summary>
     protected abstract string SkipLocked { get; }
 
+    /// <summary>What follows a read of rows a unit goes on to rely on, so a concurrent delete of them waits for the unit's commit (nothing where one writer writes).</summary>
+    protected abstract string KeyShareLock { get; }
+
     /// <summary>A JSON column read as text.</summary>
     protected abstract string JsonColumn(string column);
 
@@ -103,11 +106,4 @@ internal abstract partial class SqlDialect
         "MAX(power_w) AS max_power_w, SUM(delta_wh) AS energy_wh, COUNT(*) AS samples FROM measurements " +
         "WHERE device_id = @device AND ts >= @from AND ts < @to AND " + RelationalSql.Plausible +
         " GROUP BY " + MeasurementBucket.Key + " ORDER BY " + MeasurementBucket.Key;
-
-    // Per device through the (device_id, ts) primary key rather than one scan of every sample.
-    public string SumEnergy => field ??=
-        "SELECT device_id, organization_id, energy_wh FROM (SELECT d.id AS device_id, d.organization_id, " +
-        "(SELECT SUM(delta_wh) FROM measurements m WHERE m.device_id = d.id AND m.ts >= @from AND m.ts < @to AND " + RelationalSql.Plausible +
-        ") AS energy_wh FROM devices d)" + DerivedTableAlias + " " +
-        "WHERE energy_wh IS NOT NULL ORDER BY device_id";
 }

@@ -25,6 +25,9 @@ internal sealed class SqliteDialect : SqlDialect
     // One writer: no claim races another.
     protected override string SkipLocked => "";
 
+    // One writer: nothing is deleted between a unit's read and its write.
+    protected override string KeyShareLock => "";
+
     protected override string JsonColumn(string column) => column;
 
     protected override string JsonParameter(string parameter) => parameter;

@@ -52,12 +52,3 @@ public sealed record Budget(
     double? Cost,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
-
-/// <summary>Which devices of an organization an energy sum covers: one or more ids, or a tag, or (both null) all of them.</summary>
-public sealed record EnergySelection(IReadOnlyList<string>? DeviceIds = null, string? TagKey = null, string? TagValue = null)
-{
-    public static EnergySelection All { get; } = new();
-}
-
-/// <summary>Energy a device consumed from <paramref name="Start"/>: in one 15-minute slot, or in the whole range asked for.</summary>
-public readonly record struct DeviceEnergySum(string DeviceId, DateTimeOffset Start, double EnergyWh);

@@ -22,7 +22,17 @@ public interface IEnergyTransaction
     /// the peak keeps the larger value. At most one change per (device, slot) in one call.
     /// </summary>
     ValueTask AddEnergySlotsAsync(IReadOnlyList<EnergySlotTotals> changes);
+
+    /// <summary>
+    /// Energy per device from the rollups with <c>from &lt;= slot &lt; to</c> (both on the 15-minute grid), for the
+    /// devices with slots in that range: of every organization, or of <paramref name="organizationId"/> alone. Read
+    /// inside the unit that claims an energy report, so the claim and the sums it reports are one step.
+    /// </summary>
+    ValueTask<IReadOnlyList<DeviceEnergyTotal>> SumEnergySlotsAsync(DateTimeOffset from, DateTimeOffset to, string? organizationId = null);
 }
+
+/// <summary>Energy a device consumed in a period.</summary>
+public sealed record DeviceEnergyTotal(string DeviceId, string OrganizationId, double EnergyWh);
 
 /// <summary>
 /// What a device's samples in one 15-minute slot (UTC start <paramref name="Slot"/>) add up to.

@@ -18,15 +18,6 @@ public interface IMeasurementStore
 
     /// <summary>The start of the latest hour whose energy was reported, if any.</summary>
     Task<DateTimeOffset?> GetLastEnergyReportAsync(CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Energy (<c>delta_wh</c>) the selected devices of the organization consumed with <c>from &lt;= ts &lt; to</c>:
-    /// one row per device and 15-minute UTC slot when <paramref name="perSlot"/>, else one per device
-    /// (starting at <paramref name="from"/>); devices without samples are left out. <paramref name="from"/> is
-    /// on the 15-minute grid. Budgets and daily reports read through it (a rollup can serve it later).
-    /// </summary>
-    Task<IReadOnlyList<DeviceEnergySum>> SumEnergyAsync(
-        string organizationId, EnergySelection selection, DateTimeOffset from, DateTimeOffset to, bool perSlot, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Telemetry ingestion and energy accounting inside a write transaction.</summary>
@@ -50,10 +41,5 @@ public interface IMeasurementTransaction
 
     /// <summary>Claims the organization's daily report of the local day starting at <paramref name="periodStart"/>; false when another node or run already did.</summary>
     ValueTask<bool> TryClaimDailyEnergyReportAsync(string organizationId, DateTimeOffset periodStart, DateTimeOffset now);
-
-    /// <summary>Energy consumed per device with <c>from &lt;= ts &lt; to</c>, for devices with samples in that range.</summary>
-    ValueTask<IReadOnlyList<DeviceEnergyTotal>> SumEnergyAsync(DateTimeOffset from, DateTimeOffset to);
 }
 
-/// <summary>Energy a device consumed in a period.</summary>
-public sealed record DeviceEnergyTotal(string DeviceId, string OrganizationId, double EnergyWh);

@@ -1,6 +1,6 @@
 namespace SmartApi.Storage.Compliance;
 
-/// <summary>Budgets within their organization, their once-per-period claims, daily report claims, and the energy sums they read.</summary>
+/// <summary>Budgets within their organization, their once-per-period claims, daily report claims, and the rollup sums the reports read.</summary>
 public abstract class BudgetComplianceTests : StorageComplianceTests
 {
     private static readonly DateTimeOffset Day = new(2025, 3, 1, 0, 0, 0, TimeSpan.Zero);
@@ -8,8 +8,8 @@ public abstract class BudgetComplianceTests : StorageComplianceTests
     private Budget NewBudget(string organizationId, string? deviceId = null, string? tagKey = null, string? tagValue = null) => new(
         Ids.New("bud"), organizationId, "Kitchen", deviceId, tagKey, tagValue, "day", 5000, null, Time.GetUtcNow(), Time.GetUtcNow());
 
-    private static MeasurementRow Sample(string deviceId, DateTimeOffset at, double deltaWh, double powerW = 100) =>
-        new(deviceId, new Measurement(at, powerW, null, null, null, deltaWh), deltaWh);
+    private static EnergySlotTotals Slot(Device device, DateTimeOffset slot, double energyWh) =>
+        new(device.OrganizationId, device.Id, slot, energyWh, 1, 100, 100 * 60, 100, 60, 60);
 
     [Fact]
     public async Task Budgets_are_read_listed_counted_changed_and_deleted_only_within_their_organization()
@@ -101,41 +101,34 @@ public abstract class BudgetComplianceTests : StorageComplianceTests
     }
 
     [Fact]
-    public async Task SumEnergy_covers_the_selected_devices_of_the_organization_per_device_or_per_slot()
+    public async Task SumEnergySlots_sums_each_device_s_slots_in_the_range_of_one_organization_or_of_all()
     {
         var acme = await CreateOrganizationAsync("Acme");
         var other = await CreateOrganizationAsync("Other");
-        var kettle = await CreateDeviceAsync(acme.Id, tags: new Dictionary<string, string> { ["room"] = "kitchen" });
-        var oven = await CreateDeviceAsync(acme.Id, tags: new Dictionary<string, string> { ["room"] = "kitchen", ["kind"] = "oven" });
-        var lamp = await CreateDeviceAsync(acme.Id, tags: new Dictionary<string, string> { ["room"] = "office" });
-        var foreign = await CreateDeviceAsync(other.Id, tags: new Dictionary<string, string> { ["room"] = "kitchen" });
-        await WriteAsync(tx => tx.InsertMeasurementsAsync(
+        var kettle = await CreateDeviceAsync(acme.Id);
+        var lamp = await CreateDeviceAsync(acme.Id);
+        var quiet = await CreateDeviceAsync(acme.Id);
+        var foreign = await CreateDeviceAsync(other.Id);
+        await WriteAsync(tx => tx.AddEnergySlotsAsync(
         [
-            Sample(kettle.Id, Day.AddMinutes(-1), 1000),
-            Sample(kettle.Id, Day, 10),
-            Sample(kettle.Id, Day.AddMinutes(14), 5),
-            Sample(kettle.Id, Day.AddMinutes(15), 7.5),
-            Sample(kettle.Id, Day.AddHours(24), 1000),
-            Sample(oven.Id, Day.AddHours(3), 20),
-            Sample(oven.Id, Day.AddHours(4), 50, powerW: 200_000),
-            Sample(lamp.Id, Day.AddHours(2), 3),
-            Sample(foreign.Id, Day.AddHours(2), 400),
+            Slot(kettle, Day.AddMinutes(-15), 1000),
+            Slot(kettle, Day, 10),
+            Slot(kettle, Day.AddHours(23.75), 7.5),
+            Slot(kettle, Day.AddHours(24), 1000),
+            Slot(lamp, Day.AddHours(2), 3),
+            Slot(quiet, Day.AddHours(25), 1),
+            Slot(foreign, Day.AddHours(2), 400),
         ]));
         var end = Day.AddHours(24);
 
-        var kitchen = await Store.SumEnergyAsync(acme.Id, new EnergySelection(null, "room", "kitchen"), Day, end, perSlot: false, Token);
-        var all = await Store.SumEnergyAsync(acme.Id, EnergySelection.All, Day, end, perSlot: false, Token);
-        var slots = await Store.SumEnergyAsync(acme.Id, new EnergySelection([kettle.Id, foreign.Id]), Day, end, perSlot: true, Token);
-        var none = await Store.SumEnergyAsync(acme.Id, new EnergySelection([]), Day, end, perSlot: false, Token);
-        var foreignOnly = await Store.SumEnergyAsync(acme.Id, new EnergySelection([foreign.Id]), Day, end, perSlot: false, Token);
+        var ofAcme = await WriteAsync(tx => tx.SumEnergySlotsAsync(Day, end, acme.Id));
+        var ofAll = await WriteAsync(tx => tx.SumEnergySlotsAsync(Day, end));
+        var empty = await WriteAsync(tx => tx.SumEnergySlotsAsync(Day.AddDays(-5), Day.AddDays(-4), acme.Id));
 
         Assert.Equal(
-            new[] { new DeviceEnergySum(kettle.Id, Day, 22.5), new DeviceEnergySum(oven.Id, Day, 20) }.OrderBy(s => s.DeviceId, StringComparer.Ordinal),
-            kitchen.OrderBy(s => s.DeviceId, StringComparer.Ordinal));
-        Assert.Equal(45.5, all.Sum(s => s.EnergyWh), 9);
-        Assert.Equal(3, all.Count);
-        Assert.Equal([new DeviceEnergySum(kettle.Id, Day, 15), new DeviceEnergySum(kettle.Id, Day.AddMinutes(15), 7.5)], slots);
-        Assert.Empty(none);
-        Assert.Empty(foreignOnly);
+            new[] { new DeviceEnergyTotal(kettle.Id, acme.Id, 17.5), new DeviceEnergyTotal(lamp.Id, acme.Id, 3) }.OrderBy(t => t.DeviceId, StringComparer.Ordinal),
+            ofAcme);
+        Assert.Equal(ofAcme.Append(new DeviceEnergyTotal(foreign.Id, other.Id, 400)).OrderBy(t => t.DeviceId, StringComparer.Ordinal), ofAll);
+        Assert.Empty(empty);
     }
 }

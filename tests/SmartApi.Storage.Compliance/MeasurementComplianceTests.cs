@@ -140,10 +140,8 @@ public abstract class MeasurementComplianceTests : StorageComplianceTests
         await WriteAsync(tx => tx.InsertMeasurementsAsync(rows));
 
         var bucket = Assert.Single(await Store.AggregateMeasurementsAsync(device.Id, day, day.AddDays(1), TimeSpan.FromDays(1), Token));
-        var total = Assert.Single(await WriteAsync(tx => tx.SumEnergyAsync(day, day.AddDays(1))), t => t.DeviceId == device.Id);
 
         Assert.Equal(new MeasurementBucket(day, 0, TelemetryLimits.MinPowerW, TelemetryLimits.MaxPowerW, 2_000 * TelemetryLimits.MaxEnergyWh, 2_000), bucket);
-        Assert.Equal(2_000 * TelemetryLimits.MaxEnergyWh, total.EnergyWh);
     }
 
     [Fact]
@@ -162,10 +160,8 @@ public abstract class MeasurementComplianceTests : StorageComplianceTests
             new MeasurementRow(device.Id, Sample(T0.AddSeconds(7), 30), 2)]));
 
         var buckets = await Store.AggregateMeasurementsAsync(device.Id, T0, T0.AddMinutes(1), TimeSpan.FromMinutes(1), Token);
-        var total = Assert.Single(await WriteAsync(tx => tx.SumEnergyAsync(T0, T0.AddMinutes(1))), t => t.DeviceId == device.Id);
 
         Assert.Equal([new MeasurementBucket(T0, 20, 10, 30, 3, 2)], buckets);
-        Assert.Equal(3, total.EnergyWh);
     }
 
     [Fact]

@@ -163,6 +163,53 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         Assert.Equal(7, deliveries.Select(d => d.Id).Distinct().Count());
     }
 
+    [Fact]
+    public async Task FindDeviceIds_HoldsOffADeleteOnAnotherNodeUntilCommit_SoADeviceClaimedMeanwhileLosesItsClaimWithIt()
+    {
+        var first = Track(await _schema.OpenAsync(_time, Token));
+        var deleter = "deleter-" + Guid.NewGuid().ToString("N");
+        var second = Track(new PostgresSmartApiStore(
+            new PostgresStorageOptions { ConnectionString = new NpgsqlConnectionStringBuilder(_schema.ConnectionString) { ApplicationName = deleter }.ConnectionString }, _time));
+        var ids = new IdGenerator(_time);
+        var organization = new Organization(ids.New("org"), "Acme", T0);
+        var device = new Device(ids.New("dev"), organization.Id, "SN-1", "Kettle", null, new Dictionary<string, string>(), "off", [1], false, null, "off", null, T0, T0);
+        var tariff = new Tariff(ids.New("trf"), organization.Id, "T", "EUR", "{}", ["device:" + device.Id], 1, T0, T0);
+        await first.WriteAsync(async tx => { await tx.InsertOrganizationAsync(organization); await tx.InsertDeviceAsync(device); return true; }, Token);
+        var read = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var write = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // A tariff write on the first node checks its device in its unit, then claims it.
+        var claim = first.WriteAsync(async tx =>
+        {
+            var found = await tx.FindDeviceIdsAsync(organization.Id, [device.Id]);
+            read.SetResult();
+            await write.Task;
+            await tx.InsertTariffAsync(tariff);
+            return found.Count;
+        }, Token);
+        await read.Task;
+        var delete = second.WriteAsync(tx => tx.DeleteDeviceAsync(organization.Id, device.Id), Token);
+        // Unlocked, the delete commits now (and the claim below outlives its device); locked, it waits on the row.
+        await Task.WhenAny(delete, WaitForLockAsync(deleter));
+        write.SetResult();
+
+        Assert.Equal(1, await claim);
+        Assert.True(await delete);
+        Assert.Empty((await first.GetTariffAsync(organization.Id, tariff.Id, Token))!.Targets);
+    }
+
+    /// <summary>Returns once a session named <paramref name="applicationName"/> waits for a lock.</summary>
+    private async Task WaitForLockAsync(string applicationName)
+    {
+        await using var connection = new NpgsqlConnection(_schema.ConnectionString);
+        await connection.OpenAsync(Token);
+        const string Waiting = "SELECT count(*) FROM pg_stat_activity WHERE application_name = @name AND wait_event_type = 'Lock'";
+        while (await connection.ExecuteScalarAsync<long>(Waiting, new { name = applicationName }) == 0)
+        {
+            await Task.Delay(10, Token);
+        }
+    }
+
     private PostgresSmartApiStore Track(PostgresSmartApiStore store)
     {
         _stores.Add(store);

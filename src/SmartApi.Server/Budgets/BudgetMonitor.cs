@@ -9,18 +9,19 @@ namespace SmartApi.Server.Budgets;
 
 /// <summary>
 /// Every <see cref="BudgetOptions.CheckInterval"/>, compares each budget's consumption (and cost, when
-/// tariffs price it) in the current local day or month of its organization with its limits. The first
-/// time a period passes a limit, <c>energy.budget_exceeded</c> is appended in the transaction that
-/// claims that budget and period, so the event exists once whichever node sees it first. A period
-/// already exceeded is remembered here and not queried again.
+/// tariffs price it) in the current local day or month of its organization with its limits, read from
+/// the energy rollups through <see cref="EnergyStatistics"/>. The first time a period passes a limit,
+/// <c>energy.budget_exceeded</c> is appended in the transaction that claims that budget and period, so
+/// the event exists once whichever node sees it first. A period already exceeded is remembered here
+/// and not read again.
 /// </summary>
 internal sealed partial class BudgetMonitor(
     ISmartApiStore store,
+    EnergyStatistics statistics,
     EventFactory events,
     IOptions<BudgetOptions> options,
     TimeProvider time,
-    ILogger<BudgetMonitor> logger,
-    IEnergyPricing? pricing = null) : BackgroundService
+    ILogger<BudgetMonitor> logger) : BackgroundService
 {
     private const int PageSize = 500;
 
@@ -64,38 +65,21 @@ internal sealed partial class BudgetMonitor(
         try
         {
             var now = time.GetUtcNow();
-            var zones = new Dictionary<string, TimeZoneInfo?>(StringComparer.Ordinal);
             var current = new HashSet<(string, DateTimeOffset)>();
             var emitted = 0;
             string? after = null;
             while (true)
             {
                 var page = await store.ListAllBudgetsAsync(new PageRequest(after, PageSize), cancellationToken);
-                foreach (var budget in page.Items)
+                foreach (var organization in page.Items.GroupBy(b => b.OrganizationId, StringComparer.Ordinal))
                 {
-                    if (!zones.TryGetValue(budget.OrganizationId, out var zone))
-                    {
-                        zones[budget.OrganizationId] = zone = await store.GetOrganizationAsync(budget.OrganizationId, cancellationToken) is { } organization
-                            ? OrganizationTimeZone.Of(organization)
-                            : null;
-                    }
-                    if (zone is null)
-                    {
-                        continue;
-                    }
-                    var period = BudgetPeriods.Current(now, budget.Period, zone);
-                    current.Add((budget.Id, period.Start));
-                    if (_exceeded.Contains((budget.Id, period.Start)))
-                    {
-                        continue;
-                    }
                     try
                     {
-                        emitted += await CheckBudgetAsync(budget, period, zone, now, cancellationToken) ? 1 : 0;
+                        emitted += await CheckOrganizationAsync(organization.Key, [.. organization], now, current, cancellationToken);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
-                        Log.BudgetFailed(logger, budget.Id, ex);
+                        Log.OrganizationFailed(logger, organization.Key, ex);
                     }
                 }
                 if (!page.HasMore || page.Items.Count == 0)
@@ -114,13 +98,94 @@ internal sealed partial class BudgetMonitor(
         }
     }
 
-    private async Task<bool> CheckBudgetAsync(Budget budget, BudgetPeriod period, TimeZoneInfo zone, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// The budgets of one organization (of one page): its devices are listed once, and the budgets
+    /// sharing a period (the local day, or the month) are read in one <see cref="EnergyStatistics.ComputeAsync"/>
+    /// over every device they cover, with one bucket for the period.
+    /// </summary>
+    private async Task<int> CheckOrganizationAsync(
+        string organizationId, List<Budget> budgets, DateTimeOffset now, HashSet<(string, DateTimeOffset)> current, CancellationToken cancellationToken)
     {
-        var selection = budget.DeviceId is { } deviceId ? new EnergySelection([deviceId]) : new EnergySelection(null, budget.TagKey, budget.TagValue);
-        var priced = budget.Cost is not null && pricing is not null;
-        var sums = await store.SumEnergyAsync(budget.OrganizationId, selection, period.Start, period.End, perSlot: priced, cancellationToken);
-        var energy = Math.Round(sums.Sum(s => s.EnergyWh), 6);
-        var (cost, currency) = priced ? await PriceAsync(budget, zone, period, sums, cancellationToken) : (null, null);
+        if (await store.GetOrganizationAsync(organizationId, cancellationToken) is not { } organization)
+        {
+            return 0;
+        }
+        var zone = OrganizationTimeZone.Of(organization);
+        var due = new List<(Budget Budget, BudgetPeriod Period)>();
+        foreach (var budget in budgets)
+        {
+            var period = BudgetPeriods.Current(now, budget.Period, zone);
+            current.Add((budget.Id, period.Start));
+            if (!_exceeded.Contains((budget.Id, period.Start)))
+            {
+                due.Add((budget, period));
+            }
+        }
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+        var devices = await ListDevicesAsync(organizationId, cancellationToken);
+        var emitted = 0;
+        foreach (var group in due.GroupBy(d => d.Period))
+        {
+            var period = group.Key;
+            LocalBucket[] bucket = [new(period.Start, period.End, LocalCalendar.Local(period.Start, zone))];
+            var covered = group.Select(d => (d.Budget, Devices: devices.Where(device => Covers(d.Budget, device)).ToList())).ToList();
+            var read = covered.SelectMany(c => c.Devices).DistinctBy(device => device.Id, StringComparer.Ordinal).ToList();
+            var computed = (await statistics.ComputeAsync(organizationId, read, bucket, zone, now, cancellationToken))
+                .ToDictionary(c => c.Device.Id, StringComparer.Ordinal);
+            foreach (var (budget, members) in covered)
+            {
+                try
+                {
+                    emitted += await ClaimIfOverAsync(budget, period, [.. members.Select(m => computed[m.Id])], bucket, now, cancellationToken) ? 1 : 0;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.BudgetFailed(logger, budget.Id, ex);
+                }
+            }
+        }
+        return emitted;
+    }
+
+    private async Task<List<Device>> ListDevicesAsync(string organizationId, CancellationToken cancellationToken)
+    {
+        var devices = new List<Device>();
+        string? after = null;
+        do
+        {
+            var page = await store.ListDevicesAsync(organizationId, new DeviceFilter(), new PageRequest(after, Paging.MaxLimit), cancellationToken);
+            devices.AddRange(page.Items);
+            after = page.HasMore && page.Items.Count > 0 ? page.Items[^1].Id : null;
+        }
+        while (after is not null);
+        return devices;
+    }
+
+    /// <summary>The budget's device, or every device carrying its tag now.</summary>
+    private static bool Covers(Budget budget, Device device) =>
+        budget.DeviceId is { } deviceId
+            ? string.Equals(device.Id, deviceId, StringComparison.Ordinal)
+            : budget.TagKey is { } key && device.Tags.TryGetValue(key, out var value) && string.Equals(value, budget.TagValue, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Appends the event when the period's energy or cost is above a limit and this node claims the
+    /// period first. Cost adds the devices priced in the budget's one currency; devices in another
+    /// currency make it unknown (null), as do devices no tariff applies to, which add nothing.
+    /// </summary>
+    private async Task<bool> ClaimIfOverAsync(
+        Budget budget, BudgetPeriod period, List<DeviceBuckets> members, LocalBucket[] bucket, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (members.Count == 0)
+        {
+            return false;
+        }
+        var currency = EnergyStatistics.Currency(members);
+        var total = EnergyStatistics.Merge(members, bucket, null, currency)[0];
+        var energy = Math.Round(total.EnergyWh, 6);
+        var cost = total.Cost is { } c ? Math.Round(c, 6) : (double?)null;
         var overEnergy = budget.EnergyWh is { } energyLimit && energy > energyLimit;
         var overCost = budget.Cost is { } costLimit && cost is { } spent && spent > costLimit;
         if (!overEnergy && !overCost)
@@ -128,7 +193,7 @@ internal sealed partial class BudgetMonitor(
             return false;
         }
         var data = new BudgetExceededData(budget.Id, budget.Name, budget.DeviceId, budget.TagKey is null ? null : $"{budget.TagKey}:{budget.TagValue}",
-            budget.Period, period.Start, period.End, budget.EnergyWh, budget.Cost, energy, cost, currency);
+            budget.Period, period.Start, period.End, budget.EnergyWh, budget.Cost, energy, cost, cost is null ? null : currency);
         var claimed = await store.WriteAsync(async tx =>
         {
             if (!await tx.TryClaimBudgetPeriodAsync(budget.OrganizationId, budget.Id, period.Start, now))
@@ -140,29 +205,6 @@ internal sealed partial class BudgetMonitor(
         }, cancellationToken);
         _exceeded.Add((budget.Id, period.Start));
         return claimed;
-    }
-
-    /// <summary>The period's cost so far: each device's slots priced by its tariff; devices no tariff applies to add nothing.</summary>
-    private async Task<(double? Cost, string? Currency)> PriceAsync(
-        Budget budget, TimeZoneInfo zone, BudgetPeriod period, IReadOnlyList<DeviceEnergySum> sums, CancellationToken cancellationToken)
-    {
-        double? cost = null;
-        string? currency = null;
-        LocalBucket[] bucket = [new(period.Start, period.End, LocalCalendar.Local(period.Start, zone))];
-        foreach (var device in sums.GroupBy(s => s.DeviceId, StringComparer.Ordinal))
-        {
-            if (await store.GetDeviceAsync(budget.OrganizationId, device.Key, cancellationToken) is not { } found)
-            {
-                continue;
-            }
-            EnergySlot[] slots = [.. device.Select(s => new EnergySlot(s.Start, s.EnergyWh))];
-            if (await pricing!.PriceAsync(budget.OrganizationId, device.Key, found.Tags, zone, slots, bucket, cancellationToken) is { } price)
-            {
-                cost = (cost ?? 0) + price.Cost[0];
-                currency ??= price.Currency;
-            }
-        }
-        return (cost is { } c ? Math.Round(c, 6) : null, currency);
     }
 
     public override void Dispose()
@@ -178,5 +220,9 @@ internal sealed partial class BudgetMonitor(
 
         [LoggerMessage(EventId = LogEvents.BudgetCheckFailed, Level = LogLevel.Warning, Message = "Could not check budget {BudgetId}; retried at the next interval")]
         public static partial void BudgetFailed(ILogger logger, string budgetId, Exception exception);
+
+        [LoggerMessage(EventId = LogEvents.BudgetOrganizationFailed, Level = LogLevel.Warning,
+            Message = "Could not read the energy of organization {OrganizationId}'s budgets; retried at the next interval")]
+        public static partial void OrganizationFailed(ILogger logger, string organizationId, Exception exception);
     }
 }

@@ -62,4 +62,5 @@ internal static class LogEvents
     public const int ExportBroken = 2140;
     public const int BudgetMonitorFailed = 2180;
     public const int BudgetCheckFailed = 2181;
+    public const int BudgetOrganizationFailed = 2182;
 }

@@ -8,12 +8,12 @@ using SmartApi.Storage;
 namespace SmartApi.Server.Mqtt;
 
 /// <summary>
-/// Emits <c>device.energy.reported</c> for every device with samples in the past period, computed from
-/// the stored measurements, not from memory. The period is the UTC clock hour, or with
+/// Emits <c>device.energy.reported</c> for every device with samples in the past period, summed from
+/// the energy rollups (<c>energy_slots</c>), not from memory. The period is the UTC clock hour, or with
 /// <c>SmartApi:Energy:ReportPeriod</c> = <c>day</c> the local day of each organization's time zone (a
-/// 23- or 25-hour day is one report). Each period is claimed in the database in the transaction that
-/// reports it, so several nodes or a restart never report it twice, and periods missed while the
-/// server was down are caught up (a day back).
+/// 23- or 25-hour day is one report). A unit of work first claims the period in the database, then sums
+/// and appends the reports, so several nodes or a restart never report it twice, a node that loses the
+/// claim reads nothing, and periods missed while the server was down are caught up (a day back).
 /// </summary>
 internal sealed partial class EnergyReporter(
     ISmartApiStore store, EventFactory events, IOptions<EnergyReportOptions> options, TimeProvider time, ILogger<EnergyReporter> logger) : BackgroundService
@@ -38,7 +38,7 @@ internal sealed partial class EnergyReporter(
             var now = time.GetUtcNow();
             try
             {
-                await (daily ? ReportDaysDueAsync(now, stoppingToken) : ReportDueAsync(now, stoppingToken));
+                await ReportAsync(now, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -55,6 +55,10 @@ internal sealed partial class EnergyReporter(
             }
         }
     }
+
+    /// <summary>One pass: reports every period that ended by <paramref name="now"/> (less the settle time) and is not yet claimed.</summary>
+    public Task ReportAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        options.Value.Daily ? ReportDaysDueAsync(now, cancellationToken) : ReportDueAsync(now, cancellationToken);
 
     public static DateTimeOffset StartOfHour(DateTimeOffset at) => new(at.Year, at.Month, at.Day, at.Hour, 0, 0, TimeSpan.Zero);
 
@@ -74,20 +78,7 @@ internal sealed partial class EnergyReporter(
         for (var period = from; period <= lastComplete; period += Hour)
         {
             var start = period;
-            await store.WriteAsync(async tx =>
-            {
-                if (!await tx.TryClaimEnergyReportAsync(start, time.GetUtcNow()))
-                {
-                    return 0;
-                }
-                var totals = await tx.SumEnergyAsync(start, start + Hour);
-                foreach (var total in totals)
-                {
-                    await tx.AppendEventAsync(events.Create(WebhookEventTypes.EnergyReported, total.OrganizationId,
-                        new EnergyReportedData(total.DeviceId, EventFactory.AssignedOnAppend, start, start + Hour, Math.Round(total.EnergyWh, 6))));
-                }
-                return totals.Count;
-            }, cancellationToken);
+            await ClaimAndReportAsync(tx => tx.TryClaimEnergyReportAsync(start, time.GetUtcNow()), start, start + Hour, null, cancellationToken);
         }
     }
 
@@ -105,7 +96,9 @@ internal sealed partial class EnergyReporter(
                 var from = _daysDone.TryGetValue(organization.Id, out var done) ? done.AddDays(1) : lastComplete.AddDays(-1);
                 for (var day = from; day <= lastComplete; day = day.AddDays(1))
                 {
-                    await ReportDayAsync(organization.Id, day, zone, cancellationToken);
+                    var (start, end) = LocalDay(day, zone);
+                    await ClaimAndReportAsync(
+                        tx => tx.TryClaimDailyEnergyReportAsync(organization.Id, start, time.GetUtcNow()), start, end, organization.Id, cancellationToken);
                 }
                 _daysDone[organization.Id] = lastComplete;
             }
@@ -117,28 +110,27 @@ internal sealed partial class EnergyReporter(
         }
     }
 
-    private async Task ReportDayAsync(string organizationId, DateOnly day, TimeZoneInfo zone, CancellationToken cancellationToken)
-    {
-        var (start, end) = LocalDay(day, zone);
-        var totals = await store.SumEnergyAsync(organizationId, EnergySelection.All, start, end, perSlot: false, cancellationToken);
-        if (totals.Count == 0)
+    /// <summary>
+    /// Claims the period, then sums it and appends one report per device, all in one unit: a period
+    /// is decided once, whichever node claims it, and one that had no samples stays claimed (samples
+    /// arriving for it later do not reopen it). <paramref name="organizationId"/> null: every organization.
+    /// </summary>
+    private Task<int> ClaimAndReportAsync(
+        Func<IStoreTransaction, ValueTask<bool>> claim, DateTimeOffset start, DateTimeOffset end, string? organizationId, CancellationToken cancellationToken) =>
+        store.WriteAsync(async tx =>
         {
-            return;
-        }
-        await store.WriteAsync(async tx =>
-        {
-            if (!await tx.TryClaimDailyEnergyReportAsync(organizationId, start, time.GetUtcNow()))
+            if (!await claim(tx))
             {
-                return false;
+                return 0;
             }
+            var totals = await tx.SumEnergySlotsAsync(start, end, organizationId);
             foreach (var total in totals)
             {
-                await tx.AppendEventAsync(events.Create(WebhookEventTypes.EnergyReported, organizationId,
+                await tx.AppendEventAsync(events.Create(WebhookEventTypes.EnergyReported, total.OrganizationId,
                     new EnergyReportedData(total.DeviceId, EventFactory.AssignedOnAppend, start, end, Math.Round(total.EnergyWh, 6))));
             }
-            return true;
+            return totals.Count;
         }, cancellationToken);
-    }
 
     private static partial class Log
     {

@@ -32,7 +32,7 @@ internal static class TariffsApi
     }
 
     private static async Task<Results<Created<TariffResponse>, ProblemHttpResult>> Create(
-        CreateTariffRequest request, ClaimsPrincipal user, TariffService tariffs, IDeviceStore devices, CancellationToken cancellationToken)
+        CreateTariffRequest request, ClaimsPrincipal user, TariffService tariffs, CancellationToken cancellationToken)
     {
         var organizationId = user.Caller().OrganizationId;
         var errors = new ValidationErrors();
@@ -40,15 +40,14 @@ internal static class TariffsApi
         TariffValidation.Currency(request.Currency, errors, required: true);
         var periods = TariffValidation.Periods(request.Periods, errors, required: true);
         var targets = TariffValidation.Targets(request.AppliesTo, errors);
-        await CheckDevicesAsync(organizationId, request.AppliesTo, devices, errors, cancellationToken);
         if (errors.Any)
         {
             return errors.ToProblem();
         }
-        var written = await WriteAsync(() => tariffs.CreateAsync(organizationId, name!, request.Currency!, periods!, targets, cancellationToken));
+        var written = await tariffs.CreateAsync(organizationId, name!, request.Currency!, periods!, targets, cancellationToken);
         return written.Tariff is { } tariff
             ? TypedResults.Created($"/v1/tariffs/{tariff.Id}", ToResponse(tariff))
-            : TargetTaken(written.Conflict);
+            : Refused(written, request.AppliesTo);
     }
 
     private static async Task<Results<Ok<Page<TariffResponse>>, ProblemHttpResult>> List(
@@ -69,8 +68,7 @@ internal static class TariffsApi
             : Problems.NotFound("tariff", id);
 
     private static async Task<Results<Ok<TariffResponse>, ProblemHttpResult>> Update(
-        string id, UpdateTariffRequest request, ClaimsPrincipal user, TariffService tariffs, IDeviceStore devices,
-        CancellationToken cancellationToken)
+        string id, UpdateTariffRequest request, ClaimsPrincipal user, TariffService tariffs, CancellationToken cancellationToken)
     {
         var organizationId = user.Caller().OrganizationId;
         var errors = new ValidationErrors();
@@ -78,17 +76,16 @@ internal static class TariffsApi
         TariffValidation.Currency(request.Currency, errors, required: false);
         var periods = TariffValidation.Periods(request.Periods, errors, required: false);
         var targets = request.AppliesTo is null ? null : TariffValidation.Targets(request.AppliesTo, errors);
-        await CheckDevicesAsync(organizationId, request.AppliesTo, devices, errors, cancellationToken);
         if (errors.Any)
         {
             return errors.ToProblem();
         }
-        var written = await WriteAsync(() => tariffs.UpdateAsync(organizationId, id, name, request.Currency, periods, targets, cancellationToken));
+        var written = await tariffs.UpdateAsync(organizationId, id, name, request.Currency, periods, targets, cancellationToken);
         return written switch
         {
-            null => Problems.NotFound("tariff", id),
             { Tariff: { } tariff } => TypedResults.Ok(ToResponse(tariff)),
-            _ => TargetTaken(written.Conflict),
+            { Conflict: null, MissingDevices: null } => Problems.NotFound("tariff", id),
+            _ => Refused(written, request.AppliesTo),
         };
     }
 
@@ -98,31 +95,26 @@ internal static class TariffsApi
             ? TypedResults.NoContent()
             : Problems.NotFound("tariff", id);
 
-    /// <summary>Each device id must name a device of the organization (a foreign one looks like no device at all).</summary>
-    private static async Task CheckDevicesAsync(
-        string organizationId, TariffAppliesTo? appliesTo, IDeviceStore devices, ValidationErrors errors, CancellationToken cancellationToken)
+    /// <summary>
+    /// A write the service refused: 400 at each device id of <paramref name="appliesTo"/> that is no device
+    /// of the organization (a foreign one looks like no device at all), else 409 for a target taken.
+    /// </summary>
+    private static ProblemHttpResult Refused(TariffWrite written, TariffAppliesTo? appliesTo)
     {
-        var ids = appliesTo?.DeviceIds ?? [];
-        for (var i = 0; i < ids.Count && i < TariffValidation.MaxDevices; i++)
+        if (written.MissingDevices is not { } missing)
         {
-            if (IdGenerator.IsWellFormed(ids[i], "dev") && await devices.GetDeviceAsync(organizationId, ids[i], cancellationToken) is null)
+            return TargetTaken(written.Conflict);
+        }
+        var errors = new ValidationErrors();
+        var ids = appliesTo?.DeviceIds ?? [];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (missing.Contains(ids[i], StringComparer.Ordinal))
             {
                 errors.Add($"appliesTo.deviceIds[{i}]", $"No device with id '{ids[i]}' exists.");
             }
         }
-    }
-
-    // Two PostgreSQL nodes claiming one target at once: the loser meets the primary key, not the check.
-    private static async Task<T> WriteAsync<T>(Func<Task<T>> write) where T : class?
-    {
-        try
-        {
-            return await write();
-        }
-        catch (DuplicateKeyException)
-        {
-            return (T)(object)new TariffWrite(null, new TariffClaim("", "", 0));
-        }
+        return errors.ToProblem();
     }
 
     private static ProblemHttpResult TargetTaken(TariffClaim? claim)

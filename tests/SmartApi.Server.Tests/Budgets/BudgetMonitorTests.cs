@@ -1,11 +1,15 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using SmartApi.Contracts;
 using SmartApi.Server.Budgets;
 using SmartApi.Server.Energy;
+using SmartApi.Server.Events;
 using SmartApi.Server.Tests.Automations;
 using SmartApi.Server.Tests.Webhooks;
+using SmartApi.Storage;
 using SmartApi.Webhooks;
 
 namespace SmartApi.Server.Tests.Budgets;
@@ -110,6 +114,48 @@ public sealed class BudgetMonitorTests : IAsyncLifetime
         Assert.Equal(1, await Monitor.CheckAsync(Ct));
         var fired = Assert.Single(await ExceededAsync());
         Assert.Equal(toaster.Id, fired.Data.GetProperty("deviceId").GetString());
+    }
+
+    [Fact]
+    public async Task A_month_budget_counts_the_rollups_so_energy_whose_raw_samples_were_pruned_still_counts()
+    {
+        var kettle = await SmartApiApplication.CreateDeviceAsync(_client);
+        await CreateBudgetAsync($$"""{"name":"Kettle","deviceId":"{{kettle.Id}}","period":"month","energyWh":100}""");
+        await _app.RollupOnlyAsync(kettle.Id, Today.AddDays(-20), 80);
+        await SampleAsync(kettle.Id, Today.AddHours(1), 30);
+
+        Assert.Equal(1, await Monitor.CheckAsync(Ct));
+        Assert.Equal(110, Assert.Single(await ExceededAsync()).Data.GetProperty("energyWh").GetDouble(), 9);
+    }
+
+    [Fact]
+    public async Task A_pass_lists_an_organization_s_devices_once_and_reads_the_rollups_once_per_period_whatever_the_budgets()
+    {
+        var kitchen = new Dictionary<string, string> { ["room"] = "kitchen" };
+        var kettle = await SmartApiApplication.CreateDeviceAsync(_client, tags: kitchen);
+        var oven = await SmartApiApplication.CreateDeviceAsync(_client, tags: kitchen);
+        var lamp = await SmartApiApplication.CreateDeviceAsync(_client, tags: new Dictionary<string, string> { ["room"] = "office" });
+        var fridge = await SmartApiApplication.CreateDeviceAsync(_client);
+        var budget = await CreateBudgetAsync("""{"name":"Kitchen","tag":"room:kitchen","period":"day","energyWh":50}""");
+        await CreateBudgetAsync("""{"name":"Office","tag":"room:office","period":"day","energyWh":50}""");
+        await CreateBudgetAsync($$"""{"name":"Fridge","deviceId":"{{fridge.Id}}","period":"day","energyWh":50}""");
+        await CreateBudgetAsync($$"""{"name":"Kettle month","deviceId":"{{kettle.Id}}","period":"month","energyWh":1000}""");
+        foreach (var device in new[] { kettle, oven, lamp, fridge })
+        {
+            await SampleAsync(device.Id, Today.AddHours(1), 30);
+        }
+        var (store, calls) = CountingStore.Wrap(_app.Store());
+        var monitor = new BudgetMonitor(store, new EnergyStatistics(store, _app.Services), _app.Services.GetRequiredService<EventFactory>(),
+            Options.Create(new BudgetOptions()), _time, NullLogger<BudgetMonitor>.Instance);
+
+        var emitted = await monitor.CheckAsync(Ct);
+
+        Assert.Equal(1, emitted);
+        var data = Assert.Single(await ExceededAsync()).Data;
+        Assert.Equal((budget.Id, 60d), (data.GetProperty("budgetId").GetString(), data.GetProperty("energyWh").GetDouble()));
+        Assert.Equal(1, calls.GetValueOrDefault(nameof(ISmartApiStore.ListDevicesAsync)));
+        Assert.Equal(0, calls.GetValueOrDefault(nameof(ISmartApiStore.GetDeviceAsync)));
+        Assert.Equal(2, calls.GetValueOrDefault(nameof(ISmartApiStore.ListEnergySlotsAsync)));
     }
 
     [Fact]

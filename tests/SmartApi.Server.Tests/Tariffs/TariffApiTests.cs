@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SmartApi.Contracts;
 using SmartApi.Server.Energy;
+using SmartApi.Server.Tariffs;
 
 namespace SmartApi.Server.Tests.Tariffs;
 
@@ -176,6 +177,33 @@ public sealed class TariffApiTests(AppFixture fixture) : ServerTest(fixture)
         await CreateAsync(theirs, Tariff("""{"organization":true,"tags":["room:kitchen"]}"""));
         var foreign = await theirs.PostJsonAsync("/v1/tariffs", Tariff($$"""{"deviceIds":["{{device.Id}}"]}"""));
         Assert.True((await foreign.ProblemAsync(HttpStatusCode.BadRequest, "validation_failed")).GetProperty("errors").TryGetProperty("appliesTo.deviceIds[0]", out _));
+    }
+
+    [Fact]
+    public async Task A_device_deleted_after_the_request_was_read_cannot_be_claimed_by_a_create_or_a_patch()
+    {
+        var (organizationId, client) = await App.CreateTenantAsync("tariffs:read", "tariffs:write", "devices:write");
+        var kept = await SmartApiApplication.CreateDeviceAsync(client);
+        var gone = await SmartApiApplication.CreateDeviceAsync(client);
+        var tariffs = App.Services.GetRequiredService<TariffService>();
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/devices/{gone.Id}", Ct)).StatusCode);
+
+        // What the endpoint has validated is checked again in the write's own transaction.
+        var written = await tariffs.CreateAsync(organizationId, "T", "EUR", [new TariffPeriod("2026-01-01", null, 0.2)],
+            [TariffText.DeviceTarget(gone.Id), TariffText.DeviceTarget(kept.Id)], Ct);
+        var created = await CreateAsync(client, Tariff($$"""{"deviceIds":["{{kept.Id}}"]}"""));
+        var patched = await tariffs.UpdateAsync(organizationId, created.Id, null, null, null, [TariffText.DeviceTarget(gone.Id), TariffText.DeviceTarget(kept.Id)], Ct);
+        var patch = await client.PatchJsonAsync($"/v1/tariffs/{created.Id}", $$$"""{"appliesTo":{"deviceIds":["{{{kept.Id}}}","{{{gone.Id}}}"]}}""");
+
+        Assert.Null(written.Tariff);
+        Assert.Equal([gone.Id], written.MissingDevices!);
+        Assert.Null(patched.Tariff);
+        Assert.Equal([gone.Id], patched.MissingDevices!);
+        var errors = (await patch.ProblemAsync(HttpStatusCode.BadRequest, "validation_failed")).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("appliesTo.deviceIds[1]", out _), errors.ToString());
+        Assert.False(errors.TryGetProperty("appliesTo.deviceIds[0]", out _), errors.ToString());
+        var stored = Assert.Single((await (await client.GetAsync("/v1/tariffs", Ct)).ReadAsync(SmartApiJsonContext.Default.PageTariffResponse)).Data);
+        Assert.Equal([kept.Id], stored.AppliesTo.DeviceIds);
     }
 
     [Fact]
