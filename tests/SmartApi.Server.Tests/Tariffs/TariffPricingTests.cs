@@ -146,6 +146,44 @@ public sealed class TariffPricingTests
     }
 
     [Fact]
+    public void Energy_summed_per_segment_of_the_price_timeline_costs_what_slot_by_slot_pricing_does()
+    {
+        Gen.Select(GenPeriods, Gen.Select(GenInstant, Gen.Double[0, 2000]).Array[1, 200], Gen.Int[0, Zones.Length - 1], Gen.Int[0, 3])
+            .Sample((periods, samples, z, interval) =>
+            {
+                var zone = Zones[z];
+                var slots = samples.GroupBy(s => LocalCalendar.SlotStart(s.Item1)).Select(g => new EnergySlot(g.Key, g.Sum(s => s.Item2))).OrderBy(s => s.Start).ToList();
+                var from = samples.Min(s => s.Item1);
+                var to = samples.Max(s => s.Item1).AddTicks(1);
+                var kind = (EnergyInterval)interval;
+                if (kind == EnergyInterval.Hour && to - from > TimeSpan.FromDays(120))
+                {
+                    kind = EnergyInterval.Day;
+                }
+                var buckets = LocalCalendar.Buckets(from, to, kind, zone);
+                var schedule = TariffSchedule.Compile("CHF", periods);
+
+                var timeline = TariffCalculator.Timeline(schedule, zone, buckets);
+                var (boundaries, bucketOf, price) = EnergyStatistics.Segments(buckets, timeline);
+
+                // What the database returns: each segment's energy.
+                var cost = timeline.FeesPerBucket.ToArray();
+                foreach (var slot in slots)
+                {
+                    var segment = boundaries.FindLastIndex(b => b <= slot.Start);
+                    Assert.True(buckets[bucketOf[segment]].Start <= slot.Start && slot.Start < buckets[bucketOf[segment]].End, "a segment lies in its bucket");
+                    cost[bucketOf[segment]] += slot.EnergyWh / 1000 * price[segment];
+                }
+                Assert.True(timeline.Changes.Zip(timeline.Changes.Skip(1)).All(p => p.First.Start < p.Second.Start && p.First.PricePerKwh != p.Second.PricePerKwh), "changes ascend and change the price");
+                var expected = TariffCalculator.Price(schedule, zone, slots, buckets);
+                for (var i = 0; i < buckets.Count; i++)
+                {
+                    AssertClose(expected[i], cost[i], $"bucket {buckets[i].LocalStart:yyyy-MM-dd HH:mm} in {zone.Id}");
+                }
+            }, iter: 150);
+    }
+
+    [Fact]
     public void Fixed_fees_add_up_the_same_in_hours_days_and_months_and_follow_the_period_of_each_day()
     {
         Gen.Select(GenPeriods, Gen.Int[0, Zones.Length - 1], Gen.Int[0, 14], Gen.Int[1, 3])
