@@ -53,7 +53,14 @@ public abstract partial class RelationalSmartApiStore
         }
         var (hours, slots) = SplitSegments(boundaries);
         await using var connection = await OpenReadConnectionAsync(cancellationToken);
+        await using var transaction = Dialect.BeforeSumEnergySegments is null ? null : await connection.BeginTransactionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        if (Dialect.BeforeSumEnergySegments is { } before)
+        {
+            command.CommandText = before;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
         command.CommandText = Dialect.SumEnergySegments;
         AddParameter(command, "devices", Dialect.IdList(deviceIds));
         AddParameter(command, "org", organizationId);
@@ -66,7 +73,7 @@ public abstract partial class RelationalSmartApiStore
             totals.Add(new EnergySegmentTotals(reader.GetString(0), checked((int)reader.GetInt64(1)), reader.GetDouble(2), reader.GetInt64(3),
                 reader.GetDouble(4), reader.GetDouble(5), reader.GetDouble(6), reader.GetDouble(7), reader.GetDouble(8)));
         }
-        return totals;
+        return totals; // a read-only transaction ends with its rollback
     }
 
     /// <summary>Each segment's whole UTC hours, and the slot ranges before and after them (the whole segment when it holds no whole hour).</summary>

@@ -7,6 +7,9 @@ internal abstract partial class SqlDialect
         "SELECT " + RelationalSql.EnergySlotColumns + " FROM energy_slots WHERE " + InList("device_id", "devices") +
         " AND organization_id = @org AND slot >= @from AND slot < @to ORDER BY device_id, slot";
 
+    /// <summary>What runs, in a read transaction, before <see cref="SumEnergySegments"/>; null: nothing (and no transaction).</summary>
+    public virtual string? BeforeSumEnergySegments => null;
+
     /// <summary>A list of (segment, from, to) ranges as a table with columns i, s, e (see <see cref="RangeList"/>).</summary>
     protected abstract string Ranges(string parameter);
 
