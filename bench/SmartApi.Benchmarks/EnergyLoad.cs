@@ -1,15 +1,24 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SmartApi.Contracts;
+using SmartApi.Server.Devices;
 using SmartApi.Server.Energy;
+using SmartApi.Server.Events;
+using SmartApi.Server.Tariffs;
 using SmartApi.Storage;
-using SmartApi.Storage.Sqlite;
+using SmartApi.Storage.Postgres;
 
 namespace SmartApi.Benchmarks;
 
 /// <summary>
-/// Energy statistics on SQLite (docs/benchmarks.md): seeds one device-year of 1-minute samples
-/// through the ingest statements (samples and their rollups, batch by batch as the ingestor writes
-/// them), times a year of local daily buckets for that device, then seeds a month of rollups for
-/// <c>devices</c> devices in 10 tag groups and times the organization's month by tag.
+/// Energy statistics on SQLite, or on PostgreSQL with <c>--postgres</c> (docs/benchmarks.md): seeds
+/// one device-year of 1-minute samples through the ingest statements (samples and their rollups,
+/// batch by batch as the ingestor writes them), times a year of local daily buckets for that device,
+/// then seeds a month of rollups for <c>devices</c> devices in 10 tag groups and times the
+/// organization's month by tag. Costs come from the real <see cref="TariffPricing"/>: a peak and
+/// off-peak tariff whose prices and day fee change on 2025-06-15, on the organization, and a second
+/// one on the tag room:room0.
 /// </summary>
 internal static class EnergyLoad
 {
@@ -17,12 +26,85 @@ internal static class EnergyLoad
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var devices = args is ["--devices", var n, ..] ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : 1000;
-        await using var bench = await BenchStore.CreateAsync(maxBatchSize: 4096);
-        var store = bench.Store;
-        var year = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var devices = 1000;
+        string? postgres = null;
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            if (args[i] == "--devices")
+            {
+                devices = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else if (args[i] == "--postgres")
+            {
+                postgres = args[i + 1];
+            }
+        }
+        BenchStore? sqlite = null;
+        string? schema = null;
+        ISmartApiStore store;
+        string organizationId;
+        if (postgres is null)
+        {
+            sqlite = await BenchStore.CreateAsync(maxBatchSize: 4096);
+            (store, organizationId) = (sqlite.Store, sqlite.OrganizationId);
+        }
+        else
+        {
+            schema = "bench_" + Guid.NewGuid().ToString("N")[..12];
+            (store, organizationId) = await CreatePostgresAsync(postgres, schema);
+        }
+        try
+        {
+            return await RunAsync(store, organizationId, devices);
+        }
+        finally
+        {
+            if (sqlite is not null)
+            {
+                await sqlite.DisposeAsync();
+            }
+            else
+            {
+                await ((IAsyncDisposable)store).DisposeAsync();
+                NpgsqlConnection.ClearAllPools();
+                await Execute(postgres!, $"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            }
+        }
+    }
 
-        var created = await bench.CreateDevicesAsync(devices + 1);
+    private static async Task<(ISmartApiStore Store, string OrganizationId)> CreatePostgresAsync(string postgres, string schema)
+    {
+        await Execute(postgres, $"CREATE SCHEMA {schema}");
+        var store = new PostgresSmartApiStore(
+            new PostgresStorageOptions { ConnectionString = new NpgsqlConnectionStringBuilder(postgres) { SearchPath = schema }.ConnectionString },
+            TimeProvider.System);
+        await store.MigrateAsync();
+        var organizationId = new IdGenerator(TimeProvider.System).New("org");
+        await store.WriteAsync(async tx =>
+        {
+            await tx.InsertOrganizationAsync(new Organization(organizationId, "bench", DateTimeOffset.UtcNow));
+            return true;
+        });
+        return (store, organizationId);
+    }
+
+    private static async Task Execute(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<int> RunAsync(ISmartApiStore store, string organizationId, int devices)
+    {
+        var year = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var ids = new IdGenerator(TimeProvider.System);
+        var deviceService = new DeviceService(store, ids, TimeProvider.System, new EventFactory(ids, TimeProvider.System), Options.Create(new CommandOptions()));
+        var created = (await Task.WhenAll(Enumerable.Range(0, devices + 1).Select(i =>
+            deviceService.CreateAsync(organizationId, new CreateDeviceRequest($"DT31-{i:D6}", $"Bench {i}"), CancellationToken.None)))).Select(c => c.Device.Id).ToArray();
+        await AddTariffAsync(store, organizationId, ids, "organization", 0.20, 0.30, TariffText.OrganizationTarget);
+        await AddTariffAsync(store, organizationId, ids, "room0", 0.18, 0.27, TariffText.TagTarget("room", "room0"));
         var one = created[0];
         var seed = Stopwatch.StartNew();
         Measurement? previous = null;
@@ -39,7 +121,7 @@ internal static class EnergyLoad
                 counter += delta;
                 var sample = new Measurement(year.AddMinutes(m), power, 230, power / 230.0, 30, counter);
                 rows.Add(new MeasurementRow(one, sample, delta));
-                rollup.Add(bench.OrganizationId, one, previous, sample, delta, SwitchTimeline.Unknown);
+                rollup.Add(organizationId, one, previous, sample, delta, SwitchTimeline.Unknown);
                 previous = sample;
             }
             await store.WriteAsync(async tx =>
@@ -51,11 +133,11 @@ internal static class EnergyLoad
         }
         Console.WriteLine($"seeded {Minutes:N0} samples of one device in {seed.Elapsed.TotalSeconds:N1} s ({Minutes / seed.Elapsed.TotalSeconds:N0} samples/s with rollups)");
 
-        var statistics = new EnergyStatistics(store, new NoServices());
-        var priced = new EnergyStatistics(store, new NoServices(new FlatPricing()));
-        var device = (await store.GetDeviceAsync(bench.OrganizationId, one))!;
+        var statistics = new EnergyStatistics(store);
+        var priced = new EnergyStatistics(store, new TariffPricing(store));
+        var device = (await store.GetDeviceAsync(organizationId, one))!;
         var now = year.AddYears(1).AddDays(1);
-        foreach (var (name, stats) in new[] { ("no pricing", statistics), ("flat pricing", priced) })
+        foreach (var (name, stats) in new[] { ("no pricing", statistics), ("tariff pricing", priced) })
         {
             var times = new List<double>();
             for (var i = 0; i < 21; i++)
@@ -64,7 +146,7 @@ internal static class EnergyLoad
                 // The local year 2025 in Zurich: its first and last local midnights, not UTC's.
                 var buckets = LocalCalendar.Buckets(LocalCalendar.StartOfDay(new DateOnly(2025, 1, 1), Zurich),
                     LocalCalendar.StartOfDay(new DateOnly(2026, 1, 1), Zurich), EnergyInterval.Day, Zurich);
-                var result = await stats.ComputeAsync(bench.OrganizationId, [device], buckets, Zurich, now, CancellationToken.None);
+                var result = await stats.ComputeAsync(organizationId, [device], buckets, Zurich, now, CancellationToken.None);
                 times.Add(clock.Elapsed.TotalMilliseconds);
                 if (result[0].Buckets.Count != 365)
                 {
@@ -83,7 +165,7 @@ internal static class EnergyLoad
         {
             for (var s = 0; s < 30 * 96; s++)
             {
-                slots.Add(new EnergySlotTotals(bench.OrganizationId, fleet[d], month.AddMinutes(15 * s), 25, 15, 1500, 90_000, 120, 900, 900));
+                slots.Add(new EnergySlotTotals(organizationId, fleet[d], month.AddMinutes(15 * s), 25, 15, 1500, 90_000, 120, 900, 900));
                 if (slots.Count == 4096)
                 {
                     await Flush(store, slots);
@@ -96,20 +178,20 @@ internal static class EnergyLoad
         string? cursor = null;
         do
         {
-            var page = await store.ListDevicesAsync(bench.OrganizationId, new DeviceFilter(), new PageRequest(cursor, 500));
+            var page = await store.ListDevicesAsync(organizationId, new DeviceFilter(), new PageRequest(cursor, 500));
             all.AddRange(page.Items);
             cursor = page.HasMore ? page.Items[^1].Id : null;
         }
         while (cursor is not null);
         all = [.. all.Where(x => x.Id != one).Select((x, i) => x with { Tags = new Dictionary<string, string> { ["room"] = "room" + (i % 10) } })];
-        foreach (var (name, stats) in new[] { ("no pricing", statistics), ("flat pricing", priced) })
+        foreach (var (name, stats) in new[] { ("no pricing", statistics), ("tariff pricing", priced) })
         {
             var times = new List<double>();
             for (var i = 0; i < 5; i++)
             {
                 var clock = Stopwatch.StartNew();
                 var buckets = LocalCalendar.Buckets(month, month.AddDays(30), EnergyInterval.Day, Zurich);
-                var result = await stats.ComputeAsync(bench.OrganizationId, all, buckets, Zurich, now, CancellationToken.None);
+                var result = await stats.ComputeAsync(organizationId, all, buckets, Zurich, now, CancellationToken.None);
                 var byDevice = result.ToDictionary(r => r.Device.Id);
                 var currency = EnergyStatistics.Currency(result);
                 var groups = all.GroupBy(x => x.Tags["room"]).Select(g => EnergyStatistics.Merge([.. g.Select(x => byDevice[x.Id])], buckets, null, currency)).ToList();
@@ -125,7 +207,7 @@ internal static class EnergyLoad
         return 0;
     }
 
-    private static async Task Flush(SqliteSmartApiStore store, List<EnergySlotTotals> slots)
+    private static async Task Flush(ISmartApiStore store, List<EnergySlotTotals> slots)
     {
         var batch = slots.ToList();
         slots.Clear();
@@ -136,28 +218,23 @@ internal static class EnergyLoad
         });
     }
 
-    /// <summary>A stand-in for the tariff engine: one price, every slot priced (bench only).</summary>
-    private sealed class FlatPricing : IEnergyPricing
+    /// <summary>
+    /// A realistic tariff: off-peak <paramref name="offPeak"/>, peak (Monday to Friday 07:00-20:00)
+    /// <paramref name="peak"/> and a day fee of 0.50 until 2025-06-15, then 10 % dearer with a day fee of 0.55.
+    /// </summary>
+    private static async Task AddTariffAsync(ISmartApiStore store, string organizationId, IdGenerator ids, string name, double offPeak, double peak, string target)
     {
-        public ValueTask<PricedBuckets?> PriceAsync(string organizationId, string deviceId, IReadOnlyDictionary<string, string> tags, TimeZoneInfo zone,
-            IReadOnlyList<EnergySlot> slots, IReadOnlyList<LocalBucket> buckets, CancellationToken cancellationToken)
+        string[] weekdays = ["mon", "tue", "wed", "thu", "fri"];
+        var definition = new TariffDefinition(
+        [
+            new TariffPeriod("2024-01-01", "2025-06-15", offPeak, [new TariffBand("peak", weekdays, "07:00", "20:00", peak)], new TariffFixedFees(0.50)),
+            new TariffPeriod("2025-06-15", null, offPeak * 1.1, [new TariffBand("peak", weekdays, "07:00", "20:00", peak * 1.1)], new TariffFixedFees(0.55)),
+        ]);
+        var now = DateTimeOffset.UtcNow;
+        await store.WriteAsync(async tx =>
         {
-            var cost = new double[buckets.Count];
-            var b = 0;
-            foreach (var slot in slots)
-            {
-                while (slot.Start >= buckets[b].End)
-                {
-                    b++;
-                }
-                cost[b] += slot.EnergyWh * 0.00025 * (LocalCalendar.Local(slot.Start, zone).Hour is >= 7 and < 20 ? 1.2 : 0.8);
-            }
-            return ValueTask.FromResult<PricedBuckets?>(new PricedBuckets("CHF", cost));
-        }
-    }
-
-    private sealed class NoServices(IEnergyPricing? pricing = null) : IServiceProvider
-    {
-        public object? GetService(Type serviceType) => serviceType == typeof(IEnergyPricing) ? pricing : null;
+            await tx.InsertTariffAsync(new Tariff(ids.New("trf"), organizationId, name, "CHF", definition.ToJson(), [target], 1, now, now));
+            return true;
+        });
     }
 }

@@ -43,6 +43,24 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override object IdList(IReadOnlyCollection<string> ids) => ids as string[] ?? [.. ids];
 
+    // The planner cannot know the ranges' bounds, estimates a large join and compiles it with JIT:
+    // about one second of compiling for a query that runs in tens of milliseconds.
+    public override string? BeforeSumEnergySegments => "SET LOCAL jit = off";
+
+    // A two-dimensional bigint array, one (segment, from, to) row per range.
+    protected override string Ranges(string parameter) =>
+        "SELECT @" + parameter + "[k][1] AS i, @" + parameter + "[k][2] AS s, @" + parameter + "[k][3] AS e FROM generate_subscripts(@" + parameter + ", 1) AS k";
+
+    public override object RangeList(IReadOnlyList<(int Segment, long From, long To)> ranges)
+    {
+        var array = new long[ranges.Count, 3];
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            (array[i, 0], array[i, 1], array[i, 2]) = (ranges[i].Segment, ranges[i].From, ranges[i].To);
+        }
+        return array;
+    }
+
     public override bool IsUniqueViolation(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 

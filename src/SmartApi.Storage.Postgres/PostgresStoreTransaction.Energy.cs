@@ -22,5 +22,11 @@ internal sealed partial class PostgresStoreTransaction
             covered = changes.Select(c => c.CoveredSeconds).ToArray(),
             on = changes.Select(c => c.OnSeconds).ToArray(),
         });
+        var hours = EnergyHours.Touched(changes);
+        await db.ExecuteAsync(Sql.RecomputeEnergyHours, new
+        {
+            devices = hours.Select(h => h.DeviceId).ToArray(),
+            hours = hours.Select(h => h.Hour).ToArray(),
+        });
     }
 }

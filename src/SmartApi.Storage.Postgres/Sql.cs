@@ -50,4 +50,9 @@ internal abstract partial class Sql : RelationalSql
     // One statement per batch of rollup changes, like the samples; a batch holds one change per (device, slot).
     public const string AddEnergySlots =
         InsertEnergySlotsInto + "SELECT * FROM unnest(@devices, @slots, @orgs, @energy, @samples, @powerSum, @powerSeconds, @peak, @covered, @on)" + AccumulateEnergySlot;
+    // Every (device, hour) a batch touched in one statement, after its slots.
+    public const string RecomputeEnergyHours =
+        InsertEnergyHoursInto + "SELECT s.device_id, h.hour, s.organization_id, " + SumSlotsOfHour +
+        "FROM unnest(@devices, @hours) AS h(device_id, hour) JOIN energy_slots s ON s.device_id = h.device_id AND s.slot >= h.hour AND s.slot < h.hour + " +
+        HourMilliseconds + " GROUP BY s.device_id, h.hour, s.organization_id" + ReplaceEnergyHour;
 }

@@ -21,4 +21,20 @@ internal abstract partial class RelationalSql
         "SELECT " + EnergySlotColumns + " FROM energy_slots WHERE device_id = @device AND organization_id = @org AND slot >= @from AND slot < @to ORDER BY slot";
 
     public const string DeleteDeviceEnergySlots = "DELETE FROM energy_slots WHERE device_id = @id";
+    public const string DeleteDeviceEnergyHours = "DELETE FROM energy_hours WHERE device_id = @id";
+
+    public const string HourMilliseconds = "3600000";
+
+    // An hour's row is recomputed from its (at most four) slots rather than accumulated, so it is
+    // exactly their sum whatever the order of the batches.
+    protected const string InsertEnergyHoursInto =
+        "INSERT INTO energy_hours (device_id, hour, organization_id, energy_wh, samples, power_sum_w, power_seconds, peak_power_w, covered_seconds, on_seconds) ";
+    protected const string SumSlotsOfHour =
+        "SUM(s.energy_wh), SUM(s.samples), SUM(s.power_sum_w), SUM(s.power_seconds), MAX(s.peak_power_w), SUM(s.covered_seconds), SUM(s.on_seconds) ";
+    protected const string ReplaceEnergyHour =
+        " ON CONFLICT (device_id, hour) DO UPDATE SET energy_wh = excluded.energy_wh, samples = excluded.samples, power_sum_w = excluded.power_sum_w, " +
+        "power_seconds = excluded.power_seconds, peak_power_w = excluded.peak_power_w, covered_seconds = excluded.covered_seconds, on_seconds = excluded.on_seconds";
+
+    public const string EnergySums =
+        "SUM(energy_wh), SUM(samples), SUM(power_sum_w), SUM(power_seconds), MAX(peak_power_w), SUM(covered_seconds), SUM(on_seconds)";
 }

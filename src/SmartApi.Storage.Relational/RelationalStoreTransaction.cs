@@ -115,6 +115,7 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
             // A deleted device leaves no claim behind: its tariff no longer lists it.
             await ExecuteAsync(RelationalSql.DeleteTariffTarget, new { org = organizationId, target = "device:" + id });
             await ExecuteAsync(RelationalSql.DeleteDeviceEnergySlots, new { id });
+            await ExecuteAsync(RelationalSql.DeleteDeviceEnergyHours, new { id });
         }
         return deleted;
     }

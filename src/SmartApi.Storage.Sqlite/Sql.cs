@@ -23,4 +23,9 @@ internal abstract partial class Sql : RelationalSql
 
     public const string AddEnergySlot =
         InsertEnergySlotsInto + "VALUES (@device, @slot, @org, @energy, @samples, @powerSum, @powerSeconds, @peak, @covered, @on)" + AccumulateEnergySlot;
+    // Once per (device, hour) a batch touched, after its slots.
+    public const string RecomputeEnergyHour =
+        InsertEnergyHoursInto + "SELECT s.device_id, @hour, s.organization_id, " + SumSlotsOfHour +
+        "FROM energy_slots s WHERE s.device_id = @device AND s.slot >= @hour AND s.slot < @hour + " + HourMilliseconds +
+        " GROUP BY s.device_id, s.organization_id" + ReplaceEnergyHour;
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
@@ -49,6 +50,22 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override object IdList(IReadOnlyCollection<string> ids) =>
         JsonSerializer.Serialize(ids as string[] ?? [.. ids], StorageJsonContext.Default.StringArray);
+
+    // A JSON array of [segment, from, to] triples: one parameter, whatever the number of ranges.
+    // LIMIT -1 keeps SQLite from flattening the subquery into the join, which would decode the JSON
+    // again for every rollup row compared (0.96 s against 0.57 s of CPU for an organization month).
+    protected override string Ranges(string parameter) =>
+        "SELECT json_extract(value, '$[0]') AS i, json_extract(value, '$[1]') AS s, json_extract(value, '$[2]') AS e FROM json_each(@" + parameter + ") LIMIT -1";
+
+    public override object RangeList(IReadOnlyList<(int Segment, long From, long To)> ranges)
+    {
+        var json = new System.Text.StringBuilder(2 + (ranges.Count * 34)).Append('[');
+        foreach (var (segment, from, to) in ranges)
+        {
+            json.Append(json.Length > 1 ? ",[" : "[").Append(CultureInfo.InvariantCulture, $"{segment},{from},{to}]");
+        }
+        return json.Append(']').ToString();
+    }
 
     public override bool IsUniqueViolation(DbException exception) =>
         exception is SqliteException { SqliteExtendedErrorCode: SqliteConstraintUnique or SqliteConstraintPrimaryKey };

@@ -4,6 +4,7 @@ internal sealed partial class SqliteStoreTransaction
 {
     private static readonly string[] EnergySlotParameters =
         ["@device", "@slot", "@org", "@energy", "@samples", "@powerSum", "@powerSeconds", "@peak", "@covered", "@on"];
+    private static readonly string[] EnergyHourParameters = ["@device", "@hour"];
 
     // Once per (device, slot) of a telemetry batch: bound by position like the samples.
     public ValueTask AddEnergySlotsAsync(IReadOnlyList<EnergySlotTotals> changes)
@@ -27,6 +28,11 @@ internal sealed partial class SqliteStoreTransaction
                 .Bind(8, change.CoveredSeconds)
                 .Bind(9, change.OnSeconds)
                 .Execute();
+        }
+        var hour = RawStatement.For(connection, Sql.RecomputeEnergyHour, EnergyHourParameters);
+        foreach (var (device, start) in EnergyHours.Touched(changes))
+        {
+            hour.Bind(0, device).Bind(1, start).Execute();
         }
         return ValueTask.CompletedTask;
     }

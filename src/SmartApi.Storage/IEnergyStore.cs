@@ -12,6 +12,16 @@ public interface IEnergyStore
     /// </summary>
     Task<IReadOnlyList<EnergySlotTotals>> ListEnergySlotsAsync(
         string organizationId, IReadOnlyCollection<string> deviceIds, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The rollups of <paramref name="deviceIds"/> (in <paramref name="organizationId"/>) summed per
+    /// device and segment, segment <c>i</c> being <c>[boundaries[i], boundaries[i + 1])</c>: sums and
+    /// counts add up, the peak is the largest. The boundaries ascend and lie on the 15-minute slot
+    /// grid. Pairs without slots are left out; the order is unspecified. Whole UTC hours are read
+    /// from the hourly rollups, the rest of a segment from the slots.
+    /// </summary>
+    Task<IReadOnlyList<EnergySegmentTotals>> SumEnergySegmentsAsync(
+        string organizationId, IReadOnlyCollection<string> deviceIds, IReadOnlyList<DateTimeOffset> boundaries, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Keeping the energy rollups inside a write transaction.</summary>
@@ -19,7 +29,8 @@ public interface IEnergyTransaction
 {
     /// <summary>
     /// Adds each change to its (device, slot) row, creating it when missing: sums and counts add up,
-    /// the peak keeps the larger value. At most one change per (device, slot) in one call.
+    /// the peak keeps the larger value; then recomputes the hourly rollup of each (device, UTC hour)
+    /// changed. At most one change per (device, slot) in one call.
     /// </summary>
     ValueTask AddEnergySlotsAsync(IReadOnlyList<EnergySlotTotals> changes);
 
@@ -52,6 +63,19 @@ public sealed record EnergySlotTotals(
     DateTimeOffset Slot,
     double EnergyWh,
     int Samples,
+    double PowerSumW,
+    double PowerSeconds,
+    double PeakPowerW,
+    double CoveredSeconds,
+    double OnSeconds);
+
+/// <summary>What a device's slots in one segment of <see cref="IEnergyStore.SumEnergySegmentsAsync"/> add up to (fields as in <see cref="EnergySlotTotals"/>).</summary>
+/// <param name="Segment">The segment's index: it starts at the boundary of that index.</param>
+public sealed record EnergySegmentTotals(
+    string DeviceId,
+    int Segment,
+    double EnergyWh,
+    long Samples,
     double PowerSumW,
     double PowerSeconds,
     double PeakPowerW,

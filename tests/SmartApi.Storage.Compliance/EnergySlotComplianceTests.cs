@@ -92,4 +92,69 @@ public abstract class EnergySlotComplianceTests : StorageComplianceTests
         Assert.Equal(Slots, slots.Count);
         Assert.Equal(Slots * 0.25, slots.Sum(s => s.EnergyWh), 6);
     }
+
+    [Fact]
+    public async Task Segments_sum_the_slots_between_their_boundaries_whole_hours_and_partial_ones_alike()
+    {
+        var organization = await CreateOrganizationAsync();
+        var a = await CreateDeviceAsync(organization.Id);
+        var b = await CreateDeviceAsync(organization.Id);
+        var random = new Random(15);
+        // Two days of slots in three batches, so an hour's row is recomputed after later batches add to its slots.
+        var changes = Enumerable.Range(0, 2 * 96).SelectMany(i => new[] { a, b }.Where(_ => random.Next(4) > 0)
+            .Select(d => Change(d, i, random.Next(1, 400) / 8.0, samples: random.Next(1, 16), peak: random.Next(1, 3000), covered: random.Next(0, 900), on: random.Next(0, 900)))).ToList();
+        foreach (var batch in new[] { changes.Where((_, i) => i % 3 == 0), changes.Where((_, i) => i % 3 == 1), changes.Where((_, i) => i % 3 == 2) })
+        {
+            var list = batch.ToList();
+            await WriteAsync(tx => tx.AddEnergySlotsAsync(list));
+        }
+        await WriteAsync(tx => tx.AddEnergySlotsAsync([Change(a, 5, 100, peak: 9000)])); // slot 5 again: its hour's peak and sums change
+        var slots = await Store.ListEnergySlotsAsync(organization.Id, [a.Id, b.Id], Slot0, Slot0.AddDays(2), Token);
+        // Boundaries: inside hours (00:15, 02:45), whole hours, a segment of one slot, one of several days' hours, one without slots.
+        int[] quarters = [1, 2, 11, 12, 16, 17, 40, 44, 45, 190, 192, 200];
+        var boundaries = quarters.Select(q => Slot0 + q * Quarter).ToList();
+
+        var sums = await Store.SumEnergySegmentsAsync(organization.Id, [a.Id, b.Id], boundaries, Token);
+
+        var expected = slots.Select(s => (s.DeviceId, Segment: boundaries.FindLastIndex(x => x <= s.Slot), Slot: s))
+            .Where(s => s.Segment >= 0 && s.Segment < boundaries.Count - 1)
+            .GroupBy(s => (s.DeviceId, s.Segment))
+            .ToDictionary(g => g.Key, g => g.Select(x => x.Slot).ToList());
+        Assert.Equal(expected.Keys.Order().ToList(), sums.Select(s => (s.DeviceId, s.Segment)).Order().ToList());
+        foreach (var sum in sums)
+        {
+            var group = expected[(sum.DeviceId, sum.Segment)];
+            Assert.Equal(group.Sum(s => s.EnergyWh), sum.EnergyWh, 9);
+            Assert.Equal(group.Sum(s => s.Samples), sum.Samples);
+            Assert.Equal(group.Sum(s => s.PowerSumW), sum.PowerSumW, 9);
+            Assert.Equal(group.Sum(s => s.PowerSeconds), sum.PowerSeconds, 6);
+            Assert.Equal(group.Max(s => s.PeakPowerW), sum.PeakPowerW);
+            Assert.Equal(group.Sum(s => s.CoveredSeconds), sum.CoveredSeconds, 9);
+            Assert.Equal(group.Sum(s => s.OnSeconds), sum.OnSeconds, 9);
+        }
+        Assert.Contains(sums, s => s.DeviceId == a.Id && s.Segment == 1 && s.PeakPowerW == 9000);
+        Assert.Empty(await Store.SumEnergySegmentsAsync(organization.Id, [], boundaries, Token));
+        Assert.Empty(await Store.SumEnergySegmentsAsync(organization.Id, [a.Id], [Slot0], Token));
+    }
+
+    [Fact]
+    public async Task Segments_are_summed_only_within_their_organization_and_go_with_the_device()
+    {
+        var acme = await CreateOrganizationAsync("Acme");
+        var other = await CreateOrganizationAsync("Other");
+        var device = await CreateDeviceAsync(acme.Id);
+        var kept = await CreateDeviceAsync(acme.Id);
+        var foreign = await CreateDeviceAsync(other.Id);
+        await WriteAsync(tx => tx.AddEnergySlotsAsync([.. Enumerable.Range(0, 8).SelectMany(i => new[] { Change(device, i, 1), Change(kept, i, 2), Change(foreign, i, 4) })]));
+        DateTimeOffset[] day = [Slot0, Slot0.AddDays(1)];
+
+        Assert.Empty(await Store.SumEnergySegmentsAsync(other.Id, [device.Id, kept.Id], day, Token));
+        var mine = await Store.SumEnergySegmentsAsync(acme.Id, [device.Id, foreign.Id], day, Token);
+        Assert.Equal((device.Id, 8.0), (Assert.Single(mine).DeviceId, mine[0].EnergyWh));
+
+        Assert.True(await WriteAsync(tx => tx.DeleteDeviceAsync(acme.Id, device.Id)));
+
+        Assert.Empty(await Store.SumEnergySegmentsAsync(acme.Id, [device.Id], day, Token));
+        Assert.Equal(16.0, Assert.Single(await Store.SumEnergySegmentsAsync(acme.Id, [kept.Id], day, Token)).EnergyWh);
+    }
 }

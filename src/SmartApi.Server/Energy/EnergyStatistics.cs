@@ -5,10 +5,14 @@ using SmartApi.Storage;
 namespace SmartApi.Server.Energy;
 
 /// <summary>
-/// Turns rollup slots into local-time buckets: per device, then summed per group. Every slot lies in
-/// exactly one bucket, since buckets start on the slot grid (<see cref="LocalCalendar"/>).
+/// Local-time buckets of the energy rollups, per device, then summed per group. Pricing gives each
+/// tariff's price timeline; the bucket boundaries and the price changes together cut the range into
+/// segments of one bucket and one price, and the database sums each device's rollups per segment in
+/// one query per tariff group (<see cref="IEnergyStore.SumEnergySegmentsAsync"/>): a segment's cost
+/// is its energy times its price, and peaks are maxima, so nothing is lost against summing slots.
+/// Every slot lies in exactly one bucket, since buckets start on the slot grid (<see cref="LocalCalendar"/>).
 /// </summary>
-internal sealed class EnergyStatistics(IEnergyStore store, IServiceProvider services)
+internal sealed class EnergyStatistics(IEnergyStore store, IEnergyPriceTimelines? pricing = null)
 {
     /// <summary>A bucket that leaves more than this uncovered is incomplete (the integration gap: a longer silence is not integrated).</summary>
     public static readonly double MaxUncoveredSeconds = Measurements.EnergyAccounting.MaxIntegrationGap.TotalSeconds;
@@ -29,43 +33,85 @@ internal sealed class EnergyStatistics(IEnergyStore store, IServiceProvider serv
         {
             return result;
         }
-        // One query over the rollups for every device of the request.
-        var slots = await store.ListEnergySlotsAsync(organizationId, [.. devices.Select(d => d.Id)], buckets[0].Start, buckets[^1].End, cancellationToken);
-        var ranges = new Dictionary<string, (int Start, int Count)>(StringComparer.Ordinal);
-        for (var i = 0; i < slots.Count;)
-        {
-            var start = i;
-            var id = slots[i].DeviceId;
-            while (i < slots.Count && string.Equals(slots[i].DeviceId, id, StringComparison.Ordinal))
-            {
-                i++;
-            }
-            ranges[id] = (start, i - start);
-        }
-        var pricing = services.GetService<IEnergyPricing>();
-        var localStarts = buckets.Select(b => LocalStart(b, zone)).ToArray();
+        var prices = pricing is null ? null : await pricing.TimelinesAsync(organizationId, devices, zone, buckets, cancellationToken);
+        var position = new Dictionary<string, int>(devices.Count, StringComparer.Ordinal);
         foreach (var device in devices)
         {
-            var (start, count) = ranges.GetValueOrDefault(device.Id);
-            var totals = Sum(slots, start, count, buckets);
-            PricedBuckets? priced = null;
-            if (pricing is not null)
+            position.TryAdd(device.Id, position.Count);
+        }
+        var totals = new Totals[position.Count][];
+        var costs = new double[]?[position.Count];
+        // One query per tariff group (-1: the devices no tariff prices).
+        var groups = devices.Select((d, i) => (d.Id, Timeline: prices?.TimelineOf[i] ?? -1)).DistinctBy(d => d.Id).GroupBy(d => d.Timeline);
+        foreach (var group in groups)
+        {
+            var timeline = group.Key < 0 ? null : prices!.Timelines[group.Key];
+            var segments = Segments(buckets, timeline);
+            var ids = group.Select(d => d.Id).ToList();
+            foreach (var id in ids)
             {
-                var energy = new EnergySlot[count];
-                for (var i = 0; i < count; i++)
-                {
-                    energy[i] = new EnergySlot(slots[start + i].Slot, slots[start + i].EnergyWh);
-                }
-                priced = await pricing.PriceAsync(organizationId, device.Id, device.Tags, zone, energy, buckets, cancellationToken);
+                totals[position[id]] = new Totals[buckets.Count];
+                costs[position[id]] = timeline is null ? null : [.. timeline.FeesPerBucket];
             }
+            var sums = await store.SumEnergySegmentsAsync(organizationId, ids, segments.Boundaries, cancellationToken);
+            foreach (var sum in sums)
+            {
+                var d = position[sum.DeviceId];
+                var b = segments.Bucket[sum.Segment];
+                totals[d][b].Add(sum);
+                if (costs[d] is { } cost)
+                {
+                    cost[b] += sum.EnergyWh / 1000 * segments.Price[sum.Segment];
+                }
+            }
+        }
+        var localStarts = buckets.Select(LocalStart).ToArray();
+        for (var i = 0; i < devices.Count; i++)
+        {
+            var device = devices[i];
+            var d = position[device.Id];
+            var cost = costs[d];
             var list = new EnergyBucket[buckets.Count];
             for (var b = 0; b < buckets.Count; b++)
             {
-                list[b] = ToBucket(buckets[b], localStarts[b], totals[b], now, priced is null || b >= priced.Cost.Count ? null : priced.Cost[b]);
+                list[b] = ToBucket(buckets[b], localStarts[b], totals[d][b], now, cost?[b]);
             }
-            result.Add(new DeviceBuckets(device, priced?.Currency, list));
+            var index = prices?.TimelineOf[i] ?? -1;
+            result.Add(new DeviceBuckets(device, index < 0 ? null : prices!.Timelines[index].Currency, list));
         }
         return result;
+    }
+
+    /// <summary>
+    /// The union of the buckets' boundaries and the price changes inside the range, ascending; each
+    /// segment's bucket and price per kWh (0 without a timeline).
+    /// </summary>
+    internal static (List<DateTimeOffset> Boundaries, int[] Bucket, double[] Price) Segments(IReadOnlyList<LocalBucket> buckets, PriceTimeline? timeline)
+    {
+        var changes = timeline?.Changes ?? [];
+        var boundaries = new List<DateTimeOffset>(buckets.Count + changes.Count + 1);
+        var bucketOf = new List<int>(buckets.Count + changes.Count);
+        var priceOf = new List<double>(buckets.Count + changes.Count);
+        var c = 0;
+        for (var b = 0; b < buckets.Count; b++)
+        {
+            var (start, end) = (buckets[b].Start, buckets[b].End);
+            var cut = start;
+            while (cut < end)
+            {
+                // The price in force at the cut: the last change at or before it.
+                while (c + 1 < changes.Count && changes[c + 1].Start <= cut)
+                {
+                    c++;
+                }
+                boundaries.Add(cut);
+                bucketOf.Add(b);
+                priceOf.Add(c < changes.Count && changes[c].Start <= cut ? changes[c].PricePerKwh : 0);
+                cut = c + 1 < changes.Count && changes[c + 1].Start < end ? changes[c + 1].Start : end;
+            }
+        }
+        boundaries.Add(buckets[^1].End);
+        return (boundaries, [.. bucketOf], [.. priceOf]);
     }
 
     /// <summary>The single currency of the priced devices; null when none is priced or currencies differ.</summary>
@@ -132,33 +178,6 @@ internal sealed class EnergyStatistics(IEnergyStore store, IServiceProvider serv
         return total;
     }
 
-    private static Totals[] Sum(IReadOnlyList<EnergySlotTotals> slots, int start, int count, IReadOnlyList<LocalBucket> buckets)
-    {
-        var totals = new Totals[buckets.Count];
-        var b = 0;
-        for (var i = start; i < start + count; i++)
-        {
-            var slot = slots[i];
-            while (b < buckets.Count && slot.Slot >= buckets[b].End)
-            {
-                b++;
-            }
-            if (b == buckets.Count)
-            {
-                break;
-            }
-            ref var t = ref totals[b];
-            t.EnergyWh += slot.EnergyWh;
-            t.PeakPowerW = t.Samples == 0 ? slot.PeakPowerW : Math.Max(t.PeakPowerW, slot.PeakPowerW);
-            t.Samples += slot.Samples;
-            t.PowerSumW += slot.PowerSumW;
-            t.PowerSeconds += slot.PowerSeconds;
-            t.CoveredSeconds += slot.CoveredSeconds;
-            t.OnSeconds += slot.OnSeconds;
-        }
-        return totals;
-    }
-
     private static EnergyBucket ToBucket(LocalBucket bucket, string localStart, Totals t, DateTimeOffset now, double? cost)
     {
         var length = (bucket.End - bucket.Start).TotalSeconds;
@@ -168,9 +187,9 @@ internal sealed class EnergyStatistics(IEnergyStore store, IServiceProvider serv
             t.OnSeconds / 3600, t.Samples, Math.Min(1, t.CoveredSeconds / length), complete, cost);
     }
 
-    /// <summary>The bucket's local start with its UTC offset, RFC 3339 (<c>2026-03-29T00:00:00+01:00</c>).</summary>
-    public static string LocalStart(LocalBucket bucket, TimeZoneInfo zone) =>
-        bucket.Start.ToOffset(zone.GetUtcOffset(bucket.Start)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+    /// <summary>The bucket's local start (<see cref="LocalBucket.LocalStart"/>) with its UTC offset, RFC 3339 (<c>2026-03-29T00:00:00+01:00</c>).</summary>
+    public static string LocalStart(LocalBucket bucket) =>
+        new DateTimeOffset(bucket.LocalStart, bucket.LocalStart - bucket.Start.UtcDateTime).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
 
     private struct Totals
     {
@@ -181,6 +200,17 @@ internal sealed class EnergyStatistics(IEnergyStore store, IServiceProvider serv
         public double PeakPowerW;
         public double CoveredSeconds;
         public double OnSeconds;
+
+        public void Add(EnergySegmentTotals sum)
+        {
+            PeakPowerW = Samples == 0 ? sum.PeakPowerW : Math.Max(PeakPowerW, sum.PeakPowerW);
+            EnergyWh += sum.EnergyWh;
+            Samples += checked((int)sum.Samples);
+            PowerSumW += sum.PowerSumW;
+            PowerSeconds += sum.PowerSeconds;
+            CoveredSeconds += sum.CoveredSeconds;
+            OnSeconds += sum.OnSeconds;
+        }
     }
 }
 

@@ -4,7 +4,8 @@ namespace SmartApi.Server.Tariffs;
 
 /// <summary>
 /// Prices slots of energy into buckets with a <see cref="TariffSchedule"/>, and spreads its fixed fees
-/// over the buckets. Allocation-free per slot: a slot costs a cached UTC offset, a period lookup that
+/// over the buckets, or turns it into a price timeline the database sums energy over. Allocation-free
+/// per slot: a slot costs a cached UTC offset (<see cref="ZoneOffsets"/>), a period lookup that
 /// usually hits the last period found, and one array read.
 /// </summary>
 internal static class TariffCalculator
@@ -24,7 +25,7 @@ internal static class TariffCalculator
         {
             return cost;
         }
-        var offsets = new OffsetCache(zone);
+        var offsets = new ZoneOffsets(zone);
         int bucket = 0, period = 0;
         for (var i = 0; i < slots.Count; i++)
         {
@@ -50,6 +51,39 @@ internal static class TariffCalculator
         }
         AddFixedFees(schedule, zone, buckets, cost);
         return cost;
+    }
+
+    /// <summary>
+    /// The price per kWh in force over <c>[buckets[0].Start, buckets[^1].End)</c> as change points on
+    /// the slot grid (the first at the range's start; a day no period covers costs 0), and the fixed
+    /// fees per bucket. Energy times the price in force, summed per segment between change points,
+    /// is what <see cref="Price"/> computes slot by slot.
+    /// </summary>
+    public static PriceTimeline Timeline(TariffSchedule schedule, TimeZoneInfo zone, IReadOnlyList<LocalBucket> buckets)
+    {
+        var changes = new List<PriceChange>();
+        var fees = new double[buckets.Count];
+        if (buckets.Count == 0)
+        {
+            return new PriceTimeline(schedule.Currency, changes, fees);
+        }
+        var offsets = new ZoneOffsets(zone);
+        var period = 0;
+        var end = buckets[^1].End.UtcTicks;
+        for (var utc = buckets[0].Start.UtcTicks; utc < end; utc += TicksPerQuarter)
+        {
+            var local = utc + offsets.OffsetTicks(utc);
+            var day = (int)(local / TimeSpan.TicksPerDay);
+            var price = schedule.PeriodOn(day, ref period) is { } inForce
+                ? inForce.Prices[(day % 7 * TariffText.QuartersPerDay) + (int)(local % TimeSpan.TicksPerDay / TicksPerQuarter)]
+                : 0;
+            if (changes.Count == 0 || changes[^1].PricePerKwh != price)
+            {
+                changes.Add(new PriceChange(new DateTimeOffset(utc, TimeSpan.Zero), price));
+            }
+        }
+        AddFixedFees(schedule, zone, buckets, fees);
+        return new PriceTimeline(schedule.Currency, changes, fees);
     }
 
     /// <summary>
@@ -129,30 +163,4 @@ internal static class TariffCalculator
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
-
-    /// <summary>
-    /// A zone's UTC offset, asked once per UTC day: when the offsets at the day's first and last slot
-    /// agree, the whole day has that offset (no zone changes its offset twice within a day); on a
-    /// transition day each slot asks the zone itself.
-    /// </summary>
-    private struct OffsetCache(TimeZoneInfo zone)
-    {
-        private long _dayStart = long.MinValue;
-        private long _offset;
-        private bool _uniform;
-
-        public long OffsetTicks(long utcTicks)
-        {
-            var dayStart = utcTicks - (utcTicks % TimeSpan.TicksPerDay);
-            if (dayStart != _dayStart)
-            {
-                _dayStart = dayStart;
-                _offset = Offset(dayStart);
-                _uniform = _offset == Offset(dayStart + TimeSpan.TicksPerDay - TicksPerQuarter);
-            }
-            return _uniform ? _offset : Offset(utcTicks);
-        }
-
-        private readonly long Offset(long utcTicks) => zone.GetUtcOffset(new DateTime(utcTicks, DateTimeKind.Utc)).Ticks;
-    }
 }

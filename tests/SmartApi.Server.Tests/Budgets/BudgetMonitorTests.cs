@@ -145,7 +145,7 @@ public sealed class BudgetMonitorTests : IAsyncLifetime
             await SampleAsync(device.Id, Today.AddHours(1), 30);
         }
         var (store, calls) = CountingStore.Wrap(_app.Store());
-        var monitor = new BudgetMonitor(store, new EnergyStatistics(store, _app.Services), _app.Services.GetRequiredService<EventFactory>(),
+        var monitor = new BudgetMonitor(store, new EnergyStatistics(store, _app.Services.GetService<IEnergyPriceTimelines>()), _app.Services.GetRequiredService<EventFactory>(),
             Options.Create(new BudgetOptions()), _time, NullLogger<BudgetMonitor>.Instance);
 
         var emitted = await monitor.CheckAsync(Ct);
@@ -155,7 +155,7 @@ public sealed class BudgetMonitorTests : IAsyncLifetime
         Assert.Equal((budget.Id, 60d), (data.GetProperty("budgetId").GetString(), data.GetProperty("energyWh").GetDouble()));
         Assert.Equal(1, calls.GetValueOrDefault(nameof(ISmartApiStore.ListDevicesAsync)));
         Assert.Equal(0, calls.GetValueOrDefault(nameof(ISmartApiStore.GetDeviceAsync)));
-        Assert.Equal(2, calls.GetValueOrDefault(nameof(ISmartApiStore.ListEnergySlotsAsync)));
+        Assert.Equal(2, calls.GetValueOrDefault(nameof(ISmartApiStore.SumEnergySegmentsAsync)));
     }
 
     [Fact]

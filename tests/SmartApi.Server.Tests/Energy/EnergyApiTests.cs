@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SmartApi.Contracts;
 using SmartApi.Server.Energy;
 using SmartApi.Server.Measurements;
+using SmartApi.Storage;
 
 namespace SmartApi.Server.Tests.Energy;
 
@@ -206,7 +207,7 @@ public sealed class EnergyApiTests(AppFixture fixture) : ServerTest(fixture)
     }
 }
 
-/// <summary>Cost through the pricing seam: called once per device; a group sums one currency, mixed currencies give null.</summary>
+/// <summary>Cost through the pricing seam (price timelines); a group sums one currency, mixed currencies give null.</summary>
 public sealed class EnergyCostTests : IAsyncLifetime
 {
     private SmartApiApplication? _app;
@@ -214,22 +215,20 @@ public sealed class EnergyCostTests : IAsyncLifetime
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync() =>
-        _app = await SmartApiApplication.StartAsync(configure: builder => builder.Services.AddSingleton<IEnergyPricing, FlatPricing>());
+        _app = await SmartApiApplication.StartAsync(configure: builder => builder.Services.AddSingleton<IEnergyPriceTimelines, FlatPricing>());
 
     public async ValueTask DisposeAsync() => await App.DisposeAsync();
 
     /// <summary>0.25 per kWh in the device's <c>currency</c> tag (CHF without one); no tariff for devices tagged <c>tariff:none</c>.</summary>
-    private sealed class FlatPricing : IEnergyPricing
+    private sealed class FlatPricing : IEnergyPriceTimelines
     {
-        public ValueTask<PricedBuckets?> PriceAsync(string organizationId, string deviceId, IReadOnlyDictionary<string, string> tags, TimeZoneInfo zone,
-            IReadOnlyList<EnergySlot> slots, IReadOnlyList<LocalBucket> buckets, CancellationToken cancellationToken)
+        public ValueTask<DevicePrices> TimelinesAsync(
+            string organizationId, IReadOnlyList<Device> devices, TimeZoneInfo zone, IReadOnlyList<LocalBucket> buckets, CancellationToken cancellationToken)
         {
-            if (tags.GetValueOrDefault("tariff") == "none")
-            {
-                return ValueTask.FromResult<PricedBuckets?>(null);
-            }
-            var cost = buckets.Select(b => slots.Where(s => s.Start >= b.Start && s.Start < b.End).Sum(s => s.EnergyWh) / 1000 * 0.25).ToList();
-            return ValueTask.FromResult<PricedBuckets?>(new PricedBuckets(tags.GetValueOrDefault("currency") ?? "CHF", cost));
+            var currencies = devices.Select(d => d.Tags.GetValueOrDefault("currency") ?? "CHF").Distinct().ToList();
+            var timelines = currencies.Select(c => new PriceTimeline(c, [new PriceChange(buckets[0].Start, 0.25)], new double[buckets.Count])).ToList();
+            var of = devices.Select(d => d.Tags.GetValueOrDefault("tariff") == "none" ? -1 : currencies.IndexOf(d.Tags.GetValueOrDefault("currency") ?? "CHF")).ToList();
+            return ValueTask.FromResult(new DevicePrices(timelines, of));
         }
     }
 

@@ -108,6 +108,20 @@ public sealed class TariffPricingTests
         Assert.True(Math.Abs(expected - actual) <= 1e-9 * Math.Max(1, Math.Abs(expected)), $"{because}: expected {expected}, got {actual}");
     }
 
+    /// <summary>The slots statistics hand over (samples summed per 15-minute UTC slot, in time order) and the buckets holding them (days where hours would be too many).</summary>
+    private static (List<EnergySlot> Slots, List<LocalBucket> Buckets) SlotsAndBuckets((DateTimeOffset, double)[] samples, TimeZoneInfo zone, int interval)
+    {
+        var slots = samples.GroupBy(s => LocalCalendar.SlotStart(s.Item1)).Select(g => new EnergySlot(g.Key, g.Sum(s => s.Item2))).OrderBy(s => s.Start).ToList();
+        var from = samples.Min(s => s.Item1);
+        var to = samples.Max(s => s.Item1).AddTicks(1);
+        var kind = (EnergyInterval)interval;
+        if (kind == EnergyInterval.Hour && to - from > TimeSpan.FromDays(120))
+        {
+            kind = EnergyInterval.Day;
+        }
+        return (slots, LocalCalendar.Buckets(from, to, kind, zone));
+    }
+
     [Fact]
     public void Cost_equals_each_samples_energy_times_the_price_in_force_at_its_local_time()
     {
@@ -119,17 +133,8 @@ public sealed class TariffPricingTests
                 var normalized = TariffValidation.Periods(periods.Select(p => p with { FixedFees = null }).ToList(), errors, required: true)!;
                 Assert.False(errors.Any, "the generator makes valid tariffs");
 
-                // The slots statistics hand over: samples summed per 15-minute UTC slot.
-                var slots = samples.GroupBy(s => LocalCalendar.SlotStart(s.Item1)).Select(g => new EnergySlot(g.Key, g.Sum(s => s.Item2))).ToList();
-                slots = shuffle ? [.. slots.OrderBy(s => s.Start.UtcTicks * 7919 % 1000003)] : [.. slots.OrderBy(s => s.Start)];
-                var from = samples.Min(s => s.Item1);
-                var to = samples.Max(s => s.Item1).AddTicks(1);
-                var kind = (EnergyInterval)interval;
-                if (kind == EnergyInterval.Hour && to - from > TimeSpan.FromDays(120))
-                {
-                    kind = EnergyInterval.Day;
-                }
-                var buckets = LocalCalendar.Buckets(from, to, kind, zone);
+                var (slots, buckets) = SlotsAndBuckets(samples, zone, interval);
+                slots = shuffle ? [.. slots.OrderBy(s => s.Start.UtcTicks * 7919 % 1000003)] : slots;
 
                 var cost = TariffCalculator.Price(TariffSchedule.Compile("CHF", normalized), zone, slots, buckets);
 
@@ -138,6 +143,36 @@ public sealed class TariffPricingTests
                 {
                     expected[buckets.FindIndex(b => b.Start <= at && at < b.End)] += energy / 1000 * ReferencePrice(normalized, at, zone);
                 }
+                for (var i = 0; i < buckets.Count; i++)
+                {
+                    AssertClose(expected[i], cost[i], $"bucket {buckets[i].LocalStart:yyyy-MM-dd HH:mm} in {zone.Id}");
+                }
+            }, iter: 150);
+    }
+
+    [Fact]
+    public void Energy_summed_per_segment_of_the_price_timeline_costs_what_slot_by_slot_pricing_does()
+    {
+        Gen.Select(GenPeriods, Gen.Select(GenInstant, Gen.Double[0, 2000]).Array[1, 200], Gen.Int[0, Zones.Length - 1], Gen.Int[0, 3])
+            .Sample((periods, samples, z, interval) =>
+            {
+                var zone = Zones[z];
+                var (slots, buckets) = SlotsAndBuckets(samples, zone, interval);
+                var schedule = TariffSchedule.Compile("CHF", periods);
+
+                var timeline = TariffCalculator.Timeline(schedule, zone, buckets);
+                var (boundaries, bucketOf, price) = EnergyStatistics.Segments(buckets, timeline);
+
+                // What the database returns: each segment's energy.
+                var cost = timeline.FeesPerBucket.ToArray();
+                foreach (var slot in slots)
+                {
+                    var segment = boundaries.FindLastIndex(b => b <= slot.Start);
+                    Assert.True(buckets[bucketOf[segment]].Start <= slot.Start && slot.Start < buckets[bucketOf[segment]].End, "a segment lies in its bucket");
+                    cost[bucketOf[segment]] += slot.EnergyWh / 1000 * price[segment];
+                }
+                Assert.True(timeline.Changes.Zip(timeline.Changes.Skip(1)).All(p => p.First.Start < p.Second.Start && p.First.PricePerKwh != p.Second.PricePerKwh), "changes ascend and change the price");
+                var expected = TariffCalculator.Price(schedule, zone, slots, buckets);
                 for (var i = 0; i < buckets.Count; i++)
                 {
                     AssertClose(expected[i], cost[i], $"bucket {buckets[i].LocalStart:yyyy-MM-dd HH:mm} in {zone.Id}");
