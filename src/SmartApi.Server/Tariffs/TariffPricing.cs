@@ -5,42 +5,16 @@ using SmartApi.Storage;
 namespace SmartApi.Server.Tariffs;
 
 /// <summary>
-/// <see cref="IEnergyPricing"/> and <see cref="IEnergyPriceTimelines"/> with the organization's
+/// <see cref="IEnergyPriceTimelines"/> with the organization's
 /// tariffs. One indexed read per call finds the claims on the devices, their tags and the
 /// organization; the most specific wins (device, else the first tag in ordinal <c>key:value</c>
 /// order, else the organization). Compiled schedules are kept by tariff id and version, so a
 /// tariff's JSON is parsed once per change, on every node alike.
 /// </summary>
-internal sealed class TariffPricing(ITariffStore store) : IEnergyPricing, IEnergyPriceTimelines
+internal sealed class TariffPricing(ITariffStore store) : IEnergyPriceTimelines
 {
     private const int MaxCachedSchedules = 4096;
     private readonly ConcurrentDictionary<string, (long Version, TariffSchedule Schedule)> _schedules = new(StringComparer.Ordinal);
-
-    public async ValueTask<PricedBuckets?> PriceAsync(
-        string organizationId,
-        string deviceId,
-        IReadOnlyDictionary<string, string> tags,
-        TimeZoneInfo zone,
-        IReadOnlyList<EnergySlot> slots,
-        IReadOnlyList<LocalBucket> buckets,
-        CancellationToken cancellationToken)
-    {
-        if (await ScheduleForAsync(organizationId, deviceId, tags, cancellationToken) is not { } schedule)
-        {
-            return null;
-        }
-        return new PricedBuckets(schedule.Currency, TariffCalculator.Price(schedule, zone, slots, buckets));
-    }
-
-    /// <summary>The compiled tariff that prices the device; null when none applies.</summary>
-    public async ValueTask<TariffSchedule?> ScheduleForAsync(
-        string organizationId, string deviceId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
-    {
-        var targets = new List<string>(tags.Count + 2) { TariffText.DeviceTarget(deviceId), TariffText.OrganizationTarget };
-        targets.AddRange(tags.Select(t => TariffText.TagTarget(t.Key, t.Value)));
-        var claims = await store.FindTariffClaimsAsync(organizationId, targets, cancellationToken);
-        return Resolve(deviceId, claims) is { } claim ? await ScheduleOfAsync(organizationId, claim, cancellationToken) : null;
-    }
 
     public async ValueTask<DevicePrices> TimelinesAsync(
         string organizationId, IReadOnlyList<Device> devices, TimeZoneInfo zone, IReadOnlyList<LocalBucket> buckets, CancellationToken cancellationToken)

@@ -181,7 +181,7 @@ public sealed class BudgetMonitorTests : IAsyncLifetime
     }
 }
 
-/// <summary>With tariffs present (a stand-in <see cref="IEnergyPricing"/>), a cost limit is checked per slot price.</summary>
+/// <summary>With tariffs present (a stand-in <see cref="IEnergyPriceTimelines"/>), a cost limit is checked at the timeline's price.</summary>
 public sealed class BudgetCostTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
@@ -189,20 +189,20 @@ public sealed class BudgetCostTests : IAsyncLifetime
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>0.50 CHF per kWh, whatever the device.</summary>
-    private sealed class FlatPricing : IEnergyPricing
+    /// <summary>0.50 CHF per kWh, whatever the device: one timeline with one price from the first bucket on and no fees.</summary>
+    private sealed class FlatPricing : IEnergyPriceTimelines
     {
-        public ValueTask<PricedBuckets?> PriceAsync(string organizationId, string deviceId, IReadOnlyDictionary<string, string> tags, TimeZoneInfo zone,
-            IReadOnlyList<EnergySlot> slots, IReadOnlyList<LocalBucket> buckets, CancellationToken cancellationToken) =>
-            ValueTask.FromResult<PricedBuckets?>(new PricedBuckets("CHF",
-                [.. buckets.Select(b => slots.Where(s => s.Start >= b.Start && s.Start < b.End).Sum(s => s.EnergyWh) / 1000 * 0.5)]));
+        public ValueTask<DevicePrices> TimelinesAsync(string organizationId, IReadOnlyList<Device> devices, TimeZoneInfo zone,
+            IReadOnlyList<LocalBucket> buckets, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(new DevicePrices([new PriceTimeline("CHF", [new PriceChange(buckets[0].Start, 0.5)], new double[buckets.Count])],
+                [.. devices.Select(_ => 0)]));
     }
 
     public async ValueTask InitializeAsync() =>
         _app = await SmartApiApplication.StartAsync(new Dictionary<string, string?> { ["SmartApi:Budgets:CheckInterval"] = "01:00:00" }, configure: builder =>
         {
             builder.Services.AddSingleton<TimeProvider>(_time);
-            builder.Services.AddSingleton<IEnergyPricing, FlatPricing>();
+            builder.Services.AddSingleton<IEnergyPriceTimelines, FlatPricing>();
         });
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

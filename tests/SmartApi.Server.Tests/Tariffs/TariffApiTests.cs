@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SmartApi.Contracts;
 using SmartApi.Server.Energy;
 using SmartApi.Server.Tariffs;
+using SmartApi.Server.Tests.Automations;
 
 namespace SmartApi.Server.Tests.Tariffs;
 
@@ -221,13 +222,17 @@ public sealed class TariffApiTests(AppFixture fixture) : ServerTest(fixture)
     {
         var (organizationId, client) = await App.CreateTenantAsync("tariffs:read", "tariffs:write", "devices:write");
         var device = await SmartApiApplication.CreateDeviceAsync(client, tags: new() { ["room"] = "kitchen", ["floor"] = "1" });
-        var pricing = App.Services.GetRequiredService<IEnergyPricing>();
+        var pricing = App.Services.GetRequiredService<IEnergyPriceTimelines>();
+        var stored = (await App.Store().GetDeviceAsync(organizationId, device.Id, Ct))!;
         var zone = TimeZoneInfo.Utc;
         var start = new DateTimeOffset(2026, 5, 4, 10, 0, 0, TimeSpan.Zero);
-        EnergySlot[] slots = [new(start, 1000)];
         var buckets = LocalCalendar.Buckets(start, start.AddHours(1), EnergyInterval.Hour, zone);
-        async Task<double?> CostAsync() =>
-            (await pricing.PriceAsync(organizationId, device.Id, new Dictionary<string, string> { ["room"] = "kitchen", ["floor"] = "1" }, zone, slots, buckets, Ct))?.Cost.Single();
+        // The price per kWh of the timeline that prices the device; null when none does.
+        async Task<double?> CostAsync()
+        {
+            var prices = await pricing.TimelinesAsync(organizationId, [stored], zone, buckets, Ct);
+            return prices.TimelineOf[0] < 0 ? null : prices.Timelines[prices.TimelineOf[0]].Changes.Single().PricePerKwh;
+        }
         static string Flat(double price, string appliesTo) =>
             $$"""{"name":"T","currency":"CHF","periods":[{"from":"2026-01-01","pricePerKwh":{{price}}}],"appliesTo":{{appliesTo}}}""";
 
