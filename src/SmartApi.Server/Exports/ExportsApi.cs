@@ -44,14 +44,9 @@ internal static class ExportsApi
         {
             errors.Add("from", "from must be before to.");
         }
-        ExportDevices.Validate(deviceId, tag, errors);
-        if (!ExportFormats.TryChoose(format, request.GetTypedHeaders().Accept, out var chosen))
-        {
-            errors.Add("format", "format must be csv or parquet.");
-        }
+        var (chosen, cursor) = SelectionFormatAndCursor(request, deviceId, tag, format, after, errors);
         var organizationId = user.Caller().OrganizationId;
         var zone = await OrganizationTimeZone.ForRequestAsync(timeZone, store, organizationId, errors, cancellationToken);
-        var cursor = ParseCursor(after, errors);
         if (errors.Any)
         {
             return errors.ToProblem();
@@ -87,12 +82,7 @@ internal static class ExportsApi
         Required(to, "to", errors);
         var organizationId = user.Caller().OrganizationId;
         var range = await EnergyApi.ParseRangeAsync(store, organizationId, time, from, to, interval, timeZone, errors, cancellationToken);
-        ExportDevices.Validate(deviceId, tag, errors);
-        if (!ExportFormats.TryChoose(format, request.GetTypedHeaders().Accept, out var chosen))
-        {
-            errors.Add("format", "format must be csv or parquet.");
-        }
-        var cursor = ParseCursor(after, errors);
+        var (chosen, cursor) = SelectionFormatAndCursor(request, deviceId, tag, format, after, errors);
         if (errors.Any)
         {
             return errors.ToProblem();
@@ -108,6 +98,18 @@ internal static class ExportsApi
         return new ExportResult(chosen, $"energy-{range.IntervalName}-{range.From.UtcDateTime:yyyyMMddTHHmmssZ}",
             (table, token) => EnergyExporter.WriteAsync(statistics, table, organizationId, export, token),
             EnergyExporter.Columns);
+    }
+
+    /// <summary>What both exports take alike: the device selection's shape, the format (or the Accept header) and the resume key.</summary>
+    private static (ExportFormat Format, MeasurementKey? Cursor) SelectionFormatAndCursor(
+        HttpRequest request, string[]? deviceId, string? tag, string? format, string? after, ValidationErrors errors)
+    {
+        ExportDevices.Validate(deviceId, tag, errors);
+        if (!ExportFormats.TryChoose(format, request.GetTypedHeaders().Accept, out var chosen))
+        {
+            errors.Add("format", "format must be csv or parquet.");
+        }
+        return (chosen, ParseCursor(after, errors));
     }
 
     private static DateTimeOffset? Required(string? text, string field, ValidationErrors errors)

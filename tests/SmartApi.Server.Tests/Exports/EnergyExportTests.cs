@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Parquet;
 using Parquet.Schema;
@@ -170,12 +169,7 @@ public sealed class EnergyExportTests(AppFixture fixture) : ServerTest(fixture)
     {
         var client = App.CreateClient(await App.CreateKeyAsync(["devices:read"]));
 
-        var response = await client.GetAsync("/v1/exports/energy?" + query, Ct);
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
-        Assert.Equal("validation_failed", problem.RootElement.GetProperty("code").GetString());
-        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), $"errors has no {field}: {problem.RootElement}");
+        await MeasurementExportTests.AssertValidationFailedAsync(await client.GetAsync("/v1/exports/energy?" + query, Ct), field);
     }
 
     [Fact]
