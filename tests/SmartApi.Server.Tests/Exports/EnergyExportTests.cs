@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Parquet;
-using Parquet.Schema;
 using SmartApi.Contracts;
 using SmartApi.Server.Exports;
 using SmartApi.Server.Measurements;
@@ -95,12 +94,12 @@ public sealed class EnergyExportTests(AppFixture fixture) : ServerTest(fixture)
         Assert.Equal(Header.Split(','), fields.Select(f => f.Name));
         using var group = reader.OpenRowGroupReader(0);
         Assert.Equal(23, group.RowCount);
-        var utc = await ReadAsync<DateTime>(group, fields[2], 23);
-        var local = await ReadAsync<DateTime>(group, fields[3], 23);
-        var energy = await ReadAsync<double>(group, fields[5], 23);
-        var samples = await ReadAsync<long>(group, fields[9], 23);
-        var complete = await ReadAsync<bool>(group, fields[11], 23);
-        var cost = await ReadNullableAsync(group, fields[12], 23);
+        var utc = await MeasurementExportTests.ReadStructAsync<DateTime>(group, fields[2], 23);
+        var local = await MeasurementExportTests.ReadStructAsync<DateTime>(group, fields[3], 23);
+        var energy = await MeasurementExportTests.ReadStructAsync<double>(group, fields[5], 23);
+        var samples = await MeasurementExportTests.ReadStructAsync<long>(group, fields[9], 23);
+        var complete = await MeasurementExportTests.ReadStructAsync<bool>(group, fields[11], 23);
+        var cost = await MeasurementExportTests.ReadNullableAsync(group, fields[12], 23);
         Assert.Equal(Enumerable.Range(0, 23).Select(h => SpringDay.UtcDateTime.AddHours(h)), utc);
         // The wall clock: +1 h before the change at 01:00 UTC, +2 h after it.
         Assert.Equal(utc.Select(t => t.AddHours(t < new DateTime(2026, 3, 29, 1, 0, 0) ? 1 : 2)), local);
@@ -188,19 +187,5 @@ public sealed class EnergyExportTests(AppFixture fixture) : ServerTest(fixture)
         Assert.Equal(Header, lines[0]);
         Assert.Equal("", lines[^1]);
         return [.. lines[1..^1].Select(l => l.Split(','))];
-    }
-
-    private static async Task<T[]> ReadAsync<T>(ParquetRowGroupReader group, DataField field, int rows) where T : struct
-    {
-        var values = new T[rows];
-        await group.ReadAsync(field, values.AsMemory(), cancellationToken: Ct);
-        return values;
-    }
-
-    private static async Task<double?[]> ReadNullableAsync(ParquetRowGroupReader group, DataField field, int rows)
-    {
-        var values = new double?[rows];
-        await group.ReadAsync(field, values.AsMemory(), cancellationToken: Ct);
-        return values;
     }
 }

@@ -281,14 +281,14 @@ public class MeasurementExportTests(AppFixture fixture) : ServerTest(fixture)
         return values;
     }
 
-    private static async Task<T[]> ReadStructAsync<T>(ParquetRowGroupReader group, DataField field, int rows) where T : struct
+    internal static async Task<T[]> ReadStructAsync<T>(ParquetRowGroupReader group, DataField field, int rows) where T : struct
     {
         var values = new T[rows];
         await group.ReadAsync(field, values.AsMemory(), cancellationToken: Ct);
         return values;
     }
 
-    private static async Task<double?[]> ReadNullableAsync(ParquetRowGroupReader group, DataField field, int rows)
+    internal static async Task<double?[]> ReadNullableAsync(ParquetRowGroupReader group, DataField field, int rows)
     {
         var values = new double?[rows];
         await group.ReadAsync(field, values.AsMemory(), cancellationToken: Ct);
