@@ -123,7 +123,7 @@ internal static class ExportLoad
     }
 
     /// <summary>1-minute samples from <see cref="Start"/>, written with one prepared insert in transactions of 100,000 rows.</summary>
-    private static void Generate(string database, IReadOnlyList<string> devices, int rowsPerDevice)
+    internal static void Generate(string database, IReadOnlyList<string> devices, int rowsPerDevice)
     {
         using var connection = new SqliteConnection($"Data Source={database};Pooling=False;Default Timeout=300");
         connection.Open();
@@ -145,29 +145,49 @@ internal static class ExportLoad
         var start = Start.ToUnixTimeMilliseconds();
         foreach (var device in devices)
         {
-            var total = 0.0;
-            for (var offset = 0; offset < rowsPerDevice; offset += 100_000)
+            SqliteTransaction? transaction = null;
+            foreach (var (i, sample) in Samples(rowsPerDevice))
             {
-                using var transaction = connection.BeginTransaction();
-                insert.Transaction = transaction;
-                for (var i = offset; i < Math.Min(rowsPerDevice, offset + 100_000); i++)
+                if (i % 100_000 == 0)
                 {
-                    // A fridge-like cycle: realistic decimals, so number formatting costs what it would.
-                    var power = 80.0 + (i % 37) * 1.37;
-                    var delta = power / 60.0;
-                    total += delta;
-                    parameters[0].Value = device;
-                    parameters[1].Value = start + i * 60_000L;
-                    parameters[2].Value = Math.Round(power, 2);
-                    parameters[3].Value = Math.Round(229.5 + (i % 11) * 0.1, 1);
-                    parameters[4].Value = Math.Round(power / 230.0, 3);
-                    parameters[5].Value = Math.Round(31.0 + (i % 7) * 0.5, 1);
-                    parameters[6].Value = Math.Round(total, 3);
-                    parameters[7].Value = Math.Round(delta, 4);
-                    insert.ExecuteNonQuery();
+                    transaction?.Commit();
+                    transaction?.Dispose();
+                    transaction = connection.BeginTransaction();
+                    insert.Transaction = transaction;
                 }
-                transaction.Commit();
+                parameters[0].Value = device;
+                parameters[1].Value = start + i * 60_000L;
+                for (var c = 0; c < sample.Length; c++)
+                {
+                    parameters[c + 2].Value = sample[c];
+                }
+                insert.ExecuteNonQuery();
             }
+            transaction?.Commit();
+            transaction?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A fridge-like cycle with realistic decimals, so number formatting costs what it would: per minute <c>i</c>,
+    /// power, voltage, current, temperature, the energy total and the step (one array, reused).
+    /// </summary>
+    internal static IEnumerable<(int Index, double[] Values)> Samples(int rows)
+    {
+        var total = 0.0;
+        var values = new double[6];
+        for (var i = 0; i < rows; i++)
+        {
+            var power = 80.0 + (i % 37) * 1.37;
+            var delta = power / 60.0;
+            total += delta;
+            values[0] = Math.Round(power, 2);
+            values[1] = Math.Round(229.5 + (i % 11) * 0.1, 1);
+            values[2] = Math.Round(power / 230.0, 3);
+            values[3] = Math.Round(31.0 + (i % 7) * 0.5, 1);
+            values[4] = Math.Round(total, 3);
+            values[5] = Math.Round(delta, 4);
+            yield return (i, values);
         }
     }
 

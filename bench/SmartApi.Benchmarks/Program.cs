@@ -10,6 +10,7 @@ using SmartApi.Benchmarks;
 // (API -> device ack -> device.switched webhook); soak: memory over a long steady run (the server in a child process: soak-server);
 // energy: a device-year of 1-minute samples and a fleet's month of rollups, timing local daily buckets on SQLite;
 // export: measurement export rows/s (one device-year, CSV and Parquet) and the server's peak working set during a 10-million-row export;
+// export-profile: where an export's time goes without HTTP (bare read, store read, CSV, Parquet) on SQLite and PostgreSQL;
 // console: the web console's devices page in chromium under a fleet's state changes (devices in a child process: console-devices).
 // A simulated fleet for demos is `smart simulate` (src/SmartApi.Cli).
 return args switch
@@ -29,6 +30,7 @@ return args switch
     ["console-devices", .. var rest] => await ConsoleFleet.ChildAsync(rest),
     ["energy", .. var rest] => await EnergyLoad.RunAsync(rest),
     ["export", .. var rest] => await ExportLoad.RunAsync(rest),
+    ["export-profile", .. var rest] => await ExportProfile.RunAsync(rest),
     ["commands", .. var rest] => await MqttLoad.CommandsAsync(MqttLoadOptions.Parse(rest, new(Devices: 10, Seconds: 0, Runs: 3, InFlight: 1, Commands: 500))),
     _ => Usage(),
 };
@@ -54,6 +56,7 @@ static int Usage()
                SmartApi.Benchmarks energy   [--devices 1000]
                SmartApi.Benchmarks soak     [--minutes 30] [--devices 1000] [--rate 500] [--switchers 100] [--telemetry-seconds 10] [--sample-seconds 60]
                SmartApi.Benchmarks export   [--rows 525600] [--big-rows 10000000] [--runs 3]
+               SmartApi.Benchmarks export-profile [--rows 525600] [--runs 3] [--postgres <connection string>]
                SmartApi.Benchmarks console  [--devices 1000] [--rate 100] [--minutes 5] [--runs 3] [--probe-seconds 2] [--sample-seconds 30]
         """);
     return 2;

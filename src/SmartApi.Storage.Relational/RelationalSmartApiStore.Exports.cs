@@ -65,9 +65,9 @@ public abstract partial class RelationalSmartApiStore
         command.CommandText = RelationalSql.ExportMeasurementsPage;
         AddParameter(command, "@org", organizationId);
         AddParameter(command, "@device", device);
-        AddParameter(command, "@from", from);
+        // The page starts just after the previous row (a resume key of long.MaxValue leaves nothing after it).
+        AddParameter(command, "@from", after < from ? from : after == long.MaxValue ? long.MaxValue : after + 1);
         AddParameter(command, "@to", to);
-        AddParameter(command, "@after", after);
         AddParameter(command, "@limit", limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var count = 0;

@@ -110,6 +110,16 @@ public abstract partial class RelationalSmartApiStore : IAsyncDisposable
         return (await connection.QuerySingleOrDefaultAsync<DeviceRow>(Dialect.GetDevice, new { org = organizationId, id }))?.ToEntity();
     }
 
+    public async Task<IReadOnlyList<Device>> GetDevicesAsync(string organizationId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+        await using var connection = await OpenReadConnectionAsync(cancellationToken);
+        return [.. (await connection.QueryAsync<DeviceRow>(Dialect.GetDevices, new { org = organizationId, ids = Dialect.IdList(ids) })).Select(r => r.ToEntity())];
+    }
+
     public async Task<Device?> FindDeviceBySerialAsync(string organizationId, string serial, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReadConnectionAsync(cancellationToken);

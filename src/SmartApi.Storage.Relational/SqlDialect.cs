@@ -54,6 +54,7 @@ internal abstract partial class SqlDialect
         "INSERT INTO devices (id, organization_id, serial, name, model, tags, power_on_state, mqtt_password_hash, online, last_seen_at, switch, created_at, updated_at) " +
         "VALUES (@Id, @OrganizationId, @Serial, @Name, @Model, " + JsonParameter("@Tags") + ", @PowerOnState, @MqttPasswordHash, @Online, @LastSeenAt, @Switch, @CreatedAt, @UpdatedAt)";
     public string GetDevice => field ??= "SELECT " + DeviceColumns + " FROM devices WHERE organization_id = @org AND id = @id";
+    public string GetDevices => field ??= "SELECT " + DeviceColumns + " FROM devices WHERE organization_id = @org AND " + InList("id", "ids") + " ORDER BY id";
     public string FindDeviceBySerial => field ??= "SELECT " + DeviceColumns + " FROM devices WHERE organization_id = @org AND serial = @serial";
     public string FindDevicesBySerial => field ??= "SELECT " + DeviceColumns + " FROM devices WHERE serial = @serial ORDER BY id";
     public string ListDevices => field ??= "SELECT " + DeviceColumns + " FROM devices WHERE organization_id = @org AND id > @after";

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using SmartApi.Server.Tests;
 using SmartApi.Storage;
@@ -47,6 +48,39 @@ public sealed class ExportTests(CliFixture fixture) : IClassFixture<CliFixture>
         }
         Assert.Equal(await File.ReadAllBytesAsync(whole, Ct), await File.ReadAllBytesAsync(resumed, Ct));
         Assert.False(File.Exists(resumed + ".partial"));
+        File.Delete(whole);
+        File.Delete(resumed);
+    }
+
+    [Fact]
+    public async Task An_energy_download_that_breaks_inside_rows_and_inside_a_quoted_serial_resumes_to_the_same_file()
+    {
+        var key = await fixture.TenantKeyAsync("devices:read", "devices:write");
+        var client = fixture.App.CreateClient(key);
+        var plain = await SmartApiApplication.CreateDeviceAsync(client, tags: new() { ["site"] = "cli-energy" });
+        using var organization = JsonDocument.Parse(await client.GetStringAsync("/v1/organization", Ct));
+        // A serial stored by an older version: CSV quotes it, line break and all, so a row holds a line feed inside quotes.
+        var odd = new Device(new IdGenerator(TimeProvider.System).New("dev"), organization.RootElement.GetProperty("id").GetString()!, "A,\"B\"\r\nC", "n", "DT31",
+            new Dictionary<string, string> { ["site"] = "cli-energy" }, "last", [1], false, null, "unknown", null, T0, T0);
+        await fixture.App.Services.GetRequiredService<ISmartApiStore>().WriteAsync(tx => tx.InsertDeviceAsync(odd), Ct);
+        var whole = Path.GetTempFileName();
+        var resumed = Path.GetTempFileName();
+        string[] Args(string file) => ["export", "energy", "--from", "2026-03-01T00:00:00Z", "--to", "2026-04-30T00:00:00Z", "--interval", "hour",
+            "--tag", "site:cli-energy", "--time-zone", "UTC", "--output", file];
+        // Two devices of 60 days of hours, about 150 bytes a row: breaks fall inside the first device's rows, then the second's.
+        using var breaking = new BreakingHandler(breaks: 2, afterBytes: 97_003);
+
+        var first = await fixture.RunAsync(key, Args(whole));
+        var second = await CliFixture.RunAsync(new CliRun(key, Url: fixture.App.BaseAddress.ToString()) { Handler = breaking }, Args(resumed));
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains($"Wrote {2 * 60 * 24:N0} rows", first.Out, StringComparison.Ordinal);
+        Assert.Contains($"Wrote {2 * 60 * 24:N0} rows", second.Out, StringComparison.Ordinal);
+        Assert.Contains("resumed 2 time(s)", second.Out, StringComparison.Ordinal);
+        Assert.All(breaking.Requests.Skip(1), uri => Assert.Contains("after=dev_", uri.Query, StringComparison.Ordinal));
+        Assert.Contains("\"A,\"\"B\"\"\r\nC\"", await File.ReadAllTextAsync(whole, Ct), StringComparison.Ordinal);
+        Assert.Equal(await File.ReadAllBytesAsync(whole, Ct), await File.ReadAllBytesAsync(resumed, Ct));
         File.Delete(whole);
         File.Delete(resumed);
     }

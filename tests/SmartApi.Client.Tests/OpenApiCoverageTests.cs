@@ -43,6 +43,7 @@ public sealed class OpenApiCoverageTests(ClientFixture fixture) : ClientTest(fix
         ["GetDeviceEnergy"] = (c, ct) => c.Energy.GetDeviceAsync(Dev, cancellationToken: ct),
         ["GetOrganizationEnergy"] = (c, ct) => c.Energy.GetOrganizationAsync(cancellationToken: ct),
         ["ExportMeasurements"] = (c, ct) => c.Exports.OpenMeasurementsAsync(new(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow, [Dev]), ct),
+        ["ExportEnergy"] = (c, ct) => c.Exports.OpenEnergyAsync(new(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow, DeviceIds: [Dev]), ct),
         ["ListEvents"] = (c, ct) => c.Events.ListPageAsync(cancellationToken: ct),
         ["GetEvent"] = (c, ct) => c.Events.GetAsync("evt_01M8BQWSSN0C43SSNM7Z9ZPGRB", ct),
         ["ListEventTypes"] = (c, ct) => c.Events.ListTypesAsync(ct),

@@ -106,6 +106,21 @@ public abstract class MeasurementExportComplianceTests : StorageComplianceTests
         Assert.Equal([own.Id], rows.Select(r => r.DeviceId));
     }
 
+    [Fact]
+    public async Task GetDevices_ManyIds_GivesTheOrganizationsDevicesInIdOrderAndLeavesOutOthers()
+    {
+        var mine = await CreateOrganizationAsync();
+        var other = await CreateOrganizationAsync();
+        var own = new[] { await CreateDeviceAsync(mine.Id), await CreateDeviceAsync(mine.Id), await CreateDeviceAsync(mine.Id) };
+        var foreign = await CreateDeviceAsync(other.Id);
+
+        var devices = await Store.GetDevicesAsync(mine.Id, [own[2].Id, foreign.Id, own[0].Id, "dev_unknown", own[1].Id], TestContext.Current.CancellationToken);
+
+        Assert.Equal(own.Select(d => d.Id).Order(StringComparer.Ordinal), devices.Select(d => d.Id));
+        Assert.All(devices, d => Assert.Equal(own.Single(o => o.Id == d.Id).Serial, d.Serial));
+        Assert.Empty(await Store.GetDevicesAsync(mine.Id, [], TestContext.Current.CancellationToken));
+    }
+
     private async Task<List<ExportedMeasurement>> ExportAsync(string organizationId, MeasurementExport export)
     {
         var rows = new List<ExportedMeasurement>();

@@ -173,9 +173,10 @@ internal static class EnergyApi
     private static bool Matches(Device device, string? tagKey, string? tagValue) =>
         tagKey is null || (device.Tags.TryGetValue(tagKey, out var value) && (tagValue is null || value == tagValue));
 
-    private readonly record struct Range(DateTimeOffset From, DateTimeOffset To, EnergyInterval Interval, string IntervalName, TimeZoneInfo Zone);
+    internal readonly record struct Range(DateTimeOffset From, DateTimeOffset To, EnergyInterval Interval, string IntervalName, TimeZoneInfo Zone);
 
-    private static async Task<Range> ParseRangeAsync(
+    /// <summary>from, to, interval and timeZone of a statistics request (the energy export's too), with their errors.</summary>
+    internal static async Task<Range> ParseRangeAsync(
         ISmartApiStore store, string organizationId, TimeProvider time, string? from, string? to, string? interval, string? timeZone,
         ValidationErrors errors, CancellationToken cancellationToken)
     {

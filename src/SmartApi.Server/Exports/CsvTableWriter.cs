@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 
@@ -81,6 +82,22 @@ internal sealed class CsvTableWriter : TableWriter
         }
         var span = Reserve(MaxFormattedCell);
         _used += Numbers.Write(span, number);
+    }
+
+    public override void WriteInteger(long value)
+    {
+        Separator();
+        var span = Reserve(MaxFormattedCell);
+        value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
+        _used += written;
+    }
+
+    public override void WriteBoolean(bool value)
+    {
+        Separator();
+        var text = value ? "true"u8 : "false"u8;
+        text.CopyTo(Reserve(text.Length));
+        _used += text.Length;
     }
 
     public override ValueTask EndRowAsync(CancellationToken cancellationToken)

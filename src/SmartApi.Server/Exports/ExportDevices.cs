@@ -36,36 +36,33 @@ internal static class ExportDevices
         }
     }
 
-    /// <summary>The selected devices' serials by id; null with the first unknown id when an id names no device of the organization.</summary>
-    public static async Task<(Dictionary<string, string>? Serials, string? Unknown)> ResolveAsync(
+    /// <summary>The selected devices in id order; null with the first unknown id when an id names no device of the organization.</summary>
+    public static async Task<(IReadOnlyList<Device>? Devices, string? Unknown)> ResolveAsync(
         IDeviceStore devices, string organizationId, string[]? deviceIds, string? tag, CancellationToken cancellationToken)
     {
-        var serials = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (tag is not null)
+        if (tag is null)
         {
-            var (key, value) = TagSelector.Parse(tag);
-            string? after = null;
-            PageResult<Device> page;
-            do
+            // One query for the whole list, however many ids.
+            var distinct = deviceIds!.Distinct(StringComparer.Ordinal).ToArray();
+            var found = await devices.GetDevicesAsync(organizationId, distinct, cancellationToken);
+            if (found.Count < distinct.Length)
             {
-                page = await devices.ListDevicesAsync(organizationId, new DeviceFilter(TagKey: key, TagValue: value), new PageRequest(after, ListPage), cancellationToken);
-                foreach (var device in page.Items)
-                {
-                    serials[device.Id] = device.Serial;
-                }
-                after = page.Items.Count > 0 ? page.Items[^1].Id : null;
+                var known = found.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+                return (null, distinct.First(id => !known.Contains(id)));
             }
-            while (page.HasMore);
-            return (serials, null);
+            return (found, null);
         }
-        foreach (var id in deviceIds!.Distinct(StringComparer.Ordinal))
+        var (key, value) = TagSelector.Parse(tag);
+        var selected = new List<Device>();
+        string? after = null;
+        PageResult<Device> page;
+        do
         {
-            if (await devices.GetDeviceAsync(organizationId, id, cancellationToken) is not { } device)
-            {
-                return (null, id);
-            }
-            serials[id] = device.Serial;
+            page = await devices.ListDevicesAsync(organizationId, new DeviceFilter(TagKey: key, TagValue: value), new PageRequest(after, ListPage), cancellationToken);
+            selected.AddRange(page.Items);
+            after = page.Items.Count > 0 ? page.Items[^1].Id : null;
         }
-        return (serials, null);
+        while (page.HasMore);
+        return (selected, null);
     }
 }

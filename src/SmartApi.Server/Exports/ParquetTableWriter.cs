@@ -54,6 +54,10 @@ internal sealed class ParquetTableWriter : TableWriter
         }
     }
 
+    public override void WriteInteger(long value) => ((long[])_cells[_column++])[_rows] = value;
+
+    public override void WriteBoolean(bool value) => ((bool[])_cells[_column++])[_rows] = value;
+
     public override ValueTask EndRowAsync(CancellationToken cancellationToken)
     {
         _column = 0;
@@ -111,6 +115,8 @@ internal sealed class ParquetTableWriter : TableWriter
             DateTime[] times => group.WriteAsync(field, new ReadOnlyMemory<DateTime>(times, 0, rows), cancellationToken: cancellationToken),
             double?[] nullable => group.WriteAsync(field, new ReadOnlyMemory<double?>(nullable, 0, rows), cancellationToken: cancellationToken),
             double[] numbers => group.WriteAsync(field, new ReadOnlyMemory<double>(numbers, 0, rows), cancellationToken: cancellationToken),
+            long[] integers => group.WriteAsync(field, new ReadOnlyMemory<long>(integers, 0, rows), cancellationToken: cancellationToken),
+            bool[] flags => group.WriteAsync(field, new ReadOnlyMemory<bool>(flags, 0, rows), cancellationToken: cancellationToken),
             _ => throw new InvalidOperationException("Unknown column buffer."),
         };
 
@@ -119,6 +125,8 @@ internal sealed class ParquetTableWriter : TableWriter
         ExportColumnKind.Text => new DataField<string>(column.Name, column.Nullable),
         ExportColumnKind.UtcTime => new DateTimeDataField(column.Name, DateTimeFormat.Timestamp, isAdjustedToUTC: true, DateTimeTimeUnit.Millis, column.Nullable),
         ExportColumnKind.LocalTime => new DateTimeDataField(column.Name, DateTimeFormat.Timestamp, isAdjustedToUTC: false, DateTimeTimeUnit.Millis, column.Nullable),
+        ExportColumnKind.Integer => new DataField<long>(column.Name),
+        ExportColumnKind.Boolean => new DataField<bool>(column.Name),
         _ => column.Nullable ? new DataField<double?>(column.Name) : new DataField<double>(column.Name),
     };
 
@@ -126,6 +134,8 @@ internal sealed class ParquetTableWriter : TableWriter
     {
         ExportColumnKind.Text => new string?[rows],
         ExportColumnKind.UtcTime or ExportColumnKind.LocalTime => new DateTime[rows],
+        ExportColumnKind.Integer => new long[rows],
+        ExportColumnKind.Boolean => new bool[rows],
         _ => column.Nullable ? new double?[rows] : new double[rows],
     };
 

@@ -11,6 +11,10 @@ internal enum ExportColumnKind
     LocalTime,
     /// <summary>A double, shortest round-trip form, invariant culture; null is an empty cell.</summary>
     Number,
+    /// <summary>A whole number (a count).</summary>
+    Integer,
+    /// <summary><c>true</c> or <c>false</c>.</summary>
+    Boolean,
 }
 
 /// <summary>One column of an export: its name in the header (CSV) or schema (Parquet).</summary>
@@ -35,6 +39,12 @@ internal abstract class TableWriter(IReadOnlyList<ExportColumn> columns) : IAsyn
     public abstract void WriteLocal(long unixMs, TimeSpan offset);
 
     public abstract void WriteNumber(double? value);
+
+    /// <summary>An <see cref="ExportColumnKind.Integer"/> cell.</summary>
+    public abstract void WriteInteger(long value);
+
+    /// <summary>A <see cref="ExportColumnKind.Boolean"/> cell.</summary>
+    public abstract void WriteBoolean(bool value);
 
     /// <summary>Ends the row; may wait for the output to take what is buffered (back pressure).</summary>
     public abstract ValueTask EndRowAsync(CancellationToken cancellationToken);

@@ -203,8 +203,12 @@ public class MeasurementExportTests(AppFixture fixture) : ServerTest(fixture)
     {
         var client = App.CreateClient(await App.CreateKeyAsync(["devices:read"]));
 
-        var response = await client.GetAsync("/v1/exports/measurements?" + query, Ct);
+        await AssertValidationFailedAsync(await client.GetAsync("/v1/exports/measurements?" + query, Ct), field);
+    }
 
+    /// <summary>A 400 validation_failed problem whose errors name <paramref name="field"/>.</summary>
+    internal static async Task AssertValidationFailedAsync(HttpResponseMessage response, string field)
+    {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
         Assert.Equal("validation_failed", problem.RootElement.GetProperty("code").GetString());
@@ -277,14 +281,14 @@ public class MeasurementExportTests(AppFixture fixture) : ServerTest(fixture)
         return values;
     }
 
-    private static async Task<T[]> ReadStructAsync<T>(ParquetRowGroupReader group, DataField field, int rows) where T : struct
+    internal static async Task<T[]> ReadStructAsync<T>(ParquetRowGroupReader group, DataField field, int rows) where T : struct
     {
         var values = new T[rows];
         await group.ReadAsync(field, values.AsMemory(), cancellationToken: Ct);
         return values;
     }
 
-    private static async Task<double?[]> ReadNullableAsync(ParquetRowGroupReader group, DataField field, int rows)
+    internal static async Task<double?[]> ReadNullableAsync(ParquetRowGroupReader group, DataField field, int rows)
     {
         var values = new double?[rows];
         await group.ReadAsync(field, values.AsMemory(), cancellationToken: Ct);
