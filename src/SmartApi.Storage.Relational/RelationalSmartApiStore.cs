@@ -241,9 +241,13 @@ public abstract partial class RelationalSmartApiStore : IAsyncDisposable
         {
             throw new InvalidCursorException(page.After);
         }
+        if (after == long.MaxValue)
+        {
+            return PageResult.From(Array.Empty<Measurement>(), page.Limit);
+        }
         await using var connection = await OpenReadConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<MeasurementRowData>(RelationalSql.ListMeasurements,
-            new { device = deviceId, from = Ms.Of(from), to = Ms.Of(to), after, limit = page.Limit + 1 });
+            new { device = deviceId, from = Math.Max(Ms.Of(from), after + 1), to = Ms.Of(to), limit = page.Limit + 1 });
         return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
     }
 

@@ -64,9 +64,12 @@ internal abstract partial class RelationalSql
         "SELECT organization_id, total_wh, last_counter_wh, latest_ts, latest_power_w, latest_voltage_v, latest_current_a, latest_temperature_c, " +
         "switch, previous_switch, switch_changed_at " +
         "FROM devices WHERE id = @id";
+    // One lower bound (the later of the range's start and the cursor, computed by the caller): with a
+    // second one SQLite seeks on the first and filters the other row by row, so each page re-read the
+    // pages before it.
     public const string ListMeasurements =
         "SELECT ts, power_w, voltage_v, current_a, temperature_c, total_wh FROM measurements " +
-        "WHERE device_id = @device AND ts >= @from AND ts < @to AND ts > @after ORDER BY ts LIMIT @limit";
+        "WHERE device_id = @device AND ts >= @from AND ts < @to ORDER BY ts LIMIT @limit";
     // Rows outside TelemetryLimits (only older versions stored them) stay out of every sum, so no
     // aggregate overflows or answers a value JSON cannot carry; NaN fails BETWEEN too.
     public const string Plausible = "power_w BETWEEN @minPower AND @maxPower AND delta_wh BETWEEN 0 AND @maxStep";

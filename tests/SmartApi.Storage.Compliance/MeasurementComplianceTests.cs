@@ -63,6 +63,17 @@ public abstract class MeasurementComplianceTests : StorageComplianceTests
     }
 
     [Fact]
+    public async Task ListMeasurements_CursorAtTheLastInstant_ReturnsEmptyWithoutOverflow()
+    {
+        var device = await CreateDeviceInNewOrganizationAsync();
+        await InsertAsync(device.Id, Sample(T0, 1));
+
+        var page = await Store.ListMeasurementsAsync(device.Id, T0, T0.AddHours(1), new PageRequest(long.MaxValue.ToString(CultureInfo.InvariantCulture), 10), Token);
+
+        Assert.Empty(page.Items);
+    }
+
+    [Fact]
     public async Task ListMeasurements_MalformedCursor_ThrowsInvalidCursor()
     {
         var device = await CreateDeviceInNewOrganizationAsync();

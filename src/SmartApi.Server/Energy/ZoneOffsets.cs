@@ -25,5 +25,8 @@ internal struct ZoneOffsets(TimeZoneInfo zone)
         return _uniform ? _offset : Offset(utcTicks);
     }
 
+    /// <summary>The offset at the instant <paramref name="unixMs"/> (milliseconds since the Unix epoch).</summary>
+    public TimeSpan At(long unixMs) => TimeSpan.FromTicks(OffsetTicks(DateTime.UnixEpoch.Ticks + (unixMs * TimeSpan.TicksPerMillisecond)));
+
     private readonly long Offset(long utcTicks) => zone.GetUtcOffset(new DateTime(utcTicks, DateTimeKind.Utc)).Ticks;
 }

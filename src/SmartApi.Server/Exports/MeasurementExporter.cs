@@ -1,3 +1,4 @@
+using SmartApi.Server.Energy;
 using SmartApi.Server.Measurements;
 using SmartApi.Storage;
 
@@ -53,26 +54,5 @@ internal static class MeasurementExporter
         }
         await table.CompleteAsync(cancellationToken);
         return rows;
-    }
-}
-
-/// <summary>
-/// A zone's UTC offset by instant, looked up once per 15-minute UTC slot: every offset and transition in
-/// use is whole quarter hours (see <see cref="Energy.LocalCalendar"/>), so the offset is constant inside a slot.
-/// </summary>
-internal struct ZoneOffsets(TimeZoneInfo zone)
-{
-    private const long SlotMs = 15 * 60 * 1000;
-    private long _slotStart = long.MaxValue;
-    private TimeSpan _offset;
-
-    public TimeSpan At(long unixMs)
-    {
-        if (unixMs - _slotStart is < 0 or >= SlotMs)
-        {
-            _slotStart = unixMs - (((unixMs % SlotMs) + SlotMs) % SlotMs);
-            _offset = zone.GetUtcOffset(DateTimeOffset.FromUnixTimeMilliseconds(_slotStart));
-        }
-        return _offset;
     }
 }
