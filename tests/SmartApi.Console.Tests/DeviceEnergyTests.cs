@@ -94,6 +94,7 @@ public sealed class DeviceEnergyTests(Browser browser)
         await Expect(energy).ToContainTextAsync("CHF per day");
         await page.GetByRole(AriaRole.Button, new() { Name = "kWh", Exact = true }).ClickAsync();
         await Expect(energy).ToContainTextAsync("kWh per day");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "kWh", Exact = true, Pressed = true })).ToBeVisibleAsync();
         await Browser.AssertAccessibleAsync(page);
         await page.GetByTestId("energy-table-toggle").ClickAsync();
         await page.GetByRole(AriaRole.Heading, new() { Name = "Energy and cost" }).EvaluateAsync("h => { h.scrollIntoView(); window.scrollBy(0, -90); }");
