@@ -55,7 +55,11 @@ internal static class EnergyLoad
         }
         try
         {
-            return await RunAsync(store, organizationId, devices);
+            // PostgreSQL plans from table statistics: after a bulk seed they are analyzed, as autovacuum
+            // does for a table that grows steadily; SQLite needs nothing.
+            Func<Task> analyze = postgres is null ? () => Task.CompletedTask
+                : () => Execute(new NpgsqlConnectionStringBuilder(postgres) { SearchPath = schema }.ConnectionString, "ANALYZE");
+            return await RunAsync(store, organizationId, devices, analyze);
         }
         finally
         {
@@ -96,7 +100,7 @@ internal static class EnergyLoad
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task<int> RunAsync(ISmartApiStore store, string organizationId, int devices)
+    private static async Task<int> RunAsync(ISmartApiStore store, string organizationId, int devices, Func<Task> analyze)
     {
         var year = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var ids = new IdGenerator(TimeProvider.System);
@@ -132,6 +136,7 @@ internal static class EnergyLoad
             });
         }
         Console.WriteLine($"seeded {Minutes:N0} samples of one device in {seed.Elapsed.TotalSeconds:N1} s ({Minutes / seed.Elapsed.TotalSeconds:N0} samples/s with rollups)");
+        await analyze();
 
         var statistics = new EnergyStatistics(store);
         var priced = new EnergyStatistics(store, new TariffPricing(store));
@@ -174,6 +179,7 @@ internal static class EnergyLoad
         }
         await Flush(store, slots);
         Console.WriteLine($"seeded {fleet.Length * 30 * 96:N0} slots of {fleet.Length} devices in {seed.Elapsed.TotalSeconds:N1} s");
+        await analyze();
         var all = new List<Device>();
         string? cursor = null;
         do
