@@ -78,7 +78,7 @@ public sealed class SmartApiClient : IDisposable
 
     /// <summary>Energy statistics in local time, per device and across the organization.</summary>
     public EnergyClient Energy { get; }
-    /// <summary><c>/v1/exports</c>: measurements as CSV or Parquet files, with downloads that resume.</summary>
+    /// <summary><c>/v1/exports</c>: measurements and energy statistics as CSV or Parquet files, with downloads that resume.</summary>
     public ExportsClient Exports { get; }
     /// <summary>Energy budgets: limits on a device's or a tag's energy or cost per local day or month.</summary>
     public BudgetsClient Budgets { get; }

@@ -1,11 +1,9 @@
-using System.Data.Common;
-
 namespace SmartApi.Storage.Relational;
 
 public abstract partial class RelationalSmartApiStore
 {
-    // Read with a plain data reader: a year of one device is 35,040 rows, an organization's month
-    // millions, and the per-row cost of a mapper showed in both.
+    // The slots as stored: the compliance tests read back AddEnergySlotsAsync with it (statistics sum
+    // in the database, SumEnergySegmentsAsync).
     public async Task<IReadOnlyList<EnergySlotTotals>> ListEnergySlotsAsync(
         string organizationId, IReadOnlyCollection<string> deviceIds, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {
@@ -104,13 +102,5 @@ public abstract partial class RelationalSmartApiStore
         return (hours, slots);
 
         static long Modulo(long ms) => ((ms % EnergyHours.HourMilliseconds) + EnergyHours.HourMilliseconds) % EnergyHours.HourMilliseconds;
-    }
-
-    private static void AddParameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
     }
 }

@@ -110,6 +110,9 @@ public abstract class EnergySlotComplianceTests : StorageComplianceTests
         }
         await WriteAsync(tx => tx.AddEnergySlotsAsync([Change(a, 5, 100, peak: 9000)])); // slot 5 again: its hour's peak and sums change
         var slots = await Store.ListEnergySlotsAsync(organization.Id, [a.Id, b.Id], Slot0, Slot0.AddDays(2), Token);
+        // The read-back is the oracle below, so tie it to what was written first (every change lies in the two days).
+        Assert.Equal(changes.Sum(c => c.EnergyWh) + 100, slots.Sum(s => s.EnergyWh), 6);
+        Assert.Equal(changes.Sum(c => c.Samples) + 1, slots.Sum(s => s.Samples));
         // Boundaries: inside hours (00:15, 02:45), whole hours, a segment of one slot, one of several days' hours, one without slots.
         int[] quarters = [1, 2, 11, 12, 16, 17, 40, 44, 45, 190, 192, 200];
         var boundaries = quarters.Select(q => Slot0 + q * Quarter).ToList();

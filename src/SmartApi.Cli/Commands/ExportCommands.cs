@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using SmartApi.Client;
 using Spectre.Console;
 
@@ -72,7 +73,7 @@ internal static class ExportCommands
         if (context.Json)
         {
             context.Host.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{{\"file\":\"{path.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\",\"rows\":{result.Rows},\"bytes\":{result.Bytes},\"resumes\":{result.Resumes}}}"));
+                $"{{\"file\":\"{JsonEncodedText.Encode(path)}\",\"rows\":{result.Rows},\"bytes\":{result.Bytes},\"resumes\":{result.Resumes}}}"));
         }
         else
         {

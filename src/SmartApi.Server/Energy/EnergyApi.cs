@@ -108,18 +108,15 @@ internal static class EnergyApi
         var hasMore = false;
         if (deviceId is { Length: > 0 })
         {
-            devices = [];
-            foreach (var one in deviceId.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            // One query for the list; the first unknown id (in id order) answers 404.
+            var ids = deviceId.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+            var found = (await store.GetDevicesAsync(organizationId, ids, cancellationToken)).ToDictionary(d => d.Id, StringComparer.Ordinal);
+            if (ids.FirstOrDefault(id => !found.ContainsKey(id)) is { } missing)
             {
-                if (await store.GetDeviceAsync(organizationId, one, cancellationToken) is not { } device)
-                {
-                    return Problems.NotFound("device", one);
-                }
-                if (Matches(device, tagKey, tagValue) && (groupTag is not null || page.After is null || string.CompareOrdinal(one, page.After) > 0))
-                {
-                    devices.Add(device);
-                }
+                return Problems.NotFound("device", missing);
             }
+            devices = [.. ids.Select(id => found[id])
+                .Where(d => Matches(d, tagKey, tagValue) && (groupTag is not null || page.After is null || string.CompareOrdinal(d.Id, page.After) > 0))];
             if (groupTag is null && devices.Count > page.Limit)
             {
                 devices.RemoveRange(page.Limit, devices.Count - page.Limit);

@@ -15,7 +15,7 @@ namespace SmartApi.Server.Energy;
 internal sealed class EnergyStatistics(IEnergyStore store, IEnergyPriceTimelines? pricing = null)
 {
     /// <summary>A bucket that leaves more than this uncovered is incomplete (the integration gap: a longer silence is not integrated).</summary>
-    public static readonly double MaxUncoveredSeconds = Measurements.EnergyAccounting.MaxIntegrationGap.TotalSeconds;
+    private static readonly double MaxUncoveredSeconds = Measurements.EnergyAccounting.MaxIntegrationGap.TotalSeconds;
 
     /// <summary>The statistics of each device, with its cost where pricing is registered and a tariff applies.</summary>
     /// <param name="organizationId">The devices' organization.</param>

@@ -29,6 +29,6 @@ internal static class OrganizationTimeZone
     }
 
     /// <summary>The zone of the organization with id <paramref name="organizationId"/>; UTC if it is gone.</summary>
-    public static async Task<TimeZoneInfo> OfAsync(IOrganizationStore organizations, string organizationId, CancellationToken cancellationToken) =>
+    private static async Task<TimeZoneInfo> OfAsync(IOrganizationStore organizations, string organizationId, CancellationToken cancellationToken) =>
         await organizations.GetOrganizationAsync(organizationId, cancellationToken) is { } organization ? Of(organization) : TimeZoneInfo.Utc;
 }

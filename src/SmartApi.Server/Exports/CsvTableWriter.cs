@@ -26,7 +26,6 @@ internal sealed class CsvTableWriter : TableWriter
     private int _column;
 
     public CsvTableWriter(IReadOnlyList<ExportColumn> columns, PipeWriter output)
-        : base(columns)
     {
         _output = output;
         _lastText = new string?[columns.Count];

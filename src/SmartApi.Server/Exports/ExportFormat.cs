@@ -14,7 +14,7 @@ internal static class ExportFormats
     public const string CsvContentType = "text/csv";
     public const string ParquetContentType = "application/vnd.apache.parquet";
 
-    /// <summary>The format named by <paramref name="format"/>, else the first of ours the Accept header lists, else CSV; false for an unknown name.</summary>
+    /// <summary>The format named by <paramref name="format"/>, else the one of ours the Accept header prefers (highest q, then first listed), else CSV; false for an unknown name.</summary>
     public static bool TryChoose(string? format, IList<MediaTypeHeaderValue> accept, out ExportFormat chosen)
     {
         chosen = ExportFormat.Csv;

@@ -78,8 +78,9 @@ internal static class ExportsApi
         CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
-        Required(from, "from", errors);
-        Required(to, "to", errors);
+        // Only their presence here: the range parser below parses and checks both (once).
+        RequirePresent(from, "from", errors);
+        RequirePresent(to, "to", errors);
         var organizationId = user.Caller().OrganizationId;
         var range = await EnergyApi.ParseRangeAsync(store, organizationId, time, from, to, interval, timeZone, errors, cancellationToken);
         var (chosen, cursor) = SelectionFormatAndCursor(request, deviceId, tag, format, after, errors);
@@ -112,14 +113,16 @@ internal static class ExportsApi
         return (chosen, ParseCursor(after, errors));
     }
 
-    private static DateTimeOffset? Required(string? text, string field, ValidationErrors errors)
+    private static DateTimeOffset? Required(string? text, string field, ValidationErrors errors) =>
+        RequirePresent(text, field, errors) ? QueryTime.Parse(text!, field, errors) : null;
+
+    private static bool RequirePresent(string? text, string field, ValidationErrors errors)
     {
         if (text is null)
         {
             errors.Add(field, $"{field} is required (RFC 3339).");
-            return null;
         }
-        return QueryTime.Parse(text, field, errors);
+        return text is not null;
     }
 
     /// <summary><c>dev_...:1767225600000</c>: the device id and the unix milliseconds of the row to continue after.</summary>

@@ -25,7 +25,6 @@ internal sealed class ParquetTableWriter : TableWriter
     private int _column;
 
     public ParquetTableWriter(IReadOnlyList<ExportColumn> columns, Stream output, int rowGroupSize = DefaultRowGroupSize)
-        : base(columns)
     {
         _output = output;
         _rowGroupSize = rowGroupSize;

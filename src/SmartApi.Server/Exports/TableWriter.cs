@@ -26,10 +26,8 @@ internal sealed record ExportColumn(string Name, ExportColumnKind Kind, bool Nul
 /// by its own buffer (CSV) or one row group (Parquet), whatever the number of rows. Any export (measurements,
 /// energy buckets) is a column schema plus a loop over its rows.
 /// </summary>
-internal abstract class TableWriter(IReadOnlyList<ExportColumn> columns) : IAsyncDisposable
+internal abstract class TableWriter : IAsyncDisposable
 {
-    public IReadOnlyList<ExportColumn> Columns { get; } = columns;
-
     public abstract void WriteText(string? value);
 
     /// <summary>A <see cref="ExportColumnKind.UtcTime"/> cell: unix milliseconds.</summary>

@@ -42,6 +42,7 @@ public sealed class EnergyReportClaimTests : IAsyncLifetime
     {
         var reports = (await _client.EventsOfTypeAsync("device.energy.reported"))
             .Where(r => r.Data.GetProperty("periodStart").GetDateTimeOffset() == periodStart).ToList();
+        Assert.Equal(reports.Count, reports.Select(r => r.Data.GetProperty("deviceId").GetString()).Distinct().Count());
         var byDevice = reports.ToDictionary(r => r.Data.GetProperty("deviceId").GetString()!, r => r.Data.GetProperty("energyWh").GetDouble());
         Assert.Equal(reports.Count, byDevice.Count); // one report per device, never two
         return byDevice;

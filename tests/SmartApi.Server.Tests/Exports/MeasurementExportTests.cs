@@ -209,10 +209,8 @@ public class MeasurementExportTests(AppFixture fixture) : ServerTest(fixture)
     /// <summary>A 400 validation_failed problem whose errors name <paramref name="field"/>.</summary>
     internal static async Task AssertValidationFailedAsync(HttpResponseMessage response, string field)
     {
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
-        Assert.Equal("validation_failed", problem.RootElement.GetProperty("code").GetString());
-        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), $"errors has no {field}: {problem.RootElement}");
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"errors has no {field}: {problem}");
     }
 
     [Fact]
