@@ -84,7 +84,8 @@ public sealed class ReceiverFaultTests
             await healthy.NextAsync(TimeSpan.FromSeconds(5));
         }
         var lag = Stopwatch.GetElapsedTime(created[^1], arrivals.Max());
-        Assert.True(lag < TimeSpan.FromSeconds(3), $"the healthy receiver's last delivery came {lag.TotalMilliseconds:0} ms after the last event");
+        // Held behind the hanging lane it would come about 12 s late; 6 s leaves room for a loaded CI machine (3.4 s seen).
+        Assert.True(lag < TimeSpan.FromSeconds(6), $"the healthy receiver's last delivery came {lag.TotalMilliseconds:0} ms after the last event");
         Assert.InRange(hanging.Count, 1, Events - 1);
 
         var hung = await FirstAttemptAsync(client, automations["hanging"]);
