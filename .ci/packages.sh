@@ -15,9 +15,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-# A fresh package cache: a package of the same version restored by an earlier run must not stand
-# in for the one packed now.
-export NUGET_PACKAGES="$work/nuget"
 
 check() {
   local name=$1
@@ -83,6 +80,10 @@ check "SmartApi.Contracts package" metadata SmartApi.Contracts lib/net10.0/Smart
 check "SmartApi.Webhooks package" metadata SmartApi.Webhooks lib/net10.0/SmartApi.Webhooks.xml
 check "SmartApi.Client package" metadata SmartApi.Client lib/net10.0/SmartApi.Client.xml
 check "SmartApi.Cli tool package" metadata SmartApi.Cli tools/net10.0/any/DotnetToolSettings.xml
+
+# From here on a fresh package cache: a package of the same version restored by an earlier run must
+# not stand in for the one packed now. (The packing above restores from the usual cache.)
+export NUGET_PACKAGES="$work/nuget"
 
 check "dotnet tool install SmartApi.Cli" \
   dotnet tool install --tool-path "$work/tools" --add-source "$feed" SmartApi.Cli --version "$version"
