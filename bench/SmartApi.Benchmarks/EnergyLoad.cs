@@ -200,7 +200,7 @@ internal static class EnergyLoad
                 var result = await stats.ComputeAsync(organizationId, all, buckets, Zurich, now, CancellationToken.None);
                 var byDevice = result.ToDictionary(r => r.Device.Id);
                 var currency = EnergyStatistics.Currency(result);
-                var groups = all.GroupBy(x => x.Tags["room"]).Select(g => EnergyStatistics.Merge([.. g.Select(x => byDevice[x.Id])], buckets, null, currency)).ToList();
+                var groups = all.GroupBy(x => x.Tags["room"]).Select(g => EnergyStatistics.Merge([.. g.Select(x => byDevice[x.Id])], buckets, currency)).ToList();
                 times.Add(clock.Elapsed.TotalMilliseconds);
                 if (groups.Count != 10)
                 {

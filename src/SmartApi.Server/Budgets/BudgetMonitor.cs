@@ -183,7 +183,7 @@ internal sealed partial class BudgetMonitor(
             return false;
         }
         var currency = EnergyStatistics.Currency(members);
-        var total = EnergyStatistics.Merge(members, bucket, null, currency)[0];
+        var total = EnergyStatistics.Merge(members, bucket, currency)[0];
         var energy = Math.Round(total.EnergyWh, 6);
         var cost = total.Cost is { } c ? Math.Round(c, 6) : (double?)null;
         var overEnergy = budget.EnergyWh is { } energyLimit && energy > energyLimit;

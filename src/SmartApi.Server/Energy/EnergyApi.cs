@@ -156,11 +156,10 @@ internal static class EnergyApi
         var computed = await statistics.ComputeAsync(organizationId, devices, buckets, range.Zone, time.GetUtcNow(), cancellationToken);
         var byDevice = computed.ToDictionary(c => c.Device.Id, StringComparer.Ordinal);
         var currency = EnergyStatistics.Currency(computed);
-        var template = computed.Count > 0 ? computed[0].Buckets : null;
         var data = groups.Select(g =>
         {
             var members = g.Devices.Select(d => byDevice[d.Id]).ToList();
-            var merged = EnergyStatistics.Merge(members, buckets, template, currency);
+            var merged = EnergyStatistics.Merge(members, buckets, currency);
             return new EnergyGroup(g.Key, members.Count, merged.Sum(b => b.EnergyWh), EnergyStatistics.TotalCost(merged), merged);
         }).ToList();
         return TypedResults.Ok(new OrganizationEnergyResponse(range.Zone.Id, range.IntervalName, groupBy, currency, data,
