@@ -180,15 +180,7 @@ internal static class EnergyLoad
         await Flush(store, slots);
         Console.WriteLine($"seeded {fleet.Length * 30 * 96:N0} slots of {fleet.Length} devices in {seed.Elapsed.TotalSeconds:N1} s");
         await analyze();
-        var all = new List<Device>();
-        string? cursor = null;
-        do
-        {
-            var page = await store.ListDevicesAsync(organizationId, new DeviceFilter(), new PageRequest(cursor, 500));
-            all.AddRange(page.Items);
-            cursor = page.HasMore ? page.Items[^1].Id : null;
-        }
-        while (cursor is not null);
+        var all = await store.ListAllDevicesAsync(organizationId, new DeviceFilter());
         all = [.. all.Where(x => x.Id != one).Select((x, i) => x with { Tags = new Dictionary<string, string> { ["room"] = "room" + (i % 10) } })];
         foreach (var (name, stats) in new[] { ("no pricing", statistics), ("tariff pricing", priced) })
         {

@@ -131,15 +131,7 @@ internal static class EnergyApi
         }
         else
         {
-            devices = [];
-            string? cursor = null;
-            do
-            {
-                var result = await store.ListDevicesAsync(organizationId, filter, new PageRequest(cursor, Paging.MaxLimit), cancellationToken);
-                devices.AddRange(result.Items);
-                cursor = result.HasMore ? result.Items[^1].Id : null;
-            }
-            while (cursor is not null);
+            devices = await store.ListAllDevicesAsync(organizationId, filter, cancellationToken);
         }
 
         var buckets = LocalCalendar.Buckets(range.From, range.To, range.Interval, range.Zone);
