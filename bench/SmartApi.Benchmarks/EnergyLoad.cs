@@ -180,15 +180,7 @@ internal static class EnergyLoad
         await Flush(store, slots);
         Console.WriteLine($"seeded {fleet.Length * 30 * 96:N0} slots of {fleet.Length} devices in {seed.Elapsed.TotalSeconds:N1} s");
         await analyze();
-        var all = new List<Device>();
-        string? cursor = null;
-        do
-        {
-            var page = await store.ListDevicesAsync(organizationId, new DeviceFilter(), new PageRequest(cursor, 500));
-            all.AddRange(page.Items);
-            cursor = page.HasMore ? page.Items[^1].Id : null;
-        }
-        while (cursor is not null);
+        var all = await store.ListAllDevicesAsync(organizationId, new DeviceFilter());
         all = [.. all.Where(x => x.Id != one).Select((x, i) => x with { Tags = new Dictionary<string, string> { ["room"] = "room" + (i % 10) } })];
         foreach (var (name, stats) in new[] { ("no pricing", statistics), ("tariff pricing", priced) })
         {
@@ -200,7 +192,7 @@ internal static class EnergyLoad
                 var result = await stats.ComputeAsync(organizationId, all, buckets, Zurich, now, CancellationToken.None);
                 var byDevice = result.ToDictionary(r => r.Device.Id);
                 var currency = EnergyStatistics.Currency(result);
-                var groups = all.GroupBy(x => x.Tags["room"]).Select(g => EnergyStatistics.Merge([.. g.Select(x => byDevice[x.Id])], buckets, null, currency)).ToList();
+                var groups = all.GroupBy(x => x.Tags["room"]).Select(g => EnergyStatistics.Merge([.. g.Select(x => byDevice[x.Id])], buckets, currency)).ToList();
                 times.Add(clock.Elapsed.TotalMilliseconds);
                 if (groups.Count != 10)
                 {
@@ -210,6 +202,30 @@ internal static class EnergyLoad
             times.Sort();
             Console.WriteLine($"organization month by tag, {all.Count} devices, {name}: median {times[times.Count / 2]:N0} ms, min {times[0]:N0} ms, max {times[^1]:N0} ms");
         }
+        // Where the month's time goes: the database's sums alone (as statistics without pricing ask for them:
+        // one query, the day boundaries) and the tariff lookup alone; the rest of the totals above is C#.
+        var monthBuckets = LocalCalendar.Buckets(month, month.AddDays(30), EnergyInterval.Day, Zurich);
+        var boundaries = monthBuckets.Select(b => b.Start).Append(monthBuckets[^1].End).ToList();
+        var allIds = all.Select(x => x.Id).ToList();
+        var pricing = new TariffPricing(store);
+        var (sql, lookup) = (new List<double>(), new List<double>());
+        for (var i = 0; i < 5; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            var sums = await store.SumEnergySegmentsAsync(organizationId, allIds, boundaries);
+            sql.Add(clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+            await pricing.TimelinesAsync(organizationId, all, Zurich, monthBuckets, CancellationToken.None);
+            lookup.Add(clock.Elapsed.TotalMilliseconds);
+            if (sums.Count == 0)
+            {
+                throw new InvalidOperationException("expected sums");
+            }
+        }
+        sql.Sort();
+        lookup.Sort();
+        Console.WriteLine($"organization month, SumEnergySegmentsAsync alone: median {sql[2]:N0} ms (min {sql[0]:N0}); tariff timelines alone: median {lookup[2]:N0} ms (min {lookup[0]:N0}); " +
+            $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         return 0;
     }
 

@@ -60,8 +60,8 @@ public sealed class ExportsClient
 
     internal ExportsClient(SmartApiTransport transport) => _transport = transport;
 
-    /// <summary>How many times in a row a download may break without writing a further row before it gives up.</summary>
-    public int MaxResumes { get; init; } = 5;
+    /// <summary>From <see cref="SmartApiClientOptions.ExportMaxResumes"/>.</summary>
+    internal int MaxResumes => _transport.Options.ExportMaxResumes;
 
     /// <summary>
     /// Opens <c>GET /v1/exports/measurements</c> and returns the body as it arrives (the caller disposes it). A 4xx

@@ -96,6 +96,7 @@ public sealed class SmartApiClient : IDisposable
             throw new ArgumentException("BaseAddress must be an absolute URL such as http://127.0.0.1:8080.", nameof(options));
         }
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRetries);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.ExportMaxResumes);
         return options;
     }
 }

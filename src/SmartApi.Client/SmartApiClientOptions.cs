@@ -34,6 +34,12 @@ public sealed class SmartApiClientOptions
     /// </summary>
     public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How many times in a row an export download may break without receiving a further row before it gives up
+    /// (default 5). Each resume waits as a retry does (<see cref="RetryBaseDelay"/>, doubling).
+    /// </summary>
+    public int ExportMaxResumes { get; set; } = 5;
+
     /// <summary>The clock for retry delays and stream timeouts; tests pass a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

@@ -106,6 +106,24 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
         }
     }
 
+    // SQLite's device cache sees this change through its update hook (not an own update) and drops the row.
+    public virtual async ValueTask UpdateDeviceSettingsAsync(Device device)
+    {
+        var sequence = await ExecuteScalarAsync<long?>(dialect.UpdateDeviceSettings, new
+        {
+            device.Id,
+            device.OrganizationId,
+            device.Name,
+            Tags = DeviceRow.TagsJson(device.Tags),
+            device.PowerOnState,
+            UpdatedAt = Ms.Of(device.UpdatedAt),
+        });
+        if (sequence is { } reserved)
+        {
+            ReservedSequences[device.Id] = reserved;
+        }
+    }
+
     public async ValueTask<bool> DeleteDeviceAsync(string organizationId, string id)
     {
         var deleted = await ExecuteAsync(RelationalSql.DeleteDevice, new { org = organizationId, id }) == 1;

@@ -67,6 +67,9 @@ internal abstract partial class SqlDialect
         "previous_switch = CASE WHEN switch = @Switch THEN previous_switch ELSE switch END, " +
         "updated_at = @UpdatedAt, sequence = sequence + 1 " +
         "WHERE organization_id = @OrganizationId AND id = @Id RETURNING sequence";
+    public string UpdateDeviceSettings => field ??=
+        "UPDATE devices SET name = @Name, tags = " + JsonParameter("@Tags") + ", power_on_state = @PowerOnState, updated_at = @UpdatedAt, sequence = sequence + 1 " +
+        "WHERE organization_id = @OrganizationId AND id = @Id RETURNING sequence";
     public string SetEnergyState => field ??=
         "UPDATE devices SET total_wh = @total, last_counter_wh = @counter, latest_ts = @ts, latest_power_w = @power, " +
         "latest_voltage_v = @voltage, latest_current_a = @current, latest_temperature_c = @temperature WHERE id = @id AND latest_ts " + NullSafeEquals + " @expected " +

@@ -32,6 +32,12 @@ public interface IDeviceTransaction
     /// its event cost one row update. (An update without an event leaves a gap in the sequence.)
     /// </summary>
     ValueTask UpdateDeviceAsync(Device device);
+    /// <summary>
+    /// Writes only what a user edits (name, tags, power-on state) and <c>UpdatedAt</c>, and takes the next sequence
+    /// number as <see cref="UpdateDeviceAsync"/> does. The switch, online and last-seen columns keep what is stored,
+    /// so an edit based on a read that a concurrent switch report has since overtaken cannot write back the old state.
+    /// </summary>
+    ValueTask UpdateDeviceSettingsAsync(Device device);
     ValueTask<bool> DeleteDeviceAsync(string organizationId, string id);
 
     /// <summary>

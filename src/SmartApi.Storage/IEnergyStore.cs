@@ -10,6 +10,10 @@ public interface IEnergyStore
     /// The rollups of <paramref name="deviceIds"/> (in <paramref name="organizationId"/>) with
     /// <c>from &lt;= slot &lt; to</c>, ordered by device id, then slot; slots without samples are left out.
     /// </summary>
+    /// <remarks>
+    /// The server reads through <see cref="SumEnergySegmentsAsync"/>; this plain read of what was written is
+    /// the compliance suite's oracle for it (and for the migrations that fill the rollups), so it stays.
+    /// </remarks>
     Task<IReadOnlyList<EnergySlotTotals>> ListEnergySlotsAsync(
         string organizationId, IReadOnlyCollection<string> deviceIds, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
 

@@ -61,6 +61,34 @@ public sealed class CsvDownloadTests
         File.Delete(path);
     }
 
+    [Fact]
+    public async Task A_download_that_breaks_before_any_row_gives_up_after_ExportMaxResumes_resumes()
+    {
+        var opened = 0;
+        Task<Stream> OpenAsync(string? after, CancellationToken cancellationToken)
+        {
+            opened++;
+            // Breaks inside the header every time: no row ever completes.
+            return Task.FromResult<Stream>(new PieceStream(Encoding.UTF8.GetBytes(Header + "dev_a,S,x,1\r\n"), 4, 10));
+        }
+        using var client = new SmartApiClient(new SmartApiClientOptions
+        {
+            RetryBaseDelay = TimeSpan.Zero, MaxRetryDelay = TimeSpan.Zero, ExportMaxResumes = 2,
+        });
+        var path = Path.GetTempFileName();
+
+        await Assert.ThrowsAsync<IOException>(() => new CsvDownload(client.Exports, OpenAsync, null, path, null).RunAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal(3, opened);
+        File.Delete(path);
+    }
+
+    [Fact]
+    public void A_negative_ExportMaxResumes_is_refused_when_the_client_is_built()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SmartApiClient(new SmartApiClientOptions { ExportMaxResumes = -1 }));
+    }
+
     /// <summary>Serves <paramref name="body"/> at most <paramref name="readSize"/> bytes a read, then throws after <paramref name="breakAfter"/> bytes.</summary>
     private sealed class PieceStream(byte[] body, int readSize, int breakAfter) : Stream
     {

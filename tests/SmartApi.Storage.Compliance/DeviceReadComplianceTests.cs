@@ -35,6 +35,39 @@ public abstract class DeviceReadComplianceTests : StorageComplianceTests
     }
 
     [Fact]
+    public async Task UpdateDeviceSettings_FromAReadASwitchReportOvertook_KeepsTheStoredSwitchOnlineAndLastSeen()
+    {
+        var organization = await CreateOrganizationAsync();
+        var stale = await CreateDeviceAsync(organization.Id);
+        await ReadInUnitAsync(stale);
+        var seen = Time.GetUtcNow().AddMinutes(1);
+        await WriteAsync(tx => tx.UpdateDeviceAsync(stale with { Online = true, LastSeenAt = seen, Switch = "on", UpdatedAt = seen }));
+        var edited = Time.GetUtcNow().AddMinutes(2);
+
+        await WriteAsync(tx => tx.UpdateDeviceSettingsAsync(stale with
+        {
+            Name = "Kettle", Tags = new Dictionary<string, string> { ["room"] = "kitchen" }, PowerOnState = "on", UpdatedAt = edited,
+        }));
+        var read = await ReadInUnitAsync(stale);
+
+        Assert.Equal(Stored(await Store.GetDeviceAsync(organization.Id, stale.Id, Token)), Stored(read));
+        Assert.Equal(("Kettle", "kitchen", "on", edited), (read!.Name, read.Tags["room"], read.PowerOnState, read.UpdatedAt));
+        Assert.Equal((true, seen, "on"), (read.Online, read.LastSeenAt, read.Switch));
+    }
+
+    [Fact]
+    public async Task UpdateDeviceSettings_OtherOrganization_ChangesNothing()
+    {
+        var owner = await CreateOrganizationAsync("Owner");
+        var other = await CreateOrganizationAsync("Other");
+        var device = await CreateDeviceAsync(owner.Id);
+
+        await WriteAsync(tx => tx.UpdateDeviceSettingsAsync(device with { OrganizationId = other.Id, Name = "Hijacked" }));
+
+        Assert.Equal(device.Name, (await Store.GetDeviceAsync(owner.Id, device.Id, Token))!.Name);
+    }
+
+    [Fact]
     public async Task GetDevice_AfterOtherWritesToTheRow_ReadsThem()
     {
         var organization = await CreateOrganizationAsync();

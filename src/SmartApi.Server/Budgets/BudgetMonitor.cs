@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SmartApi.Server.Devices;
 using SmartApi.Server.Energy;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
@@ -125,7 +126,7 @@ internal sealed partial class BudgetMonitor(
         {
             return 0;
         }
-        var devices = await ListDevicesAsync(organizationId, cancellationToken);
+        var devices = await store.ListAllDevicesAsync(organizationId, new DeviceFilter(), cancellationToken);
         var emitted = 0;
         foreach (var group in due.GroupBy(d => d.Period))
         {
@@ -150,20 +151,6 @@ internal sealed partial class BudgetMonitor(
         return emitted;
     }
 
-    private async Task<List<Device>> ListDevicesAsync(string organizationId, CancellationToken cancellationToken)
-    {
-        var devices = new List<Device>();
-        string? after = null;
-        do
-        {
-            var page = await store.ListDevicesAsync(organizationId, new DeviceFilter(), new PageRequest(after, Paging.MaxLimit), cancellationToken);
-            devices.AddRange(page.Items);
-            after = page.HasMore && page.Items.Count > 0 ? page.Items[^1].Id : null;
-        }
-        while (after is not null);
-        return devices;
-    }
-
     /// <summary>The budget's device, or every device carrying its tag now.</summary>
     private static bool Covers(Budget budget, Device device) =>
         budget.DeviceId is { } deviceId
@@ -183,7 +170,7 @@ internal sealed partial class BudgetMonitor(
             return false;
         }
         var currency = EnergyStatistics.Currency(members);
-        var total = EnergyStatistics.Merge(members, bucket, null, currency)[0];
+        var total = EnergyStatistics.Merge(members, bucket, currency)[0];
         var energy = Math.Round(total.EnergyWh, 6);
         var cost = total.Cost is { } c ? Math.Round(c, 6) : (double?)null;
         var overEnergy = budget.EnergyWh is { } energyLimit && energy > energyLimit;

@@ -86,7 +86,8 @@ internal sealed partial class DeviceService(
                 throw new TooManyTagsException();
             }
             updated = updated with { UpdatedAt = time.GetUtcNow() };
-            await tx.UpdateDeviceAsync(updated);
+            // Only the edited columns: on PostgreSQL a switch report may have committed since the read above.
+            await tx.UpdateDeviceSettingsAsync(updated);
             await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceUpdated, organizationId,
                 new DeviceChangedData(id, EventFactory.AssignedOnAppend, updated.Serial, updated.Name, changes)));
             return updated;

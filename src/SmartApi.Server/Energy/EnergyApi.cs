@@ -131,15 +131,7 @@ internal static class EnergyApi
         }
         else
         {
-            devices = [];
-            string? cursor = null;
-            do
-            {
-                var result = await store.ListDevicesAsync(organizationId, filter, new PageRequest(cursor, Paging.MaxLimit), cancellationToken);
-                devices.AddRange(result.Items);
-                cursor = result.HasMore ? result.Items[^1].Id : null;
-            }
-            while (cursor is not null);
+            devices = await store.ListAllDevicesAsync(organizationId, filter, cancellationToken);
         }
 
         var buckets = LocalCalendar.Buckets(range.From, range.To, range.Interval, range.Zone);
@@ -156,11 +148,10 @@ internal static class EnergyApi
         var computed = await statistics.ComputeAsync(organizationId, devices, buckets, range.Zone, time.GetUtcNow(), cancellationToken);
         var byDevice = computed.ToDictionary(c => c.Device.Id, StringComparer.Ordinal);
         var currency = EnergyStatistics.Currency(computed);
-        var template = computed.Count > 0 ? computed[0].Buckets : null;
         var data = groups.Select(g =>
         {
             var members = g.Devices.Select(d => byDevice[d.Id]).ToList();
-            var merged = EnergyStatistics.Merge(members, buckets, template, currency);
+            var merged = EnergyStatistics.Merge(members, buckets, currency);
             return new EnergyGroup(g.Key, members.Count, merged.Sum(b => b.EnergyWh), EnergyStatistics.TotalCost(merged), merged);
         }).ToList();
         return TypedResults.Ok(new OrganizationEnergyResponse(range.Zone.Id, range.IntervalName, groupBy, currency, data,

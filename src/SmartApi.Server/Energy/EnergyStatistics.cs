@@ -127,7 +127,7 @@ internal sealed class EnergyStatistics(IEnergyStore store, IEnergyPriceTimelines
     /// mean and a bucket is complete when it is for every device. Costs are summed only in
     /// <paramref name="currency"/> (null: every cost is null).
     /// </summary>
-    public static EnergyBucket[] Merge(IReadOnlyList<DeviceBuckets> group, IReadOnlyList<LocalBucket> buckets, IReadOnlyList<EnergyBucket>? template, string? currency)
+    public static EnergyBucket[] Merge(IReadOnlyList<DeviceBuckets> group, IReadOnlyList<LocalBucket> buckets, string? currency)
     {
         var merged = new EnergyBucket[buckets.Count];
         for (var b = 0; b < buckets.Count; b++)
@@ -157,8 +157,9 @@ internal sealed class EnergyStatistics(IEnergyStore store, IEnergyPriceTimelines
                     cost = (cost ?? 0) + c;
                 }
             }
-            var first = template?[b] ?? group[0].Buckets[b];
-            merged[b] = new EnergyBucket(first.Start, first.End, first.LocalStart, energy, avg, peak, onHours, samples,
+            // The members' buckets already carry the formatted local start; an empty group formats its own.
+            var localStart = group.Count > 0 ? group[0].Buckets[b].LocalStart : LocalStart(buckets[b]);
+            merged[b] = new EnergyBucket(buckets[b].Start, buckets[b].End, localStart, energy, avg, peak, onHours, samples,
                 group.Count == 0 ? 0 : coverage / group.Count, complete && group.Count > 0, cost);
         }
         return merged;

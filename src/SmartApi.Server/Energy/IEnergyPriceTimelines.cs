@@ -2,9 +2,6 @@ using SmartApi.Storage;
 
 namespace SmartApi.Server.Energy;
 
-/// <summary>The energy a device consumed in one 15-minute slot of <see cref="LocalCalendar"/>'s grid (UTC start).</summary>
-internal readonly record struct EnergySlot(DateTimeOffset Start, double EnergyWh);
-
 /// <summary>From <paramref name="Start"/> (UTC, on the slot grid) until the next change, energy costs <paramref name="PricePerKwh"/>.</summary>
 internal readonly record struct PriceChange(DateTimeOffset Start, double PricePerKwh);
 

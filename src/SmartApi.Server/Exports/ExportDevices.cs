@@ -8,16 +8,15 @@ namespace SmartApi.Server.Exports;
 internal static class ExportDevices
 {
     public const int MaxIds = 1_000;
-    private const int ListPage = 500;
 
-    /// <summary>Checks the selection's shape; adds errors for <c>deviceId</c> and <c>tag</c>.</summary>
-    public static void Validate(string[]? deviceIds, string? tag, ValidationErrors errors)
+    /// <summary>Checks the selection's shape; adds errors for <c>deviceId</c> and <c>tag</c>. Returns the parsed tag, if valid.</summary>
+    public static TagSelector? Validate(string[]? deviceIds, string? tag, ValidationErrors errors)
     {
         var hasIds = deviceIds is { Length: > 0 };
         if (hasIds == tag is not null)
         {
             errors.Add(hasIds ? "tag" : "deviceId", "Select devices with deviceId (repeated, 1-1000 ids) or with tag=key:value, not both.");
-            return;
+            return null;
         }
         if (hasIds)
         {
@@ -29,16 +28,17 @@ internal static class ExportDevices
             {
                 errors.Add("deviceId", "Every deviceId must be a device id (dev_...).");
             }
+            return null;
         }
-        else
-        {
-            DeviceValidation.Tag(tag, "tag", errors);
-        }
+        return DeviceValidation.Tag(tag, "tag", errors);
     }
 
-    /// <summary>The selected devices in id order; null with the first unknown id when an id names no device of the organization.</summary>
+    /// <summary>
+    /// The devices of the id list, or with <paramref name="tag"/> (as <see cref="Validate"/> parsed it) in id order;
+    /// null with the first unknown id when an id names no device of the organization.
+    /// </summary>
     public static async Task<(IReadOnlyList<Device>? Devices, string? Unknown)> ResolveAsync(
-        IDeviceStore devices, string organizationId, string[]? deviceIds, string? tag, CancellationToken cancellationToken)
+        IDeviceStore devices, string organizationId, string[]? deviceIds, TagSelector? tag, CancellationToken cancellationToken)
     {
         if (tag is null)
         {
@@ -52,17 +52,7 @@ internal static class ExportDevices
             }
             return (found, null);
         }
-        var (key, value) = TagSelector.Parse(tag);
-        var selected = new List<Device>();
-        string? after = null;
-        PageResult<Device> page;
-        do
-        {
-            page = await devices.ListDevicesAsync(organizationId, new DeviceFilter(TagKey: key, TagValue: value), new PageRequest(after, ListPage), cancellationToken);
-            selected.AddRange(page.Items);
-            after = page.Items.Count > 0 ? page.Items[^1].Id : null;
-        }
-        while (page.HasMore);
+        var selected = await devices.ListAllDevicesAsync(organizationId, new DeviceFilter(TagKey: tag.Key, TagValue: tag.Value), cancellationToken);
         return (selected, null);
     }
 }

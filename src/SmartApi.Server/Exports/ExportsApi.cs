@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using SmartApi.Server.ApiKeys;
+using SmartApi.Server.Devices;
 using SmartApi.Server.Energy;
 using SmartApi.Server.Infrastructure;
 using SmartApi.Storage;
@@ -44,7 +45,7 @@ internal static class ExportsApi
         {
             errors.Add("from", "from must be before to.");
         }
-        var (chosen, cursor) = SelectionFormatAndCursor(request, deviceId, tag, format, after, errors);
+        var (selector, chosen, cursor) = SelectionFormatAndCursor(request, deviceId, tag, format, after, errors);
         var organizationId = user.Caller().OrganizationId;
         var zone = await OrganizationTimeZone.ForRequestAsync(timeZone, store, organizationId, errors, cancellationToken);
         if (errors.Any)
@@ -52,7 +53,7 @@ internal static class ExportsApi
             return errors.ToProblem();
         }
 
-        var (devices, unknown) = await ExportDevices.ResolveAsync(store, organizationId, deviceId, tag, cancellationToken);
+        var (devices, unknown) = await ExportDevices.ResolveAsync(store, organizationId, deviceId, selector, cancellationToken);
         if (devices is null)
         {
             return Problems.NotFound("device", unknown!);
@@ -83,13 +84,13 @@ internal static class ExportsApi
         RequirePresent(to, "to", errors);
         var organizationId = user.Caller().OrganizationId;
         var range = await EnergyApi.ParseRangeAsync(store, organizationId, time, from, to, interval, timeZone, errors, cancellationToken);
-        var (chosen, cursor) = SelectionFormatAndCursor(request, deviceId, tag, format, after, errors);
+        var (selector, chosen, cursor) = SelectionFormatAndCursor(request, deviceId, tag, format, after, errors);
         if (errors.Any)
         {
             return errors.ToProblem();
         }
 
-        var (devices, unknown) = await ExportDevices.ResolveAsync(store, organizationId, deviceId, tag, cancellationToken);
+        var (devices, unknown) = await ExportDevices.ResolveAsync(store, organizationId, deviceId, selector, cancellationToken);
         if (devices is null)
         {
             return Problems.NotFound("device", unknown!);
@@ -102,15 +103,15 @@ internal static class ExportsApi
     }
 
     /// <summary>What both exports take alike: the device selection's shape, the format (or the Accept header) and the resume key.</summary>
-    private static (ExportFormat Format, MeasurementKey? Cursor) SelectionFormatAndCursor(
+    private static (TagSelector? Tag, ExportFormat Format, MeasurementKey? Cursor) SelectionFormatAndCursor(
         HttpRequest request, string[]? deviceId, string? tag, string? format, string? after, ValidationErrors errors)
     {
-        ExportDevices.Validate(deviceId, tag, errors);
+        var selector = ExportDevices.Validate(deviceId, tag, errors);
         if (!ExportFormats.TryChoose(format, request.GetTypedHeaders().Accept, out var chosen))
         {
             errors.Add("format", "format must be csv or parquet.");
         }
-        return (chosen, ParseCursor(after, errors));
+        return (selector, chosen, ParseCursor(after, errors));
     }
 
     private static DateTimeOffset? Required(string? text, string field, ValidationErrors errors) =>

@@ -3,61 +3,19 @@ using SmartApi.Server.Energy;
 namespace SmartApi.Server.Tariffs;
 
 /// <summary>
-/// Prices slots of energy into buckets with a <see cref="TariffSchedule"/>, and spreads its fixed fees
-/// over the buckets, or turns it into a price timeline the database sums energy over. Allocation-free
-/// per slot: a slot costs a cached UTC offset (<see cref="ZoneOffsets"/>), a period lookup that
-/// usually hits the last period found, and one array read.
+/// Turns a <see cref="TariffSchedule"/> into a price timeline the database sums energy over, with its
+/// fixed fees spread over the buckets. Walks the quarter-hour grid with a cached UTC offset
+/// (<see cref="ZoneOffsets"/>) and a period lookup that usually hits the last period found.
 /// </summary>
 internal static class TariffCalculator
 {
     private const long TicksPerQuarter = TimeSpan.TicksPerMinute * 15;
 
     /// <summary>
-    /// The cost per bucket of <paramref name="buckets"/> (in ascending order): each slot's energy times
-    /// the price in force at its start's local time (period by local date, band by local weekday and
-    /// time), plus the fixed fees. Slots outside every bucket cost nothing; so does energy on a day
-    /// no period covers.
-    /// </summary>
-    public static double[] Price(TariffSchedule schedule, TimeZoneInfo zone, IReadOnlyList<EnergySlot> slots, IReadOnlyList<LocalBucket> buckets)
-    {
-        var cost = new double[buckets.Count];
-        if (buckets.Count == 0 || schedule.Periods.Length == 0)
-        {
-            return cost;
-        }
-        var offsets = new ZoneOffsets(zone);
-        int bucket = 0, period = 0;
-        for (var i = 0; i < slots.Count; i++)
-        {
-            var slot = slots[i];
-            if (slot.EnergyWh == 0)
-            {
-                continue;
-            }
-            var utc = slot.Start.UtcTicks;
-            if (!Holds(buckets[bucket], utc) && (bucket = Find(buckets, utc)) < 0)
-            {
-                bucket = 0;
-                continue;
-            }
-            var local = utc + offsets.OffsetTicks(utc);
-            var day = (int)(local / TimeSpan.TicksPerDay);
-            if (schedule.PeriodOn(day, ref period) is not { } inForce)
-            {
-                continue;
-            }
-            var quarter = (int)(local % TimeSpan.TicksPerDay / TicksPerQuarter);
-            cost[bucket] += slot.EnergyWh / 1000 * inForce.Prices[(day % 7 * TariffText.QuartersPerDay) + quarter];
-        }
-        AddFixedFees(schedule, zone, buckets, cost);
-        return cost;
-    }
-
-    /// <summary>
     /// The price per kWh in force over <c>[buckets[0].Start, buckets[^1].End)</c> as change points on
     /// the slot grid (the first at the range's start; a day no period covers costs 0), and the fixed
     /// fees per bucket. Energy times the price in force, summed per segment between change points,
-    /// is what <see cref="Price"/> computes slot by slot.
+    /// is what pricing each slot at its start's local time gives (the tests' slot-by-slot reference).
     /// </summary>
     public static PriceTimeline Timeline(TariffSchedule schedule, TimeZoneInfo zone, IReadOnlyList<LocalBucket> buckets)
     {
@@ -132,32 +90,6 @@ internal static class TariffCalculator
             date = date.AddDays(1);
             dayStart = dayEnd;
         }
-    }
-
-    private static bool Holds(LocalBucket bucket, long utcTicks) => utcTicks >= bucket.Start.UtcTicks && utcTicks < bucket.End.UtcTicks;
-
-    /// <summary>The index of the bucket holding the instant, by binary search; -1 when none does.</summary>
-    private static int Find(IReadOnlyList<LocalBucket> buckets, long utcTicks)
-    {
-        int low = 0, high = buckets.Count - 1;
-        while (low <= high)
-        {
-            var middle = (low + high) >>> 1;
-            var bucket = buckets[middle];
-            if (utcTicks < bucket.Start.UtcTicks)
-            {
-                high = middle - 1;
-            }
-            else if (utcTicks >= bucket.End.UtcTicks)
-            {
-                low = middle + 1;
-            }
-            else
-            {
-                return middle;
-            }
-        }
-        return -1;
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

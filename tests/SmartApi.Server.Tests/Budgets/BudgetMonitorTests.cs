@@ -117,6 +117,35 @@ public sealed class BudgetMonitorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_tag_cost_budget_prices_its_devices_with_a_tariff_created_over_http_band_by_band()
+    {
+        var (_, client) = await _app.CreateTenantAsync("devices:read", "devices:write", "events:read", "tariffs:write");
+        var tariff = await client.PostJsonAsync("/v1/tariffs", """
+            {"name":"Home","currency":"CHF",
+             "periods":[{"from":"2026-01-01","pricePerKwh":0.20,
+                         "bands":[{"name":"peak","days":["mon","tue","wed","thu","fri"],"from":"07:00","to":"20:00","pricePerKwh":0.40}]}],
+             "appliesTo":{"organization":true}}
+            """);
+        Assert.Equal(System.Net.HttpStatusCode.Created, tariff.StatusCode);
+        var kettle = await SmartApiApplication.CreateDeviceAsync(client, tags: new() { ["room"] = "kitchen" });
+        var toaster = await SmartApiApplication.CreateDeviceAsync(client, tags: new() { ["room"] = "kitchen" });
+        var heater = await SmartApiApplication.CreateDeviceAsync(client, tags: new() { ["room"] = "office" });
+        await client.PostJsonAsync("/v1/budgets", """{"name":"Kitchen","tag":"room:kitchen","period":"day","cost":0.5}""");
+        // Wednesday 25 November, UTC (the organization's zone): 01:00 is off-peak, 08:00 peak.
+        await SampleAsync(kettle.Id, Today.AddHours(1), 1000);
+        await SampleAsync(heater.Id, Today.AddHours(8), 10_000);
+        var under = await Monitor.CheckAsync(Ct);
+        await SampleAsync(toaster.Id, Today.AddHours(8), 1000);
+        var over = await Monitor.CheckAsync(Ct);
+
+        Assert.Equal((0, 1), (under, over));
+        var data = Assert.Single(await client.EventsOfTypeAsync("energy.budget_exceeded")).Data;
+        Assert.Equal(0.20 + 0.40, data.GetProperty("cost").GetDouble(), 9);
+        Assert.Equal("CHF", data.GetProperty("currency").GetString());
+        Assert.Equal(2000, data.GetProperty("energyWh").GetDouble(), 9);
+    }
+
+    [Fact]
     public async Task A_month_budget_counts_the_rollups_so_energy_whose_raw_samples_were_pruned_still_counts()
     {
         var kettle = await SmartApiApplication.CreateDeviceAsync(_client);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using SmartApi.Contracts;
 using SmartApi.Server.Energy;
 using SmartApi.Server.Tests.Automations;
@@ -30,4 +31,28 @@ internal static class EnergyTestKit
     public static async Task<IReadOnlyList<EventResponse>> EventsOfTypeAsync(this HttpClient client, string type) =>
         (await (await client.GetAsync($"/v1/events?types={type}&limit=500", TestContext.Current.CancellationToken))
             .ReadAsync(SmartApiJsonContext.Default.PageEventResponse)).Data;
+
+    /// <summary>The <c>device.energy.reported</c> events of the period starting at <paramref name="start"/>.</summary>
+    public static List<EventResponse> ReportsOfPeriod(IEnumerable<EventResponse> reports, DateTimeOffset start) =>
+        [.. reports.Where(r => r.Data.GetProperty("periodStart").GetDateTimeOffset() == start)];
+
+    /// <summary>
+    /// Steps the clock a minute at a time (the reporter wakes each quarter hour) until <paramref name="count"/>
+    /// reports of <paramref name="periodStart"/> (any period when null) exist, and returns all reports.
+    /// </summary>
+    public static async Task<IReadOnlyList<EventResponse>> AdvanceUntilReportedAsync(FakeTimeProvider time, HttpClient client, int count, DateTimeOffset? periodStart = null)
+    {
+        for (var step = 0; step < 60; step++)
+        {
+            var reports = await client.EventsOfTypeAsync("device.energy.reported");
+            if ((periodStart is { } start ? ReportsOfPeriod(reports, start).Count : reports.Count) >= count)
+            {
+                return reports;
+            }
+            time.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+        Assert.Fail("No energy report while the clock moved on.");
+        return [];
+    }
 }

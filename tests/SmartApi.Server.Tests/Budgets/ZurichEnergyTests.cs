@@ -24,10 +24,6 @@ public sealed class ZurichEnergyTests
         return app.CreateClient(await app.CreateKeyAsync(["devices:read", "devices:write", "events:read"], organization.Id));
     }
 
-    private static Task<bool> SampleAsync(SmartApiApplication app, string deviceId, DateTimeOffset at, double deltaWh) => app.SampleAsync(deviceId, at, deltaWh);
-
-    private static Task<IReadOnlyList<EventResponse>> EventsAsync(HttpClient client, string type) => client.EventsOfTypeAsync(type);
-
     [Fact]
     public async Task The_daily_report_of_the_spring_forward_day_covers_its_23_local_hours()
     {
@@ -35,24 +31,18 @@ public sealed class ZurichEnergyTests
         await using var app = await RetryTests.StartAppAsync(time, settings: new Dictionary<string, string?> { ["SmartApi:Energy:ReportPeriod"] = "day" });
         var client = await ZurichTenantAsync(app);
         var kettle = await SmartApiApplication.CreateDeviceAsync(client);
-        await SampleAsync(app, kettle.Id, LocalMidnight.AddMinutes(-1), 1000);
-        await SampleAsync(app, kettle.Id, LocalMidnight, 4);
-        await SampleAsync(app, kettle.Id, NextLocalMidnight.AddMinutes(-1), 6);
-        await SampleAsync(app, kettle.Id, NextLocalMidnight, 1000);
+        await app.SampleAsync(kettle.Id, LocalMidnight.AddMinutes(-1), 1000);
+        await app.SampleAsync(kettle.Id, LocalMidnight, 4);
+        await app.SampleAsync(kettle.Id, NextLocalMidnight.AddMinutes(-1), 6);
+        await app.SampleAsync(kettle.Id, NextLocalMidnight, 1000);
 
         time.Advance(TimeSpan.FromHours(2) - TimeSpan.FromMinutes(1));
         await Task.Delay(200, Ct);
-        var before = OfDay(await EventsAsync(client, "device.energy.reported"), LocalMidnight);
+        var before = EnergyTestKit.ReportsOfPeriod(await client.EventsOfTypeAsync("device.energy.reported"), LocalMidnight);
         time.Advance(TimeSpan.FromMinutes(1) + EnergyReporter.Settle);
-        List<EventResponse> reports = [];
-        for (var step = 0; step < 60 && reports.Count == 0; step++)
-        {
-            time.Advance(TimeSpan.FromMinutes(1));
-            await Task.Delay(20, Ct);
-            reports = OfDay(await EventsAsync(client, "device.energy.reported"), LocalMidnight);
-        }
+        var reports = EnergyTestKit.ReportsOfPeriod(await EnergyTestKit.AdvanceUntilReportedAsync(time, client, 1, LocalMidnight), LocalMidnight);
         // 28 March, caught up when the organization was first seen, ends at the same local midnight.
-        var previous = OfDay(await EventsAsync(client, "device.energy.reported"), LocalMidnight.AddHours(-24));
+        var previous = EnergyTestKit.ReportsOfPeriod(await client.EventsOfTypeAsync("device.energy.reported"), LocalMidnight.AddHours(-24));
 
         Assert.Empty(before);
         var data = Assert.Single(reports).Data;
@@ -64,9 +54,6 @@ public sealed class ZurichEnergyTests
         Assert.Equal((LocalMidnight, 1000d), (dayBefore.GetProperty("periodEnd").GetDateTimeOffset(), dayBefore.GetProperty("energyWh").GetDouble()));
     }
 
-    private static List<EventResponse> OfDay(IEnumerable<EventResponse> reports, DateTimeOffset start) =>
-        [.. reports.Where(r => r.Data.GetProperty("periodStart").GetDateTimeOffset() == start)];
-
     [Fact]
     public async Task A_day_budget_counts_the_local_day_and_fires_again_after_local_midnight()
     {
@@ -76,18 +63,18 @@ public sealed class ZurichEnergyTests
         var kettle = await SmartApiApplication.CreateDeviceAsync(client);
         await client.PostJsonAsync("/v1/budgets", $$"""{"name":"Kettle","deviceId":"{{kettle.Id}}","period":"day","energyWh":10}""");
         var monitor = app.Services.GetRequiredService<BudgetMonitor>();
-        await SampleAsync(app, kettle.Id, LocalMidnight.AddMinutes(-5), 100); // 28 March, local
-        await SampleAsync(app, kettle.Id, LocalMidnight.AddMinutes(5), 6);
+        await app.SampleAsync(kettle.Id, LocalMidnight.AddMinutes(-5), 100); // 28 March, local
+        await app.SampleAsync(kettle.Id, LocalMidnight.AddMinutes(5), 6);
 
         await monitor.CheckAsync(Ct);
-        var under = await EventsAsync(client, "energy.budget_exceeded");
-        await SampleAsync(app, kettle.Id, NextLocalMidnight.AddMinutes(-30), 5);
+        var under = await client.EventsOfTypeAsync("energy.budget_exceeded");
+        await app.SampleAsync(kettle.Id, NextLocalMidnight.AddMinutes(-30), 5);
         await monitor.CheckAsync(Ct);
-        var crossed = await EventsAsync(client, "energy.budget_exceeded");
+        var crossed = await client.EventsOfTypeAsync("energy.budget_exceeded");
         time.Advance(TimeSpan.FromMinutes(90)); // 00:30 CEST on 30 March, still 29 March in UTC
-        await SampleAsync(app, kettle.Id, NextLocalMidnight.AddMinutes(10), 11);
+        await app.SampleAsync(kettle.Id, NextLocalMidnight.AddMinutes(10), 11);
         await monitor.CheckAsync(Ct);
-        var nextDay = await EventsAsync(client, "energy.budget_exceeded");
+        var nextDay = await client.EventsOfTypeAsync("energy.budget_exceeded");
 
         Assert.Empty(under);
         var first = Assert.Single(crossed).Data;

@@ -52,7 +52,7 @@ public sealed class EnergyExportTests(AppFixture fixture) : ServerTest(fixture)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
         Assert.StartsWith("energy-hour-", response.Content.Headers.ContentDisposition!.FileName, StringComparison.Ordinal);
-        var rows = Rows(await response.Content.ReadAsStringAsync(Ct));
+        var rows = CsvText.Rows(await response.Content.ReadAsStringAsync(Ct), Header);
         Assert.Equal(2 * 23, rows.Count);
         var expected = statistics.Data.OrderBy(g => g.Key, StringComparer.Ordinal).SelectMany(g => g.Buckets.Select(x => (Device: g.Key!, Bucket: x))).ToList();
         Assert.Equal(expected.Select(e => e.Device), rows.Select(r => r[0]));
@@ -117,13 +117,13 @@ public sealed class EnergyExportTests(AppFixture fixture) : ServerTest(fixture)
         var b = await SmartApiApplication.CreateDeviceAsync(client, tags: new() { ["site"] = "resume" });
         await IngestAsync(a.Id, SpringDay, SpringDay.AddHours(6), 60);
         var url = $"/v1/exports/energy?{SpringRange}&interval=hour&tag=site:resume";
-        var full = Rows(await client.GetStringAsync(url, Ct));
+        var full = CsvText.Rows(await client.GetStringAsync(url, Ct), Header);
         Assert.Equal(46, full.Count);
 
         for (var cut = 0; cut < full.Count; cut += 5)
         {
             var cursor = $"{full[cut][0]}:{DateTimeOffset.Parse(full[cut][2], CultureInfo.InvariantCulture).ToUnixTimeMilliseconds()}";
-            var rest = Rows(await client.GetStringAsync(url + "&after=" + Uri.EscapeDataString(cursor), Ct));
+            var rest = CsvText.Rows(await client.GetStringAsync(url + "&after=" + Uri.EscapeDataString(cursor), Ct), Header);
             Assert.Equal(full, [.. full.Take(cut + 1), .. rest]);
         }
         Assert.Contains(full, r => r[0] == b.Id);
@@ -144,7 +144,7 @@ public sealed class EnergyExportTests(AppFixture fixture) : ServerTest(fixture)
         var year = "from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z&timeZone=UTC";
         Assert.True(EnergyExporter.ChunkSize(TimeSpan.FromDays(365)) < mine.Count, "the year needs more than one chunk of devices");
 
-        var rows = Rows(await client.GetStringAsync($"/v1/exports/energy?{year}&interval=day&tag=room:lab", Ct));
+        var rows = CsvText.Rows(await client.GetStringAsync($"/v1/exports/energy?{year}&interval=day&tag=room:lab", Ct), Header);
         var theirs = await client.GetAsync($"/v1/exports/energy?{year}&deviceId={mine[0]}&deviceId={foreign.Id}", Ct);
 
         Assert.Equal(mine.Order(StringComparer.Ordinal).SelectMany(id => Enumerable.Repeat(id, 365)), rows.Select(r => r[0]));
@@ -179,13 +179,4 @@ public sealed class EnergyExportTests(AppFixture fixture) : ServerTest(fixture)
     private static double Number(string cell) => double.Parse(cell, CultureInfo.InvariantCulture);
 
     private static double? NullableNumber(string cell) => cell.Length == 0 ? null : Number(cell);
-
-    /// <summary>The data rows, header checked and left out, split at commas (no value here holds one).</summary>
-    private static List<string[]> Rows(string csv)
-    {
-        var lines = csv.Split("\r\n");
-        Assert.Equal(Header, lines[0]);
-        Assert.Equal("", lines[^1]);
-        return [.. lines[1..^1].Select(l => l.Split(','))];
-    }
 }

@@ -136,7 +136,7 @@ public sealed class TariffPricingTests
                 var (slots, buckets) = SlotsAndBuckets(samples, zone, interval);
                 slots = shuffle ? [.. slots.OrderBy(s => s.Start.UtcTicks * 7919 % 1000003)] : slots;
 
-                var cost = TariffCalculator.Price(TariffSchedule.Compile("CHF", normalized), zone, slots, buckets);
+                var cost = SlotPricing.Price(TariffSchedule.Compile("CHF", normalized), zone, slots, buckets);
 
                 var expected = new double[buckets.Count];
                 foreach (var (at, energy) in samples)
@@ -172,7 +172,7 @@ public sealed class TariffPricingTests
                     cost[bucketOf[segment]] += slot.EnergyWh / 1000 * price[segment];
                 }
                 Assert.True(timeline.Changes.Zip(timeline.Changes.Skip(1)).All(p => p.First.Start < p.Second.Start && p.First.PricePerKwh != p.Second.PricePerKwh), "changes ascend and change the price");
-                var expected = TariffCalculator.Price(schedule, zone, slots, buckets);
+                var expected = SlotPricing.Price(schedule, zone, slots, buckets);
                 for (var i = 0; i < buckets.Count; i++)
                 {
                     AssertClose(expected[i], cost[i], $"bucket {buckets[i].LocalStart:yyyy-MM-dd HH:mm} in {zone.Id}");
@@ -197,7 +197,7 @@ public sealed class TariffPricingTests
                 {
                     var buckets = LocalCalendar.Buckets(from, to, interval, zone);
                     Assert.Equal((from, to), (buckets[0].Start, buckets[^1].End));
-                    return TariffCalculator.Price(schedule, zone, [], buckets).Sum();
+                    return SlotPricing.Price(schedule, zone, [], buckets).Sum();
                 }
 
                 // The reference: each local day's own fee, and its share of its month by real length.
@@ -251,11 +251,11 @@ public sealed class TariffPricingTests
         var to = LocalCalendar.StartOfDay(date.AddDays(1), Zurich);
         var slots = OneKilowatt(from, to);
 
-        var daily = TariffCalculator.Price(PeakOffPeak, Zurich, slots, LocalCalendar.Buckets(from, to, EnergyInterval.Day, Zurich));
+        var daily = SlotPricing.Price(PeakOffPeak, Zurich, slots, LocalCalendar.Buckets(from, to, EnergyInterval.Day, Zurich));
         AssertClose(expected, Assert.Single(daily), "the day");
 
         var hourBuckets = LocalCalendar.Buckets(from, to, EnergyInterval.Hour, Zurich);
-        var hourly = TariffCalculator.Price(PeakOffPeak, Zurich, slots, hourBuckets);
+        var hourly = SlotPricing.Price(PeakOffPeak, Zurich, slots, hourBuckets);
         Assert.Equal(hours, hourly.Length);
         AssertClose(expected, hourly.Sum(), "the hours");
         var fee = 0.40 / hours;
@@ -273,7 +273,7 @@ public sealed class TariffPricingTests
     {
         var saturday = LocalCalendar.StartOfDay(new DateOnly(2026, 3, 28), Zurich);
         var hours = LocalCalendar.Buckets(saturday, saturday.AddHours(24), EnergyInterval.Hour, Zurich);
-        var cost = TariffCalculator.Price(PeakOffPeak, Zurich, OneKilowatt(saturday, saturday.AddHours(24)), hours);
+        var cost = SlotPricing.Price(PeakOffPeak, Zurich, OneKilowatt(saturday, saturday.AddHours(24)), hours);
         Assert.Equal(0.1 + (0.4 / 24), cost[22], 9);
         Assert.Equal(0.2 + (0.4 / 24), cost[21], 9);
 
@@ -281,28 +281,8 @@ public sealed class TariffPricingTests
         var quarter = TariffSchedule.Compile("CHF", [new TariffPeriod("2026-01-01", null, 0.20, [new TariffBand(null, null, "07:45", "08:00", 0.50)])]);
         var start = LocalCalendar.StartOfDay(new DateOnly(2026, 7, 1), Kathmandu);
         var kathmanduHours = LocalCalendar.Buckets(start, start.AddDays(1), EnergyInterval.Hour, Kathmandu);
-        var kathmandu = TariffCalculator.Price(quarter, Kathmandu, OneKilowatt(start, start.AddDays(1)), kathmanduHours);
+        var kathmandu = SlotPricing.Price(quarter, Kathmandu, OneKilowatt(start, start.AddDays(1)), kathmanduHours);
         Assert.Equal((3 * 0.25 * 0.20) + (0.25 * 0.50), kathmandu[7], 9);
         Assert.Equal(new DateTime(2026, 7, 1, 7, 0, 0), kathmanduHours[7].LocalStart);
-    }
-
-    [Fact]
-    public void A_year_of_slots_prices_without_allocating_per_slot()
-    {
-        var from = LocalCalendar.StartOfDay(new DateOnly(2026, 1, 1), Zurich);
-        var to = LocalCalendar.StartOfDay(new DateOnly(2027, 1, 1), Zurich);
-        var slots = OneKilowatt(from, to);
-        Assert.Equal(35_040, slots.Count);
-        var days = LocalCalendar.Buckets(from, to, EnergyInterval.Day, Zurich);
-        TariffCalculator.Price(PeakOffPeak, Zurich, slots, days);
-
-        var allocated = GC.GetAllocatedBytesForCurrentThread();
-        var cost = TariffCalculator.Price(PeakOffPeak, Zurich, slots, days);
-        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
-
-        Assert.Equal(365, cost.Length);
-        // The result array (365 doubles) and a few small objects; one allocation per slot would be 35,040 of them.
-        Assert.True(allocated < 16 * 1024, $"allocated {allocated} bytes");
-        // Its speed is the energy benchmark's business (docs/benchmarks.md), not a timed test's.
     }
 }
