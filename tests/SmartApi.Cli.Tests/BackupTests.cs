@@ -80,7 +80,19 @@ public sealed class BackupTests(CliFixture fixture) : CliTest(fixture)
             Assert.Equal(live.Where(e => e.Position <= lastPosition), copy);
             Assert.Equal(Enumerable.Range(1, (int)lastPosition).Select(p => (long)p), copy.Select(e => e.Position));
             Assert.Contains(live, e => e.Position > lastPosition);
-            Assert.Equal(File.Exists(Path.Combine(Fixture.App.DataDirectory, "webhook-secrets.key")), summary.GetProperty("hasKeyFile").GetBoolean());
+            // The server wrote its key file at start-up: it comes back byte for byte, and every restored file is owner-only.
+            var liveKey = Path.Combine(Fixture.App.DataDirectory, "webhook-secrets.key");
+            Assert.True(summary.GetProperty("hasKeyFile").GetBoolean());
+            Assert.Equal(await File.ReadAllBytesAsync(liveKey, Ct), await File.ReadAllBytesAsync(Path.Combine(restored, "webhook-secrets.key"), Ct));
+            Assert.Equal(["smartapi.db", "webhook-secrets.key"], Directory.GetFiles(restored).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            if (!OperatingSystem.IsWindows())
+            {
+                foreach (var file in Directory.GetFiles(restored).Append(output))
+                {
+                    Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+                }
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(restored));
+            }
 
             // A server on the restored directory has every device acknowledged before the backup began, none sent after its snapshot, and takes writes.
             await using var server = await SmartApiApplication.StartAsync(dataDirectory: restored);
@@ -131,6 +143,7 @@ public sealed class BackupTests(CliFixture fixture) : CliTest(fixture)
     [InlineData("a zip without a manifest", "it has no manifest.json")]
     [InlineData("a manifest of another format", "does not name the smartapi-backup format")]
     [InlineData("a truncated database", "its database")]
+    [InlineData("a manifest naming another schema version", "its manifest says 99999")]
     public async Task Restore_of_a_file_that_is_not_a_sound_backup_fails_with_exit_1_and_leaves_the_directory_empty(string file, string message)
     {
         var input = Path.Combine(Path.GetTempPath(), $"smartapi-bad-{Guid.NewGuid():N}.zip");
@@ -181,6 +194,21 @@ public sealed class BackupTests(CliFixture fixture) : CliTest(fixture)
         if (kind == "random bytes")
         {
             await File.WriteAllBytesAsync(path, System.Security.Cryptography.RandomNumberGenerator.GetBytes(4096), Ct);
+            return;
+        }
+        if (kind == "a manifest naming another schema version")
+        {
+            Assert.Equal(0, (await CliFixture.RunAsync(new CliRun(null), "admin", "backup", "-d", Fixture.App.DataDirectory, "-o", path)).ExitCode);
+            using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
+            var entry = zip.GetEntry("manifest.json")!;
+            string text;
+            using (var reader = new StreamReader(entry.Open()))
+            {
+                text = reader.ReadToEnd();
+            }
+            entry.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry("manifest.json").Open());
+            writer.Write(System.Text.RegularExpressions.Regex.Replace(text, "\"schemaVersion\": \\d+", "\"schemaVersion\": 99999"));
             return;
         }
         if (kind == "a truncated database")
