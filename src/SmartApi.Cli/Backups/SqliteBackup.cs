@@ -31,6 +31,10 @@ internal static class SqliteBackup
             throw new CliException($"There is no {BackupManifest.DatabaseFile} in {dataDirectory}: is it the server's SmartApi:DataDirectory?", ExitCodes.Failure);
         }
         output = Path.GetFullPath(output);
+        if (!Directory.Exists(Path.GetDirectoryName(output)))
+        {
+            throw new CliException($"The directory of {output} does not exist; create it first.", ExitCodes.Failure);
+        }
         var copy = output + ".db.tmp";
         var archive = output + ".tmp";
         try
