@@ -29,6 +29,12 @@ internal sealed class CliHost
     /// <summary>The HTTP handler of the API client; tests may pass one that breaks transfers.</summary>
     public HttpMessageHandler? Handler { get; init; }
 
+    /// <summary>
+    /// Called by <c>admin backup</c> once its snapshot is fixed and before it copies; tests use it to let the server
+    /// commit more while the backup runs.
+    /// </summary>
+    public Func<CancellationToken, Task>? BackupSnapshotTaken { get; init; }
+
     public static CliHost FromProcess() => new()
     {
         Console = AnsiConsole.Console,

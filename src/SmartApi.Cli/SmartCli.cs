@@ -41,6 +41,7 @@ internal static class SmartCli
         root.Subcommands.Add(WebhookCommands.Create(host));
         root.Subcommands.Add(SimulateCommands.Create(host));
         root.Subcommands.Add(ExportCommands.Create(host));
+        root.Subcommands.Add(AdminCommands.Create(host));
         return root;
     }
 

@@ -59,6 +59,7 @@ public sealed class CliFixture : IAsyncLifetime
             GetEnvironmentVariable = name => environment.GetValueOrDefault(name),
             ConfigDirectory = run.ConfigDirectory ?? Path.Combine(Path.GetTempPath(), "smart-cli-test-" + Guid.NewGuid().ToString("N")),
             Handler = run.Handler,
+            BackupSnapshotTaken = run.BackupSnapshotTaken,
         };
         run.Attach?.Invoke(output, error);
         var exit = await SmartCli.RunAsync(args, host, run.CancellationToken);
@@ -95,6 +96,9 @@ public sealed record CliRun(string? Key, string? Url = null, string? ConfigDirec
 
     /// <summary>The API client's HTTP handler, when a test needs to break transfers.</summary>
     public HttpMessageHandler? Handler { get; init; }
+
+    /// <summary>Runs inside <c>admin backup</c> between its snapshot and its copy.</summary>
+    public Func<CancellationToken, Task>? BackupSnapshotTaken { get; init; }
 }
 
 /// <summary>A StringWriter that a test may read while a command still writes to it.</summary>
