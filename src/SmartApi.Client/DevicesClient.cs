@@ -45,6 +45,13 @@ public sealed class DevicesClient
     public Task DeleteAsync(string id, CancellationToken cancellationToken = default) =>
         _transport.DeleteAsync($"v1/devices/{PathSegment.Of(id)}", cancellationToken);
 
+    /// <summary>
+    /// Erases the device's measurements and the payloads of its events and deliveries (<c>POST /v1/devices/{id}/erase</c>);
+    /// answers the erasure's audit record. Safe to repeat.
+    /// </summary>
+    public Task<DeviceErasureResponse> EraseAsync(string id, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        _transport.PostAsync($"v1/devices/{PathSegment.Of(id)}/erase", SmartApiJsonContext.Default.DeviceErasureResponse, idempotencyKey, cancellationToken);
+
     /// <summary>Switches the device on, off or toggles it (<c>POST /v1/devices/{id}/switch</c>); answers the command to follow.</summary>
     public Task<CommandResponse> SwitchAsync(string id, SwitchAction state, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
         _transport.SendAsync(HttpMethod.Post, $"v1/devices/{PathSegment.Of(id)}/switch", new SwitchRequest(state), SmartApiJsonContext.Default.SwitchRequest,

@@ -88,3 +88,15 @@ public sealed record CommandResponse(
     string? Error,
     string Source = "api",
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AutomationId = null);
+
+/// <summary>
+/// The answer of <c>POST /v1/devices/{id}/erase</c>: the audit record of this erasure. Repeating the call
+/// is safe: it erases what arrived since and records another erasure.
+/// </summary>
+/// <param name="Id">The erasure (<c>era_...</c>), also in the <c>device.erased</c> event.</param>
+/// <param name="ErasedBy">The API key that asked for it.</param>
+/// <param name="MeasurementsDeleted">Raw measurements and energy rollup rows deleted.</param>
+/// <param name="EventsErased">Events whose data was blanked by this call (earlier erased ones are not counted again).</param>
+/// <param name="DeliveriesErased">Deliveries of those events marked erased, their response bodies removed.</param>
+public sealed record DeviceErasureResponse(
+    string Id, string DeviceId, DateTimeOffset ErasedAt, string ErasedBy, long MeasurementsDeleted, long EventsErased, long DeliveriesErased);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace SmartApi.Contracts;
 
@@ -7,8 +8,10 @@ namespace SmartApi.Contracts;
 /// <param name="Type">The event type, from the catalog (<c>GET /v1/event-types</c>).</param>
 /// <param name="CreatedAt">When it happened.</param>
 /// <param name="OrganizationId">The organization it belongs to.</param>
-/// <param name="Data">Type-specific data; device events carry <c>deviceId</c> and the device's monotonic <c>sequence</c>.</param>
-public sealed record EventResponse(string Id, string Type, DateTimeOffset CreatedAt, string OrganizationId, JsonElement Data);
+/// <param name="Data">Type-specific data; device events carry <c>deviceId</c> and the device's monotonic <c>sequence</c>. <c>{}</c> once erased.</param>
+/// <param name="ErasedAt">When the device's data was erased (<c>POST /v1/devices/{id}/erase</c>); absent for events that were not.</param>
+public sealed record EventResponse(string Id, string Type, DateTimeOffset CreatedAt, string OrganizationId, JsonElement Data,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? ErasedAt = null);
 
 /// <summary>An entry of the event catalog.</summary>
 /// <param name="Type">The event type.</param>

@@ -28,6 +28,7 @@ namespace SmartApi.Contracts;
 [JsonSerializable(typeof(CreateDeviceRequest))]
 [JsonSerializable(typeof(UpdateDeviceRequest))]
 [JsonSerializable(typeof(DeviceResponse))]
+[JsonSerializable(typeof(DeviceErasureResponse))]
 [JsonSerializable(typeof(Page<DeviceResponse>))]
 [JsonSerializable(typeof(SwitchRequest))]
 [JsonSerializable(typeof(CommandResponse))]

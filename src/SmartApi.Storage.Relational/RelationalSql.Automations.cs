@@ -50,7 +50,9 @@ internal abstract partial class RelationalSql
         "UPDATE deliveries SET status = 'pending', next_attempt_at = @now, updated_at = @now WHERE id IN (" +
         "SELECT id FROM deliveries WHERE organization_id = @org AND automation_id = @automation AND status = 'failed' " +
         "AND created_at >= @since ORDER BY id LIMIT @limit)";
-    public const string GetDelivery = "SELECT " + DeliveryColumns + " FROM deliveries WHERE organization_id = @org AND id = @id";
+    // The delivery log shows erasure; the engine's claims (DeliveryColumns) need not read it.
+    protected const string DeliveryReadColumns = DeliveryColumns + ", erased_at";
+    public const string GetDelivery = "SELECT " + DeliveryReadColumns + " FROM deliveries WHERE organization_id = @org AND id = @id";
     public const string ListAttempts =
         "SELECT delivery_id, number, started_at, status_code, duration_ms, error, response_body, request_headers AS request_headers_json FROM delivery_attempts WHERE delivery_id = @id ORDER BY number";
     public const string CountPending = "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'";

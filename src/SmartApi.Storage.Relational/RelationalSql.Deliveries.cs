@@ -6,7 +6,7 @@ namespace SmartApi.Storage.Relational;
 /// <summary>The delivery log's filters, shared by the list and the bulk retry so both reach the same rows.</summary>
 internal abstract partial class RelationalSql
 {
-    public const string ListDeliveries = "SELECT " + DeliveryColumns + " FROM deliveries WHERE organization_id = @org";
+    public const string ListDeliveries = "SELECT " + DeliveryReadColumns + " FROM deliveries WHERE organization_id = @org";
     public const string DeliveriesAfter = " AND id > @after ORDER BY id LIMIT @limit";
     // Newest first: "~" sorts after every id, so no cursor means from the newest.
     public const string DeliveriesBefore = " AND id < @after ORDER BY id DESC LIMIT @limit";

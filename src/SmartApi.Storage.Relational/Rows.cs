@@ -154,8 +154,9 @@ internal sealed class EventRow
     public string? DeviceId { get; set; }
     public long CreatedAt { get; set; }
     public string Data { get; set; } = "{}";
+    public long? ErasedAt { get; set; }
 
-    public StoredEvent ToEntity() => new(Position, Id, OrganizationId, Type, DeviceId, Ms.ToTime(CreatedAt), Data);
+    public StoredEvent ToEntity() => new(Position, Id, OrganizationId, Type, DeviceId, Ms.ToTime(CreatedAt), Data, Ms.ToTime(ErasedAt));
 }
 
 internal sealed class CommandRow
@@ -270,9 +271,10 @@ internal sealed class DeliveryRow
     public string? LastError { get; set; }
     public long CreatedAt { get; set; }
     public long UpdatedAt { get; set; }
+    public long? ErasedAt { get; set; }
 
     public Delivery ToEntity() => new(Id, OrganizationId, AutomationId, WebhookId, EventId, EventType, DeviceId, Status, (int)Attempts,
-        Ms.ToTime(NextAttemptAt), (int?)LastStatusCode, LastError, Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt));
+        Ms.ToTime(NextAttemptAt), (int?)LastStatusCode, LastError, Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt), Ms.ToTime(ErasedAt));
 }
 
 internal sealed class AttemptRow

@@ -61,7 +61,8 @@ public sealed record Delivery(
     int? LastStatusCode,
     string? LastError,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? ErasedAt = null);
 
 public sealed record DeliveryAttempt(
     string DeliveryId,

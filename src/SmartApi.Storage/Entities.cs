@@ -126,7 +126,8 @@ public sealed record StoredEvent(
     string Type,
     string? DeviceId,
     DateTimeOffset CreatedAt,
-    string DataJson);
+    string DataJson,
+    DateTimeOffset? ErasedAt = null);
 
 /// <summary>
 /// An event to append. <see cref="DataJson"/> is a JSON object without <c>deviceId</c> and

@@ -44,6 +44,21 @@ public sealed class CommandTests(CliFixture fixture) : CliTest(fixture)
     }
 
     [Fact]
+    public async Task Devices_erase_prints_the_erasure()
+    {
+        var key = await Fixture.TenantKeyAsync("devices:read", "devices:write");
+        var id = Json(await Fixture.RunAsync(key, "devices", "create", "--serial", Serial(), "--name", "Coffee machine", "--json")).GetProperty("id").GetString()!;
+
+        var erased = Json(await Fixture.RunAsync(key, "devices", "erase", id, "--json"));
+        var text = await Fixture.RunAsync(key, "devices", "erase", id);
+
+        Assert.StartsWith("era_", erased.GetProperty("id").GetString(), StringComparison.Ordinal);
+        Assert.Equal((id, 1L), (erased.GetProperty("deviceId").GetString(), erased.GetProperty("eventsErased").GetInt64()));
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains($"Erased {id}", text.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Tariffs_create_from_a_file_list_show_and_delete()
     {
         var key = await Fixture.TenantKeyAsync("tariffs:read", "tariffs:write");

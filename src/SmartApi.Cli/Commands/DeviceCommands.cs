@@ -4,12 +4,12 @@ using Spectre.Console;
 
 namespace SmartApi.Cli.Commands;
 
-/// <summary><c>smart devices list|get|create|switch</c>.</summary>
+/// <summary><c>smart devices list|get|create|switch|erase</c>.</summary>
 internal static class DeviceCommands
 {
     public static Command Create(CliHost host)
     {
-        var command = new Command("devices", "Smart plugs: list, inspect, register, switch.");
+        var command = new Command("devices", "Smart plugs: list, inspect, register, switch, erase.");
 
         var online = new Option<bool?>("--online") { Description = "Only connected (true) or disconnected (false) devices." };
         var tag = new Option<string?>("--tag") { Description = "Only devices with this tag: key or key:value." };
@@ -65,6 +65,21 @@ internal static class DeviceCommands
             {
                 context.Console.MarkupLine($"[yellow]MQTT password (shown once):[/] {Markup.Escape(credentials.MqttPassword)}");
             }
+            return ExitCodes.Success;
+        }));
+
+        var eraseId = ListOptions.Id("device");
+        command.Subcommands.Add(new Command("erase", "Erase a device's measurements and the payloads of its events and deliveries (ids and types remain).")
+            .With(eraseId).Runs(host, async (context, ct) =>
+        {
+            var erasure = await context.Client.Devices.EraseAsync(context.Parse.GetValue(eraseId)!, cancellationToken: ct);
+            if (context.Json)
+            {
+                context.WriteJson(erasure, SmartApiJsonContext.Default.DeviceErasureResponse);
+                return ExitCodes.Success;
+            }
+            context.Console.MarkupLine($"Erased {erasure.DeviceId} ({erasure.Id}): {erasure.MeasurementsDeleted} measurement rows deleted, " +
+                $"{erasure.EventsErased} events and {erasure.DeliveriesErased} deliveries blanked.");
             return ExitCodes.Success;
         }));
 

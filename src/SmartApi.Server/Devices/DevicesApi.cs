@@ -35,6 +35,9 @@ internal static class DevicesApi
         write.MapPost("/{id}/switch", Switch).WithName("SwitchDevice")
             .WithSummary("Switch a device on, off or toggle it; answers the pending command.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        write.MapPost("/{id}/erase", Erase).WithName("EraseDevice")
+            .WithSummary("Erase a device's measurements and the payloads of its events and deliveries; ids and types remain, marked erased.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         devices.MapBulkSwitch(routes);
         return devices;
     }
@@ -130,6 +133,16 @@ internal static class DevicesApi
         await devices.DeleteAsync(user.Caller().OrganizationId, id, cancellationToken)
             ? TypedResults.NoContent()
             : Problems.NotFound("device", id);
+
+    /// <summary>Safe to repeat: a second call erases what arrived since and records another erasure.</summary>
+    private static async Task<Results<Ok<DeviceErasureResponse>, ProblemHttpResult>> Erase(
+        string id, ClaimsPrincipal user, DeviceErasureService erasures, CancellationToken cancellationToken)
+    {
+        var caller = user.Caller();
+        return await erasures.EraseAsync(caller.OrganizationId, id, caller.KeyId, cancellationToken) is { } e
+            ? TypedResults.Ok(new DeviceErasureResponse(e.Id, e.DeviceId, e.ErasedAt, e.ApiKeyId, e.MeasurementsDeleted, e.EventsErased, e.DeliveriesErased))
+            : Problems.NotFound("device", id);
+    }
 
     private static async Task<Results<Accepted<CommandResponse>, ProblemHttpResult>> Switch(
         string id, SwitchRequest request, ClaimsPrincipal user, DeviceService devices, CancellationToken cancellationToken)

@@ -9,6 +9,7 @@ internal static class DevicesRegistration
     {
         services.AddValidatedOptions<CommandOptions, CommandOptionsValidator>(CommandOptions.Section);
         services.AddSingleton<DeviceService>();
+        services.AddSingleton<DeviceErasureService>();
         return services;
     }
 }

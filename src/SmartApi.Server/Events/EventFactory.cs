@@ -20,5 +20,6 @@ internal sealed class EventFactory(IdGenerator ids, TimeProvider time)
             JsonSerializer.Serialize(data, EventDataJson.Writer<T>.TypeInfo));
 
     public static EventResponse ToResponse(StoredEvent e) =>
-        new(e.Id, e.Type, e.CreatedAt, e.OrganizationId, JsonSerializer.Deserialize(e.DataJson, SmartApiJsonContext.Default.JsonElement));
+        new(e.Id, e.Type, e.CreatedAt, e.OrganizationId, JsonSerializer.Deserialize(e.DataJson, SmartApiJsonContext.Default.JsonElement),
+            e.ErasedAt);
 }

@@ -63,4 +63,5 @@ internal static class LogEvents
     public const int BudgetMonitorFailed = 2180;
     public const int BudgetCheckFailed = 2181;
     public const int BudgetOrganizationFailed = 2182;
+    public const int DeviceErased = 2250;
 }

@@ -32,6 +32,15 @@ public sealed record DeviceChangedData(
     [property: Description("Changed fields with their previous value: {\"name\":{\"from\":\"Old\"}}.")] IReadOnlyDictionary<string, WebhookFieldChange>? Changes = null)
     : DeviceEventData(DeviceId, Sequence);
 
+/// <summary>Data of <c>device.erased</c>: ids only, no personal data.</summary>
+/// <param name="ErasureId">The erasure's audit record (<c>era_...</c>).</param>
+/// <param name="ErasedBy">The API key that asked for it (<c>key_...</c>).</param>
+public sealed record DeviceErasedData(
+    string DeviceId, long Sequence,
+    [property: RegularExpression("^era_")] string ErasureId,
+    [property: RegularExpression("^key_")] string ErasedBy)
+    : DeviceEventData(DeviceId, Sequence);
+
 /// <summary>Data of <c>device.online</c> and <c>device.offline</c>.</summary>
 /// <param name="Reason"><c>connected</c>, <c>disconnected</c>, <c>keepalive_timeout</c> or <c>server_restart</c>.</param>
 /// <param name="LastSeenAt">When the device was last heard from, if known.</param>

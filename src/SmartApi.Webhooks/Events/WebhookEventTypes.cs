@@ -12,6 +12,9 @@ public static class WebhookEventTypes
     /// <summary>A device was deleted (<see cref="DeviceChangedData"/>).</summary>
     public const string DeviceDeleted = "device.deleted";
 
+    /// <summary>A device's measurements and the payloads of its events and deliveries were erased (<see cref="DeviceErasedData"/>).</summary>
+    public const string DeviceErased = "device.erased";
+
     /// <summary>A device connected (<see cref="DeviceConnectivityData"/>).</summary>
     public const string DeviceOnline = "device.online";
 
@@ -69,6 +72,8 @@ public static class WebhookEventTypes
         new(DeviceCreated, "A device was created through the API.", WebhookJsonContext.Default.DeviceChangedData),
         new(DeviceUpdated, "A device's name, tags or settings changed.", WebhookJsonContext.Default.DeviceChangedData, "changes"),
         new(DeviceDeleted, "A device was deleted; its measurements are gone with it.", WebhookJsonContext.Default.DeviceChangedData),
+        new(DeviceErased, "A device's measurements and the payloads of its earlier events and deliveries were erased; ids and types remain.",
+            WebhookJsonContext.Default.DeviceErasedData),
         new(DeviceOnline, "A device connected to the MQTT gateway.", WebhookJsonContext.Default.DeviceConnectivityData),
         new(DeviceOffline, "A device disconnected or its keep-alive expired.", WebhookJsonContext.Default.DeviceConnectivityData),
         new(DeviceSwitched, "A device's relay changed state.", WebhookJsonContext.Default.DeviceSwitchedData),

@@ -10,6 +10,7 @@ namespace SmartApi.Webhooks.Events;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(WebhookEvent))]
 [JsonSerializable(typeof(DeviceChangedData))]
+[JsonSerializable(typeof(DeviceErasedData))]
 [JsonSerializable(typeof(DeviceConnectivityData))]
 [JsonSerializable(typeof(DeviceSwitchedData))]
 [JsonSerializable(typeof(DeviceButtonPressedData))]
