@@ -1,9 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace SmartApi.Contracts;
 
 /// <summary>One event sent (or to be sent) to one webhook.</summary>
 /// <param name="Status"><c>pending</c> (queued or waiting to retry), <c>succeeded</c>, or <c>failed</c> (retries used up, or the webhook was disabled).</param>
 /// <param name="NextAttemptAt">When a pending delivery is tried next.</param>
 /// <param name="Attempts">Each try, oldest first (only in <c>GET /v1/deliveries/{id}</c>).</param>
+/// <param name="HeldBy">A pending delivery the engine postponed without an attempt: <c>circuit_open</c> (until the next probe) or <c>rate_limit</c>. Not a failure; retries are not used up.</param>
 public sealed record DeliveryResponse(
     string Id,
     string AutomationId,
@@ -17,7 +20,8 @@ public sealed record DeliveryResponse(
     string? LastError,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    IReadOnlyList<DeliveryAttemptResponse>? Attempts = null);
+    IReadOnlyList<DeliveryAttemptResponse>? Attempts = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? HeldBy = null);
 
 /// <summary>One try of a delivery.</summary>
 /// <param name="StatusCode">The receiver's HTTP status, or null when no response came (timeout, refused connection, blocked address).</param>

@@ -98,5 +98,6 @@ internal static class DeliveriesApi
         d.Status == DeliveryStatus.Pending ? d.NextAttemptAt : null, d.LastStatusCode, d.LastError, d.CreatedAt, d.UpdatedAt,
         attempts?.Select(a => new DeliveryAttemptResponse(a.Number, a.StartedAt, a.StatusCode, a.DurationMs, a.Error, a.ResponseBody,
             a.RequestHeadersJson is null ? null : JsonSerializer.Deserialize(a.RequestHeadersJson, SmartApiJsonContext.Default.IReadOnlyDictionaryStringString)))
-            .ToList());
+            .ToList(),
+        d.Status == DeliveryStatus.Pending ? d.HeldReason : null);
 }
