@@ -50,6 +50,7 @@ public sealed class PostgresCommitTests : CommitComplianceTests;
 public sealed class PostgresHandOffTests : HandOffComplianceTests;
 public sealed class PostgresPortalSessionTests : PortalSessionComplianceTests;
 public sealed class PostgresBudgetTests : BudgetComplianceTests;
+public sealed class PostgresWebhookCircuitTests : WebhookCircuitComplianceTests;
 public sealed class PostgresConsoleTests : ConsoleComplianceTests;
 public sealed class PostgresTariffTests : TariffComplianceTests;
 
