@@ -42,6 +42,8 @@ public sealed record AutomationTrigger(
 /// <param name="DeviceId">Switch: the device to switch (one of the organization's devices); or give <c>tag</c>.</param>
 /// <param name="State">Switch: <c>on</c>, <c>off</c> or <c>toggle</c>.</param>
 /// <param name="RevertAfterSeconds">Switch: switch back (the opposite command; toggle again for <c>toggle</c>) after this many seconds (1-86400).</param>
+/// <param name="RateLimit">Webhook: an optional maximum delivery rate (ADR 041).</param>
+/// <param name="CircuitBreaker">Webhook: the circuit breaker's settings; on with the defaults when left out.</param>
 /// <param name="Tag">Switch: instead of <c>deviceId</c>, every device that carries this tag when the action runs (<c>key:value</c>, or <c>key</c> for any value; at most 1,000 devices), as one batch.</param>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record AutomationActionRequest(
@@ -53,12 +55,17 @@ public sealed record AutomationActionRequest(
     string? DeviceId = null,
     SwitchAction? State = null,
     int? RevertAfterSeconds = null,
-    string? Tag = null);
+    string? Tag = null,
+    WebhookRateLimit? RateLimit = null,
+    WebhookCircuitBreaker? CircuitBreaker = null);
 
 /// <summary>An action of an automation; webhook fields for <c>webhook</c>, device fields for <c>switch</c>.</summary>
 /// <param name="Headers">Webhook: the custom header names, each with the value <c>***</c> (values are never shown).</param>
 /// <param name="Secret">The signing secret (<c>whsec_...</c>), only in the response that created the automation.</param>
 /// <param name="Tag">Switch: the tag whose devices the action switches (instead of <c>deviceId</c>).</param>
+/// <param name="RateLimit">Webhook: its maximum delivery rate, when it has one.</param>
+/// <param name="CircuitBreaker">Webhook: the circuit breaker's effective settings.</param>
+/// <param name="Circuit">Webhook: the circuit's state now (closed, open, half_open), failure streak and next probe.</param>
 /// <param name="Status">Webhook: <c>active</c>, or <c>disabled</c> (see <c>disabledReason</c>: <c>gone</c> after a 410, <c>failing</c> after days of failures). Save the action again to re-enable it.</param>
 public sealed record AutomationActionResponse(
     string Type,
@@ -72,7 +79,10 @@ public sealed record AutomationActionResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DeviceId = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SwitchAction? State = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? RevertAfterSeconds = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Tag = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Tag = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WebhookRateLimit? RateLimit = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WebhookCircuitBreaker? CircuitBreaker = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WebhookCircuitState? Circuit = null);
 
 /// <summary>An automation.</summary>
 public sealed record AutomationResponse(

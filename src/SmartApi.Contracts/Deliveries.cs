@@ -7,6 +7,7 @@ namespace SmartApi.Contracts;
 /// <param name="NextAttemptAt">When a pending delivery is tried next.</param>
 /// <param name="Attempts">Each try, oldest first (only in <c>GET /v1/deliveries/{id}</c>).</param>
 /// <param name="ErasedAt">When its device's data was erased: its event's data and its attempts' response bodies are gone. Absent otherwise.</param>
+/// <param name="HeldBy">A pending delivery the engine postponed without an attempt: <c>circuit_open</c> (until the next probe) or <c>rate_limit</c>. Not a failure; retries are not used up.</param>
 public sealed record DeliveryResponse(
     string Id,
     string AutomationId,
@@ -22,6 +23,7 @@ public sealed record DeliveryResponse(
     DateTimeOffset UpdatedAt,
     IReadOnlyList<DeliveryAttemptResponse>? Attempts = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? ErasedAt = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? HeldBy = null);
 
 /// <summary>One try of a delivery.</summary>
 /// <param name="StatusCode">The receiver's HTTP status, or null when no response came (timeout, refused connection, blocked address).</param>

@@ -21,6 +21,7 @@ internal sealed class PostgresDialect : SqlDialect
 
     // KEY SHARE holds off a DELETE (or a key change) until commit, but not updates of other columns
     // (presence, energy state), so the gateway's writes never wait on it.
+    protected override string ForUpdate => " FOR UPDATE";
     protected override string KeyShareLock => " FOR KEY SHARE";
 
     // jsonb travels as text: Dapper maps it like SQLite's TEXT column.

@@ -29,5 +29,5 @@ internal abstract partial class Sql : RelationalSql
         "ON CONFLICT (delivery_id, number) DO UPDATE SET started_at = excluded.started_at, status_code = excluded.status_code, " +
         "duration_ms = excluded.duration_ms, error = excluded.error, response_body = excluded.response_body, request_headers = excluded.request_headers) " +
         "UPDATE deliveries d SET status = u.status, attempts = u.number, next_attempt_at = u.next, lease_owner = NULL, lease_expires_at = NULL, " +
-        "last_status_code = u.status_code, last_error = u.error, updated_at = @at FROM u WHERE d.id = u.delivery_id";
+        "last_status_code = u.status_code, last_error = u.error, held_reason = NULL, updated_at = @at FROM u WHERE d.id = u.delivery_id";
 }

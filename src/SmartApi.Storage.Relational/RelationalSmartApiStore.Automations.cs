@@ -35,6 +35,17 @@ public abstract partial class RelationalSmartApiStore
             .Select(r => r.ToEntity()).ToList();
     }
 
+    public async Task<IReadOnlyList<WebhookCircuit>> ListWebhookCircuitsAsync(IReadOnlyCollection<string> webhookIds, CancellationToken cancellationToken = default)
+    {
+        if (webhookIds.Count == 0)
+        {
+            return [];
+        }
+        await using var connection = await OpenReadConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<WebhookCircuitRow>(Dialect.ListWebhookCircuits, new { ids = Dialect.IdList(webhookIds) }))
+            .Select(r => r.ToEntity()).ToList();
+    }
+
     public async Task<IReadOnlyList<Webhook>> ListWebhooksWithHeadersAsync(string afterId, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReadConnectionAsync(cancellationToken);

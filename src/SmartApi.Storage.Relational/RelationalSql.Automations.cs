@@ -28,6 +28,17 @@ internal abstract partial class RelationalSql
         "UPDATE webhooks SET url = @url, headers = @headers, ordered = @ordered, standard_webhooks = @standard WHERE id = @id";
     public const string ReactivateWebhook =
         "UPDATE webhooks SET status = 'active', disabled_reason = NULL, failing_since = NULL WHERE id = @id AND status = 'disabled'";
+    internal const string WebhookCircuitColumns =
+        "webhook_id, rate_per_second, rate_burst, failure_threshold, probe_interval, state, failure_streak, next_probe_at, changed_at";
+    // Saving an action sets its limits and keeps its circuit: a PATCH does not hide a dead receiver.
+    public const string UpsertWebhookLimits =
+        "INSERT INTO webhook_circuits (webhook_id, rate_per_second, rate_burst, failure_threshold, probe_interval) VALUES (@id, @rate, @burst, @threshold, @probe) " +
+        "ON CONFLICT (webhook_id) DO UPDATE SET rate_per_second = excluded.rate_per_second, rate_burst = excluded.rate_burst, " +
+        "failure_threshold = excluded.failure_threshold, probe_interval = excluded.probe_interval";
+    public const string SaveWebhookCircuitState =
+        "UPDATE webhook_circuits SET state = @state, failure_streak = @streak, next_probe_at = @next, changed_at = @changed WHERE webhook_id = @id";
+    public const string TakeWebhookProbe =
+        "UPDATE webhook_circuits SET state = 'half_open', next_probe_at = @next WHERE webhook_id = @id AND state <> 'closed' AND next_probe_at <= @now";
     public const string RemoveWebhook = "UPDATE webhooks SET status = 'removed' WHERE id = @id";
     public const string DisableWebhook =
         "UPDATE webhooks SET status = 'disabled', disabled_reason = @reason WHERE id = @id AND status = 'active'";
@@ -42,7 +53,7 @@ internal abstract partial class RelationalSql
         "SELECT id, automation_id, ciphertext, created_at, expires_at FROM automation_secrets " +
         "WHERE automation_id = @automation AND (expires_at IS NULL OR expires_at > @now) ORDER BY id DESC";
     protected const string DeliveryColumns =
-        "id, organization_id, automation_id, webhook_id, event_id, event_type, device_id, status, attempts, next_attempt_at, last_status_code, last_error, created_at, updated_at";
+        "id, organization_id, automation_id, webhook_id, event_id, event_type, device_id, status, attempts, next_attempt_at, last_status_code, last_error, created_at, updated_at, held_reason";
     public const string RetryDelivery =
         "UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
         "WHERE organization_id = @org AND id = @id";

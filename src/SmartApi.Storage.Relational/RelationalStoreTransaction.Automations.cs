@@ -58,6 +58,15 @@ internal abstract partial class RelationalStoreTransaction
                 await ExecuteAsync(RelationalSql.UpdateWebhook, values);
                 await ExecuteAsync(RelationalSql.ReactivateWebhook, new { values.id });
             }
+            var limits = definition.Limits ?? WebhookLimits.Default;
+            await ExecuteAsync(RelationalSql.UpsertWebhookLimits, new
+            {
+                values.id,
+                rate = limits.RatePerSecond,
+                burst = limits.RateBurst,
+                threshold = limits.FailureThreshold,
+                probe = (long)limits.ProbeInterval.TotalMilliseconds,
+            });
             live.Add(values.id);
         }
         foreach (var dropped in existing.Values.Where(w => !live.Contains(w.Id)))
@@ -97,8 +106,26 @@ internal abstract partial class RelationalStoreTransaction
             ? []
             : [.. await QueryAsync<string>(Dialect.ExtendDeliveryLeases, new { ids = deliveryIds as string[] ?? [.. deliveryIds], owner, until = Ms.Of(leaseUntil) })];
 
-    public async ValueTask ReleaseDeliveriesAsync(IReadOnlyList<string> deliveryIds, DateTimeOffset dueAt) =>
-        await ExecuteAsync(Dialect.ReleaseDeliveries, new { ids = deliveryIds as string[] ?? [.. deliveryIds], due = Ms.Of(dueAt) });
+    public async ValueTask ReleaseDeliveriesAsync(IReadOnlyList<string> deliveryIds, DateTimeOffset dueAt, string? heldReason = null) =>
+        await ExecuteAsync(Dialect.ReleaseDeliveries, new { ids = deliveryIds as string[] ?? [.. deliveryIds], due = Ms.Of(dueAt), reason = heldReason });
+
+    public async ValueTask<IReadOnlyList<WebhookCircuit>> LockWebhookCircuitsAsync(IReadOnlyCollection<string> webhookIds) =>
+        webhookIds.Count == 0
+            ? []
+            : [.. (await QueryAsync<WebhookCircuitRow>(Dialect.LockWebhookCircuits, new { ids = Dialect.IdList(webhookIds) })).Select(r => r.ToEntity())];
+
+    public async ValueTask SaveWebhookCircuitStateAsync(WebhookCircuit circuit) =>
+        await ExecuteAsync(RelationalSql.SaveWebhookCircuitState, new
+        {
+            id = circuit.WebhookId,
+            state = circuit.State,
+            streak = circuit.FailureStreak,
+            next = Ms.Of(circuit.NextProbeAt),
+            changed = Ms.Of(circuit.ChangedAt),
+        });
+
+    public async ValueTask<bool> TakeWebhookProbeAsync(string webhookId, DateTimeOffset now, DateTimeOffset nextProbeAt) =>
+        await ExecuteAsync(RelationalSql.TakeWebhookProbe, new { id = webhookId, now = Ms.Of(now), next = Ms.Of(nextProbeAt) }) == 1;
 
     public async ValueTask<bool> ReplaceWebhookHeadersAsync(string webhookId, string expected, string headersJson) =>
         await ExecuteAsync(RelationalSql.ReplaceWebhookHeaders, new { id = webhookId, expected, headers = headersJson }) == 1;

@@ -237,6 +237,23 @@ internal sealed class WebhookRow
         Status, DisabledReason, Ms.ToTime(FailingSince), Ms.ToTime(CreatedAt));
 }
 
+internal sealed class WebhookCircuitRow
+{
+    public string WebhookId { get; set; } = "";
+    public double? RatePerSecond { get; set; }
+    public long? RateBurst { get; set; }
+    public long FailureThreshold { get; set; }
+    public long ProbeInterval { get; set; }
+    public string State { get; set; } = "";
+    public long FailureStreak { get; set; }
+    public long? NextProbeAt { get; set; }
+    public long? ChangedAt { get; set; }
+
+    public WebhookCircuit ToEntity() => new(WebhookId,
+        new WebhookLimits(RatePerSecond, (int?)RateBurst, (int)FailureThreshold, TimeSpan.FromMilliseconds(ProbeInterval)),
+        State, (int)FailureStreak, Ms.ToTime(NextProbeAt), Ms.ToTime(ChangedAt));
+}
+
 internal sealed class SecretRow
 {
     public string Id { get; set; } = "";
@@ -275,6 +292,10 @@ internal sealed class DeliveryRow
 
     public Delivery ToEntity() => new(Id, OrganizationId, AutomationId, WebhookId, EventId, EventType, DeviceId, Status, (int)Attempts,
         Ms.ToTime(NextAttemptAt), (int?)LastStatusCode, LastError, Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt), Ms.ToTime(ErasedAt));
+    public string? HeldReason { get; set; }
+
+    public Delivery ToEntity() => new(Id, OrganizationId, AutomationId, WebhookId, EventId, EventType, DeviceId, Status, (int)Attempts,
+        Ms.ToTime(NextAttemptAt), (int?)LastStatusCode, LastError, Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt), HeldReason);
 }
 
 internal sealed class AttemptRow

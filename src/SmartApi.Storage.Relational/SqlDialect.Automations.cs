@@ -16,7 +16,15 @@ internal abstract partial class SqlDialect
     public string ExtendDeliveryLeases => field ??=
         "UPDATE deliveries SET lease_expires_at = @until WHERE " + InArray("id", "ids") + " AND status = 'pending' AND lease_owner = @owner RETURNING id";
     public string ReleaseDeliveries => field ??=
-        "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = @due WHERE " + InArray("id", "ids") + " AND status = 'pending'";
+        "UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = @due, held_reason = @reason WHERE " + InArray("id", "ids") +
+        " AND status = 'pending'";
+
+    /// <summary>What follows a read of rows the unit goes on to update, so concurrent units on other nodes take turns (nothing where one writer writes).</summary>
+    protected abstract string ForUpdate { get; }
+
+    public string ListWebhookCircuits => field ??= "SELECT " + RelationalSql.WebhookCircuitColumns + " FROM webhook_circuits WHERE " + InList("webhook_id", "ids");
+    // In id order, so two units locking overlapping sets cannot deadlock.
+    public string LockWebhookCircuits => field ??= ListWebhookCircuits + " ORDER BY webhook_id" + ForUpdate;
     public string PruneEvents => field ??= RelationalSql.OldEvents + KeepNewestEvent + RelationalSql.OldEventsUndelivered;
     public string ClaimRuns => field ??= RelationalSql.LeasePendingRuns + SkipLocked + ") RETURNING " + RelationalSql.RunColumns;
     public string PruneRuns => field ??= RelationalSql.OldRuns + SkipLocked + ")";

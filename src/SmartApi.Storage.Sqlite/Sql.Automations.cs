@@ -18,7 +18,7 @@ internal abstract partial class Sql : RelationalSql
         "SELECT @delivery, @number, @startedAt, @statusCode, @durationMs, @error, @body, @headers WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = @delivery)";
     public const string CompleteDelivery =
         "UPDATE deliveries SET status = @status, attempts = @number, next_attempt_at = @next, lease_owner = NULL, lease_expires_at = NULL, " +
-        "last_status_code = @statusCode, last_error = @error, updated_at = @at WHERE id = @delivery";
+        "last_status_code = @statusCode, last_error = @error, held_reason = NULL, updated_at = @at WHERE id = @delivery";
     public const string WebhookSucceeded = "UPDATE webhooks SET failing_since = NULL WHERE id = @id AND failing_since IS NOT NULL";
     public const string WebhookFailed = "UPDATE webhooks SET failing_since = @at WHERE id = @id AND failing_since IS NULL";
 }

@@ -27,6 +27,7 @@ internal sealed class SqliteDialect : SqlDialect
     protected override string SkipLocked => "";
 
     // One writer: nothing is deleted between a unit's read and its write.
+    protected override string ForUpdate => "";
     protected override string KeyShareLock => "";
 
     protected override string JsonColumn(string column) => column;

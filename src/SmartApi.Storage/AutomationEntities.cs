@@ -36,7 +36,7 @@ public sealed record Webhook(
 public sealed record Subscription(string EventType, string? DeviceId);
 
 /// <summary>A webhook definition to store with an automation; the store keeps ids of existing action indexes.</summary>
-public sealed record WebhookDefinition(int ActionIndex, string Url, string HeadersJson, bool Ordered, bool StandardWebhooks);
+public sealed record WebhookDefinition(int ActionIndex, string Url, string HeadersJson, bool Ordered, bool StandardWebhooks, WebhookLimits? Limits = null);
 
 public sealed record AutomationSecret(string Id, string AutomationId, string Ciphertext, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt);
 
@@ -63,6 +63,7 @@ public sealed record Delivery(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? ErasedAt = null);
+    string? HeldReason = null);
 
 public sealed record DeliveryAttempt(
     string DeliveryId,
@@ -103,3 +104,36 @@ public sealed record DeliveryFilter(
 
 /// <summary>What one bulk retry queued, and whether failed deliveries matching the filter remain.</summary>
 public sealed record RetriedDeliveries(int Queued, bool More);
+
+/// <summary>The states of a webhook's circuit (ADR 041).</summary>
+public static class CircuitState
+{
+    public const string Closed = "closed";
+    public const string Open = "open";
+    public const string HalfOpen = "half_open";
+}
+
+/// <summary>
+/// A webhook's throttling and circuit-breaker settings. No <see cref="RatePerSecond"/> means no rate
+/// limit; a <see cref="FailureThreshold"/> of 0 means no circuit breaker.
+/// </summary>
+public sealed record WebhookLimits(double? RatePerSecond, int? RateBurst, int FailureThreshold, TimeSpan ProbeInterval)
+{
+    public static WebhookLimits Default { get; } = new(null, null, 5, TimeSpan.FromSeconds(30));
+}
+
+/// <summary>A webhook's limits and the circuit state every node shares.</summary>
+public sealed record WebhookCircuit(
+    string WebhookId,
+    WebhookLimits Limits,
+    string State,
+    int FailureStreak,
+    DateTimeOffset? NextProbeAt,
+    DateTimeOffset? ChangedAt);
+
+/// <summary>Why the engine postponed a delivery without an attempt.</summary>
+public static class HeldReason
+{
+    public const string CircuitOpen = "circuit_open";
+    public const string RateLimit = "rate_limit";
+}

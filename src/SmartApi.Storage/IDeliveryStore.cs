@@ -7,6 +7,9 @@ public interface IDeliveryStore : IDeliveryLeaseSource
     Task<PageResult<Delivery>> ListDeliveriesAsync(string organizationId, DeliveryFilter filter, PageRequest page, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<DeliveryAttempt>> ListAttemptsAsync(string deliveryId, CancellationToken cancellationToken = default);
 
+    /// <summary>The limits and circuits of the given webhooks (webhooks without a row are left out).</summary>
+    Task<IReadOnlyList<WebhookCircuit>> ListWebhookCircuitsAsync(IReadOnlyCollection<string> webhookIds, CancellationToken cancellationToken = default);
+
     /// <summary>Pending deliveries (for the queue-depth metric).</summary>
     Task<long> CountPendingDeliveriesAsync(CancellationToken cancellationToken = default);
 }
@@ -31,8 +34,27 @@ public interface IDeliveryTransaction
     /// </summary>
     ValueTask<IReadOnlyList<string>> ExtendDeliveryLeasesAsync(string owner, IReadOnlyList<string> deliveryIds, DateTimeOffset leaseUntil);
 
-    /// <summary>Gives leased deliveries back without an attempt, due at <paramref name="dueAt"/>.</summary>
-    ValueTask ReleaseDeliveriesAsync(IReadOnlyList<string> deliveryIds, DateTimeOffset dueAt);
+    /// <summary>
+    /// Gives leased deliveries back without an attempt, due at <paramref name="dueAt"/>; a
+    /// <paramref name="heldReason"/> (<see cref="HeldReason"/>) shows in the delivery log until the next attempt.
+    /// </summary>
+    ValueTask ReleaseDeliveriesAsync(IReadOnlyList<string> deliveryIds, DateTimeOffset dueAt, string? heldReason = null);
+
+    /// <summary>
+    /// The circuits of the given webhooks, locked until the unit commits where several writers
+    /// record outcomes at once, so each state change is decided once (webhooks without a row are left out).
+    /// </summary>
+    ValueTask<IReadOnlyList<WebhookCircuit>> LockWebhookCircuitsAsync(IReadOnlyCollection<string> webhookIds);
+
+    /// <summary>Stores a circuit's state, streak and next probe (its limits are the automation's).</summary>
+    ValueTask SaveWebhookCircuitStateAsync(WebhookCircuit circuit);
+
+    /// <summary>
+    /// Takes the one probe of a webhook whose circuit is not closed and whose probe is due at
+    /// <paramref name="now"/>: half-open until <paramref name="nextProbeAt"/>. False when the probe is not
+    /// due or another worker took it.
+    /// </summary>
+    ValueTask<bool> TakeWebhookProbeAsync(string webhookId, DateTimeOffset now, DateTimeOffset nextProbeAt);
 
     /// <summary>Disables an active webhook and fails its pending deliveries; false if it was not active.</summary>
     ValueTask<bool> DisableWebhookAsync(string webhookId, string reason, DateTimeOffset now);

@@ -177,6 +177,10 @@ public sealed class ActionDraft
     public string? Status { get; init; }
     public string? DisabledReason { get; init; }
 
+    /// <summary>Kept as read, so saving from the console does not reset a webhook's limits (ADR 041).</summary>
+    public WebhookRateLimit? RateLimit { get; init; }
+    public WebhookCircuitBreaker? CircuitBreaker { get; init; }
+
     public static ActionDraft Webhook() => new();
 
     public static ActionDraft Switch() => new() { Type = "switch" };
@@ -195,6 +199,8 @@ public sealed class ActionDraft
             RevertAfterSeconds = a.RevertAfterSeconds,
             Status = a.Status,
             DisabledReason = a.DisabledReason,
+            RateLimit = a.RateLimit,
+            CircuitBreaker = a.CircuitBreaker,
         };
         // Values read back as ***: sent unchanged, the API keeps the stored value.
         draft.Headers.AddRange((a.Headers ?? new Dictionary<string, string>()).Select(h => new HeaderDraft { Name = h.Key, Value = h.Value }));
@@ -211,7 +217,7 @@ public sealed class ActionDraft
             Headers.Count == 0 ? null : Headers.Where(h => !string.IsNullOrWhiteSpace(h.Name))
                 .GroupBy(h => h.Name.Trim(), StringComparer.OrdinalIgnoreCase)
                 .ToDictionary(g => g.Key, g => g.Last().Value ?? "", StringComparer.OrdinalIgnoreCase),
-            Ordered, StandardWebhooks);
+            Ordered, StandardWebhooks, RateLimit: RateLimit, CircuitBreaker: CircuitBreaker);
 }
 
 public sealed class HeaderDraft

@@ -39,7 +39,7 @@ internal sealed record AutomationDefinition(
             .Where(a => a.action.Type == ActionTypes.Webhook)
             .Select(a => new WebhookDefinition(a.index, a.action.Url!,
                 JsonSerializer.Serialize(a.action.Headers ?? [], AutomationJsonContext.Default.DictionaryStringString),
-                a.action.Ordered, a.action.StandardWebhooks))
+                a.action.Ordered, a.action.StandardWebhooks, a.action.Limits()))
             .ToList();
 
     /// <summary>
@@ -69,7 +69,17 @@ internal sealed record StoredAction(
     string? DeviceId = null,
     SwitchAction? State = null,
     int? RevertAfterSeconds = null,
-    string? Tag = null);
+    string? Tag = null,
+    WebhookRateLimit? RateLimit = null,
+    WebhookCircuitBreaker? CircuitBreaker = null)
+{
+    /// <summary>What the delivery engine enforces: the stored settings with the defaults filled in.</summary>
+    public WebhookLimits Limits() => new(
+        RateLimit?.PerSecond,
+        RateLimit is { PerSecond: { } rate } ? RateLimit.Burst ?? Math.Max(1, (int)Math.Ceiling(rate)) : null,
+        CircuitBreaker?.Enabled == false ? 0 : CircuitBreaker?.FailureThreshold ?? WebhookLimits.Default.FailureThreshold,
+        CircuitBreaker?.ProbeIntervalSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : WebhookLimits.Default.ProbeInterval);
+}
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AutomationDefinition))]

@@ -112,20 +112,30 @@ internal sealed class AutomationService(
     public Task<int> RecoverAsync(Automation automation, DateTimeOffset since, CancellationToken cancellationToken) =>
         store.WriteAsync(tx => tx.RecoverDeliveriesAsync(automation.OrganizationId, automation.Id, since, MaxRecoverDeliveries, time.GetUtcNow()), cancellationToken);
 
-    public async Task<AutomationResponse> ToResponseAsync(Automation automation, string? secret, CancellationToken cancellationToken) =>
-        ToResponse(automation, secret, (await store.ListWebhooksAsync(automation.Id, cancellationToken)).ToDictionary(w => w.ActionIndex));
+    public async Task<AutomationResponse> ToResponseAsync(Automation automation, string? secret, CancellationToken cancellationToken)
+    {
+        var webhooks = await store.ListWebhooksAsync(automation.Id, cancellationToken);
+        var circuits = await CircuitsAsync(webhooks, cancellationToken);
+        return ToResponse(automation, secret, webhooks.ToDictionary(w => w.ActionIndex), circuits);
+    }
+
+    private async Task<Dictionary<string, WebhookCircuit>> CircuitsAsync(IReadOnlyCollection<Webhook> webhooks, CancellationToken cancellationToken) =>
+        (await store.ListWebhookCircuitsAsync(webhooks.Select(w => w.Id).ToList(), cancellationToken)).ToDictionary(c => c.WebhookId, StringComparer.Ordinal);
 
     /// <summary>A page of automations with one webhook query for all of them.</summary>
     public async Task<IReadOnlyList<AutomationResponse>> ToResponsesAsync(IReadOnlyList<Automation> automations, CancellationToken cancellationToken)
     {
-        var webhooks = (await store.ListWebhooksAsync(automations.Select(a => a.Id).ToList(), cancellationToken))
+        var live = (await store.ListWebhooksAsync(automations.Select(a => a.Id).ToList(), cancellationToken))
             .Where(w => w.Status != WebhookStatus.Removed)
-            .ToLookup(w => w.AutomationId);
-        return automations.Select(a => ToResponse(a, null, webhooks[a.Id].ToDictionary(w => w.ActionIndex))).ToList();
+            .ToList();
+        var circuits = await CircuitsAsync(live, cancellationToken);
+        var webhooks = live.ToLookup(w => w.AutomationId);
+        return automations.Select(a => ToResponse(a, null, webhooks[a.Id].ToDictionary(w => w.ActionIndex), circuits)).ToList();
     }
 
     /// <summary>The answer of every read, create and update: custom header values are masked, never decrypted.</summary>
-    private static AutomationResponse ToResponse(Automation automation, string? secret, Dictionary<int, Webhook> webhooks)
+    private static AutomationResponse ToResponse(Automation automation, string? secret, Dictionary<int, Webhook> webhooks,
+        Dictionary<string, WebhookCircuit> circuits)
     {
         var definition = AutomationDefinition.FromJson(automation.DefinitionJson);
         var actions = definition.Actions.Select((action, index) =>
@@ -135,9 +145,22 @@ internal sealed class AutomationService(
                 ? new AutomationActionResponse(action.Type, null, null, false, false, null, DeviceId: action.DeviceId, State: action.State,
                     RevertAfterSeconds: action.RevertAfterSeconds, Tag: action.Tag)
                 : new AutomationActionResponse(action.Type, action.Url, CustomHeaders.Masked(action.Headers), action.Ordered, action.StandardWebhooks,
-                    webhook?.Status, webhook?.DisabledReason, secret);
+                    webhook?.Status, webhook?.DisabledReason, secret, RateLimit: RateLimitOf(action.Limits()),
+                    CircuitBreaker: CircuitBreakerOf(action.Limits()),
+                    Circuit: webhook is not null && circuits.TryGetValue(webhook.Id, out var circuit) ? CircuitStateOf(circuit) : null);
         }).ToList();
         return new AutomationResponse(automation.Id, automation.OrganizationId, automation.Name, automation.Enabled, definition.Trigger,
             definition.Conditions, actions, definition.CooldownSeconds, automation.CreatedAt, automation.UpdatedAt);
     }
+
+    private static WebhookRateLimit? RateLimitOf(WebhookLimits limits) =>
+        limits.RatePerSecond is { } rate ? new WebhookRateLimit(rate, limits.RateBurst) : null;
+
+    private static WebhookCircuitBreaker CircuitBreakerOf(WebhookLimits limits) =>
+        limits.FailureThreshold == 0
+            ? new WebhookCircuitBreaker(false)
+            : new WebhookCircuitBreaker(true, limits.FailureThreshold, (int)limits.ProbeInterval.TotalSeconds);
+
+    private static WebhookCircuitState CircuitStateOf(WebhookCircuit circuit) =>
+        new(circuit.State, circuit.FailureStreak, circuit.State == CircuitState.Closed ? null : circuit.NextProbeAt, circuit.ChangedAt);
 }

@@ -148,12 +148,15 @@ internal sealed class AutomationValidation(IDeviceStore store, NetworkPolicy net
                     var headers = ValidateHeaders(action.Headers, $"{field}.headers", errors)
                         ? ProtectHeaders(action.Headers, url, previous?.ElementAtOrDefault(i), $"{field}.headers", errors)
                         : null;
-                    stored.Add(new StoredAction(ActionTypes.Webhook, url, headers, action.Ordered ?? false, action.StandardWebhooks ?? false));
+                    stored.Add(new StoredAction(ActionTypes.Webhook, url, headers, action.Ordered ?? false, action.StandardWebhooks ?? false,
+                        RateLimit: WebhookLimitsValidation.RateLimit(action.RateLimit, $"{field}.rateLimit", errors),
+                        CircuitBreaker: WebhookLimitsValidation.CircuitBreaker(action.CircuitBreaker, $"{field}.circuitBreaker", errors)));
                     break;
                 case "switch":
-                    if (action.Url is not null || action.Headers is not null || action.Ordered is not null || action.StandardWebhooks is not null)
+                    if (action.Url is not null || action.Headers is not null || action.Ordered is not null || action.StandardWebhooks is not null
+                        || action.RateLimit is not null || action.CircuitBreaker is not null)
                     {
-                        errors.Add(field, "url, headers, ordered and standardWebhooks belong to webhook actions.");
+                        errors.Add(field, "url, headers, ordered, standardWebhooks, rateLimit and circuitBreaker belong to webhook actions.");
                     }
                     // One target: a device, or every device with a tag when the action runs (its batch).
                     if (action.Tag is not null)

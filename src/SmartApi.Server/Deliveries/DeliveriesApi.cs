@@ -100,4 +100,5 @@ internal static class DeliveriesApi
             a.RequestHeadersJson is null ? null : JsonSerializer.Deserialize(a.RequestHeadersJson, SmartApiJsonContext.Default.IReadOnlyDictionaryStringString)))
             .ToList(),
         d.ErasedAt);
+        d.Status == DeliveryStatus.Pending ? d.HeldReason : null);
 }

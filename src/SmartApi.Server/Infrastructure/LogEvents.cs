@@ -64,4 +64,8 @@ internal static class LogEvents
     public const int BudgetCheckFailed = 2181;
     public const int BudgetOrganizationFailed = 2182;
     public const int DeviceErased = 2250;
+
+    public const int WebhookCircuitOpened = 2230;
+    public const int WebhookCircuitClosed = 2231;
+    public const int WebhookProbeFailed = 2232;
 }

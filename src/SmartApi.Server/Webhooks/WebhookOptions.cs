@@ -26,6 +26,9 @@ internal sealed class WebhookOptions
     /// <summary>Most requests in flight to one destination host.</summary>
     public int MaxConcurrencyPerHost { get; set; } = 32;
 
+    /// <summary>How many nodes deliver webhooks: each enforces this share of a webhook's rate limit (ADR 041).</summary>
+    public int RateLimitNodes { get; set; } = 1;
+
     /// <summary>The SPEC's default: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (about 28 h), each with +-20 % jitter.</summary>
     public static readonly IReadOnlyList<TimeSpan> DefaultRetrySchedule =
     [
@@ -67,6 +70,7 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             failures.Fail("Webhooks:DisableAfter", $"{options.DisableAfter} is not positive", "Set a positive duration such as 5.00:00:00");
         }
         failures.Within("Webhooks:MaxConcurrencyPerHost", options.MaxConcurrencyPerHost, 1, 1024);
+        failures.Within("Webhooks:RateLimitNodes", options.RateLimitNodes, 1, 1000);
         return failures.Result;
     }
 

@@ -16,6 +16,7 @@ internal static class WebhooksRegistration
         services.AddSingleton<CustomHeaders>();
         services.AddSingleton<CustomHeaderMigration>();
         services.AddSingleton<WebhookSender>();
+        services.AddSingleton<DeliveryGate>();
         services.AddHostedService<DeliveryDispatcher>();
         services.AddSingleton<WebhookMetrics>();
         services.AddHttpClient(WebhookSender.ClientName)

@@ -122,6 +122,14 @@ public sealed record AutomationTestData([property: RegularExpression("^aut_")] s
 public sealed record AutomationDisabledData(
     [property: RegularExpression("^aut_")] string AutomationId, [property: AllowedValues("gone", "failing")] string Reason) : WebhookEventData;
 
+/// <summary>Data of <c>automation.webhook.failing</c> and <c>automation.webhook.recovered</c>: a webhook's circuit opened or closed.</summary>
+/// <param name="AutomationId">The automation whose webhook it is (<c>aut_...</c>).</param>
+/// <param name="ActionIndex">The webhook action's position in the automation's <c>actions</c>, from 0.</param>
+/// <param name="FailureStreak">Failed attempts in a row: when it opened, the threshold reached; when it closed, the streak the success ended.</param>
+/// <param name="NextProbeAt">When failing: when the first probe may go. Null when recovered.</param>
+public sealed record AutomationWebhookCircuitData(
+    [property: RegularExpression("^aut_")] string AutomationId, int ActionIndex, int FailureStreak, DateTimeOffset? NextProbeAt) : WebhookEventData;
+
 /// <summary>Data of <c>automation.scheduled</c>: a schedule trigger fired.</summary>
 /// <param name="AutomationId">The automation whose schedule fired (<c>aut_...</c>).</param>
 /// <param name="ScheduledFor">The occurrence (UTC); after downtime the latest missed one.</param>

@@ -60,6 +60,12 @@ public static class WebhookEventTypes
     /// <summary>An automation's webhook was disabled (<see cref="AutomationDisabledData"/>).</summary>
     public const string AutomationDisabled = "automation.disabled";
 
+    /// <summary>An automation's webhook failed often enough in a row that its circuit opened (<see cref="AutomationWebhookCircuitData"/>).</summary>
+    public const string AutomationWebhookFailing = "automation.webhook.failing";
+
+    /// <summary>An automation's webhook succeeded again and its circuit closed (<see cref="AutomationWebhookCircuitData"/>).</summary>
+    public const string AutomationWebhookRecovered = "automation.webhook.recovered";
+
     /// <summary>An automation's schedule fired and its conditions held (<see cref="AutomationScheduledData"/>); sent to that automation's webhooks only.</summary>
     public const string AutomationScheduled = "automation.scheduled";
 
@@ -92,6 +98,10 @@ public static class WebhookEventTypes
         new(CommandExpired, "A command was not delivered before its time to live ran out.", WebhookJsonContext.Default.CommandData),
         new(AutomationTest, "Sent by POST /v1/automations/{id}/test to check a webhook.", WebhookJsonContext.Default.AutomationTestData),
         new(AutomationDisabled, "An automation's webhook was disabled (410 Gone, or failing for days).", WebhookJsonContext.Default.AutomationDisabledData),
+        new(AutomationWebhookFailing, "An automation's webhook failed failureThreshold times in a row: its circuit opened, and one probe per interval tests it.",
+            WebhookJsonContext.Default.AutomationWebhookCircuitData),
+        new(AutomationWebhookRecovered, "An automation's webhook whose circuit was open succeeded again: its circuit closed and held deliveries go out.",
+            WebhookJsonContext.Default.AutomationWebhookCircuitData),
         new(AutomationScheduled, "An automation's schedule fired and its conditions held; sent to that automation's webhooks only.",
             WebhookJsonContext.Default.AutomationScheduledData),
     ];

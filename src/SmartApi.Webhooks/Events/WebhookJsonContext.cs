@@ -21,6 +21,7 @@ namespace SmartApi.Webhooks.Events;
 [JsonSerializable(typeof(CommandData))]
 [JsonSerializable(typeof(AutomationTestData))]
 [JsonSerializable(typeof(AutomationDisabledData))]
+[JsonSerializable(typeof(AutomationWebhookCircuitData))]
 [JsonSerializable(typeof(AutomationScheduledData))]
 [JsonSerializable(typeof(BudgetExceededData))]
 public sealed partial class WebhookJsonContext : JsonSerializerContext;

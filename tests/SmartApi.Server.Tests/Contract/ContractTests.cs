@@ -189,6 +189,10 @@ public sealed partial class ContractTests(ContractAppFixture fixture) : IClassFi
             new CommandData(dev, Next, Cmd, "switch", null)));
         yield return (WebhookEventTypes.AutomationTest, f.Create(WebhookEventTypes.AutomationTest, org, new AutomationTestData(Aut)));
         yield return (WebhookEventTypes.AutomationDisabled, f.Create(WebhookEventTypes.AutomationDisabled, org, new AutomationDisabledData(Aut, "gone")));
+        yield return (WebhookEventTypes.AutomationWebhookFailing, f.Create(WebhookEventTypes.AutomationWebhookFailing, org,
+            new AutomationWebhookCircuitData(Aut, 0, 5, at.AddSeconds(30))));
+        yield return (WebhookEventTypes.AutomationWebhookRecovered, f.Create(WebhookEventTypes.AutomationWebhookRecovered, org,
+            new AutomationWebhookCircuitData(Aut, 0, 7, null)));
         yield return (WebhookEventTypes.AutomationScheduled, f.Create(WebhookEventTypes.AutomationScheduled, org,
             new AutomationScheduledData(Aut, at.AddMinutes(30), "30 10 * * 1-5", "Europe/Berlin")));
     }

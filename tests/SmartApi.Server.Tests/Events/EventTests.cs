@@ -106,7 +106,7 @@ public class EventTests(AppFixture fixture) : ServerTest(fixture)
             "device.created", "device.updated", "device.deleted", "device.erased", "device.online", "device.offline", "device.switched",
             "device.button_pressed", "device.overload", "device.power.threshold_exceeded", "device.power.threshold_cleared",
             "device.energy.counter_reset", "device.energy.reported", "energy.budget_exceeded", "command.succeeded", "command.failed", "command.expired",
-            "automation.test", "automation.disabled", "automation.scheduled",
+            "automation.test", "automation.disabled", "automation.webhook.failing", "automation.webhook.recovered", "automation.scheduled",
         ];
         Assert.Equal(expected.Order(), types.Data.Select(t => t.Type).Order());
         Assert.All(types.Data, t =>

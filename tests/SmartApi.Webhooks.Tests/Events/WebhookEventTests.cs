@@ -61,6 +61,10 @@ public sealed class WebhookEventTests
             new CommandData("dev_1", 13, "cmd_1", "switch") },
         { "automation.test", """{"automationId":"aut_1"}""", new AutomationTestData("aut_1") },
         { "automation.disabled", """{"automationId":"aut_1","reason":"gone"}""", new AutomationDisabledData("aut_1", "gone") },
+        { "automation.webhook.failing", """{"automationId":"aut_1","actionIndex":0,"failureStreak":5,"nextProbeAt":"2026-11-25T17:00:30Z"}""",
+            new AutomationWebhookCircuitData("aut_1", 0, 5, new DateTimeOffset(2026, 11, 25, 17, 0, 30, TimeSpan.Zero)) },
+        { "automation.webhook.recovered", """{"automationId":"aut_1","actionIndex":0,"failureStreak":7,"nextProbeAt":null}""",
+            new AutomationWebhookCircuitData("aut_1", 0, 7, null) },
         { "automation.scheduled", """{"automationId":"aut_1","scheduledFor":"2026-11-25T17:00:00Z","cron":"0 18 * * 1-5","timeZone":"Europe/Zurich"}""",
             new AutomationScheduledData("aut_1", new DateTimeOffset(2026, 11, 25, 17, 0, 0, TimeSpan.Zero), "0 18 * * 1-5", "Europe/Zurich") },
     };
@@ -87,6 +91,7 @@ public sealed class WebhookEventTests
     public void WebhookEventTypes_All_HasEveryCatalogTypeOnce()
     {
         Assert.Equal(20, WebhookEventTypes.All.Count);
+        Assert.Equal(21, WebhookEventTypes.All.Count);
         Assert.Equal(WebhookEventTypes.All.Count, WebhookEventTypes.All.Distinct().Count());
         foreach (var type in WebhookEventTypes.All)
         {

@@ -19,6 +19,7 @@ namespace SmartApi.Server.Webhooks.Delivery;
 internal sealed partial class DeliveryDispatcher(
     ISmartApiStore store,
     WebhookSender sender,
+    DeliveryGate gate,
     EventFactory events,
     WebhookMetrics metrics,
     TimeProvider time,
@@ -32,8 +33,9 @@ internal sealed partial class DeliveryDispatcher(
 
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _lanes = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Channel<(ClaimedDelivery Claimed, AttemptResult Result)> _outcomes =
-        Channel.CreateUnbounded<(ClaimedDelivery, AttemptResult)>(new UnboundedChannelOptions { SingleReader = true });
+    // An attempt's result, or (without one) a delivery the gate held: postponed until Held, not attempted.
+    private readonly Channel<(ClaimedDelivery Claimed, AttemptResult? Result, (DateTimeOffset Until, string Reason)? Held)> _outcomes =
+        Channel.CreateUnbounded<(ClaimedDelivery, AttemptResult?, (DateTimeOffset, string)?)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly WakeSignal _signal = new();
     private readonly WaitingLeases _waiting = new();
     private int _inFlight;
@@ -141,6 +143,11 @@ internal sealed partial class DeliveryDispatcher(
             {
                 result = new AttemptResult(time.GetUtcNow(), null, 0, $"Not sent: the webhook is {claimed.Webhook.Status}.", null, null);
             }
+            else if (await gate.CheckAsync(claimed, cancellationToken) is { } held)
+            {
+                await _outcomes.Writer.WriteAsync((claimed, null, held), CancellationToken.None);
+                return;
+            }
             else
             {
                 var lane = _lanes.GetOrAdd(Host(claimed.Webhook.Url), _ => new SemaphoreSlim(Settings.MaxConcurrencyPerHost));
@@ -158,7 +165,7 @@ internal sealed partial class DeliveryDispatcher(
                     lane.Release();
                 }
             }
-            await _outcomes.Writer.WriteAsync((claimed, result), CancellationToken.None);
+            await _outcomes.Writer.WriteAsync((claimed, result, null), CancellationToken.None);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -244,7 +251,7 @@ internal sealed partial class DeliveryDispatcher(
 
     private async Task RecordOutcomesAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<(ClaimedDelivery Claimed, AttemptResult Result)>(MaxClaim);
+        var batch = new List<(ClaimedDelivery Claimed, AttemptResult? Result, (DateTimeOffset Until, string Reason)? Held)>(MaxClaim);
         while (await _outcomes.Reader.WaitToReadAsync(CancellationToken.None))
         {
             batch.Clear();
@@ -255,10 +262,19 @@ internal sealed partial class DeliveryDispatcher(
             try
             {
                 var now = time.GetUtcNow();
-                var decided = batch.Select(item => Decide(item.Claimed, item.Result, now)).ToList();
-                await store.WriteAsync(async tx =>
+                var decided = batch.Where(item => item.Result is not null).Select(item => Decide(item.Claimed, item.Result!, now)).ToList();
+                var held = batch.Where(item => item.Held is not null).GroupBy(item => item.Held!.Value, item => item.Claimed.Delivery.Id).ToList();
+                var circuits = await store.WriteAsync(async tx =>
                 {
-                    await tx.CompleteDeliveriesAsync(decided.Select(d => d.Outcome).ToList(), now);
+                    if (decided.Count > 0)
+                    {
+                        await tx.CompleteDeliveriesAsync(decided.Select(d => d.Outcome).ToList(), now);
+                    }
+                    foreach (var group in held)
+                    {
+                        await tx.ReleaseDeliveriesAsync(group.ToList(), group.Key.Until, group.Key.Reason);
+                    }
+                    var changed = await RecordCircuitsAsync(tx, decided, now);
                     foreach (var (outcome, disableReason, claimed) in decided)
                     {
                         if (disableReason is not null && await tx.DisableWebhookAsync(outcome.WebhookId, disableReason, now))
@@ -268,8 +284,12 @@ internal sealed partial class DeliveryDispatcher(
                             Log.WebhookDisabled(logger, outcome.WebhookId, claimed.Webhook.Url, disableReason);
                         }
                     }
-                    return true;
+                    return changed;
                 }, CancellationToken.None);
+                foreach (var circuit in circuits)
+                {
+                    gate.Remember(circuit);
+                }
                 foreach (var (outcome, _, claimed) in decided)
                 {
                     switch (outcome.Status)

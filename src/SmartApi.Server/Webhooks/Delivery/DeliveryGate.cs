@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using SmartApi.Storage;
+
+namespace SmartApi.Server.Webhooks.Delivery;
+
+/// <summary>
+/// Decides, before a delivery takes its lane, whether it goes now: its webhook's circuit and rate
+/// limit may hold it (ADR 041). A held delivery is postponed in the outbox without an attempt, so it
+/// uses up no retry and is never lost. The circuits are read from the store and kept for a second, so
+/// every node follows a circuit another node opened within about that long; the probe itself is
+/// taken in the store, so only one node sends it.
+/// </summary>
+internal sealed class DeliveryGate(ISmartApiStore store, TimeProvider time, IOptions<WebhookOptions> options)
+{
+    /// <summary>How long a node trusts its copy of a circuit.</summary>
+    public static readonly TimeSpan CircuitFreshness = TimeSpan.FromSeconds(1);
+
+    /// <summary>A delivery whose rate-limit slot is at most this far off waits for it in memory; a later one is postponed.</summary>
+    public static readonly TimeSpan MaxRateWait = TimeSpan.FromSeconds(1);
+
+    // The read itself is kept, so a burst of deliveries to one webhook shares one query.
+    private readonly ConcurrentDictionary<string, (Task<WebhookCircuit?> Circuit, long ReadAt)> _circuits = new(StringComparer.Ordinal);
+    private readonly RateLimiter _rates = new();
+
+    /// <summary>Null when the delivery may go now (after any short wait), else until when and why it is held.</summary>
+    public async ValueTask<(DateTimeOffset Until, string Reason)?> CheckAsync(ClaimedDelivery claimed, CancellationToken cancellationToken)
+    {
+        var webhookId = claimed.Webhook.Id;
+        var circuit = await CircuitAsync(webhookId).WaitAsync(cancellationToken);
+        if (circuit is null)
+        {
+            return null;
+        }
+        var now = time.GetUtcNow();
+        if (circuit.Limits.FailureThreshold > 0 && circuit.State != CircuitState.Closed)
+        {
+            if (circuit.NextProbeAt is { } due && due > now)
+            {
+                return (due, HeldReason.CircuitOpen);
+            }
+            var next = now + circuit.Limits.ProbeInterval;
+            if (!await store.WriteAsync(tx => tx.TakeWebhookProbeAsync(webhookId, now, next), cancellationToken))
+            {
+                // Another delivery or node took it: wait for the next one.
+                var current = await Refresh(webhookId).WaitAsync(cancellationToken);
+                return (current?.NextProbeAt is { } later && later > now ? later : next, HeldReason.CircuitOpen);
+            }
+            Remember(circuit with { State = CircuitState.HalfOpen, NextProbeAt = next });
+            return null; // the probe is not rate limited: it is one request per interval
+        }
+        if (RateLimiter.Share(circuit.Limits, options.Value.RateLimitNodes) is not { } rate)
+        {
+            return null;
+        }
+        var allowedAt = _rates.Reserve(webhookId, rate.PerSecond, rate.Burst, now, MaxRateWait);
+        if (allowedAt > now + MaxRateWait)
+        {
+            return (allowedAt, HeldReason.RateLimit);
+        }
+        if (allowedAt > now)
+        {
+            await Task.Delay(allowedAt - now, time, cancellationToken);
+        }
+        return null;
+    }
+
+    /// <summary>Keeps the circuit this node just stored (after its commit).</summary>
+    public void Remember(WebhookCircuit circuit) => _circuits[circuit.WebhookId] = (Task.FromResult<WebhookCircuit?>(circuit), time.GetTimestamp());
+
+    /// <summary>This node's copy of a circuit if fresh (for deciding whether a batch needs to look at it).</summary>
+    public WebhookCircuit? Known(string webhookId) =>
+        _circuits.TryGetValue(webhookId, out var known) && Fresh(known) && known.Circuit.IsCompletedSuccessfully ? known.Circuit.Result : null;
+
+    private Task<WebhookCircuit?> CircuitAsync(string webhookId) =>
+        _circuits.TryGetValue(webhookId, out var known) && Fresh(known) ? known.Circuit : Refresh(webhookId);
+
+    private bool Fresh((Task<WebhookCircuit?> Circuit, long ReadAt) known) =>
+        !known.Circuit.IsFaulted && !known.Circuit.IsCanceled && time.GetElapsedTime(known.ReadAt) < CircuitFreshness;
+
+    private Task<WebhookCircuit?> Refresh(string webhookId)
+    {
+        var read = ReadAsync(webhookId);
+        _circuits[webhookId] = (read, time.GetTimestamp());
+        return read;
+    }
+
+    private async Task<WebhookCircuit?> ReadAsync(string webhookId) =>
+        await store.ListWebhookCircuitsAsync([webhookId], CancellationToken.None) is [var circuit, ..] ? circuit : null;
+}
