@@ -154,8 +154,9 @@ internal sealed class EventRow
     public string? DeviceId { get; set; }
     public long CreatedAt { get; set; }
     public string Data { get; set; } = "{}";
+    public string? TraceParent { get; set; }
 
-    public StoredEvent ToEntity() => new(Position, Id, OrganizationId, Type, DeviceId, Ms.ToTime(CreatedAt), Data);
+    public StoredEvent ToEntity() => new(Position, Id, OrganizationId, Type, DeviceId, Ms.ToTime(CreatedAt), Data, TraceParent);
 }
 
 internal sealed class CommandRow
