@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Diagnostics;
+using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 using SmartApi.Server.Infrastructure;
@@ -23,7 +24,7 @@ public sealed class TracingTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task One_device_message_is_one_trace_from_the_mqtt_message_to_the_receiver()
+    public async Task One_device_message_is_one_trace_from_the_mqtt_message_through_the_append_to_the_run_and_the_receiver()
     {
         var spans = new SpanCollection();
         await using var receiver = await WebhookReceiver.StartAsync();
@@ -37,6 +38,14 @@ public sealed class TracingTests
         var (_, client) = await app.CreateTenantAsync("devices:write", "automations:read", "automations:write");
         var automation = await CreateAutomationAsync(client, receiver.Url, events: "\"device.switched\"");
         var (device, password) = await MqttTestKit.CreateDeviceAsync(client);
+        // An engine rule on the same event: its run is the event's other child.
+        var lamp = await SmartApiApplication.CreateDeviceAsync(client);
+        var engine = await client.PostJsonAsync("/v1/automations", $$"""
+            {"name":"Follow","trigger":{"events":["device.switched"],"deviceIds":["{{device.Id}}"]},
+             "actions":[{"type":"switch","deviceId":"{{lamp.Id}}","state":"on"}]}
+            """);
+        Assert.Equal(System.Net.HttpStatusCode.Created, engine.StatusCode);
+        var follow = (await engine.Content.ReadFromJsonAsync(SmartApiJsonContext.Default.AutomationResponse, Ct))!;
         await using var mqtt = await MqttTestKit.ConnectAsync(port, device.Serial, password, subscribe: false);
 
         await mqtt.PublishAsync(DeviceTopics.State, """{"switch":"on","source":"button"}""");
@@ -45,16 +54,16 @@ public sealed class TracingTests
         Assert.Equal("device.switched", request.Header("X-Event-Type"));
         Assert.True(ActivityContext.TryParse(request.Header("traceparent"), null, out var sent), request.Header("traceparent"));
         var attempt = await spans.WaitForAsync(s => s.OperationName == "webhook.deliver" && s.TraceId == sent.TraceId);
+        var run = await spans.WaitForAsync(s => s.OperationName == "automation.run" && s.TraceId == sent.TraceId);
         var trace = spans.Snapshot().Where(s => s.TraceId == sent.TraceId).ToList();
         var message = Assert.Single(trace, s => s.OperationName == "mqtt state");
-        var write = Assert.Single(trace, s => s.OperationName == "store.write");
+        var write = Assert.Single(trace, s => s.OperationName == "store.write" && s.ParentSpanId == message.SpanId);
 
         // The tree: the message is the root, the unit that appended the event its child, and the
         // attempt (whose own context the receiver got) the unit's child, though sent after the commit.
         Assert.Equal(default, message.ParentSpanId);
         Assert.Equal(ActivityKind.Consumer, message.Kind);
         Assert.Equal(device.Id, message.GetTagItem("smartapi.device.id"));
-        Assert.Equal(message.SpanId, write.ParentSpanId);
         Assert.Equal(write.SpanId, attempt.ParentSpanId);
         Assert.Equal(sent.SpanId, attempt.SpanId);
         Assert.Equal(ActivityKind.Client, attempt.Kind);
@@ -63,6 +72,12 @@ public sealed class TracingTests
         Assert.Equal(request.Header("X-Event-Id"), attempt.GetTagItem("smartapi.event.id"));
         Assert.Equal(200, attempt.GetTagItem("http.response.status_code"));
         Assert.Equal(ActivityStatusCode.Unset, attempt.Status);
+        Assert.Equal(write.SpanId, run.ParentSpanId);
+        // The run's own unit (its command) is the run's child, in the same trace.
+        Assert.Single(trace, s => s.OperationName == "store.write" && s.ParentSpanId == run.SpanId);
+        // So is the receiver's request span: it continued the traceparent it was sent.
+        Assert.Contains(trace, s => s.Kind == ActivityKind.Server && s.ParentSpanId == attempt.SpanId);
+        Assert.Equal(follow.Id, run.GetTagItem("smartapi.automation.id"));
         // The attempt is recorded with what it sent, traceparent included.
         var delivery = await DeliveryWhenAsync(client, request.Header("X-Delivery-Id"), d => d.Status == "succeeded");
         Assert.Equal("succeeded", delivery.Status);
