@@ -23,8 +23,10 @@ public sealed class TracingTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task One_device_message_is_one_trace_from_the_mqtt_message_through_the_append_to_the_run_and_the_receiver()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task One_device_message_is_one_trace_from_the_mqtt_message_through_the_append_to_the_run_and_the_receiver(string provider)
     {
         var spans = new SpanCollection();
         await using var receiver = await WebhookReceiver.StartAsync();
@@ -34,7 +36,7 @@ public sealed class TracingTests
             ["SmartApi:Mqtt:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["SmartApi:Mqtt:BindAddress"] = "127.0.0.1",
             ["SmartApi:Webhooks:AllowPrivateNetworks"] = "true",
-        }, configure: builder => builder.Services.AddOpenTelemetry().WithTracing(t => t.AddSmartApiSources().AddInMemoryExporter(spans)));
+        }, configure: builder => builder.Services.AddOpenTelemetry().WithTracing(t => t.AddSmartApiSources().AddInMemoryExporter(spans)), provider: provider);
         var (_, client) = await app.CreateTenantAsync("devices:write", "automations:read", "automations:write");
         var automation = await CreateAutomationAsync(client, receiver.Url, events: "\"device.switched\"");
         var (device, password) = await MqttTestKit.CreateDeviceAsync(client);
