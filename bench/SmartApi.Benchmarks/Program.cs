@@ -13,6 +13,8 @@ using SmartApi.Benchmarks;
 // export-profile: where an export's time goes without HTTP (bare read, store read, CSV, Parquet) on SQLite and PostgreSQL;
 // console: the web console's devices page in chromium under a fleet's state changes (devices in a child process: console-devices).
 // A simulated fleet for demos is `smart simulate` (src/SmartApi.Cli).
+// BENCH_TRACING=1 runs the server with tracing on, exporting over OTLP to a loopback sink (OtlpSink).
+await using var sink = await OtlpSink.StartIfAskedAsync(args.FirstOrDefault());
 return args switch
 {
     ["append", .. var rest] => await AppendLoad.RunAsync(LoadOptions.Parse(rest)),

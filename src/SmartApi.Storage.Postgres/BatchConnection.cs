@@ -160,6 +160,7 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
         var heads = new string[count];
         var tails = new string[count];
         var reserved = new long?[count];
+        var traces = new string?[count];
         for (var i = 0; i < count; i++)
         {
             var (e, sequence) = appends[i];
@@ -168,6 +169,7 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
             ats[i] = Ms.Of(e.CreatedAt);
             (heads[i], tails[i]) = EventData.Split(e.DeviceId, e.DataJson);
             reserved[i] = sequence;
+            traces[i] = e.TraceParent;
         }
         // Deliveries of unordered webhooks are leased to this node's engine, if it takes them.
         var leased = deliveries.Select(d => Handed.Takes(d.Ordered)).ToArray();
@@ -184,6 +186,7 @@ internal sealed class BatchConnection(NpgsqlConnection connection, NpgsqlTransac
                 heads,
                 tails,
                 reserved,
+                traces,
                 deliveryIds,
                 deliveryEvents = deliveries.Select(d => (long)d.Event).ToArray(),
                 deliveryWebhooks = deliveries.Select(d => d.WebhookId).ToArray(),

@@ -11,7 +11,7 @@ internal abstract partial class Sql : RelationalSql
     public const string ClaimDeliveries =
         "WITH c AS (" + LeaseClaimableDeliveries +
         "ORDER BY d.next_attempt_at, d.id LIMIT @limit FOR UPDATE SKIP LOCKED) RETURNING " + DeliveryColumns + ") " +
-        "SELECT c.*, e.position AS event_position, e.created_at AS event_created_at, e.data AS event_data, " +
+        "SELECT c.*, e.position AS event_position, e.created_at AS event_created_at, e.data AS event_data, e.trace_parent AS event_trace_parent, " +
         "w.id, w.organization_id, w.automation_id, w.action_index, w.url, w.headers AS headers_json, " +
         "w.ordered, w.standard_webhooks, w.status, w.disabled_reason, w.failing_since, w.created_at " +
         "FROM c JOIN events e ON e.id = c.event_id JOIN webhooks w ON w.id = c.webhook_id ORDER BY c.next_attempt_at, c.id";

@@ -14,8 +14,8 @@ internal abstract partial class Sql : RelationalSql
     // leased and, read in the same statement (so current: the engine reads failing_since), their webhooks,
     // which the engine gets with them.
     public const string WriteAppends =
-        "WITH i AS (SELECT * FROM unnest(@events::text[], @orgs::text[], @types::text[], @devices::text[], @ats::bigint[], @heads::text[], @tails::text[], @reserved::bigint[]) " +
-        "WITH ORDINALITY AS i(id, org, type, device, at, head, tail, reserved, n)), " +
+        "WITH i AS (SELECT * FROM unnest(@events::text[], @orgs::text[], @types::text[], @devices::text[], @ats::bigint[], @heads::text[], @tails::text[], @reserved::bigint[], @traces::text[]) " +
+        "WITH ORDINALITY AS i(id, org, type, device, at, head, tail, reserved, trace, n)), " +
         "c AS (SELECT device, count(*) AS k FROM i WHERE device IS NOT NULL AND reserved IS NULL GROUP BY device), " +
         "l AS (SELECT id FROM devices WHERE id IN (SELECT device FROM c) ORDER BY id FOR UPDATE), " +
         "s AS (UPDATE devices d SET sequence = d.sequence + c.k FROM c WHERE d.id = c.device AND (SELECT count(*) FROM l) >= 0 RETURNING d.id, d.sequence - c.k AS base), " +
@@ -23,8 +23,8 @@ internal abstract partial class Sql : RelationalSql
         "FROM i LEFT JOIN s ON s.id = i.device), " +
         "p AS (UPDATE event_log SET position = position + (SELECT count(*) FROM i) WHERE id = 1 AND (SELECT count(*) FROM q) >= 0 " +
         "RETURNING position - (SELECT count(*) FROM i) AS base), " +
-        "e AS (INSERT INTO events (position, id, organization_id, type, device_id, created_at, data) " +
-        "SELECT p.base + i.n, i.id, i.org, i.type, i.device, i.at, i.head || COALESCE(',\"sequence\":' || q.sequence, '') || i.tail " +
+        "e AS (INSERT INTO events (position, id, organization_id, type, device_id, created_at, data, trace_parent) " +
+        "SELECT p.base + i.n, i.id, i.org, i.type, i.device, i.at, i.head || COALESCE(',\"sequence\":' || q.sequence, '') || i.tail, i.trace " +
         "FROM i JOIN q ON q.n = i.n CROSS JOIN p RETURNING id, position, data), " +
         "d AS (INSERT INTO deliveries (id, organization_id, automation_id, webhook_id, event_id, event_position, event_type, device_id, ordering_key, status, " +
         "next_attempt_at, lease_owner, lease_expires_at, created_at, updated_at) " +

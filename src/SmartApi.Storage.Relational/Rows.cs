@@ -157,6 +157,9 @@ internal sealed class EventRow
     public long? ErasedAt { get; set; }
 
     public StoredEvent ToEntity() => new(Position, Id, OrganizationId, Type, DeviceId, Ms.ToTime(CreatedAt), Data, Ms.ToTime(ErasedAt));
+    public string? TraceParent { get; set; }
+
+    public StoredEvent ToEntity() => new(Position, Id, OrganizationId, Type, DeviceId, Ms.ToTime(CreatedAt), Data, TraceParent);
 }
 
 internal sealed class CommandRow

@@ -11,7 +11,7 @@ internal abstract partial class Sql : RelationalSql
     public const string ClaimDeliveries =
         LeaseClaimableDeliveries + "ORDER BY d.next_attempt_at LIMIT @limit) RETURNING " + DeliveryColumns;
     public const string GetEventsByIds =
-        "SELECT position, id, organization_id, type, device_id, created_at, data FROM events WHERE id IN (SELECT value FROM json_each(@ids))";
+        "SELECT position, id, organization_id, type, device_id, created_at, data, trace_parent FROM events WHERE id IN (SELECT value FROM json_each(@ids))";
     // Only while the delivery exists: its automation may have been deleted while the attempt was in flight.
     public const string InsertAttempt =
         "INSERT OR REPLACE INTO delivery_attempts (delivery_id, number, started_at, status_code, duration_ms, error, response_body, request_headers) " +

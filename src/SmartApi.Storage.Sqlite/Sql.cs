@@ -16,7 +16,7 @@ internal abstract partial class Sql : RelationalSql
     public const string NextDeviceSequence = "UPDATE devices SET sequence = sequence + 1 WHERE id = @id RETURNING sequence";
 
     public const string AppendEvent =
-        "INSERT INTO events (id, organization_id, type, device_id, created_at, data) VALUES (@id, @org, @type, @device, @at, @data)";
+        "INSERT INTO events (id, organization_id, type, device_id, created_at, data, trace_parent) VALUES (@id, @org, @type, @device, @at, @data, @trace)";
 
     public const string InsertMeasurement =
         InsertMeasurementsInto + "VALUES (@device, @ts, @power, @voltage, @current, @temperature, @total, @delta) ON CONFLICT (device_id, ts) DO NOTHING";

@@ -112,6 +112,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
             .Bind(3, newEvent.DeviceId)
             .Bind(4, Ms.Of(newEvent.CreatedAt))
             .Bind(5, data)
+            .Bind(6, newEvent.TraceParent)
             .ExecuteInsert(); // position is the rowid
         await RouteAsync(newEvent, position, data);
         AppendedEvents++;
@@ -137,7 +138,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
 
     private static readonly string[] UpdateDeviceParameters =
         ["@Id", "@OrganizationId", "@Name", "@Model", "@Tags", "@PowerOnState", "@Online", "@LastSeenAt", "@Switch", "@UpdatedAt"];
-    private static readonly string[] AppendEventParameters = ["@id", "@org", "@type", "@device", "@at", "@data"];
+    private static readonly string[] AppendEventParameters = ["@id", "@org", "@type", "@device", "@at", "@data", "@trace"];
     private static readonly string[] NextSequenceParameters = ["@id"];
     private static readonly string[] MeasurementParameters = ["@device", "@ts", "@power", "@voltage", "@current", "@temperature", "@total", "@delta"];
     private static readonly string[] EnergyStateParameters = ["@id", "@total", "@counter", "@ts", "@power", "@voltage", "@current", "@temperature", "@expected", "@switchChangedAt"];

@@ -118,7 +118,10 @@ public sealed record Command(
     int Depth = 0,
     string? BatchId = null);
 
-/// <summary>An event as stored. <see cref="Position"/> is its place in the log, used by cursors.</summary>
+/// <summary>
+/// An event as stored. <see cref="Position"/> is its place in the log, used by cursors.
+/// <see cref="TraceParent"/> is the W3C context of the span that appended it (null unless tracing was on).
+/// </summary>
 public sealed record StoredEvent(
     long Position,
     string Id,
@@ -128,12 +131,14 @@ public sealed record StoredEvent(
     DateTimeOffset CreatedAt,
     string DataJson,
     DateTimeOffset? ErasedAt = null);
+    string? TraceParent = null);
 
 /// <summary>
 /// An event to append. <see cref="DataJson"/> is a JSON object without <c>deviceId</c> and
 /// <c>sequence</c>: the store adds both, allocating the sequence in the same transaction.
 /// With <see cref="TargetAutomationId"/> (test events) only that automation's webhooks get it;
-/// otherwise every matching enabled automation does.
+/// otherwise every matching enabled automation does. <see cref="TraceParent"/> (a W3C <c>traceparent</c>,
+/// set only while tracing) is stored with the event, so the runs and deliveries it causes continue its trace.
 /// </summary>
 public sealed record NewEvent(
     string Id,
@@ -142,4 +147,5 @@ public sealed record NewEvent(
     string? DeviceId,
     DateTimeOffset CreatedAt,
     string DataJson,
-    string? TargetAutomationId = null);
+    string? TargetAutomationId = null,
+    string? TraceParent = null);

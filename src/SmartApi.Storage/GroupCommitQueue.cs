@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace SmartApi.Storage;
@@ -22,7 +23,7 @@ internal sealed class GroupCommitQueue(int maxBatch, int loops, Func<List<WriteU
         {
             return Task.FromCanceled<T>(cancellationToken);
         }
-        var unit = new WriteUnit<T>(work, cancellationToken);
+        var unit = new WriteUnit<T>(work, cancellationToken, StorageTracing.StartWrite());
         if (!_queue.Writer.TryWrite(unit))
         {
             throw new ObjectDisposedException(nameof(GroupCommitQueue), "The store is shutting down.");
@@ -84,15 +85,48 @@ internal abstract class WriteUnit
     public abstract void Fail(Exception exception);
 }
 
-internal sealed class WriteUnit<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken) : WriteUnit
+/// <param name="activity">The unit's <c>store.write</c> span (null when tracing is off): current while the work runs,
+/// so the events it appends carry its context, and stopped when the unit completes or fails.</param>
+internal sealed class WriteUnit<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken, Activity? activity = null) : WriteUnit
 {
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private T _result = default!;
 
     public Task<T> Task => _completion.Task;
-    public override bool IsCancelled => cancellationToken.IsCancellationRequested && _completion.TrySetCanceled(cancellationToken);
+    public override bool IsCancelled => cancellationToken.IsCancellationRequested && Cancelled();
     public override bool IsDone => _completion.Task.IsCompleted;
-    public override async Task RunAsync(IStoreTransaction transaction) => _result = await work(transaction);
-    public override void Complete() => _completion.TrySetResult(_result);
-    public override void Fail(Exception exception) => _completion.TrySetException(exception);
+
+    public override Task RunAsync(IStoreTransaction transaction) => activity is null ? RunUntracedAsync(transaction) : RunTracedAsync(transaction);
+
+    public override void Complete()
+    {
+        _completion.TrySetResult(_result);
+        activity?.Stop();
+    }
+
+    public override void Fail(Exception exception)
+    {
+        _completion.TrySetException(exception);
+        if (activity is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
+            activity.Stop();
+        }
+    }
+
+    private bool Cancelled()
+    {
+        var cancelled = _completion.TrySetCanceled(cancellationToken);
+        activity?.Stop();
+        return cancelled;
+    }
+
+    private async Task RunUntracedAsync(IStoreTransaction transaction) => _result = await work(transaction);
+
+    private async Task RunTracedAsync(IStoreTransaction transaction)
+    {
+        // Set inside this async method, so the writer's own context is untouched when it returns.
+        Activity.Current = activity;
+        _result = await work(transaction);
+    }
 }

@@ -20,6 +20,23 @@ public abstract class ClaimComplianceTests : OutboxComplianceTests
     }
 
     [Fact]
+    public async Task ClaimDeliveries_EventAppendedWhileTracing_ReturnsItsTraceParent()
+    {
+        var organization = await CreateOrganizationAsync();
+        await CreateAutomationAsync(organization.Id);
+        const string traceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        var traced = await AppendAsync(NewEvent(organization.Id) with { TraceParent = traceParent });
+        var untraced = await AppendAsync(NewEvent(organization.Id));
+
+        var claimed = await ClaimAsync();
+
+        Assert.Equal(traceParent, traced.TraceParent);
+        Assert.Null(untraced.TraceParent);
+        Assert.Equal(traceParent, Assert.Single(claimed, c => c.Event.Id == traced.Id).Event.TraceParent);
+        Assert.Null(Assert.Single(claimed, c => c.Event.Id == untraced.Id).Event.TraceParent);
+    }
+
+    [Fact]
     public async Task ClaimDeliveries_OnlyDueOnes()
     {
         var organization = await CreateOrganizationAsync();

@@ -24,6 +24,11 @@ internal sealed partial class RunExecutor(
 
     public async Task ExecuteAsync(AutomationRun run, string owner, CancellationToken cancellationToken)
     {
+        // Only while tracing: the trigger event is read once more for the context it was appended in.
+        using var activity = Tracing.Source.HasListeners()
+            ? Tracing.StartAutomationRun(run.Id, run.AutomationId, run.EventId is null ? null
+                : (await store.GetEventAsync(run.OrganizationId, run.EventId, cancellationToken))?.TraceParent)
+            : null;
         try
         {
             if (await store.GetAutomationAsync(run.OrganizationId, run.AutomationId, cancellationToken) is not { } automation)
@@ -55,6 +60,7 @@ internal sealed partial class RunExecutor(
             // Recorded as failed rather than retried forever; a runner killed mid-run instead leaves
             // the run pending, and the next one takes it when the lease lapses.
             Log.RunFailed(logger, run.Id, run.AutomationId, ex);
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.GetType().Name);
             var result = new RunResult([], [ex.Message], 0);
             await store.WriteAsync(tx => tx.CompleteRunAsync(run.Id, owner, RunStatus.Failed, "the run could not be carried out",
                 JsonSerializer.Serialize(result, AutomationJsonContext.Default.RunResult), time.GetUtcNow()), cancellationToken);

@@ -60,7 +60,7 @@ internal static class SmartApiHosting
         services.AddWebhooks();          // hosted: DeliveryDispatcher
         services.AddBudgets();           // hosted: BudgetMonitor
         services.AddRetention();         // Infrastructure; hosted: RetentionService
-        services.AddObservability();     // Infrastructure: metrics
+        services.AddObservability(builder.Configuration); // Infrastructure: metrics (/metrics), traces and metrics over OTLP when OTEL_* asks
         builder.AddConsole();            // the web console at /: Razor components, sessions, Data Protection keys
         return builder;
     }

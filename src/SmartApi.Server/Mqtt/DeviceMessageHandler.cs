@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -44,6 +45,7 @@ internal sealed partial class DeviceMessageHandler(
     /// <param name="trackSession">False with an external broker: presence then comes from the device's status topic.</param>
     public async Task<Outcome> HandleAsync(DeviceIdentity device, string kind, ReadOnlySequence<byte> payload, bool trackSession, CancellationToken cancellationToken)
     {
+        using var activity = Tracing.StartDeviceMessage(kind, device);
         try
         {
             var outcome = kind switch
@@ -63,6 +65,7 @@ internal sealed partial class DeviceMessageHandler(
             {
                 metrics.Message(kind);
             }
+            activity?.SetTag("smartapi.mqtt.outcome", outcome.ToString());
             return outcome;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -73,11 +76,13 @@ internal sealed partial class DeviceMessageHandler(
         {
             // Not logged per message (the writer's failures are): a full disk refuses them all.
             metrics.Refused("storage");
+            activity?.SetStatus(ActivityStatusCode.Error, "storage unavailable");
             return Outcome.Unavailable;
         }
         catch (Exception ex)
         {
             Log.Failed(logger, device.Serial, kind, ex);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
             return Outcome.Failed;
         }
     }

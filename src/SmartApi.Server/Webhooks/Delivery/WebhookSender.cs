@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.Events;
+using SmartApi.Server.Infrastructure;
 using SmartApi.Storage;
 using SmartApi.Webhooks;
 
@@ -55,6 +57,7 @@ internal sealed class WebhookSender(
                 "Not sent: a custom header cannot be decrypted (was SmartApi:Webhooks:EncryptionKey changed?). Save the headers again.", null, null);
         }
 
+        using var activity = Tracing.StartDeliveryAttempt(claimed);
         using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = Json;
         // Recorded while set, in the order sent; no await until Finish (the log is per thread).
@@ -79,6 +82,18 @@ internal sealed class WebhookSender(
             Add(WebhookHeaders.StandardWebhookTimestamp, standard.Timestamp);
             Add(WebhookHeaders.StandardWebhookSignature, standard.Signature);
         }
+        if (activity is not null)
+        {
+            // The attempt's own context: the receiver's trace continues this one. Ours replaces a
+            // custom header of the same name; the signature covers neither.
+            headers.Remove(Tracing.TraceParentHeader);
+            headers.Remove(Tracing.TraceStateHeader);
+            Add(Tracing.TraceParentHeader, activity.Id!);
+            if (activity.TraceStateString is { } state)
+            {
+                Add(Tracing.TraceStateHeader, state);
+            }
+        }
         var requestHeaders = sent.Finish();
 
         using var timeout = new CancellationTokenSource(options.Value.Timeout, time);
@@ -92,10 +107,12 @@ internal sealed class WebhookSender(
                 : null;
             var status = (int)response.StatusCode;
             var error = status is >= 200 and < 300 ? null : $"The receiver answered {status}.";
+            Tracing.Attempted(activity, status, error);
             return new AttemptResult(startedAt, status, Elapsed(started), error, responseBody, retryAfter, requestHeaders);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, "timeout");
             return new AttemptResult(startedAt, null, Elapsed(started), $"Timed out after {options.Value.Timeout.TotalSeconds:0.###} s.", null, null, requestHeaders);
         }
         catch (HttpRequestException ex)
@@ -106,6 +123,7 @@ internal sealed class WebhookSender(
                 HostNotResolvedException unresolved => unresolved.Message,
                 _ => ex.Message,
             };
+            activity?.SetStatus(ActivityStatusCode.Error, reason);
             return new AttemptResult(startedAt, null, Elapsed(started), reason, null, null, requestHeaders);
         }
 
