@@ -52,6 +52,7 @@ public sealed class PostgresPortalSessionTests : PortalSessionComplianceTests;
 public sealed class PostgresBudgetTests : BudgetComplianceTests;
 public sealed class PostgresConsoleTests : ConsoleComplianceTests;
 public sealed class PostgresTariffTests : TariffComplianceTests;
+public sealed class PostgresBrokerAccountTests : BrokerAccountComplianceTests;
 
 public sealed class PostgresComplianceCoverageTests
 {

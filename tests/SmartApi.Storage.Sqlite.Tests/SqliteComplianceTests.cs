@@ -55,6 +55,7 @@ public sealed class SqlitePortalSessionTests : PortalSessionComplianceTests;
 public sealed class SqliteConsoleTests : ConsoleComplianceTests;
 public sealed class SqliteTariffTests : TariffComplianceTests;
 public sealed class SqliteBudgetTests : BudgetComplianceTests;
+public sealed class SqliteBrokerAccountTests : BrokerAccountComplianceTests;
 
 public sealed class SqliteComplianceCoverageTests
 {
