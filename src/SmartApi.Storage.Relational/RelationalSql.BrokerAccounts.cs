@@ -2,6 +2,8 @@ namespace SmartApi.Storage.Relational;
 
 internal abstract partial class RelationalSql
 {
+    public const string SetDevicePasswordHash =
+        "UPDATE devices SET mqtt_password_hash = @hash, updated_at = @at WHERE organization_id = @org AND id = @id";
     public const string BrokerAccountJobColumns = "id, serial, action, secret, attempts, last_error, created_at, due_at";
     public const string InsertBrokerAccountJob =
         "INSERT INTO broker_account_jobs (serial, action, secret, attempts, created_at, due_at, lease_until) VALUES (@serial, @action, @secret, 0, @at, @at, 0)";

@@ -2,6 +2,9 @@ namespace SmartApi.Storage.Relational;
 
 internal abstract partial class RelationalStoreTransaction
 {
+    public async ValueTask<bool> SetDevicePasswordHashAsync(string organizationId, string id, byte[] hash, DateTimeOffset at) =>
+        await ExecuteAsync(RelationalSql.SetDevicePasswordHash, new { org = organizationId, id, hash, at = Ms.Of(at) }) == 1;
+
     public async ValueTask EnqueueBrokerAccountJobAsync(string serial, BrokerAccountAction action, byte[]? secret, DateTimeOffset at) =>
         await ExecuteAsync(RelationalSql.InsertBrokerAccountJob, new { serial, action = BrokerAccountJobRow.ActionOf(action), secret, at = Ms.Of(at) });
 

@@ -65,4 +65,18 @@ public abstract class BrokerAccountComplianceTests : StorageComplianceTests
         Assert.False(await WriteAsync(tx => tx.CompleteBrokerAccountJobAsync(job.Id, "node-1")));
         Assert.Single(await Store.ListBrokerAccountJobsAsync(10, Token));
     }
+
+    [Fact]
+    public async Task A_new_password_hash_replaces_the_old_one_only_in_the_devices_organization()
+    {
+        var organization = await CreateOrganizationAsync();
+        var other = await CreateOrganizationAsync();
+        var device = await CreateDeviceAsync(organization.Id);
+        byte[] hash = [.. Enumerable.Repeat((byte)5, 32)];
+
+        Assert.False(await WriteAsync(tx => tx.SetDevicePasswordHashAsync(other.Id, device.Id, hash, Time.GetUtcNow())));
+        Assert.NotEqual(hash, (await Store.GetDeviceAsync(organization.Id, device.Id, Token))!.MqttPasswordHash);
+        Assert.True(await WriteAsync(tx => tx.SetDevicePasswordHashAsync(organization.Id, device.Id, hash, Time.GetUtcNow())));
+        Assert.Equal(hash, (await Store.GetDeviceAsync(organization.Id, device.Id, Token))!.MqttPasswordHash);
+    }
 }

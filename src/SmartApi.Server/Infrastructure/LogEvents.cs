@@ -63,4 +63,10 @@ internal static class LogEvents
     public const int BudgetMonitorFailed = 2180;
     public const int BudgetCheckFailed = 2181;
     public const int BudgetOrganizationFailed = 2182;
+
+    public const int BrokerAccountApplied = 2210;
+    public const int BrokerAccountFailed = 2211;
+    public const int BrokerAccountRoundFailed = 2212;
+    public const int BrokerControlConnected = 2213;
+    public const int BrokerAuthRefused = 2214;
 }
