@@ -45,6 +45,13 @@ public sealed class DevicesClient
     public Task DeleteAsync(string id, CancellationToken cancellationToken = default) =>
         _transport.DeleteAsync($"v1/devices/{PathSegment.Of(id)}", cancellationToken);
 
+    /// <summary>
+    /// Gives the device a new MQTT password (<c>POST /v1/devices/{id}/rotate-credentials</c>), shown
+    /// only in this answer; the old password stops working.
+    /// </summary>
+    public Task<DeviceCredentials> RotateCredentialsAsync(string id, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        _transport.PostAsync($"v1/devices/{PathSegment.Of(id)}/rotate-credentials", SmartApiJsonContext.Default.DeviceCredentials, idempotencyKey, cancellationToken);
+
     /// <summary>Switches the device on, off or toggles it (<c>POST /v1/devices/{id}/switch</c>); answers the command to follow.</summary>
     public Task<CommandResponse> SwitchAsync(string id, SwitchAction state, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
         _transport.SendAsync(HttpMethod.Post, $"v1/devices/{PathSegment.Of(id)}/switch", new SwitchRequest(state), SmartApiJsonContext.Default.SwitchRequest,

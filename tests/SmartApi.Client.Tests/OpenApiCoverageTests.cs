@@ -34,6 +34,7 @@ public sealed class OpenApiCoverageTests(ClientFixture fixture) : ClientTest(fix
         ["GetDevice"] = (c, ct) => c.Devices.GetAsync(Dev, ct),
         ["UpdateDevice"] = (c, ct) => c.Devices.UpdateAsync(Dev, new(Name: "n"), ct),
         ["DeleteDevice"] = (c, ct) => c.Devices.DeleteAsync(Dev, ct),
+        ["RotateDeviceCredentials"] = (c, ct) => c.Devices.RotateCredentialsAsync(Dev, cancellationToken: ct),
         ["SwitchDevice"] = (c, ct) => c.Devices.SwitchAsync(Dev, SwitchAction.Toggle, cancellationToken: ct),
         ["ListDeviceCommands"] = (c, ct) => c.Devices.ListCommandsPageAsync(Dev, cancellationToken: ct),
         ["SwitchDevices"] = (c, ct) => c.Devices.SwitchAsync(DeviceSelector.Ids([Dev]), SwitchAction.Off, cancellationToken: ct),

@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace SmartApi.Cli.Commands;
 
-/// <summary><c>smart devices list|get|create|switch</c>.</summary>
+/// <summary><c>smart devices list|get|create|rotate-credentials|switch</c>.</summary>
 internal static class DeviceCommands
 {
     public static Command Create(CliHost host)
@@ -64,6 +64,22 @@ internal static class DeviceCommands
             if (!context.Json && device.Credentials is { } credentials)
             {
                 context.Console.MarkupLine($"[yellow]MQTT password (shown once):[/] {Markup.Escape(credentials.MqttPassword)}");
+            }
+            return ExitCodes.Success;
+        }));
+
+        var rotateId = ListOptions.Id("device");
+        command.Subcommands.Add(new Command("rotate-credentials", "Issue a new MQTT password, shown once; the old one stops working.").With(rotateId).Runs(host, async (context, ct) =>
+        {
+            var credentials = await context.Client.Devices.RotateCredentialsAsync(context.Parse.GetValue(rotateId)!, cancellationToken: ct);
+            if (context.Json)
+            {
+                context.WriteJson(credentials, SmartApiJsonContext.Default.DeviceCredentials);
+            }
+            else
+            {
+                context.Console.MarkupLine($"[yellow]MQTT user name:[/] {Markup.Escape(credentials.MqttUsername)}");
+                context.Console.MarkupLine($"[yellow]New MQTT password (shown once):[/] {Markup.Escape(credentials.MqttPassword)}");
             }
             return ExitCodes.Success;
         }));
