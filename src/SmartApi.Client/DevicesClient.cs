@@ -51,6 +51,11 @@ public sealed class DevicesClient
     /// </summary>
     public Task<DeviceErasureResponse> EraseAsync(string id, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
         _transport.PostAsync($"v1/devices/{PathSegment.Of(id)}/erase", SmartApiJsonContext.Default.DeviceErasureResponse, idempotencyKey, cancellationToken);
+    /// Gives the device a new MQTT password (<c>POST /v1/devices/{id}/rotate-credentials</c>), shown
+    /// only in this answer; the old password stops working.
+    /// </summary>
+    public Task<DeviceCredentials> RotateCredentialsAsync(string id, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        _transport.PostAsync($"v1/devices/{PathSegment.Of(id)}/rotate-credentials", SmartApiJsonContext.Default.DeviceCredentials, idempotencyKey, cancellationToken);
 
     /// <summary>Switches the device on, off or toggles it (<c>POST /v1/devices/{id}/switch</c>); answers the command to follow.</summary>
     public Task<CommandResponse> SwitchAsync(string id, SwitchAction state, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>

@@ -40,6 +40,9 @@ public interface IDeviceTransaction
     ValueTask UpdateDeviceSettingsAsync(Device device);
     ValueTask<bool> DeleteDeviceAsync(string organizationId, string id);
 
+    /// <summary>Replaces the device's MQTT password hash (new credentials); false when there is no such device.</summary>
+    ValueTask<bool> SetDevicePasswordHashAsync(string organizationId, string id, byte[] hash, DateTimeOffset at);
+
     /// <summary>
     /// The ids of the organization's devices that carry the tag <paramref name="tagKey"/> (with the value
     /// <paramref name="tagValue"/>, or any value when it is null), in id order, at most <paramref name="limit"/>.

@@ -23,7 +23,8 @@ public partial interface ISmartApiStore :
     IPortalSessionStore,
     IConsoleStore,
     ITariffStore,
-    IBudgetStore
+    IBudgetStore,
+    IBrokerAccountStore
 {
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and returns its result once committed.
@@ -51,7 +52,8 @@ public partial interface IStoreTransaction :
     IPortalSessionTransaction,
     IConsoleTransaction,
     ITariffTransaction,
-    IBudgetTransaction
+    IBudgetTransaction,
+    IBrokerAccountTransaction
 {
 }
 

@@ -34,6 +34,10 @@ public sealed class CommandTests(CliFixture fixture) : CliTest(fixture)
 
         var shown = await Fixture.RunAsync(key, "devices", "get", id);
         Assert.Contains("Coffee machine", shown.Out, StringComparison.Ordinal);
+        var rotated = Json(await Fixture.RunAsync(key, "devices", "rotate-credentials", id, "--json"));
+        Assert.Equal(created.GetProperty("serial").GetString(), rotated.GetProperty("mqttUsername").GetString());
+        Assert.NotEqual(created.GetProperty("credentials").GetProperty("mqttPassword").GetString(), rotated.GetProperty("mqttPassword").GetString());
+        Assert.Contains("shown once", (await Fixture.RunAsync(key, "devices", "rotate-credentials", id)).Out, StringComparison.Ordinal);
         var command = Json(await Fixture.RunAsync(key, "devices", "switch", id, "on", "--json"));
         Assert.Equal("pending", command.GetProperty("status").GetString());
 

@@ -35,6 +35,7 @@ public sealed class OpenApiCoverageTests(ClientFixture fixture) : ClientTest(fix
         ["UpdateDevice"] = (c, ct) => c.Devices.UpdateAsync(Dev, new(Name: "n"), ct),
         ["DeleteDevice"] = (c, ct) => c.Devices.DeleteAsync(Dev, ct),
         ["EraseDevice"] = (c, ct) => c.Devices.EraseAsync(Dev, cancellationToken: ct),
+        ["RotateDeviceCredentials"] = (c, ct) => c.Devices.RotateCredentialsAsync(Dev, cancellationToken: ct),
         ["SwitchDevice"] = (c, ct) => c.Devices.SwitchAsync(Dev, SwitchAction.Toggle, cancellationToken: ct),
         ["ListDeviceCommands"] = (c, ct) => c.Devices.ListCommandsPageAsync(Dev, cancellationToken: ct),
         ["SwitchDevices"] = (c, ct) => c.Devices.SwitchAsync(DeviceSelector.Ids([Dev]), SwitchAction.Off, cancellationToken: ct),

@@ -54,6 +54,7 @@ public sealed class PostgresErasureTests : ErasureComplianceTests;
 public sealed class PostgresWebhookCircuitTests : WebhookCircuitComplianceTests;
 public sealed class PostgresConsoleTests : ConsoleComplianceTests;
 public sealed class PostgresTariffTests : TariffComplianceTests;
+public sealed class PostgresBrokerAccountTests : BrokerAccountComplianceTests;
 
 public sealed class PostgresComplianceCoverageTests
 {

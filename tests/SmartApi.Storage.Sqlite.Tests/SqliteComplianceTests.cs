@@ -57,6 +57,7 @@ public sealed class SqliteTariffTests : TariffComplianceTests;
 public sealed class SqliteBudgetTests : BudgetComplianceTests;
 public sealed class SqliteErasureTests : ErasureComplianceTests;
 public sealed class SqliteWebhookCircuitTests : WebhookCircuitComplianceTests;
+public sealed class SqliteBrokerAccountTests : BrokerAccountComplianceTests;
 
 public sealed class SqliteComplianceCoverageTests
 {

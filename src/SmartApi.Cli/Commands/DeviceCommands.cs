@@ -5,6 +5,7 @@ using Spectre.Console;
 namespace SmartApi.Cli.Commands;
 
 /// <summary><c>smart devices list|get|create|switch|erase</c>.</summary>
+/// <summary><c>smart devices list|get|create|rotate-credentials|switch</c>.</summary>
 internal static class DeviceCommands
 {
     public static Command Create(CliHost host)
@@ -80,6 +81,19 @@ internal static class DeviceCommands
             }
             context.Console.MarkupLine($"Erased {erasure.DeviceId} ({erasure.Id}): {erasure.MeasurementsDeleted} measurement rows deleted, " +
                 $"{erasure.EventsErased} events and {erasure.DeliveriesErased} deliveries blanked.");
+        var rotateId = ListOptions.Id("device");
+        command.Subcommands.Add(new Command("rotate-credentials", "Issue a new MQTT password, shown once; the old one stops working.").With(rotateId).Runs(host, async (context, ct) =>
+        {
+            var credentials = await context.Client.Devices.RotateCredentialsAsync(context.Parse.GetValue(rotateId)!, cancellationToken: ct);
+            if (context.Json)
+            {
+                context.WriteJson(credentials, SmartApiJsonContext.Default.DeviceCredentials);
+            }
+            else
+            {
+                context.Console.MarkupLine($"[yellow]MQTT user name:[/] {Markup.Escape(credentials.MqttUsername)}");
+                context.Console.MarkupLine($"[yellow]New MQTT password (shown once):[/] {Markup.Escape(credentials.MqttPassword)}");
+            }
             return ExitCodes.Success;
         }));
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using SmartApi.Contracts;
 using SmartApi.Server.ApiKeys;
 using SmartApi.Server.Events;
+using SmartApi.Server.Mqtt.Provisioning;
 using SmartApi.Storage;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,8 @@ namespace SmartApi.Server.Devices;
 
 /// <summary>Device changes, each committed together with the event it emits.</summary>
 internal sealed partial class DeviceService(
-    ISmartApiStore store, IdGenerator ids, TimeProvider time, EventFactory events, IOptions<CommandOptions> options, DeviceSettingsChanges? settingsChanges = null)
+    ISmartApiStore store, IdGenerator ids, TimeProvider time, EventFactory events, IOptions<CommandOptions> options,
+    DeviceSettingsChanges? settingsChanges = null, BrokerAccounts? brokerAccounts = null)
 {
     public async Task<(Device Device, DeviceCredentials Credentials)> CreateAsync(string organizationId, CreateDeviceRequest request, CancellationToken cancellationToken)
     {
@@ -28,8 +30,13 @@ internal sealed partial class DeviceService(
         {
             await tx.InsertDeviceAsync(device);
             await tx.AppendEventAsync(created);
+            if (brokerAccounts is not null)
+            {
+                await brokerAccounts.SetPasswordAsync(tx, device.Serial, password);
+            }
             return true;
         }, cancellationToken);
+        brokerAccounts?.Committed();
         return (device, new DeviceCredentials(device.Serial, password));
     }
 
@@ -112,12 +119,21 @@ internal sealed partial class DeviceService(
             // The event goes first: it takes the device's next sequence number from the row.
             await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceDeleted, organizationId,
                 new DeviceChangedData(id, EventFactory.AssignedOnAppend, device.Serial, device.Name, NoChanges)));
-            return await tx.DeleteDeviceAsync(organizationId, id) ? device : null;
+            if (!await tx.DeleteDeviceAsync(organizationId, id))
+            {
+                return null;
+            }
+            if (brokerAccounts is not null)
+            {
+                await brokerAccounts.RemoveAsync(tx, device.Serial);
+            }
+            return device;
         }, cancellationToken);
         if (deleted is null)
         {
             return false;
         }
+        brokerAccounts?.Committed();
         // After the commit: end the old device's session and clear its retained messages, so the
         // serial's next owner (any organization) gets none of them. The embedded broker checks
         // again at connect, for a re-registration racing this.
@@ -126,6 +142,40 @@ internal sealed partial class DeviceService(
             await settingsChanges.RaiseDeletedAsync(deleted);
         }
         return true;
+    }
+
+    /// <summary>
+    /// New MQTT credentials: a new password whose hash replaces the old one, so the old password
+    /// stops working (and, with provisioning, the broker's account follows in the same commit's job).
+    /// Null when there is no such device.
+    /// </summary>
+    public async Task<DeviceCredentials?> RotateCredentialsAsync(string organizationId, string id, CancellationToken cancellationToken)
+    {
+        var password = ApiKeySecrets.Base64Url(RandomNumberGenerator.GetBytes(32));
+        var rotated = await store.WriteAsync<Device?>(async tx =>
+        {
+            var device = await tx.GetDeviceAsync(organizationId, id);
+            if (device is null || !await tx.SetDevicePasswordHashAsync(organizationId, id, ApiKeySecrets.Hash(password), time.GetUtcNow()))
+            {
+                return null;
+            }
+            if (brokerAccounts is not null)
+            {
+                await brokerAccounts.SetPasswordAsync(tx, device.Serial, password);
+            }
+            return device;
+        }, cancellationToken);
+        if (rotated is null)
+        {
+            return null;
+        }
+        brokerAccounts?.Committed();
+        if (settingsChanges is not null)
+        {
+            // After the commit: the gateway forgets the cached hash and ends a session opened with the old password.
+            await settingsChanges.RaiseCredentialsRotatedAsync(rotated);
+        }
+        return new DeviceCredentials(rotated.Serial, password);
     }
 
     /// <summary>Stores a switch command as pending; the MQTT gateway delivers it. <paramref name="origin"/> defaults to the API.</summary>

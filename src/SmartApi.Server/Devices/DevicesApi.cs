@@ -32,6 +32,9 @@ internal static class DevicesApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         write.MapDelete("/{id}", Delete).WithName("DeleteDevice").WithSummary("Delete a device and its measurements.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        write.MapPost("/{id}/rotate-credentials", RotateCredentials).WithName("RotateDeviceCredentials")
+            .WithSummary("Give a device a new MQTT password, shown once; the old one stops working.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         write.MapPost("/{id}/switch", Switch).WithName("SwitchDevice")
             .WithSummary("Switch a device on, off or toggle it; answers the pending command.")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -103,6 +106,12 @@ internal static class DevicesApi
         string id, ClaimsPrincipal user, ISmartApiStore store, CancellationToken cancellationToken) =>
         await store.GetDeviceAsync(user.Caller().OrganizationId, id, cancellationToken) is { } device
             ? TypedResults.Ok(device.ToResponse())
+            : Problems.NotFound("device", id);
+
+    private static async Task<Results<Ok<DeviceCredentials>, ProblemHttpResult>> RotateCredentials(
+        string id, ClaimsPrincipal user, DeviceService devices, CancellationToken cancellationToken) =>
+        await devices.RotateCredentialsAsync(user.Caller().OrganizationId, id, cancellationToken) is { } credentials
+            ? TypedResults.Ok(credentials)
             : Problems.NotFound("device", id);
 
     private static async Task<Results<Ok<DeviceResponse>, ProblemHttpResult>> Update(

@@ -68,4 +68,10 @@ internal static class LogEvents
     public const int WebhookCircuitOpened = 2230;
     public const int WebhookCircuitClosed = 2231;
     public const int WebhookProbeFailed = 2232;
+
+    public const int BrokerAccountApplied = 2210;
+    public const int BrokerAccountFailed = 2211;
+    public const int BrokerAccountRoundFailed = 2212;
+    public const int BrokerControlConnected = 2213;
+    public const int BrokerAuthRefused = 2214;
 }

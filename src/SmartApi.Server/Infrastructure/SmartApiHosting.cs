@@ -114,6 +114,7 @@ internal static class SmartApiHosting
         api.MapPortalSessions();
         api.MapTariffs();
         api.MapBudgets();
+        app.MapBrokerAuth();       // /mqtt/auth and /mqtt/acl for an external broker (EMQX), outside the API
         app.MapConsole();
         return app;
     }

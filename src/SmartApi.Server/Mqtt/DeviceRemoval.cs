@@ -18,12 +18,14 @@ internal sealed partial class DeviceRemoval(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         changes.Deleted += OnDeletedAsync;
+        changes.CredentialsRotated += OnRotatedAsync;
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
         changes.Deleted -= OnDeletedAsync;
+        changes.CredentialsRotated -= OnRotatedAsync;
         return Task.CompletedTask;
     }
 
@@ -39,6 +41,21 @@ internal sealed partial class DeviceRemoval(
         {
             // The deletion is committed either way; the embedded broker also clears a serial's
             // retained messages when another device of that serial connects.
+            Log.RemovalFailed(logger, device.Id, device.Serial, ex);
+        }
+    }
+
+    private async Task OnRotatedAsync(Device device)
+    {
+        // First, so a reconnect with the old password finds no cached hash on this node.
+        directory.Forget(device.Serial);
+        try
+        {
+            await transport.EndSessionAsync(device.Serial, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The rotation is committed; the old password is refused at the next connect either way.
             Log.RemovalFailed(logger, device.Id, device.Serial, ex);
         }
     }

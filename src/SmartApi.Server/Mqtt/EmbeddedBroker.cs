@@ -163,17 +163,30 @@ internal sealed partial class EmbeddedBroker(
         {
             return; // nothing retained survives the broker: its store lives in memory
         }
+        await DisconnectAsync(server, serial, "device deleted");
+        await ClearRetainedAsync(server, serial, cancellationToken);
+        _retainedBy.TryRemove(serial, out _);
+    }
+
+    public override async Task EndSessionAsync(string serial, CancellationToken cancellationToken)
+    {
+        if (_server is { IsStarted: true } server)
+        {
+            await DisconnectAsync(server, serial, "credentials rotated");
+        }
+    }
+
+    private static async Task DisconnectAsync(MqttServer server, string serial, string reason)
+    {
         // The client id is the serial (ValidateAsync refuses any other).
         if ((await server.GetClientsAsync()).FirstOrDefault(c => c.Id == serial) is { } client)
         {
             await client.DisconnectAsync(new MqttServerClientDisconnectOptions
             {
                 ReasonCode = MqttDisconnectReasonCode.NotAuthorized,
-                ReasonString = "device deleted",
+                ReasonString = reason,
             });
         }
-        await ClearRetainedAsync(server, serial, cancellationToken);
-        _retainedBy.TryRemove(serial, out _);
     }
 
     /// <summary>Everything retained under <c>devices/{serial}/</c> is replaced by nothing (an empty retained message deletes it).</summary>

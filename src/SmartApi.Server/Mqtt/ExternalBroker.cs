@@ -87,8 +87,8 @@ internal sealed partial class ExternalBroker(
 
     /// <summary>
     /// Clears what the broker may keep retained for the serial (the device's state and status, the
-    /// server's config). Ending the device's session and removing its broker account is the
-    /// broker's job in this mode (docs/mqtt.md).
+    /// server's config). Its broker account goes with provisioning (ADR 040) or the broker's HTTP
+    /// hook; with a password file it is the operator's job (docs/mqtt.md).
     /// </summary>
     public override async Task RemoveDeviceAsync(string serial, CancellationToken cancellationToken)
     {

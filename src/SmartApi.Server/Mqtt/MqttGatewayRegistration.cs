@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using SmartApi.Server.Devices;
 using SmartApi.Server.Energy;
 using SmartApi.Server.Infrastructure;
+using SmartApi.Server.Mqtt.Provisioning;
 
 namespace SmartApi.Server.Mqtt;
 
@@ -20,6 +21,9 @@ internal static class MqttGatewayRegistration
         services.AddSingleton<DevicePresence>();
         services.AddSingleton<DeviceMessageHandler>();
         services.AddSingleton<DeviceMessageRate>();
+        services.AddSingleton<BrokerAccounts>();
+        services.AddSingleton<MosquittoDynamicSecurity>();
+        services.AddSingleton<BrokerAuthLimiter>();
         services.TryAddSingleton<IMessageRateLimits, OrganizationMessageRateLimits>();
         services.AddSingleton<MqttTransport>(sp =>
         {
@@ -34,6 +38,7 @@ internal static class MqttGatewayRegistration
         services.AddHostedService<DeviceRemoval>();
         services.AddHostedService<CommandDispatcher>();
         services.AddHostedService<EnergyReporter>();
+        services.AddHostedService<BrokerAccountWorker>();
         return services;
     }
 }

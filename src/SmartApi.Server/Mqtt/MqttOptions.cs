@@ -33,6 +33,26 @@ internal sealed class MqttOptions
     /// <summary>External broker mode: the shared-subscription group the server nodes split the devices' messages in.</summary>
     public string SharedGroup { get; set; } = "smartapi";
 
+    /// <summary>
+    /// External broker mode: who keeps the devices' broker accounts in step with the API,
+    /// <c>None</c> (the operator, or the broker asks <c>/mqtt/auth</c>) or <c>MosquittoDynamicSecurity</c> (ADR 040).
+    /// </summary>
+    public string Provisioning { get; set; } = ProvisioningNone;
+
+    /// <summary>
+    /// Shared secret a broker sends in <c>X-Broker-Secret</c> to <c>/mqtt/auth</c> and <c>/mqtt/acl</c>;
+    /// unset (default) leaves those endpoints unmapped.
+    /// </summary>
+    public string? BrokerAuthSecret { get; set; }
+
+    /// <summary>Calls per second the broker may make to <c>/mqtt/auth</c> and <c>/mqtt/acl</c> together, beyond which it gets 429.</summary>
+    public int BrokerAuthRequestsPerSecond { get; set; } = 2000;
+
+    public const string ProvisioningNone = "None";
+    public const string ProvisioningMosquitto = "MosquittoDynamicSecurity";
+
+    public bool ProvisionsMosquitto => string.Equals(Provisioning, ProvisioningMosquitto, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>How long a device's credentials are cached after a lookup.</summary>
     public TimeSpan CredentialCacheDuration { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -95,6 +115,20 @@ internal sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
         {
             failures.Fail("Mqtt:ExternalBroker", $"'{broker}' is not a broker address", "Use the form mqtt://host:1883 or mqtts://host:8883");
         }
+        if (!string.Equals(options.Provisioning, MqttOptions.ProvisioningNone, StringComparison.OrdinalIgnoreCase) && !options.ProvisionsMosquitto)
+        {
+            failures.Fail("Mqtt:Provisioning", $"'{options.Provisioning}' is not a provisioning mode", "Set None or MosquittoDynamicSecurity");
+        }
+        else if (options.ProvisionsMosquitto && (options.ExternalBroker is null || string.IsNullOrEmpty(options.Username)))
+        {
+            failures.Fail("Mqtt:Provisioning", "MosquittoDynamicSecurity needs SmartApi:Mqtt:ExternalBroker and SmartApi:Mqtt:Username",
+                "Set the broker address and the server's broker account (it needs the dynamic-security admin role), or set Provisioning to None");
+        }
+        if (options.BrokerAuthSecret is { Length: < 16 })
+        {
+            failures.Fail("Mqtt:BrokerAuthSecret", "is shorter than 16 characters", "Set a long random value (openssl rand -base64 32), or remove it to turn /mqtt/auth off");
+        }
+        failures.Within("Mqtt:BrokerAuthRequestsPerSecond", options.BrokerAuthRequestsPerSecond, 1, 1_000_000);
         return failures.Result;
     }
 }

@@ -31,6 +31,9 @@ internal abstract class MqttTransport : IHostedService
     /// </summary>
     public virtual Task RemoveDeviceAsync(string serial, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Ends the serial's session, if this node holds one (its credentials changed). External broker: the broker's job.</summary>
+    public virtual Task EndSessionAsync(string serial, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public abstract Task StartAsync(CancellationToken cancellationToken);
 
     public abstract Task StopAsync(CancellationToken cancellationToken);

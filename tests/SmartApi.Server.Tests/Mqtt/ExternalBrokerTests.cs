@@ -28,12 +28,46 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<MosquittoBroker?> StartAsync()
+    public static Task<MosquittoBroker?> StartAsync() =>
+        Environment.GetEnvironmentVariable("SMARTAPI_TEST_MOSQUITTO") is { Length: > 0 } given
+            ? Task.FromResult<MosquittoBroker?>(new MosquittoBroker(new Uri(given), null, null))
+            // Anonymous on loopback: device authentication is the broker's job in this mode and is not
+            // what the gateway test is about (docs/mqtt.md shows a password file and ACL for production).
+            : StartAsync((port, _) => Task.FromResult($"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"));
+
+    /// <summary>
+    /// A Mosquitto with the dynamic-security plugin and only <paramref name="admin"/> (its admin role
+    /// plus publishing under <c>devices/</c>, as the server needs); null without Mosquitto or the plugin.
+    /// </summary>
+    public static async Task<MosquittoBroker?> StartWithDynamicSecurityAsync(string admin, string password)
     {
-        if (Environment.GetEnvironmentVariable("SMARTAPI_TEST_MOSQUITTO") is { Length: > 0 } given)
+        var plugin = new[] { "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib", "/usr/local/lib" }
+            .Select(d => Path.Combine(d, "mosquitto_dynamic_security.so")).FirstOrDefault(File.Exists);
+        if (plugin is null || !File.Exists("/usr/bin/mosquitto_ctrl"))
         {
-            return new MosquittoBroker(new Uri(given), null, null);
+            return null;
         }
+        return await StartAsync(async (port, directory) =>
+        {
+            var file = Path.Combine(directory, "dynamic-security.json");
+            using (var init = Process.Start(new ProcessStartInfo("/usr/bin/mosquitto_ctrl", ["dynsec", "init", file, admin, password])
+                { RedirectStandardOutput = true, RedirectStandardError = true })!)
+            {
+                await init.WaitForExitAsync();
+            }
+            // Before the start: changing a role at run time disconnects its clients, the admin included.
+            var json = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(file))!;
+            json["roles"]!.AsArray().Single(r => (string?)r!["rolename"] == "admin")!["acls"]!.AsArray()
+                .Add(new System.Text.Json.Nodes.JsonObject { ["acltype"] = "publishClientSend", ["topic"] = "devices/#", ["allow"] = true });
+            await File.WriteAllTextAsync(file, json.ToJsonString());
+            // Run as root, Mosquitto would switch to its own user, who cannot read the test's directory.
+            var user = Environment.UserName == "root" ? "user root\n" : "";
+            return $"listener {port} 127.0.0.1\nallow_anonymous false\npersistence false\n{user}plugin {plugin}\nplugin_opt_config_file {file}\n";
+        });
+    }
+
+    private static async Task<MosquittoBroker?> StartAsync(Func<int, string, Task<string>> configure)
+    {
         var binary = new[] { "/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto" }.FirstOrDefault(File.Exists);
         if (binary is null)
         {
@@ -42,9 +76,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         var port = FreePort();
         var directory = Directory.CreateTempSubdirectory("smartapi-mosquitto-").FullName;
         var config = Path.Combine(directory, "mosquitto.conf");
-        // Anonymous on loopback: device authentication is the broker's job in this mode and is not
-        // what this test is about (docs/mqtt.md shows a password file and ACL for production).
-        await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n");
+        await File.WriteAllTextAsync(config, await configure(port, directory));
         var process = Process.Start(new ProcessStartInfo(binary, ["-c", config]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
         var address = new Uri($"mqtt://127.0.0.1:{port}");
         var started = Environment.TickCount64;

@@ -1,0 +1,205 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using SmartApi.Contracts;
+using SmartApi.Server.Infrastructure;
+
+namespace SmartApi.Server.Mqtt.Provisioning;
+
+/// <summary>
+/// Mosquitto's dynamic-security plugin, driven over MQTT: JSON commands published to
+/// <c>$CONTROL/dynamic-security/v1</c>, answers read from its <c>/response</c> topic. Each device
+/// gets a client named after its serial and a role <c>smartapi-device-{serial}</c> allowing
+/// <c>devices/{serial}/#</c> only. Every job is idempotent, so a retry after a lost answer is safe.
+/// </summary>
+internal sealed partial class MosquittoDynamicSecurity(IOptions<MqttOptions> options, ILogger<MosquittoDynamicSecurity> logger) : IAsyncDisposable
+{
+    public const string ControlTopic = "$CONTROL/dynamic-security/v1";
+    public const string ResponseTopic = ControlTopic + "/response";
+    public const string RolePrefix = "smartapi-device-";
+    private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(10);
+
+    // Errors that mean "already as wanted": the account or role is absent before a (re)create or after a delete.
+    private static readonly HashSet<(string Command, string Error)> Tolerated =
+    [
+        ("deleteClient", "Client not found"),
+        ("deleteRole", "Role not found"),
+        ("createRole", "Role already exists"),
+    ];
+
+    private readonly SemaphoreSlim _connecting = new(1, 1);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<JsonElement>> _pending = new(StringComparer.Ordinal);
+    private IMqttClient? _client;
+
+    /// <summary>
+    /// Sets the serial's account to this password (deleting it first, which also ends a session
+    /// still using the old one), or removes account and role when <paramref name="password"/> is null.
+    /// </summary>
+    public async Task ApplyAsync(string serial, string? password, CancellationToken cancellationToken)
+    {
+        var client = await ConnectedAsync(cancellationToken);
+        var correlation = Guid.NewGuid().ToString("N");
+        var role = RolePrefix + serial;
+        var prefix = DeviceTopics.Root + serial + "/#";
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("commands");
+            Command(json, "deleteClient", correlation, ("username", serial));
+            if (password is null)
+            {
+                Command(json, "deleteRole", correlation, ("rolename", role));
+            }
+            else
+            {
+                Command(json, "createRole", correlation, ("rolename", role));
+                foreach (var acl in (string[])["publishClientSend", "publishClientReceive", "subscribePattern"])
+                {
+                    json.WriteStartObject();
+                    json.WriteString("command", "addRoleACL");
+                    json.WriteString("correlationData", correlation);
+                    json.WriteString("rolename", role);
+                    json.WriteString("acltype", acl);
+                    json.WriteString("topic", prefix);
+                    json.WriteBoolean("allow", true);
+                    json.WriteEndObject();
+                }
+                json.WriteStartObject();
+                json.WriteString("command", "createClient");
+                json.WriteString("correlationData", correlation);
+                json.WriteString("username", serial);
+                json.WriteString("password", password);
+                json.WriteString("clientid", serial);
+                json.WriteStartArray("roles");
+                json.WriteStartObject();
+                json.WriteString("rolename", role);
+                json.WriteEndObject();
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        var answer = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[correlation] = answer;
+        try
+        {
+            var message = new MqttApplicationMessageBuilder().WithTopic(ControlTopic).WithPayload(buffer.ToArray())
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+            var published = await client.PublishAsync(message, cancellationToken);
+            if (!published.IsSuccess)
+            {
+                throw new BrokerProvisioningException($"the broker refused the control message ({published.ReasonCode}); does the server's account have the dynamic-security admin role?");
+            }
+            var responses = await answer.Task.WaitAsync(AnswerTimeout, cancellationToken);
+            foreach (var response in responses.EnumerateArray())
+            {
+                var command = response.TryGetProperty("command", out var c) ? c.GetString() ?? "" : "";
+                if (response.TryGetProperty("error", out var e) && e.GetString() is { } error && !Tolerated.Contains((command, error))
+                    && !(command == "addRoleACL" && error.Contains("already", StringComparison.OrdinalIgnoreCase)))
+                {
+                    throw new BrokerProvisioningException($"{command} for {serial}: {error}");
+                }
+            }
+        }
+        catch (TimeoutException)
+        {
+            throw new BrokerProvisioningException("no answer from the dynamic-security plugin within 10 s; is it loaded?");
+        }
+        finally
+        {
+            _pending.TryRemove(correlation, out _);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client is { } client)
+        {
+            await client.TryDisconnectAsync();
+            client.Dispose();
+        }
+        _connecting.Dispose();
+    }
+
+    private static void Command(Utf8JsonWriter json, string command, string correlation, (string Name, string Value) argument)
+    {
+        json.WriteStartObject();
+        json.WriteString("command", command);
+        json.WriteString("correlationData", correlation);
+        json.WriteString(argument.Name, argument.Value);
+        json.WriteEndObject();
+    }
+
+    private async Task<IMqttClient> ConnectedAsync(CancellationToken cancellationToken)
+    {
+        if (_client is { IsConnected: true } connected)
+        {
+            return connected;
+        }
+        await _connecting.WaitAsync(cancellationToken);
+        try
+        {
+            if (_client is { IsConnected: true } raced)
+            {
+                return raced;
+            }
+            _client?.Dispose();
+            var settings = options.Value;
+            var uri = new Uri(settings.ExternalBroker!);
+            var builder = new MqttClientOptionsBuilder()
+                .WithTcpServer(uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? (uri.Scheme == "mqtts" ? 8883 : 1883) : uri.Port)
+                .WithClientId(settings.ClientIdPrefix + "dynsec-" + Guid.NewGuid().ToString("N")[..12])
+                .WithProtocolVersion(MqttProtocolVersion.V500)
+                .WithCredentials(settings.Username, settings.Password)
+                .WithCleanStart(true);
+            if (uri.Scheme == "mqtts")
+            {
+                builder = builder.WithTlsOptions(o => o.UseTls());
+            }
+            var client = new MqttClientFactory().CreateMqttClient();
+            client.ApplicationMessageReceivedAsync += Received;
+            await client.ConnectAsync(builder.Build(), cancellationToken);
+            await client.SubscribeAsync(ResponseTopic, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken);
+            _client = client;
+            Log.Connected(logger, uri.Authority);
+            return client;
+        }
+        finally
+        {
+            _connecting.Release();
+        }
+    }
+
+    private Task Received(MqttApplicationMessageReceivedEventArgs e)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(Encoding.UTF8.GetString(e.ApplicationMessage.Payload));
+            if (document.RootElement.TryGetProperty("responses", out var responses) && responses.ValueKind == JsonValueKind.Array
+                && responses.GetArrayLength() > 0 && responses[0].TryGetProperty("correlationData", out var correlation)
+                && correlation.GetString() is { } id && _pending.TryGetValue(id, out var answer))
+            {
+                answer.TrySetResult(responses.Clone());
+            }
+        }
+        catch (JsonException)
+        {
+            // Not an answer of ours: another admin's, or garbage; the waiting job times out and is retried.
+        }
+        return Task.CompletedTask;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = LogEvents.BrokerControlConnected, Level = LogLevel.Information, Message = "Connected to the dynamic-security control topic of {Broker}")]
+        public static partial void Connected(ILogger logger, string broker);
+    }
+}
+
+internal sealed class BrokerProvisioningException(string message) : Exception(message);
