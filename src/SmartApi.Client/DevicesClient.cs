@@ -51,6 +51,8 @@ public sealed class DevicesClient
     /// </summary>
     public Task<DeviceErasureResponse> EraseAsync(string id, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
         _transport.PostAsync($"v1/devices/{PathSegment.Of(id)}/erase", SmartApiJsonContext.Default.DeviceErasureResponse, idempotencyKey, cancellationToken);
+
+    /// <summary>
     /// Gives the device a new MQTT password (<c>POST /v1/devices/{id}/rotate-credentials</c>), shown
     /// only in this answer; the old password stops working.
     /// </summary>

@@ -8,7 +8,7 @@ internal sealed partial class PostgresStoreTransaction
         {
             var entity = delivery.ToEntity();
             return new ClaimedDelivery(entity, webhook.ToEntity(), new StoredEvent(stored.EventPosition, entity.EventId, entity.OrganizationId,
-                entity.EventType, entity.DeviceId, Ms.ToTime(stored.EventCreatedAt), stored.EventData, stored.EventTraceParent));
+                entity.EventType, entity.DeviceId, Ms.ToTime(stored.EventCreatedAt), stored.EventData, TraceParent: stored.EventTraceParent));
         }, new { owner, now = Ms.Of(now), leaseUntil = Ms.Of(leaseUntil), limit }, splitOn: "event_position,id")).ToList();
 
     public async ValueTask CompleteDeliveriesAsync(IReadOnlyList<DeliveryOutcome> outcomes, DateTimeOffset now)

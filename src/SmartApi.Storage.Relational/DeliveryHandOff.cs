@@ -31,7 +31,7 @@ internal sealed class DeliveryHandOff
         var at = Ms.ToTime(Ms.Of(newEvent.CreatedAt));
         var delivery = new Delivery(deliveryId, newEvent.OrganizationId, webhook.AutomationId, webhook.Id, newEvent.Id, newEvent.Type, newEvent.DeviceId,
             DeliveryStatus.Pending, 0, at, null, null, at, at);
-        return new ClaimedDelivery(delivery, webhook, new StoredEvent(position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, at, data, newEvent.TraceParent));
+        return new ClaimedDelivery(delivery, webhook, new StoredEvent(position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, at, data, TraceParent: newEvent.TraceParent));
     }
 
     internal sealed class Registration(DeliveryHandOff handOff, string owner, TimeSpan lease, Action<IReadOnlyList<ClaimedDelivery>> dispatch) : IDisposable

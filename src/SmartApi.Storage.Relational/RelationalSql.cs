@@ -42,8 +42,7 @@ internal abstract partial class RelationalSql
     public const string OrderByIdLimit = " ORDER BY id LIMIT @limit";
     public const string DeleteDevice = "DELETE FROM devices WHERE organization_id = @org AND id = @id";
     public const string DeleteDeviceMeasurements = "DELETE FROM measurements WHERE device_id = @id";
-    protected const string EventColumns = "position, id, organization_id, type, device_id, created_at, data, erased_at";
-    protected const string EventColumns = "position, id, organization_id, type, device_id, created_at, data, trace_parent";
+    protected const string EventColumns = "position, id, organization_id, type, device_id, created_at, data, erased_at, trace_parent";
     public const string GetEvent = "SELECT " + EventColumns + " FROM events WHERE organization_id = @org AND id = @id";
     public const string LatestEventId = "SELECT id FROM events WHERE organization_id = @org ORDER BY position DESC LIMIT 1";
     public const string EventPosition = "SELECT position FROM events WHERE organization_id = @org AND id = @id";

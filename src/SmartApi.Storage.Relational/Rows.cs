@@ -156,10 +156,9 @@ internal sealed class EventRow
     public string Data { get; set; } = "{}";
     public long? ErasedAt { get; set; }
 
-    public StoredEvent ToEntity() => new(Position, Id, OrganizationId, Type, DeviceId, Ms.ToTime(CreatedAt), Data, Ms.ToTime(ErasedAt));
     public string? TraceParent { get; set; }
 
-    public StoredEvent ToEntity() => new(Position, Id, OrganizationId, Type, DeviceId, Ms.ToTime(CreatedAt), Data, TraceParent);
+    public StoredEvent ToEntity() => new(Position, Id, OrganizationId, Type, DeviceId, Ms.ToTime(CreatedAt), Data, Ms.ToTime(ErasedAt), TraceParent);
 }
 
 internal sealed class CommandRow
@@ -292,13 +291,10 @@ internal sealed class DeliveryRow
     public long CreatedAt { get; set; }
     public long UpdatedAt { get; set; }
     public long? ErasedAt { get; set; }
-
-    public Delivery ToEntity() => new(Id, OrganizationId, AutomationId, WebhookId, EventId, EventType, DeviceId, Status, (int)Attempts,
-        Ms.ToTime(NextAttemptAt), (int?)LastStatusCode, LastError, Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt), Ms.ToTime(ErasedAt));
     public string? HeldReason { get; set; }
 
     public Delivery ToEntity() => new(Id, OrganizationId, AutomationId, WebhookId, EventId, EventType, DeviceId, Status, (int)Attempts,
-        Ms.ToTime(NextAttemptAt), (int?)LastStatusCode, LastError, Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt), HeldReason);
+        Ms.ToTime(NextAttemptAt), (int?)LastStatusCode, LastError, Ms.ToTime(CreatedAt), Ms.ToTime(UpdatedAt), Ms.ToTime(ErasedAt), HeldReason);
 }
 
 internal sealed class AttemptRow

@@ -62,7 +62,7 @@ public sealed record Delivery(
     string? LastError,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? ErasedAt = null);
+    DateTimeOffset? ErasedAt = null,
     string? HeldReason = null);
 
 public sealed record DeliveryAttempt(

@@ -130,7 +130,7 @@ public sealed record StoredEvent(
     string? DeviceId,
     DateTimeOffset CreatedAt,
     string DataJson,
-    DateTimeOffset? ErasedAt = null);
+    DateTimeOffset? ErasedAt = null,
     string? TraceParent = null);
 
 /// <summary>

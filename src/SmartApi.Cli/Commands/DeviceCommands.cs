@@ -81,6 +81,9 @@ internal static class DeviceCommands
             }
             context.Console.MarkupLine($"Erased {erasure.DeviceId} ({erasure.Id}): {erasure.MeasurementsDeleted} measurement rows deleted, " +
                 $"{erasure.EventsErased} events and {erasure.DeliveriesErased} deliveries blanked.");
+            return ExitCodes.Success;
+        }));
+
         var rotateId = ListOptions.Id("device");
         command.Subcommands.Add(new Command("rotate-credentials", "Issue a new MQTT password, shown once; the old one stops working.").With(rotateId).Runs(host, async (context, ct) =>
         {

@@ -99,6 +99,6 @@ internal static class DeliveriesApi
         attempts?.Select(a => new DeliveryAttemptResponse(a.Number, a.StartedAt, a.StatusCode, a.DurationMs, a.Error, a.ResponseBody,
             a.RequestHeadersJson is null ? null : JsonSerializer.Deserialize(a.RequestHeadersJson, SmartApiJsonContext.Default.IReadOnlyDictionaryStringString)))
             .ToList(),
-        d.ErasedAt);
+        d.ErasedAt,
         d.Status == DeliveryStatus.Pending ? d.HeldReason : null);
 }

@@ -90,8 +90,7 @@ public sealed class WebhookEventTests
     [Fact]
     public void WebhookEventTypes_All_HasEveryCatalogTypeOnce()
     {
-        Assert.Equal(20, WebhookEventTypes.All.Count);
-        Assert.Equal(21, WebhookEventTypes.All.Count);
+        Assert.Equal(22, WebhookEventTypes.All.Count);
         Assert.Equal(WebhookEventTypes.All.Count, WebhookEventTypes.All.Distinct().Count());
         foreach (var type in WebhookEventTypes.All)
         {
