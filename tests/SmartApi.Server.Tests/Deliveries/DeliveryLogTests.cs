@@ -153,7 +153,8 @@ public sealed class DeliveryLogTests(FastFailureAppFixture fixture) : IClassFixt
         };
         var (organizationId, client) = await App.CreateTenantAsync("automations:read", "automations:write");
         var (_, other) = await App.CreateTenantAsync("automations:read", "automations:write");
-        var automation = await CreateAutomationAsync(client, receiver.Url, events: "\"device.updated\"");
+        // The circuit is off: this test needs every delivery to fail, not wait behind an open circuit.
+        var automation = await CreateAutomationAsync(client, receiver.Url, events: "\"device.updated\"", extra: ",\"circuitBreaker\":{\"enabled\":false}");
         var store = App.Services.GetRequiredService<ISmartApiStore>();
         var ids = App.Services.GetRequiredService<IdGenerator>();
         foreach (var chunk in Enumerable.Range(0, Failed).Chunk(200))

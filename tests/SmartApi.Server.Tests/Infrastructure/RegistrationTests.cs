@@ -115,6 +115,7 @@ public sealed class RegistrationTests
             "DeviceRemoval",
             "CommandDispatcher",
             "EnergyReporter",
+            "BrokerAccountWorker", // applies device accounts at an external broker (idle unless provisioning is on)
             "AutomationRunner",
             "DeliveryDispatcher",
             "BudgetMonitor", // reads measurements and appends events: after the store, before retention
