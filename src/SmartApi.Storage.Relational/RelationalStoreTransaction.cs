@@ -85,9 +85,8 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
     public virtual async ValueTask<Device?> GetDeviceAsync(string organizationId, string id) =>
         (await QuerySingleOrDefaultAsync<DeviceRow>(dialect.GetDevice, new { org = organizationId, id }))?.ToEntity();
 
-    public virtual async ValueTask UpdateDeviceAsync(Device device)
-    {
-        var sequence = await ExecuteScalarAsync<long?>(dialect.UpdateDevice, new
+    public virtual ValueTask UpdateDeviceAsync(Device device) =>
+        UpdateDeviceRowAsync(device.Id, dialect.UpdateDevice, new
         {
             device.Id,
             device.OrganizationId,
@@ -100,16 +99,10 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
             device.Switch,
             UpdatedAt = Ms.Of(device.UpdatedAt),
         });
-        if (sequence is { } reserved)
-        {
-            ReservedSequences[device.Id] = reserved;
-        }
-    }
 
     // SQLite's device cache sees this change through its update hook (not an own update) and drops the row.
-    public virtual async ValueTask UpdateDeviceSettingsAsync(Device device)
-    {
-        var sequence = await ExecuteScalarAsync<long?>(dialect.UpdateDeviceSettings, new
+    public virtual ValueTask UpdateDeviceSettingsAsync(Device device) =>
+        UpdateDeviceRowAsync(device.Id, dialect.UpdateDeviceSettings, new
         {
             device.Id,
             device.OrganizationId,
@@ -118,9 +111,13 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
             device.PowerOnState,
             UpdatedAt = Ms.Of(device.UpdatedAt),
         });
-        if (sequence is { } reserved)
+
+    /// <summary>Runs a device-row update and keeps the event sequence it reserved, if it did.</summary>
+    private async ValueTask UpdateDeviceRowAsync(string deviceId, string sql, object args)
+    {
+        if (await ExecuteScalarAsync<long?>(sql, args) is { } reserved)
         {
-            ReservedSequences[device.Id] = reserved;
+            ReservedSequences[deviceId] = reserved;
         }
     }
 

@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using MQTTnet;
-using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using SmartApi.Contracts;
 using SmartApi.Server.Infrastructure;
@@ -105,21 +104,7 @@ internal sealed partial class ExternalBroker(
     {
         var settings = options.Value;
         var uri = new Uri(settings.ExternalBroker!);
-        var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? (uri.Scheme == "mqtts" ? 8883 : 1883) : uri.Port)
-            .WithClientId(settings.ClientIdPrefix + Guid.NewGuid().ToString("N")[..12])
-            .WithProtocolVersion(MqttProtocolVersion.V500)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(15))
-            .WithCleanStart(true);
-        if (settings.Username is { } user)
-        {
-            builder = builder.WithCredentials(user, settings.Password);
-        }
-        if (uri.Scheme == "mqtts")
-        {
-            builder = builder.WithTlsOptions(o => o.UseTls());
-        }
-        var clientOptions = builder.Build();
+        var clientOptions = settings.BrokerClientOptions("").WithKeepAlivePeriod(TimeSpan.FromSeconds(15)).Build();
         var backoff = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {

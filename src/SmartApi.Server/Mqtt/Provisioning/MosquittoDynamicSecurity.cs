@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using MQTTnet;
-using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using SmartApi.Contracts;
 using SmartApi.Server.Infrastructure;
@@ -31,6 +29,7 @@ internal sealed partial class MosquittoDynamicSecurity(IOptions<MqttOptions> opt
         ("createRole", "Role already exists"),
     ];
 
+    private static readonly string[] AclTypes = ["publishClientSend", "publishClientReceive", "subscribePattern"];
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<JsonElement>> _pending = new(StringComparer.Ordinal);
     private IMqttClient? _client;
@@ -58,20 +57,16 @@ internal sealed partial class MosquittoDynamicSecurity(IOptions<MqttOptions> opt
             else
             {
                 Command(json, "createRole", correlation, ("rolename", role));
-                foreach (var acl in (string[])["publishClientSend", "publishClientReceive", "subscribePattern"])
+                foreach (var acl in AclTypes)
                 {
-                    json.WriteStartObject();
-                    json.WriteString("command", "addRoleACL");
-                    json.WriteString("correlationData", correlation);
+                    Begin(json, "addRoleACL", correlation);
                     json.WriteString("rolename", role);
                     json.WriteString("acltype", acl);
                     json.WriteString("topic", prefix);
                     json.WriteBoolean("allow", true);
                     json.WriteEndObject();
                 }
-                json.WriteStartObject();
-                json.WriteString("command", "createClient");
-                json.WriteString("correlationData", correlation);
+                Begin(json, "createClient", correlation);
                 json.WriteString("username", serial);
                 json.WriteString("password", password);
                 json.WriteString("clientid", serial);
@@ -129,11 +124,17 @@ internal sealed partial class MosquittoDynamicSecurity(IOptions<MqttOptions> opt
 
     private static void Command(Utf8JsonWriter json, string command, string correlation, (string Name, string Value) argument)
     {
+        Begin(json, command, correlation);
+        json.WriteString(argument.Name, argument.Value);
+        json.WriteEndObject();
+    }
+
+    /// <summary>Opens one command object: its name and the correlation its answer carries back.</summary>
+    private static void Begin(Utf8JsonWriter json, string command, string correlation)
+    {
         json.WriteStartObject();
         json.WriteString("command", command);
         json.WriteString("correlationData", correlation);
-        json.WriteString(argument.Name, argument.Value);
-        json.WriteEndObject();
     }
 
     private async Task<IMqttClient> ConnectedAsync(CancellationToken cancellationToken)
@@ -152,16 +153,7 @@ internal sealed partial class MosquittoDynamicSecurity(IOptions<MqttOptions> opt
             _client?.Dispose();
             var settings = options.Value;
             var uri = new Uri(settings.ExternalBroker!);
-            var builder = new MqttClientOptionsBuilder()
-                .WithTcpServer(uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? (uri.Scheme == "mqtts" ? 8883 : 1883) : uri.Port)
-                .WithClientId(settings.ClientIdPrefix + "dynsec-" + Guid.NewGuid().ToString("N")[..12])
-                .WithProtocolVersion(MqttProtocolVersion.V500)
-                .WithCredentials(settings.Username, settings.Password)
-                .WithCleanStart(true);
-            if (uri.Scheme == "mqtts")
-            {
-                builder = builder.WithTlsOptions(o => o.UseTls());
-            }
+            var builder = settings.BrokerClientOptions("dynsec-");
             var client = new MqttClientFactory().CreateMqttClient();
             client.ApplicationMessageReceivedAsync += Received;
             await client.ConnectAsync(builder.Build(), cancellationToken);
@@ -180,7 +172,7 @@ internal sealed partial class MosquittoDynamicSecurity(IOptions<MqttOptions> opt
     {
         try
         {
-            using var document = JsonDocument.Parse(Encoding.UTF8.GetString(e.ApplicationMessage.Payload));
+            using var document = JsonDocument.Parse(e.ApplicationMessage.Payload);
             if (document.RootElement.TryGetProperty("responses", out var responses) && responses.ValueKind == JsonValueKind.Array
                 && responses.GetArrayLength() > 0 && responses[0].TryGetProperty("correlationData", out var correlation)
                 && correlation.GetString() is { } id && _pending.TryGetValue(id, out var answer))

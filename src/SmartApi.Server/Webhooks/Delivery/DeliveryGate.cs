@@ -42,9 +42,10 @@ internal sealed class DeliveryGate(ISmartApiStore store, TimeProvider time, IOpt
             var next = now + circuit.Limits.ProbeInterval;
             if (!await store.WriteAsync(tx => tx.TakeWebhookProbeAsync(webhookId, now, next), cancellationToken))
             {
-                // Another delivery or node took it: wait for the next one.
-                var current = await Refresh(webhookId).WaitAsync(cancellationToken);
-                return (current?.NextProbeAt is { } later && later > now ? later : next, HeldReason.CircuitOpen);
+                // Another delivery or node took it: hold this one, and the rest from memory, until about the
+                // next probe; the cache's one-second expiry then reads the stored time.
+                Remember(circuit with { NextProbeAt = next });
+                return (next, HeldReason.CircuitOpen);
             }
             Remember(circuit with { State = CircuitState.HalfOpen, NextProbeAt = next });
             return null; // the probe is not rate limited: it is one request per interval

@@ -25,7 +25,7 @@ internal sealed class RateLimiter
     {
         var interval = TimeSpan.FromSeconds(1 / perSecond);
         var tolerance = interval * (burst - 1);
-        var bucket = _buckets.GetOrAdd(webhookId, _ => new Bucket { TheoreticalArrival = now });
+        var bucket = _buckets.GetOrAdd(webhookId, static (_, start) => new Bucket { TheoreticalArrival = start }, now);
         lock (bucket)
         {
             var arrival = bucket.TheoreticalArrival > now ? bucket.TheoreticalArrival : now;
