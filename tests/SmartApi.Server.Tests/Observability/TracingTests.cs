@@ -1,6 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Diagnostics;
 using System.Net.Http.Json;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 using SmartApi.Server.Infrastructure;
@@ -167,5 +168,21 @@ public sealed class TracingTests
                 base.InsertItem(index, item);
             }
         }
+    }
+
+    [Theory]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318", true, true)]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318;OTEL_SDK_DISABLED=true", false, false)]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318;OTEL_METRICS_EXPORTER=none", true, false)]
+    [InlineData("OTEL_TRACES_EXPORTER=otlp", true, false)]
+    [InlineData("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT=http://127.0.0.1:4318/v1/metrics", false, true)]
+    [InlineData("", false, false)]
+    public void The_standard_variables_decide_which_signals_export(string variables, bool traces, bool metrics)
+    {
+        var settings = variables.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(v => v.Split('=', 2)).ToDictionary(v => v[0], v => (string?)v[1]);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+
+        Assert.Equal(new OtlpSignals(traces, metrics), OtlpSignals.From(configuration));
     }
 }

@@ -1,5 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
+using SmartApi.Server.Webhooks.Delivery;
+using SmartApi.Storage;
 using SmartApi.Contracts;
 using static SmartApi.Server.Tests.Webhooks.WebhookTestKit;
 
@@ -145,6 +147,9 @@ public sealed class CircuitBreakerTests : IAsyncLifetime
         await WaitForAsync(() => receiver.Count >= 2);
         await Task.Delay(300, Ct);
         Assert.Equal(2, receiver.Count);
+        // The last is past the one-second in-memory wait: postponed in the outbox, shown as held, not attempted.
+        var waiting = await DeliveryWhenAsync(_client, ids[9], d => d.HeldBy == "rate_limit");
+        Assert.Equal(("pending", 0), (waiting.Status, waiting.AttemptCount));
 
         var elapsed = TimeSpan.Zero;
         while (receiver.Count < 10 && elapsed < TimeSpan.FromSeconds(20))
@@ -199,5 +204,13 @@ public sealed class CircuitBreakerTests : IAsyncLifetime
         await (await _client.PostJsonAsync("/v1/automations", onSwitch)).ProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
         var unknown = """{"name":"x","trigger":{"events":["*"]},"actions":[{"type":"webhook","url":"https://erp.example.com/hook","circuitBreaker":{"threshold":3}}]}""";
         Assert.Equal(HttpStatusCode.BadRequest, (await _client.PostJsonAsync("/v1/automations", unknown)).StatusCode);
+    }
+
+    [Fact]
+    public void Each_node_takes_its_share_of_the_rate_and_the_burst()
+    {
+        Assert.Equal((5.0, 10), RateLimiter.Share(new WebhookLimits(10, 20, 5, TimeSpan.FromSeconds(30)), 2));
+        Assert.Equal((0.25, 1), RateLimiter.Share(new WebhookLimits(0.5, null, 5, TimeSpan.FromSeconds(30)), 2));
+        Assert.Null(RateLimiter.Share(WebhookLimits.Default, 2));
     }
 }
