@@ -51,19 +51,19 @@ public abstract partial class RelationalSmartApiStore
         }
         var (hours, slots) = SplitSegments(boundaries);
         await using var connection = await OpenReadConnectionAsync(cancellationToken);
-        await using var transaction = Dialect.BeforeSumEnergySegments is null ? null : await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = Dialect.SumEnergySegmentsInTransaction ? await connection.BeginTransactionAsync(cancellationToken) : null;
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
+        AddParameter(command, "devices", Dialect.IdList(deviceIds));
+        AddParameter(command, "org", organizationId);
+        AddParameter(command, "hours", Dialect.RangeList(hours));
+        AddParameter(command, "slots", Dialect.RangeList(slots));
         if (Dialect.BeforeSumEnergySegments is { } before)
         {
             command.CommandText = before;
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         command.CommandText = Dialect.SumEnergySegments;
-        AddParameter(command, "devices", Dialect.IdList(deviceIds));
-        AddParameter(command, "org", organizationId);
-        AddParameter(command, "hours", Dialect.RangeList(hours));
-        AddParameter(command, "slots", Dialect.RangeList(slots));
         var totals = new List<EnergySegmentTotals>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -71,7 +71,7 @@ public abstract partial class RelationalSmartApiStore
             totals.Add(new EnergySegmentTotals(reader.GetString(0), checked((int)reader.GetInt64(1)), reader.GetDouble(2), reader.GetInt64(3),
                 reader.GetDouble(4), reader.GetDouble(5), reader.GetDouble(6), reader.GetDouble(7), reader.GetDouble(8)));
         }
-        return totals; // a read-only transaction ends with its rollback
+        return totals; // a transaction, if any, ends with its rollback
     }
 
     /// <summary>Each segment's whole UTC hours, and the slot ranges before and after them (the whole segment when it holds no whole hour).</summary>

@@ -35,6 +35,11 @@ internal abstract partial class RelationalSql
         " ON CONFLICT (device_id, hour) DO UPDATE SET energy_wh = excluded.energy_wh, samples = excluded.samples, power_sum_w = excluded.power_sum_w, " +
         "power_seconds = excluded.power_seconds, peak_power_w = excluded.peak_power_w, covered_seconds = excluded.covered_seconds, on_seconds = excluded.on_seconds";
 
+    /// <summary>The sums of one range's rollup rows (alias x), named as the columns so <see cref="EnergySums"/> adds them up again.</summary>
+    public const string RangeSums =
+        "SUM(x.energy_wh) AS energy_wh, SUM(x.samples) AS samples, SUM(x.power_sum_w) AS power_sum_w, SUM(x.power_seconds) AS power_seconds, " +
+        "MAX(x.peak_power_w) AS peak_power_w, SUM(x.covered_seconds) AS covered_seconds, SUM(x.on_seconds) AS on_seconds";
+
     public const string EnergySums =
         "SUM(energy_wh), SUM(samples), SUM(power_sum_w), SUM(power_seconds), MAX(peak_power_w), SUM(covered_seconds), SUM(on_seconds)";
 }

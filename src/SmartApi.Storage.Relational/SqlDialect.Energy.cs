@@ -15,8 +15,11 @@ internal abstract partial class SqlDialect
     private string SumEnergySlotsTail => field ??= ")" + DerivedTableAlias + " WHERE energy_wh IS NOT NULL ORDER BY device_id";
     public string SumEnergySlots => field ??= SumEnergySlotsHead + SumEnergySlotsTail;
     public string SumEnergySlotsOfOrganization => field ??= SumEnergySlotsHead + " WHERE d.organization_id = @org" + SumEnergySlotsTail;
-    /// <summary>What runs, in a read transaction, before <see cref="SumEnergySegments"/>; null: nothing (and no transaction).</summary>
+    /// <summary>What runs before <see cref="SumEnergySegments"/>, with its parameters bound; null: nothing.</summary>
     public virtual string? BeforeSumEnergySegments => null;
+
+    /// <summary>Whether <see cref="SumEnergySegments"/> runs in a (read, rolled back) transaction: a setting scoped to it.</summary>
+    public virtual bool SumEnergySegmentsInTransaction => false;
 
     /// <summary>A list of (segment, from, to) ranges as a table with columns i, s, e (see <see cref="RangeList"/>).</summary>
     protected abstract string Ranges(string parameter);
@@ -25,16 +28,19 @@ internal abstract partial class SqlDialect
     public abstract object RangeList(IReadOnlyList<(int Segment, long From, long To)> ranges);
 
     /// <summary>
+    /// One row per (range of the list parameter <paramref name="ranges"/>, device) with rows of
+    /// <paramref name="table"/> in it, columns device_id, i and <see cref="RelationalSql.RangeSums"/>:
+    /// each range is a range scan of the (device_id, <paramref name="time"/>) primary key per device,
+    /// summed as it is read, so no sort or hash of the rollup rows themselves.
+    /// </summary>
+    protected abstract string SumRanges(string ranges, string table, string time);
+
+    /// <summary>
     /// Per device and segment, the sums of its whole UTC hours (@hours, from energy_hours) and of its
-    /// partial hours (@slots, from energy_slots): each range is a range scan of a (device_id, time)
-    /// primary key per device, and the database returns one row per (device, segment).
+    /// partial hours (@slots, from energy_slots): each (range, device) is summed on its own
+    /// (<see cref="SumRanges"/>), then the at most three partial sums of a (device, segment) are added.
     /// </summary>
     public string SumEnergySegments => field ??=
-        "SELECT device_id, i, " + RelationalSql.EnergySums + " FROM (" +
-        "SELECT x.device_id, r.i, x.energy_wh, x.samples, x.power_sum_w, x.power_seconds, x.peak_power_w, x.covered_seconds, x.on_seconds " +
-        "FROM (" + Ranges("hours") + ") r CROSS JOIN energy_hours x WHERE " + InList("x.device_id", "devices") +
-        " AND x.organization_id = @org AND x.hour >= r.s AND x.hour < r.e UNION ALL " +
-        "SELECT x.device_id, r.i, x.energy_wh, x.samples, x.power_sum_w, x.power_seconds, x.peak_power_w, x.covered_seconds, x.on_seconds " +
-        "FROM (" + Ranges("slots") + ") r CROSS JOIN energy_slots x WHERE " + InList("x.device_id", "devices") +
-        " AND x.organization_id = @org AND x.slot >= r.s AND x.slot < r.e)" + DerivedTableAlias + " GROUP BY device_id, i";
+        "SELECT device_id, i, " + RelationalSql.EnergySums + " FROM (" + SumRanges("hours", "energy_hours", "hour") +
+        " UNION ALL " + SumRanges("slots", "energy_slots", "slot") + ")" + DerivedTableAlias + " GROUP BY device_id, i";
 }

@@ -53,10 +53,24 @@ internal sealed class SqliteDialect : SqlDialect
         JsonSerializer.Serialize(ids as string[] ?? [.. ids], StorageJsonContext.Default.StringArray);
 
     // A JSON array of [segment, from, to] triples: one parameter, whatever the number of ranges.
-    // LIMIT -1 keeps SQLite from flattening the subquery into the join, which would decode the JSON
-    // again for every rollup row compared (0.96 s against 0.57 s of CPU for an organization month).
     protected override string Ranges(string parameter) =>
-        "SELECT json_extract(value, '$[0]') AS i, json_extract(value, '$[1]') AS s, json_extract(value, '$[2]') AS e FROM json_each(@" + parameter + ") LIMIT -1";
+        "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(@" + parameter + ")";
+
+    // SQLite sorts the rows of a GROUP BY unless its loops deliver them in order. The ranges go into
+    // a temporary table keyed by their position (the connection's own, private to it), so the loop
+    // over ranges, then over the devices of the list (in id order), then over each device's rows,
+    // meets (k, device_id) in order and sums each range as it reads it: an organization month with a
+    // tariff sorted 650,000 rollup rows before. No transaction: the statements write only the
+    // temporary schema, never the database.
+    public override string? BeforeSumEnergySegments => field ??= RangeTable("hours") + RangeTable("slots");
+
+    private string RangeTable(string ranges) =>
+        "CREATE TEMP TABLE IF NOT EXISTS energy_ranges_" + ranges + " (k INTEGER PRIMARY KEY, i INTEGER NOT NULL, s INTEGER NOT NULL, e INTEGER NOT NULL); " +
+        "DELETE FROM temp.energy_ranges_" + ranges + "; INSERT INTO temp.energy_ranges_" + ranges + " (i, s, e) " + Ranges(ranges) + "; ";
+
+    protected override string SumRanges(string ranges, string table, string time) =>
+        "SELECT x.device_id, r.i, " + RelationalSql.RangeSums + " FROM temp.energy_ranges_" + ranges + " r CROSS JOIN " + table + " x WHERE " +
+        InList("x.device_id", "devices") + " AND x.organization_id = @org AND x." + time + " >= r.s AND x." + time + " < r.e GROUP BY r.k, x.device_id";
 
     public override object RangeList(IReadOnlyList<(int Segment, long From, long To)> ranges)
     {
