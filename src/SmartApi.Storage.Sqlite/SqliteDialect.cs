@@ -60,7 +60,7 @@ internal sealed class SqliteDialect : SqlDialect
     // a temporary table keyed by their position (the connection's own, private to it), so the loop
     // over ranges, then over the devices of the list (in id order), then over each device's rows,
     // meets (k, device_id) in order and sums each range as it reads it: an organization month with a
-    // tariff sorted 650,000 rollup rows before. No transaction: the statements write only the
+    // tariff sorted 720,000 rollup rows before. No transaction: the statements write only the
     // temporary schema, never the database.
     public override string? BeforeSumEnergySegments => field ??= RangeTable("hours") + RangeTable("slots");
 
