@@ -15,13 +15,18 @@ internal sealed partial class DeliveryDispatcher
         IStoreTransaction tx, List<(DeliveryOutcome Outcome, string? DisableReason, ClaimedDelivery Claimed)> decided, DateTimeOffset now)
     {
         // Only attempts at an active webhook count; a webhook this node knows to be closed and clean
-        // with nothing but successes here needs no look (the common case costs no extra query).
+        // with nothing but successes here needs no look (the common case costs no extra query, and
+        // is found by this loop without grouping the batch).
+        var changed = new List<WebhookCircuit>();
+        if (AllSucceededAtCleanCircuits(decided))
+        {
+            return changed;
+        }
         var attempts = decided
             .Where(d => d.Claimed.Webhook.Status == WebhookStatus.Active && d.DisableReason is null)
             .GroupBy(d => d.Claimed.Webhook.Id, StringComparer.Ordinal)
             .Where(g => g.Any(d => !d.Outcome.WebhookSucceeded) || gate.Known(g.Key) is not { State: CircuitState.Closed, FailureStreak: 0 })
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-        var changed = new List<WebhookCircuit>();
         if (attempts.Count == 0)
         {
             return changed;
@@ -59,6 +64,32 @@ internal sealed partial class DeliveryDispatcher
             }
         }
         return changed;
+    }
+
+    private bool AllSucceededAtCleanCircuits(List<(DeliveryOutcome Outcome, string? DisableReason, ClaimedDelivery Claimed)> decided)
+    {
+        string? checkedId = null;
+        foreach (var (outcome, disableReason, claimed) in decided)
+        {
+            if (claimed.Webhook.Status != WebhookStatus.Active || disableReason is not null)
+            {
+                continue;
+            }
+            if (!outcome.WebhookSucceeded)
+            {
+                return false;
+            }
+            // A batch is mostly one webhook's: look each up once in a row.
+            if (!string.Equals(checkedId, claimed.Webhook.Id, StringComparison.Ordinal))
+            {
+                if (gate.Known(claimed.Webhook.Id) is not { State: CircuitState.Closed, FailureStreak: 0 })
+                {
+                    return false;
+                }
+                checkedId = claimed.Webhook.Id;
+            }
+        }
+        return true;
     }
 
     private static partial class Log

@@ -262,8 +262,22 @@ internal sealed partial class DeliveryDispatcher(
             try
             {
                 var now = time.GetUtcNow();
-                var decided = batch.Where(item => item.Result is not null).Select(item => Decide(item.Claimed, item.Result!, now)).ToList();
-                var held = batch.Where(item => item.Held is not null).GroupBy(item => item.Held!.Value, item => item.Claimed.Delivery.Id).ToList();
+                var decided = new List<(DeliveryOutcome Outcome, string? DisableReason, ClaimedDelivery Claimed)>(batch.Count);
+                var anyHeld = false;
+                foreach (var item in batch)
+                {
+                    if (item.Result is { } result)
+                    {
+                        decided.Add(Decide(item.Claimed, result, now));
+                    }
+                    else
+                    {
+                        anyHeld = true;
+                    }
+                }
+                var held = anyHeld
+                    ? batch.Where(item => item.Held is not null).GroupBy(item => item.Held!.Value, item => item.Claimed.Delivery.Id).ToList()
+                    : [];
                 var circuits = await store.WriteAsync(async tx =>
                 {
                     if (decided.Count > 0)

@@ -24,7 +24,14 @@ internal sealed class DeliveryGate(ISmartApiStore store, TimeProvider time, IOpt
     private readonly RateLimiter _rates = new();
 
     /// <summary>Null when the delivery may go now (after any short wait), else until when and why it is held.</summary>
-    public async ValueTask<(DateTimeOffset Until, string Reason)?> CheckAsync(ClaimedDelivery claimed, CancellationToken cancellationToken)
+    public ValueTask<(DateTimeOffset Until, string Reason)?> CheckAsync(ClaimedDelivery claimed, CancellationToken cancellationToken) =>
+        // The common case, a fresh copy of a closed circuit without a rate limit, is decided here without
+        // an async state machine: it runs once per delivery.
+        Known(claimed.Webhook.Id) is { State: CircuitState.Closed, Limits.RatePerSecond: null }
+            ? default
+            : CheckSlowAsync(claimed, cancellationToken);
+
+    private async ValueTask<(DateTimeOffset Until, string Reason)?> CheckSlowAsync(ClaimedDelivery claimed, CancellationToken cancellationToken)
     {
         var webhookId = claimed.Webhook.Id;
         var circuit = await CircuitAsync(webhookId).WaitAsync(cancellationToken);
