@@ -66,6 +66,13 @@ public abstract partial class RelationalSmartApiStore : IAsyncDisposable
         return (await connection.QuerySingleOrDefaultAsync<OrganizationRow>(RelationalSql.GetOrganization, new { id }))?.ToEntity();
     }
 
+    public async Task<IReadOnlyList<(string Id, OrganizationRetention Retention)>> ListOrganizationRetentionsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReadConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<OrganizationRow>(RelationalSql.ListOrganizationRetentions);
+        return rows.Select(r => (r.Id, r.Retention)).ToList();
+    }
+
     public async Task<PageResult<Organization>> ListOrganizationsAsync(PageRequest page, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReadConnectionAsync(cancellationToken);

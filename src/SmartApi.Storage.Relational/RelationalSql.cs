@@ -10,7 +10,7 @@ internal abstract partial class RelationalSql
         "INSERT INTO organizations (id, name, created_at, time_zone) VALUES (@Id, @Name, @CreatedAt, @TimeZone)";
     protected const string OrganizationColumns =
         "id, name, created_at, limit_requests_per_second, limit_request_burst, limit_max_devices, limit_max_automations, " +
-        "limit_max_webhooks, limit_device_messages_per_second, time_zone";
+        "limit_max_webhooks, limit_device_messages_per_second, time_zone, " + RetentionColumns;
     public const string GetOrganization = "SELECT " + OrganizationColumns + " FROM organizations WHERE id = @id";
     public const string ListOrganizations =
         "SELECT " + OrganizationColumns + " FROM organizations WHERE id > @after ORDER BY id LIMIT @limit";
@@ -19,6 +19,15 @@ internal abstract partial class RelationalSql
     public const string SetOrganizationLimits =
         "UPDATE organizations SET limit_requests_per_second = @rps, limit_request_burst = @burst, limit_max_devices = @devices, " +
         "limit_max_automations = @automations, limit_max_webhooks = @webhooks, limit_device_messages_per_second = @messages WHERE id = @id";
+    private const string RetentionColumns =
+        "retention_events_days, retention_deliveries_days, retention_measurements_days, retention_rollups_days";
+    public const string SetOrganizationRetention =
+        "UPDATE organizations SET retention_events_days = @events, retention_deliveries_days = @deliveries, " +
+        "retention_measurements_days = @measurements, retention_rollups_days = @rollups WHERE id = @id";
+    // The organizations table is small; most rows have no retention of their own.
+    public const string ListOrganizationRetentions =
+        "SELECT id, " + RetentionColumns + " FROM organizations WHERE retention_events_days IS NOT NULL OR retention_deliveries_days IS NOT NULL " +
+        "OR retention_measurements_days IS NOT NULL OR retention_rollups_days IS NOT NULL ORDER BY id";
     public const string OrganizationUsage =
         "SELECT (SELECT count(*) FROM devices WHERE organization_id = @org) AS devices, " +
         "(SELECT count(*) FROM automations WHERE organization_id = @org) AS automations, " +

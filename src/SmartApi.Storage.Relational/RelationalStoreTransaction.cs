@@ -37,6 +37,9 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
     public async ValueTask<bool> SetOrganizationTimeZoneAsync(string id, string timeZone) =>
         await ExecuteAsync(RelationalSql.SetOrganizationTimeZone, new { id, timeZone }) == 1;
 
+    public async ValueTask<bool> SetOrganizationRetentionAsync(string id, OrganizationRetention? retention) =>
+        await ExecuteAsync(RelationalSql.SetOrganizationRetention, OrganizationRow.RetentionParameters(id, retention)) == 1;
+
     public async ValueTask<bool> SetOrganizationLimitsAsync(string id, OrganizationLimitOverrides? limits) =>
         await ExecuteAsync(RelationalSql.SetOrganizationLimits, OrganizationRow.LimitParameters(id, limits)) == 1;
 

@@ -24,13 +24,30 @@ internal sealed class OrganizationRow
     public int? LimitMaxWebhooks { get; set; }
     public int? LimitDeviceMessagesPerSecond { get; set; }
     public string TimeZone { get; set; } = "UTC";
+    public int? RetentionEventsDays { get; set; }
+    public int? RetentionDeliveriesDays { get; set; }
+    public int? RetentionMeasurementsDays { get; set; }
+    public int? RetentionRollupsDays { get; set; }
+
+    public OrganizationRetention Retention => new(RetentionEventsDays, RetentionDeliveriesDays, RetentionMeasurementsDays, RetentionRollupsDays);
 
     public Organization ToEntity()
     {
         var limits = new OrganizationLimitOverrides(LimitRequestsPerSecond, LimitRequestBurst, LimitMaxDevices, LimitMaxAutomations,
             LimitMaxWebhooks, LimitDeviceMessagesPerSecond);
-        return new(Id, Name, Ms.ToTime(CreatedAt), limits.IsEmpty ? null : limits, TimeZone);
+        var retention = Retention;
+        return new(Id, Name, Ms.ToTime(CreatedAt), limits.IsEmpty ? null : limits, TimeZone, retention.IsEmpty ? null : retention);
     }
+
+    /// <summary>The parameters of <c>SetOrganizationRetention</c>.</summary>
+    public static object RetentionParameters(string id, OrganizationRetention? retention) => new
+    {
+        id,
+        events = retention?.EventsDays,
+        deliveries = retention?.DeliveriesDays,
+        measurements = retention?.MeasurementsDays,
+        rollups = retention?.RollupsDays,
+    };
 
     /// <summary>The parameters of <c>SetOrganizationLimits</c>.</summary>
     public static object LimitParameters(string id, OrganizationLimitOverrides? limits) => new

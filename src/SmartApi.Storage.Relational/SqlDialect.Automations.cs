@@ -26,6 +26,7 @@ internal abstract partial class SqlDialect
     // In id order, so two units locking overlapping sets cannot deadlock.
     public string LockWebhookCircuits => field ??= ListWebhookCircuits + " ORDER BY webhook_id" + ForUpdate;
     public string PruneEvents => field ??= RelationalSql.OldEvents + KeepNewestEvent + RelationalSql.OldEventsUndelivered;
+    public string PruneOrganizationEvents => field ??= RelationalSql.OrganizationOldEvents + KeepNewestEvent + RelationalSql.OldEventsUndelivered;
     public string ClaimRuns => field ??= RelationalSql.LeasePendingRuns + SkipLocked + ") RETURNING " + RelationalSql.RunColumns;
     public string PruneRuns => field ??= RelationalSql.OldRuns + SkipLocked + ")";
 }

@@ -5,9 +5,22 @@ namespace SmartApi.Storage;
 
 /// <summary>
 /// An organization; <paramref name="Limits"/> holds its own limits, null where the server's defaults apply;
-/// <paramref name="TimeZone"/> is the IANA zone of its local days (energy statistics and reports).
+/// <paramref name="TimeZone"/> is the IANA zone of its local days (energy statistics and reports);
+/// <paramref name="Retention"/> holds its own retention, null where the server's defaults apply.
 /// </summary>
-public sealed record Organization(string Id, string Name, DateTimeOffset CreatedAt, OrganizationLimitOverrides? Limits = null, string TimeZone = "UTC");
+public sealed record Organization(string Id, string Name, DateTimeOffset CreatedAt, OrganizationLimitOverrides? Limits = null, string TimeZone = "UTC",
+    OrganizationRetention? Retention = null);
+
+/// <summary>
+/// An organization's retention in days (ADR 045); a null member means "the server's default"
+/// (<c>SmartApi:Retention</c>), and for rollups "kept forever".
+/// </summary>
+public sealed record OrganizationRetention(int? EventsDays = null, int? DeliveriesDays = null, int? MeasurementsDays = null, int? RollupsDays = null)
+{
+    public bool IsEmpty => this == Empty;
+
+    public static OrganizationRetention Empty { get; } = new();
+}
 
 /// <summary>An organization's overrides of the server-wide limits; a null member means "the server's default".</summary>
 public sealed record OrganizationLimitOverrides(

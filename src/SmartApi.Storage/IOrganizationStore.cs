@@ -9,6 +9,9 @@ public interface IOrganizationStore
     /// <summary>How many devices, automations and webhooks (not removed ones) the organization holds.</summary>
     Task<OrganizationUsage> GetOrganizationUsageAsync(string organizationId, CancellationToken cancellationToken = default);
 
+    /// <summary>The organizations that set any retention of their own (few; the retention sweep reads them each run).</summary>
+    Task<IReadOnlyList<(string Id, OrganizationRetention Retention)>> ListOrganizationRetentionsAsync(CancellationToken cancellationToken = default);
+
     Task<bool> AnyApiKeyAsync(CancellationToken cancellationToken = default);
     Task<ApiKey?> FindApiKeyByHashAsync(byte[] hash, CancellationToken cancellationToken = default);
     Task<ApiKey?> GetApiKeyAsync(string organizationId, string id, CancellationToken cancellationToken = default);
@@ -25,6 +28,8 @@ public interface IOrganizationTransaction
     ValueTask<bool> SetOrganizationLimitsAsync(string id, OrganizationLimitOverrides? limits);
     /// <summary>Sets the organization's IANA time zone (validated by the caller); false when there is no such organization.</summary>
     ValueTask<bool> SetOrganizationTimeZoneAsync(string id, string timeZone);
+    /// <summary>Replaces the organization's retention (null or empty: the server's defaults); false when there is no such organization.</summary>
+    ValueTask<bool> SetOrganizationRetentionAsync(string id, OrganizationRetention? retention);
 
     ValueTask InsertApiKeyAsync(ApiKey key);
     ValueTask<bool> RevokeApiKeyAsync(string organizationId, string id, DateTimeOffset at);

@@ -91,4 +91,22 @@ public interface IRetentionTransaction
 
     /// <summary>Deletes records created before <paramref name="before"/>, at most <paramref name="batchSize"/>.</summary>
     ValueTask<int> PruneIdempotencyKeysAsync(DateTimeOffset before, int batchSize);
+
+    // One organization's own retention (ADR 045): each bounded by an index that starts with the
+    // organization (or its devices), so an organization with nothing due costs a few index probes.
+
+    /// <summary>Deletes up to <paramref name="batchSize"/> of the organization's finished deliveries (with their attempts) created before <paramref name="before"/>.</summary>
+    ValueTask<int> PruneOrganizationDeliveriesAsync(string organizationId, DateTimeOffset before, int batchSize);
+
+    /// <summary>Deletes up to <paramref name="batchSize"/> of the organization's events created before <paramref name="before"/> that have no pending delivery.</summary>
+    ValueTask<int> PruneOrganizationEventsAsync(string organizationId, DateTimeOffset before, int batchSize);
+
+    /// <summary>Deletes up to <paramref name="batchSize"/> of the organization's finished runs created before <paramref name="before"/>.</summary>
+    ValueTask<int> PruneOrganizationRunsAsync(string organizationId, DateTimeOffset before, int batchSize);
+
+    /// <summary>Deletes up to <paramref name="batchSize"/> of the measurements of the organization's devices taken before <paramref name="before"/>.</summary>
+    ValueTask<int> PruneOrganizationMeasurementsAsync(string organizationId, DateTimeOffset before, int batchSize);
+
+    /// <summary>Deletes up to <paramref name="batchSize"/> energy rollup rows (15-minute slots and hours) of the organization's devices that start before <paramref name="before"/>.</summary>
+    ValueTask<int> PruneOrganizationRollupsAsync(string organizationId, DateTimeOffset before, int batchSize);
 }

@@ -52,6 +52,27 @@ public sealed class IdGenerator(TimeProvider time)
         });
     }
 
+    /// <summary>
+    /// The lowest id with that prefix made at <paramref name="at"/>: every id made before it sorts
+    /// lower (ordinal), so a range of ids on an index stands for a range of creation times.
+    /// </summary>
+    public static string Lowest(string prefix, DateTimeOffset at)
+    {
+        var ms = (ulong)Math.Max(0, at.ToUnixTimeMilliseconds());
+        return string.Create(prefix.Length + 1 + 26, (prefix, ms), static (span, state) =>
+        {
+            state.prefix.AsSpan().CopyTo(span);
+            span[state.prefix.Length] = '_';
+            var body = span[(state.prefix.Length + 1)..];
+            var value = (UInt128)state.ms << 80;
+            for (var i = 25; i >= 0; i--)
+            {
+                body[i] = Alphabet[(int)(value & 31)];
+                value >>= 5;
+            }
+        });
+    }
+
     /// <summary>Whether <paramref name="id"/> looks like an id with that prefix (cheap check before a query).</summary>
     public static bool IsWellFormed(string? id, string prefix) =>
         id is not null

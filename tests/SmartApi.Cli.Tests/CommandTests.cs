@@ -168,6 +168,25 @@ public sealed class CommandTests(CliFixture fixture) : CliTest(fixture)
     }
 
     [Fact]
+    public async Task Organization_retention_is_shown_and_set_for_the_own_organization_and_by_admin_for_another()
+    {
+        var key = await Fixture.TenantKeyAsync("keys:manage");
+        var own = Json(await Fixture.RunAsync(key, "organizations", "retention", "--events-days", "7", "--deliveries-days", "3", "--json"));
+        Assert.Equal((7, 3), (own.GetProperty("retention").GetProperty("eventsDays").GetInt32(), own.GetProperty("effectiveRetention").GetProperty("deliveriesDays").GetInt32()));
+        var shown = await Fixture.RunAsync(key, "organizations", "retention");
+        Assert.Equal(0, shown.ExitCode);
+        Assert.Contains("forever", shown.Out, StringComparison.Ordinal);
+
+        var bad = await Fixture.RunAsync(key, "organizations", "retention", "--events-days", "0");
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("retention.eventsDays", bad.Error, StringComparison.Ordinal);
+
+        var organizationId = own.GetProperty("id").GetString()!;
+        var reset = Json(await Fixture.RunAsync(SmartApiApplication.AdminKey, "organizations", "retention", "--id", organizationId, "--default", "--json"));
+        Assert.Equal(JsonValueKind.Null, reset.GetProperty("retention").GetProperty("eventsDays").ValueKind);
+    }
+
+    [Fact]
     public async Task Automations_and_deliveries()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

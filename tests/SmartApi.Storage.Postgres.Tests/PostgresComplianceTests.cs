@@ -51,6 +51,7 @@ public sealed class PostgresHandOffTests : HandOffComplianceTests;
 public sealed class PostgresPortalSessionTests : PortalSessionComplianceTests;
 public sealed class PostgresBudgetTests : BudgetComplianceTests;
 public sealed class PostgresErasureTests : ErasureComplianceTests;
+public sealed class PostgresRetentionTests : RetentionComplianceTests;
 public sealed class PostgresWebhookCircuitTests : WebhookCircuitComplianceTests;
 public sealed class PostgresConsoleTests : ConsoleComplianceTests;
 public sealed class PostgresTariffTests : TariffComplianceTests;

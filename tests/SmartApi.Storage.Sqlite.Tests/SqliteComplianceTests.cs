@@ -56,6 +56,7 @@ public sealed class SqliteConsoleTests : ConsoleComplianceTests;
 public sealed class SqliteTariffTests : TariffComplianceTests;
 public sealed class SqliteBudgetTests : BudgetComplianceTests;
 public sealed class SqliteErasureTests : ErasureComplianceTests;
+public sealed class SqliteRetentionTests : RetentionComplianceTests;
 public sealed class SqliteWebhookCircuitTests : WebhookCircuitComplianceTests;
 public sealed class SqliteBrokerAccountTests : BrokerAccountComplianceTests;
 

@@ -74,4 +74,6 @@ internal static class LogEvents
     public const int BrokerAccountRoundFailed = 2212;
     public const int BrokerControlConnected = 2213;
     public const int BrokerAuthRefused = 2214;
+
+    public const int RetentionOrganizationPruned = 2215;
 }

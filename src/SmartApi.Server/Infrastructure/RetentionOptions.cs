@@ -7,10 +7,16 @@ internal sealed class RetentionOptions
 {
     public const string Section = "SmartApi:Retention";
 
-    /// <summary>Events, deliveries and attempts older than this are deleted.</summary>
+    /// <summary>
+    /// Events, deliveries and attempts older than this are deleted: the default of every organization
+    /// and the longest any may keep them (an organization's own retention can only be shorter).
+    /// </summary>
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(30);
 
-    /// <summary>Measurements older than this are deleted (PostgreSQL drops whole daily partitions).</summary>
+    /// <summary>
+    /// Measurements older than this are deleted (PostgreSQL drops whole daily partitions): the default
+    /// of every organization and the longest any may keep them.
+    /// </summary>
     public TimeSpan MeasurementsMaxAge { get; set; } = TimeSpan.FromDays(365);
 
     /// <summary>How often retention runs.</summary>
