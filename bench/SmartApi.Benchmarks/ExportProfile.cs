@@ -36,7 +36,9 @@ internal static class ExportProfile
             ExportLoad.Generate(bench.DatabasePath, [device], rows);
             var connectionString = $"Data Source={bench.DatabasePath};Mode=ReadOnly";
             await ProfileAsync("sqlite", bench.Store, bench.OrganizationId, device, rows, runs, () => SqliteReadAsync(connectionString, device),
-                ("bare data reader, mmap_size 1 GiB", () => SqliteReadAsync(connectionString + ";Pooling=False", device, mmap: true)));
+                ("bare data reader, mmap_size 1 GiB", () => SqliteReadAsync(connectionString + ";Pooling=False", device, mmap: true)),
+                ("bare data reader, two halves at once", () => SqliteHalvesAsync(connectionString, device, rows)),
+                ("bare data reader, synchronous Read()", () => SqliteReadAsync(connectionString, device, synchronous: true)));
         }
         if (!string.IsNullOrEmpty(postgres))
         {
@@ -46,7 +48,7 @@ internal static class ExportProfile
     }
 
     private static async Task ProfileAsync(string name, ISmartApiStore store, string organizationId, string device, int rows, int runs, Func<Task<double>> raw,
-        (string Step, Func<Task<double>> Read)? rawVariant = null)
+        params (string Step, Func<Task<double>> Read)[] rawVariants)
     {
         var export = new MeasurementExport([device], Start, Start.AddMinutes(rows + 1));
         var serials = new Dictionary<string, string> { [device] = "DT31-000000" };
@@ -77,10 +79,7 @@ internal static class ExportProfile
                 return await MeasurementExporter.WriteAsync(store, table, organizationId, serials, export, zone, CancellationToken.None);
             }),
         };
-        if (rawVariant is { } variant)
-        {
-            steps = [steps[0], (variant.Step, async () => { await variant.Read(); return rows; }), .. steps[1..]];
-        }
+        steps = [steps[0], .. rawVariants.Select(v => (v.Step, (Func<Task<long>>)(async () => { await v.Read(); return rows; }))), .. steps[1..]];
         // Round-robin: every step's run i happens within the same stretch of the (shared, noisy) machine's load.
         var rates = steps.Select(_ => new List<double>()).ToArray();
         for (var i = 0; i <= runs; i++)
@@ -109,7 +108,8 @@ internal static class ExportProfile
     }
 
     /// <summary>Every column of the device's rows in ts order, read by ordinal on one statement: what no export can beat.</summary>
-    private static async Task<double> SqliteReadAsync(string connectionString, string device, bool mmap = false)
+    private static async Task<double> SqliteReadAsync(string connectionString, string device, bool mmap = false, bool synchronous = false,
+        long from = long.MinValue, long to = long.MaxValue)
     {
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync();
@@ -120,9 +120,38 @@ internal static class ExportProfile
             command.CommandText = "PRAGMA mmap_size = 1073741824";
             await command.ExecuteNonQueryAsync();
         }
-        command.CommandText = $"SELECT {Columns} FROM measurements WHERE device_id = @device ORDER BY ts";
+        command.CommandText = $"SELECT {Columns} FROM measurements WHERE device_id = @device AND ts >= @from AND ts < @to ORDER BY ts";
         command.Parameters.AddWithValue("@device", device);
-        return await SumAsync(await command.ExecuteReaderAsync());
+        command.Parameters.AddWithValue("@from", from);
+        command.Parameters.AddWithValue("@to", to);
+        return synchronous ? Sum(command.ExecuteReader()) : await SumAsync(await command.ExecuteReaderAsync());
+    }
+
+    // What a parallel export would do on two cores: each half of the range on its own read connection, at once.
+    private static async Task<double> SqliteHalvesAsync(string connectionString, string device, int rows)
+    {
+        var middle = Start.AddMinutes(rows / 2).ToUnixTimeMilliseconds();
+        var halves = await Task.WhenAll(
+            Task.Run(() => SqliteReadAsync(connectionString, device, to: middle)),
+            Task.Run(() => SqliteReadAsync(connectionString, device, from: middle)));
+        return halves[0] + halves[1];
+    }
+
+    private static double Sum(System.Data.Common.DbDataReader reader)
+    {
+        using (reader)
+        {
+            double sum = 0;
+            while (reader.Read())
+            {
+                sum += reader.GetInt64(0) + reader.GetDouble(1) + reader.GetDouble(5) + reader.GetDouble(6);
+                for (var i = 2; i <= 4; i++)
+                {
+                    sum += reader.IsDBNull(i) ? 0 : reader.GetDouble(i);
+                }
+            }
+            return sum;
+        }
     }
 
     private static async Task<double> SumAsync(System.Data.Common.DbDataReader reader)

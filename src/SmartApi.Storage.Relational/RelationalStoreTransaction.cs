@@ -103,6 +103,26 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
             UpdatedAt = Ms.Of(device.UpdatedAt),
         });
 
+    public virtual ValueTask UpdateDeviceSwitchAsync(Device device) =>
+        UpdateDeviceRowAsync(device.Id, dialect.UpdateDeviceSwitch, new
+        {
+            device.Id,
+            device.OrganizationId,
+            device.Switch,
+            LastSeenAt = Ms.Of(device.LastSeenAt),
+            UpdatedAt = Ms.Of(device.UpdatedAt),
+        });
+
+    public virtual ValueTask UpdateDevicePresenceAsync(Device device) =>
+        UpdateDeviceRowAsync(device.Id, dialect.UpdateDevicePresence, new
+        {
+            device.Id,
+            device.OrganizationId,
+            device.Online,
+            LastSeenAt = Ms.Of(device.LastSeenAt),
+            UpdatedAt = Ms.Of(device.UpdatedAt),
+        });
+
     // SQLite's device cache sees this change through its update hook (not an own update) and drops the row.
     public virtual ValueTask UpdateDeviceSettingsAsync(Device device) =>
         UpdateDeviceRowAsync(device.Id, dialect.UpdateDeviceSettings, new

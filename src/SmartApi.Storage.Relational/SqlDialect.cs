@@ -67,6 +67,18 @@ internal abstract partial class SqlDialect
         "previous_switch = CASE WHEN switch = @Switch THEN previous_switch ELSE switch END, " +
         "updated_at = @UpdatedAt, sequence = sequence + 1 " +
         "WHERE organization_id = @OrganizationId AND id = @Id RETURNING sequence";
+    // What a device reports owns only these columns: a settings edit committed since the report's read keeps its name and tags.
+    public string UpdateDeviceSwitch => field ??=
+        "UPDATE devices SET switch = @Switch, " +
+        "switch_changed_at = CASE WHEN switch = @Switch THEN switch_changed_at ELSE @UpdatedAt END, " +
+        "previous_switch = CASE WHEN switch = @Switch THEN previous_switch ELSE switch END, " +
+        "last_seen_at = @LastSeenAt, updated_at = @UpdatedAt, sequence = sequence + 1 " +
+        "WHERE organization_id = @OrganizationId AND id = @Id RETURNING sequence";
+    // updated_at moves only when online changes: a reconnect within the grace period is not a change of the device.
+    public string UpdateDevicePresence => field ??=
+        "UPDATE devices SET online = @Online, last_seen_at = @LastSeenAt, " +
+        "updated_at = CASE WHEN online = @Online THEN updated_at ELSE @UpdatedAt END, sequence = sequence + 1 " +
+        "WHERE organization_id = @OrganizationId AND id = @Id RETURNING sequence";
     public string UpdateDeviceSettings => field ??=
         "UPDATE devices SET name = @Name, tags = " + JsonParameter("@Tags") + ", power_on_state = @PowerOnState, updated_at = @UpdatedAt, sequence = sequence + 1 " +
         "WHERE organization_id = @OrganizationId AND id = @Id RETURNING sequence";

@@ -6,7 +6,7 @@ namespace SmartApi.Storage.Sqlite;
 /// time per event. Valid because the writer is the only connection that writes, and kept exact:
 /// <list type="bullet">
 /// <item>SQLite's update hook on the writer connection (<see cref="RowChangeHook"/>) drops everything when any statement other
-/// than <see cref="SqliteStoreTransaction.UpdateDeviceAsync"/> inserts, updates or deletes a device
+/// than <see cref="SqliteStoreTransaction.UpdateDeviceAsync"/> and the gateway's targeted updates inserts, updates or deletes a device
 /// row (energy state, deletes, statements added later), so nothing has to remember the cache;</item>
 /// <item>an update stores what SQLite now holds: the columns it wrote (times at millisecond
 /// precision, as read back) over the row read before;</item>
@@ -60,6 +60,41 @@ internal sealed class DeviceCache
             LastSeenAt = Ms.ToTime(Ms.Of(written.LastSeenAt)),
             Switch = written.Switch,
             UpdatedAt = Ms.ToTime(Ms.Of(written.UpdatedAt)),
+        };
+    }
+
+    /// <summary>After <c>UpdateDeviceSwitch</c> changed the row: the cached row with the switch and times written.</summary>
+    public void SwitchUpdated(Device written)
+    {
+        if (!_devices.TryGetValue(written.Id, out var before) || before.OrganizationId != written.OrganizationId)
+        {
+            return;
+        }
+        if (HasSurrogates(written.Switch))
+        {
+            _devices.Remove(written.Id);
+            return;
+        }
+        _devices[written.Id] = before with
+        {
+            Switch = written.Switch,
+            LastSeenAt = Ms.ToTime(Ms.Of(written.LastSeenAt)),
+            UpdatedAt = Ms.ToTime(Ms.Of(written.UpdatedAt)),
+        };
+    }
+
+    /// <summary>After <c>UpdateDevicePresence</c> changed the row: online and last seen written, updated-at only if online changed.</summary>
+    public void PresenceUpdated(Device written)
+    {
+        if (!_devices.TryGetValue(written.Id, out var before) || before.OrganizationId != written.OrganizationId)
+        {
+            return;
+        }
+        _devices[written.Id] = before with
+        {
+            Online = written.Online,
+            LastSeenAt = Ms.ToTime(Ms.Of(written.LastSeenAt)),
+            UpdatedAt = before.Online == written.Online ? before.UpdatedAt : Ms.ToTime(Ms.Of(written.UpdatedAt)),
         };
     }
 

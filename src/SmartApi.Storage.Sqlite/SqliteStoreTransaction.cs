@@ -79,22 +79,59 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
             .Bind(7, Ms.Of(device.LastSeenAt))
             .Bind(8, device.Switch)
             .Bind(9, Ms.Of(device.UpdatedAt));
-        long? sequence;
-        deviceCache.OwnUpdate = true;
-        try
-        {
-            sequence = statement.ExecuteScalar();
-        }
-        finally
-        {
-            deviceCache.OwnUpdate = false;
-        }
-        if (sequence is { } reserved)
+        if (OwnUpdate(statement) is { } reserved)
         {
             ReservedSequences[device.Id] = reserved;
             deviceCache.Updated(device);
         }
         return ValueTask.CompletedTask;
+    }
+
+    // The gateway's writes, per switch report and per connect: prepared like UpdateDevice, and the cached row takes the written columns.
+    public override ValueTask UpdateDeviceSwitchAsync(Device device)
+    {
+        var statement = RawStatement.For(connection, Dialect.UpdateDeviceSwitch, SwitchParameters)
+            .Bind(0, device.Id)
+            .Bind(1, device.OrganizationId)
+            .Bind(2, device.Switch)
+            .Bind(3, Ms.Of(device.LastSeenAt))
+            .Bind(4, Ms.Of(device.UpdatedAt));
+        if (OwnUpdate(statement) is { } reserved)
+        {
+            ReservedSequences[device.Id] = reserved;
+            deviceCache.SwitchUpdated(device);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public override ValueTask UpdateDevicePresenceAsync(Device device)
+    {
+        var statement = RawStatement.For(connection, Dialect.UpdateDevicePresence, PresenceParameters)
+            .Bind(0, device.Id)
+            .Bind(1, device.OrganizationId)
+            .Bind(2, device.Online)
+            .Bind(3, Ms.Of(device.LastSeenAt))
+            .Bind(4, Ms.Of(device.UpdatedAt));
+        if (OwnUpdate(statement) is { } reserved)
+        {
+            ReservedSequences[device.Id] = reserved;
+            deviceCache.PresenceUpdated(device);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Runs a device-row update the cache follows itself, so the update hook leaves the cache alone.</summary>
+    private long? OwnUpdate(RawStatement statement)
+    {
+        deviceCache.OwnUpdate = true;
+        try
+        {
+            return statement.ExecuteScalar();
+        }
+        finally
+        {
+            deviceCache.OwnUpdate = false;
+        }
     }
 
     public async ValueTask AppendEventAsync(NewEvent newEvent)
@@ -138,6 +175,8 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
 
     private static readonly string[] UpdateDeviceParameters =
         ["@Id", "@OrganizationId", "@Name", "@Model", "@Tags", "@PowerOnState", "@Online", "@LastSeenAt", "@Switch", "@UpdatedAt"];
+    private static readonly string[] SwitchParameters = ["@Id", "@OrganizationId", "@Switch", "@LastSeenAt", "@UpdatedAt"];
+    private static readonly string[] PresenceParameters = ["@Id", "@OrganizationId", "@Online", "@LastSeenAt", "@UpdatedAt"];
     private static readonly string[] AppendEventParameters = ["@id", "@org", "@type", "@device", "@at", "@data", "@trace"];
     private static readonly string[] NextSequenceParameters = ["@id"];
     private static readonly string[] MeasurementParameters = ["@device", "@ts", "@power", "@voltage", "@current", "@temperature", "@total", "@delta"];

@@ -31,7 +31,24 @@ public interface IDeviceTransaction
     /// <see cref="IEventTransaction.AppendEventAsync"/> for that device in the same unit of work uses: a change and
     /// its event cost one row update. (An update without an event leaves a gap in the sequence.)
     /// </summary>
+    /// <remarks>
+    /// Every column is written from <paramref name="device"/>: only for a caller that owns the whole row. A write
+    /// from a read that a concurrent unit (on another node) may have overtaken uses one of the targeted updates below.
+    /// </remarks>
     ValueTask UpdateDeviceAsync(Device device);
+    /// <summary>
+    /// Writes what a state report owns: the switch (with the time and the state it left, when it changes),
+    /// <c>LastSeenAt</c> and <c>UpdatedAt</c>, and takes the next sequence number as <see cref="UpdateDeviceAsync"/> does.
+    /// Name, tags, power-on state and online keep what is stored, so a report based on a read that a concurrent
+    /// edit has since overtaken cannot write back the old name or tags.
+    /// </summary>
+    ValueTask UpdateDeviceSwitchAsync(Device device);
+    /// <summary>
+    /// Writes what a connect or disconnect owns: <c>Online</c> and <c>LastSeenAt</c>, and <c>UpdatedAt</c> only when
+    /// <c>Online</c> changes; takes the next sequence number as <see cref="UpdateDeviceAsync"/> does. Every other
+    /// column keeps what is stored.
+    /// </summary>
+    ValueTask UpdateDevicePresenceAsync(Device device);
     /// <summary>
     /// Writes only what a user edits (name, tags, power-on state) and <c>UpdatedAt</c>, and takes the next sequence
     /// number as <see cref="UpdateDeviceAsync"/> does. The switch, online and last-seen columns keep what is stored,

@@ -2,7 +2,8 @@ namespace SmartApi.Storage.Compliance;
 
 /// <summary>
 /// A device read inside a unit sees the row as stored after every earlier unit, committed or rolled
-/// back, whatever the provider remembers between units (SQLite's writer keeps the rows it read).
+/// back, whatever the provider remembers between units (SQLite's writer keeps the rows it read); and a write
+/// from a read that another unit has since overtaken changes only the columns that write owns.
 /// </summary>
 public abstract class DeviceReadComplianceTests : StorageComplianceTests
 {
@@ -53,6 +54,93 @@ public abstract class DeviceReadComplianceTests : StorageComplianceTests
         Assert.Equal(Stored(await Store.GetDeviceAsync(organization.Id, stale.Id, Token)), Stored(read));
         Assert.Equal(("Kettle", "kitchen", "on", edited), (read!.Name, read.Tags["room"], read.PowerOnState, read.UpdatedAt));
         Assert.Equal((true, seen, "on"), (read.Online, read.LastSeenAt, read.Switch));
+    }
+
+    // Read, other write, write: the MQTT report's read, a PATCH of name and tags committed (on another node), then the report's write.
+    [Fact]
+    public async Task UpdateDeviceSwitch_FromAReadASettingsEditOvertook_KeepsNameTagsAndPowerOnState()
+    {
+        var organization = await CreateOrganizationAsync();
+        var stale = await ReadInUnitAsync(await CreateDeviceAsync(organization.Id));
+        var edited = Time.GetUtcNow().AddMinutes(1);
+        await WriteAsync(tx => tx.UpdateDeviceSettingsAsync(stale! with
+        {
+            Name = "Kettle", Tags = new Dictionary<string, string> { ["room"] = "kitchen" }, PowerOnState = "on", UpdatedAt = edited,
+        }));
+        var switched = Time.GetUtcNow().AddMinutes(2);
+
+        await WriteAsync(tx => tx.UpdateDeviceSwitchAsync(stale! with { Switch = "on", LastSeenAt = switched, UpdatedAt = switched }));
+        var read = await ReadInUnitAsync(stale!);
+
+        Assert.Equal(Stored(await Store.GetDeviceAsync(organization.Id, stale!.Id, Token)), Stored(read));
+        Assert.Equal(("Kettle", "kitchen", "on"), (read!.Name, read.Tags["room"], read.PowerOnState));
+        Assert.Equal(("on", switched, switched, stale.Online), (read.Switch, read.LastSeenAt, read.UpdatedAt, read.Online));
+    }
+
+    [Fact]
+    public async Task UpdateDevicePresence_FromAReadASettingsEditOvertook_KeepsNameAndTags()
+    {
+        var organization = await CreateOrganizationAsync();
+        var stale = (await ReadInUnitAsync(await CreateDeviceAsync(organization.Id)))!;
+        var edited = Time.GetUtcNow().AddMinutes(1);
+        await WriteAsync(tx => tx.UpdateDeviceSettingsAsync(stale with
+        {
+            Name = "Kettle", Tags = new Dictionary<string, string> { ["room"] = "kitchen" }, UpdatedAt = edited,
+        }));
+        var connected = Time.GetUtcNow().AddMinutes(2);
+
+        await WriteAsync(tx => tx.UpdateDevicePresenceAsync(stale with { Online = true, LastSeenAt = connected, UpdatedAt = connected }));
+        var online = await ReadInUnitAsync(stale);
+        // A reconnect while still online moves only last seen.
+        var again = Time.GetUtcNow().AddMinutes(3);
+        await WriteAsync(tx => tx.UpdateDevicePresenceAsync(stale with { Online = true, LastSeenAt = again, UpdatedAt = again }));
+        var reconnected = await ReadInUnitAsync(stale);
+        var gone = Time.GetUtcNow().AddMinutes(4);
+        await WriteAsync(tx => tx.UpdateDevicePresenceAsync(stale with { Online = false, LastSeenAt = again, UpdatedAt = gone }));
+        var offline = await ReadInUnitAsync(stale);
+
+        Assert.Equal(("Kettle", "kitchen", true, connected, connected), (online!.Name, online.Tags["room"], online.Online, online.LastSeenAt, online.UpdatedAt));
+        Assert.Equal(("Kettle", true, again, connected), (reconnected!.Name, reconnected.Online, reconnected.LastSeenAt, reconnected.UpdatedAt));
+        Assert.Equal(Stored(await Store.GetDeviceAsync(organization.Id, stale.Id, Token)), Stored(offline));
+        Assert.Equal(("Kettle", "kitchen", false, again, gone), (offline!.Name, offline.Tags["room"], offline.Online, offline.LastSeenAt, offline.UpdatedAt));
+    }
+
+    // The other order: the PATCH's read, a switch report committed, then the PATCH's write.
+    [Fact]
+    public async Task UpdateDeviceSettings_FromAReadATargetedSwitchOvertook_KeepsTheSwitch()
+    {
+        var organization = await CreateOrganizationAsync();
+        var stale = (await ReadInUnitAsync(await CreateDeviceAsync(organization.Id)))!;
+        var switched = Time.GetUtcNow().AddMinutes(1);
+        await WriteAsync(async tx =>
+        {
+            await tx.UpdateDevicePresenceAsync(stale with { Online = true, LastSeenAt = switched, UpdatedAt = switched });
+            await tx.UpdateDeviceSwitchAsync(stale with { Switch = "on", LastSeenAt = switched, UpdatedAt = switched });
+        });
+
+        await WriteAsync(tx => tx.UpdateDeviceSettingsAsync(stale with { Name = "Kettle", UpdatedAt = Time.GetUtcNow().AddMinutes(2) }));
+        var read = await ReadInUnitAsync(stale);
+
+        Assert.Equal(Stored(await Store.GetDeviceAsync(organization.Id, stale.Id, Token)), Stored(read));
+        Assert.Equal(("Kettle", "on", true, switched), (read!.Name, read.Switch, read.Online, read.LastSeenAt));
+    }
+
+    [Fact]
+    public async Task TargetedDeviceUpdates_OtherOrganization_ChangeNothing()
+    {
+        var owner = await CreateOrganizationAsync("Owner");
+        var other = await CreateOrganizationAsync("Other");
+        var device = await CreateDeviceAsync(owner.Id);
+        var before = Stored(await Store.GetDeviceAsync(owner.Id, device.Id, Token));
+        var at = Time.GetUtcNow().AddMinutes(1);
+
+        await WriteAsync(async tx =>
+        {
+            await tx.UpdateDeviceSwitchAsync(device with { OrganizationId = other.Id, Switch = "on", LastSeenAt = at, UpdatedAt = at });
+            await tx.UpdateDevicePresenceAsync(device with { OrganizationId = other.Id, Online = true, LastSeenAt = at, UpdatedAt = at });
+        });
+
+        Assert.Equal(before, Stored(await Store.GetDeviceAsync(owner.Id, device.Id, Token)));
     }
 
     [Fact]

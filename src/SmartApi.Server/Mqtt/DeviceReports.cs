@@ -47,7 +47,8 @@ internal sealed class DeviceReports(ISmartApiStore store, EventFactory events, T
             if (state != current.Switch)
             {
                 // The update reserves the device's next sequence number for the event appended right after it.
-                await tx.UpdateDeviceAsync(current with { Switch = state, LastSeenAt = now, UpdatedAt = now });
+                // Only the columns a report owns: a name or tag edit committed since this read (another node) stays.
+                await tx.UpdateDeviceSwitchAsync(current with { Switch = state, LastSeenAt = now, UpdatedAt = now });
                 switched = true;
                 await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceSwitched, device.OrganizationId,
                     new DeviceSwitchedData(device.DeviceId, EventFactory.AssignedOnAppend, state, current.Switch, effectiveSource, command?.Id)));
@@ -87,7 +88,7 @@ internal sealed class DeviceReports(ISmartApiStore store, EventFactory events, T
                 return false;
             }
             var now = time.GetUtcNow();
-            await tx.UpdateDeviceAsync(current with { Online = true, LastSeenAt = now, UpdatedAt = current.Online ? current.UpdatedAt : now });
+            await tx.UpdateDevicePresenceAsync(current with { Online = true, LastSeenAt = now, UpdatedAt = now });
             if (!current.Online)
             {
                 await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceOnline, device.OrganizationId,
@@ -109,7 +110,7 @@ internal sealed class DeviceReports(ISmartApiStore store, EventFactory events, T
                 return false;
             }
             var now = time.GetUtcNow();
-            await tx.UpdateDeviceAsync(current with { Online = false, LastSeenAt = disconnectedAt, UpdatedAt = now });
+            await tx.UpdateDevicePresenceAsync(current with { Online = false, LastSeenAt = disconnectedAt, UpdatedAt = now });
             await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceOffline, device.OrganizationId,
                 new DeviceConnectivityData(device.DeviceId, EventFactory.AssignedOnAppend, reason, disconnectedAt)));
             return true;
