@@ -124,12 +124,12 @@ public sealed class CustomHeaderTests(WebhookAppFixture fixture) : IClassFixture
     public async Task A_trace_context_header_is_refused_it_is_the_servers(string name)
     {
         var (_, client) = await App.CreateTenantAsync("automations:read", "automations:write");
-        var created = await client.PostJsonAsync("/v1/automations", $$"""
-            {"name":"x","trigger":{"events":["*"]},"actions":[{"type":"webhook","url":"http://127.0.0.1:9/hook","headers":{"{{name}}":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}}]}
+        var created = await client.PostJsonAsync("/v1/automations", $$$"""
+            {"name":"x","trigger":{"events":["*"]},"actions":[{"type":"webhook","url":"http://127.0.0.1:9/hook","headers":{"{{{name}}}":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}}]}
             """);
         var automation = await CreateAutomationAsync(client, new Uri("http://127.0.0.1:9/hook"));
-        var patched = await client.PatchJsonAsync($"/v1/automations/{automation.Id}", $$"""
-            {"actions":[{"type":"webhook","url":"http://127.0.0.1:9/hook","headers":{"{{name}}":"x"}}]}
+        var patched = await client.PatchJsonAsync($"/v1/automations/{automation.Id}", $$$"""
+            {"actions":[{"type":"webhook","url":"http://127.0.0.1:9/hook","headers":{"{{{name}}}":"x"}}]}
             """);
 
         var problem = await created.ProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
