@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Packs what people install and uses it as they would: the NuGet packages (metadata, README, XML
 # docs, symbols), the smart tool installed from the local folder, and the sample receiver built
-# against the packed SmartApi.Webhooks and sent a signed and a tampered webhook.
+# against the packed SmartApi.Webhooks and sent a signed and a tampered webhook; and the server
+# published as one self-contained linux-x64 file, started from another directory and asked for its
+# health and its OpenAPI document.
 # Prints one line per check, "packaging check passed: NAME" or "packaging check failed: NAME",
 # which .ci/run counts into its closing line; exits 0 itself.
 set -uo pipefail
@@ -10,8 +12,10 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 feed="$work/feed"
 sample_pid=
+server_pid=
 cleanup() {
   [ -n "$sample_pid" ] && kill "$sample_pid" 2>/dev/null && wait "$sample_pid" 2>/dev/null
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -160,4 +164,41 @@ EOF
   return 1
 }
 check "the sample receiver accepts a signed webhook and rejects a tampered one" sample_receives
+
+# The server as docs/deployment.md publishes it: one self-contained linux-x64 executable (no .NET
+# needed on the host) beside SQLite's native library and wwwroot. Started from / with a fresh data
+# directory, it must answer its liveness, readiness and OpenAPI paths. Uses the usual package cache
+# (the runtime packs are large); the packages of this repository are not involved.
+single_file() {
+  local started port base code path
+  started=$(date +%s)
+  env -u NUGET_PACKAGES dotnet publish src/SmartApi.Server -c Release -r linux-x64 --self-contained \
+    -p:PublishSingleFile=true -o "$work/publish" -v quiet -nologo || return 1
+  [ -x "$work/publish/SmartApi.Server" ] || { echo "no executable SmartApi.Server in the publish folder" >&2; return 1; }
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  base="http://127.0.0.1:$port"
+  mkdir -p "$work/data"
+  (cd / && SmartApi__DataDirectory="$work/data" SmartApi__Mqtt__Port=0 \
+    exec "$work/publish/SmartApi.Server" --urls "$base" >"$work/server.log" 2>&1) &
+  server_pid=$!
+  for _ in $(seq 1 120); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$base/health/live")
+    [ "$code" = 200 ] && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.25
+  done
+  for path in /health/live /health/ready /openapi/v1.json; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$base$path")
+    if [ "$code" != 200 ]; then
+      echo "the published server answered $code to $path (want 200): $(tail -5 "$work/server.log")" >&2
+      kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=
+      return 1
+    fi
+  done
+  kill "$server_pid" 2>/dev/null
+  wait "$server_pid" 2>/dev/null
+  server_pid=
+  echo "single-file publish, start and checks took $(( $(date +%s) - started )) s"
+}
+check "the server published as one self-contained file starts and answers" single_file
 exit 0

@@ -56,11 +56,11 @@ internal abstract partial class RelationalSql
         "id, organization_id, automation_id, webhook_id, event_id, event_type, device_id, status, attempts, next_attempt_at, last_status_code, last_error, created_at, updated_at, held_reason";
     public const string RetryDelivery =
         "UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
-        "WHERE organization_id = @org AND id = @id";
+        "WHERE organization_id = @org AND id = @id AND erased_at IS NULL";
     public const string RecoverDeliveries =
         "UPDATE deliveries SET status = 'pending', next_attempt_at = @now, updated_at = @now WHERE id IN (" +
         "SELECT id FROM deliveries WHERE organization_id = @org AND automation_id = @automation AND status = 'failed' " +
-        "AND created_at >= @since ORDER BY id LIMIT @limit)";
+        "AND erased_at IS NULL AND created_at >= @since ORDER BY id LIMIT @limit)";
     // The delivery log shows erasure; the engine's claims (DeliveryColumns) need not read it.
     protected const string DeliveryReadColumns = DeliveryColumns + ", erased_at";
     public const string GetDelivery = "SELECT " + DeliveryReadColumns + " FROM deliveries WHERE organization_id = @org AND id = @id";

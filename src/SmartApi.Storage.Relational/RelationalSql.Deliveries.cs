@@ -10,7 +10,8 @@ internal abstract partial class RelationalSql
     public const string DeliveriesAfter = " AND id > @after ORDER BY id LIMIT @limit";
     // Newest first: "~" sorts after every id, so no cursor means from the newest.
     public const string DeliveriesBefore = " AND id < @after ORDER BY id DESC LIMIT @limit";
-    private const string FailedDeliveries = " FROM deliveries WHERE organization_id = @org AND status = 'failed'";
+    // An erased delivery is not queued again: its body would be the blanked event.
+    private const string FailedDeliveries = " FROM deliveries WHERE organization_id = @org AND status = 'failed' AND erased_at IS NULL";
 
     /// <summary>Queues again up to @limit failed deliveries matching <paramref name="conditions"/>, oldest first.</summary>
     public static string RetryFailedDeliveries(string conditions) =>

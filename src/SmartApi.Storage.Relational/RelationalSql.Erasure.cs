@@ -24,6 +24,11 @@ internal abstract partial class RelationalSql
     public const string EraseAttempts =
         "UPDATE delivery_attempts SET response_body = NULL WHERE response_body IS NOT NULL AND delivery_id IN " +
         "(SELECT id FROM deliveries WHERE event_id IN (" + ErasedEventIds + "))";
+    // A pending delivery of an erased event is never sent: its body would be the blanked event. It
+    // ends failed with the reason, and no retry takes it up again (the retries skip erased rows).
+    public const string FailErasedDeliveries =
+        "UPDATE deliveries SET status = 'failed', last_error = @reason, lease_owner = NULL, lease_expires_at = NULL, updated_at = @at " +
+        "WHERE status = 'pending' AND event_id IN (" + ErasedEventIds + ")";
     public const string EraseDeliveries =
         "UPDATE deliveries SET erased_at = @at WHERE erased_at IS NULL AND event_id IN (" + ErasedEventIds + ")";
     public const string EraseEvents =

@@ -2,6 +2,9 @@ namespace SmartApi.Storage.Relational;
 
 internal abstract partial class RelationalStoreTransaction
 {
+    /// <summary>The <c>lastError</c> of a delivery that was pending when its event was erased.</summary>
+    public const string ErasedDeliveryError = "Not sent: the event was erased before it could be delivered.";
+
     public async ValueTask<int> EraseDeviceMeasurementsAsync(string deviceId, int batchSize)
     {
         var parameters = new { device = deviceId, limit = batchSize };
@@ -19,9 +22,10 @@ internal abstract partial class RelationalStoreTransaction
             return new ErasedEvents(0, 0, null);
         }
         var last = positions[^1];
-        var parameters = new { org = organizationId, device = deviceId, after = afterPosition, last, at = Ms.Of(at) };
+        var parameters = new { org = organizationId, device = deviceId, after = afterPosition, last, at = Ms.Of(at), reason = ErasedDeliveryError };
         // Attempts first: the delivery ids are found through the events, which this batch is about to change.
         await ExecuteAsync(RelationalSql.EraseAttempts, parameters);
+        await ExecuteAsync(RelationalSql.FailErasedDeliveries, parameters);
         var deliveries = await ExecuteAsync(RelationalSql.EraseDeliveries, parameters);
         var events = await ExecuteAsync(RelationalSql.EraseEvents, parameters);
         return new ErasedEvents(events, deliveries, last);

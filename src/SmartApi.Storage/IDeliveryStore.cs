@@ -59,7 +59,7 @@ public interface IDeliveryTransaction
     /// <summary>Disables an active webhook and fails its pending deliveries; false if it was not active.</summary>
     ValueTask<bool> DisableWebhookAsync(string webhookId, string reason, DateTimeOffset now);
 
-    /// <summary>Queues a delivery again now, whatever its status.</summary>
+    /// <summary>Queues a delivery again now, whatever its status; false for an unknown or erased one.</summary>
     ValueTask<bool> RetryDeliveryAsync(string organizationId, string id, DateTimeOffset now);
 
     /// <summary>

@@ -28,6 +28,9 @@ internal sealed class AutomationValidation(IDeviceStore store, NetworkPolicy net
         "X-Signature", "X-Event-Id", "X-Event-Type", "X-Delivery-Id", "X-Delivery-Attempt", "User-Agent", "Content-Type",
         "Content-Length", "Content-Encoding", "Host", "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade", "TE", "Trailer",
         "Expect", "Proxy-Authorization", "webhook-id", "webhook-timestamp", "webhook-signature",
+        // The trace context is the server's: its own with tracing on, none with it off (a fixed
+        // value would make every delivery claim the same parent).
+        "traceparent", "tracestate",
     };
 
     private static readonly SearchValues<char> TokenChars =

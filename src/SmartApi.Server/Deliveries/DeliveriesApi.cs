@@ -21,7 +21,7 @@ internal static class DeliveriesApi
             .WithSummary("List webhook deliveries, oldest first (order=desc for newest first).");
         read.MapGet("/{id}", Get).WithName("GetDelivery").WithSummary("Get a delivery with every attempt.").ProducesProblem(StatusCodes.Status404NotFound);
         deliveries.MapPost("/{id}/retry", Retry).RequireScope(Scopes.AutomationsWrite).WithName("RetryDelivery")
-            .WithSummary("Send a delivery again now.").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Send a delivery again now.").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         deliveries.MapPost("/retry", RetryFailed).RequireScope(Scopes.AutomationsWrite).WithName("RetryDeliveries")
             .WithSummary("Send the failed deliveries matching a filter again, at most 1,000 per call; repeat while more.");
         return deliveries;
@@ -67,7 +67,9 @@ internal static class DeliveriesApi
         var organizationId = user.Caller().OrganizationId;
         if (!await store.WriteAsync(tx => tx.RetryDeliveryAsync(organizationId, id, time.GetUtcNow()), cancellationToken))
         {
-            return Problems.NotFound("delivery", id);
+            return await store.GetDeliveryAsync(organizationId, id, cancellationToken) is { ErasedAt: not null }
+                ? Problems.Conflict("delivery_erased", "The delivery's event was erased; it cannot be sent again.")
+                : Problems.NotFound("delivery", id);
         }
         var delivery = (await store.GetDeliveryAsync(organizationId, id, cancellationToken))!;
         var urls = await UrlsAsync(store, [delivery], cancellationToken);

@@ -147,15 +147,24 @@ internal sealed partial class DeviceService(
     /// <summary>
     /// New MQTT credentials: a new password whose hash replaces the old one, so the old password
     /// stops working (and, with provisioning, the broker's account follows in the same commit's job).
+    /// <c>device.credentials_rotated</c> records <paramref name="apiKeyId"/> as the one who asked.
     /// Null when there is no such device.
     /// </summary>
-    public async Task<DeviceCredentials?> RotateCredentialsAsync(string organizationId, string id, CancellationToken cancellationToken)
+    public async Task<DeviceCredentials?> RotateCredentialsAsync(string organizationId, string id, string apiKeyId, CancellationToken cancellationToken)
     {
         var password = ApiKeySecrets.Base64Url(RandomNumberGenerator.GetBytes(32));
         var rotated = await store.WriteAsync<Device?>(async tx =>
         {
             var device = await tx.GetDeviceAsync(organizationId, id);
-            if (device is null || !await tx.SetDevicePasswordHashAsync(organizationId, id, ApiKeySecrets.Hash(password), time.GetUtcNow()))
+            if (device is null)
+            {
+                return null;
+            }
+            var at = time.GetUtcNow();
+            // The event goes first, as on delete: it takes the device's next sequence number from the row.
+            await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceCredentialsRotated, organizationId,
+                new DeviceCredentialsRotatedData(id, EventFactory.AssignedOnAppend, device.Serial, at, apiKeyId)));
+            if (!await tx.SetDevicePasswordHashAsync(organizationId, id, ApiKeySecrets.Hash(password), at))
             {
                 return null;
             }

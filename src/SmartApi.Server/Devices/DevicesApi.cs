@@ -109,10 +109,13 @@ internal static class DevicesApi
             : Problems.NotFound("device", id);
 
     private static async Task<Results<Ok<DeviceCredentials>, ProblemHttpResult>> RotateCredentials(
-        string id, ClaimsPrincipal user, DeviceService devices, CancellationToken cancellationToken) =>
-        await devices.RotateCredentialsAsync(user.Caller().OrganizationId, id, cancellationToken) is { } credentials
+        string id, ClaimsPrincipal user, DeviceService devices, CancellationToken cancellationToken)
+    {
+        var caller = user.Caller();
+        return await devices.RotateCredentialsAsync(caller.OrganizationId, id, caller.KeyId, cancellationToken) is { } credentials
             ? TypedResults.Ok(credentials)
             : Problems.NotFound("device", id);
+    }
 
     private static async Task<Results<Ok<DeviceResponse>, ProblemHttpResult>> Update(
         string id, UpdateDeviceRequest request, ClaimsPrincipal user, DeviceService devices, CancellationToken cancellationToken)

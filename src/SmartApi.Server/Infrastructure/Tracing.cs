@@ -14,6 +14,10 @@ internal static class Tracing
     public const string TraceParentHeader = "traceparent";
     public const string TraceStateHeader = "tracestate";
 
+    /// <summary>Whether <paramref name="name"/> is a W3C trace context header, which only the server sets on a webhook.</summary>
+    public static bool IsTraceContextHeader(string name) =>
+        name.Equals(TraceParentHeader, StringComparison.OrdinalIgnoreCase) || name.Equals(TraceStateHeader, StringComparison.OrdinalIgnoreCase);
+
     public static readonly ActivitySource Source = new(SourceName);
 
     /// <summary>The W3C context to store with an event appended now; null unless tracing.</summary>

@@ -41,6 +41,15 @@ public sealed record DeviceErasedData(
     [property: RegularExpression("^key_")] string ErasedBy)
     : DeviceEventData(DeviceId, Sequence);
 
+/// <summary>Data of <c>device.credentials_rotated</c>: who replaced the device's MQTT password and when, never the password.</summary>
+/// <param name="Serial">The device's serial, its MQTT user name.</param>
+/// <param name="RotatedAt">When the new password took effect.</param>
+/// <param name="RotatedBy">The API key that asked for it (<c>key_...</c>).</param>
+public sealed record DeviceCredentialsRotatedData(
+    string DeviceId, long Sequence, string Serial, DateTimeOffset RotatedAt,
+    [property: RegularExpression("^key_")] string RotatedBy)
+    : DeviceEventData(DeviceId, Sequence);
+
 /// <summary>Data of <c>device.online</c> and <c>device.offline</c>.</summary>
 /// <param name="Reason"><c>connected</c>, <c>disconnected</c>, <c>keepalive_timeout</c> or <c>server_restart</c>.</param>
 /// <param name="LastSeenAt">When the device was last heard from, if known.</param>

@@ -15,6 +15,9 @@ public static class WebhookEventTypes
     /// <summary>A device's measurements and the payloads of its events and deliveries were erased (<see cref="DeviceErasedData"/>).</summary>
     public const string DeviceErased = "device.erased";
 
+    /// <summary>A device's MQTT password was replaced through the API (<see cref="DeviceCredentialsRotatedData"/>).</summary>
+    public const string DeviceCredentialsRotated = "device.credentials_rotated";
+
     /// <summary>A device connected (<see cref="DeviceConnectivityData"/>).</summary>
     public const string DeviceOnline = "device.online";
 
@@ -80,6 +83,8 @@ public static class WebhookEventTypes
         new(DeviceDeleted, "A device was deleted; its measurements are gone with it.", WebhookJsonContext.Default.DeviceChangedData),
         new(DeviceErased, "A device's measurements and the payloads of its earlier events and deliveries were erased; ids and types remain.",
             WebhookJsonContext.Default.DeviceErasedData),
+        new(DeviceCredentialsRotated, "A device's MQTT password was replaced (POST /v1/devices/{id}/rotate-credentials); the old one is refused from then on. The password itself is never in an event.",
+            WebhookJsonContext.Default.DeviceCredentialsRotatedData),
         new(DeviceOnline, "A device connected to the MQTT gateway.", WebhookJsonContext.Default.DeviceConnectivityData),
         new(DeviceOffline, "A device disconnected or its keep-alive expired.", WebhookJsonContext.Default.DeviceConnectivityData),
         new(DeviceSwitched, "A device's relay changed state.", WebhookJsonContext.Default.DeviceSwitchedData),

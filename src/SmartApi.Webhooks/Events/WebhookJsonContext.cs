@@ -11,6 +11,7 @@ namespace SmartApi.Webhooks.Events;
 [JsonSerializable(typeof(WebhookEvent))]
 [JsonSerializable(typeof(DeviceChangedData))]
 [JsonSerializable(typeof(DeviceErasedData))]
+[JsonSerializable(typeof(DeviceCredentialsRotatedData))]
 [JsonSerializable(typeof(DeviceConnectivityData))]
 [JsonSerializable(typeof(DeviceSwitchedData))]
 [JsonSerializable(typeof(DeviceButtonPressedData))]

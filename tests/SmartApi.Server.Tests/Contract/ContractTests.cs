@@ -155,6 +155,8 @@ public sealed partial class ContractTests(ContractAppFixture fixture) : IClassFi
             new DeviceChangedData(dev, Next, "DT31-000123", "Kettle", none)));
         yield return (WebhookEventTypes.DeviceErased, f.Create(WebhookEventTypes.DeviceErased, org,
             new DeviceErasedData(dev, Next, "era_01JCONTRACT0000000000000000", "key_01JCONTRACT0000000000000000")));
+        yield return (WebhookEventTypes.DeviceCredentialsRotated, f.Create(WebhookEventTypes.DeviceCredentialsRotated, org,
+            new DeviceCredentialsRotatedData(dev, Next, "DT31-000123", at, "key_01JCONTRACT0000000000000000")));
         yield return (WebhookEventTypes.DeviceOnline, f.Create(WebhookEventTypes.DeviceOnline, org,
             new DeviceConnectivityData(dev, Next, "connected", at.AddMilliseconds(120))));
         yield return (WebhookEventTypes.DeviceOffline, f.Create(WebhookEventTypes.DeviceOffline, org,

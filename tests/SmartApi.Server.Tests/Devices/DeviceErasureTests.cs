@@ -75,6 +75,40 @@ public sealed class DeviceErasureTests(WebhookAppFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_delivery_pending_at_erasure_is_not_sent_blank_it_fails_with_the_reason_and_cannot_be_retried()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = (_, context) =>
+        {
+            context.Response.StatusCode = 500;
+            return Task.CompletedTask;
+        };
+        var (_, client) = await App.CreateTenantAsync("devices:read", "devices:write", "events:read", "automations:read", "automations:write");
+        var automation = await CreateAutomationAsync(client, receiver.Url, events: "\"device.updated\"");
+        var device = await SmartApiApplication.CreateDeviceAsync(client);
+        Assert.Equal(HttpStatusCode.OK, (await client.PatchJsonAsync($"/v1/devices/{device.Id}", """{"name":"Bedroom heater"}""")).StatusCode);
+        // Failed once, waiting for its retry (5 s by default): pending when the erasure comes.
+        var pending = await DeliveryWhenAsync(client, (await OnlyDeliveryAsync(client, automation.Id)).Id, d => d.AttemptCount >= 1 && d.Status == "pending");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/v1/devices/{device.Id}/erase", null, Ct)).StatusCode);
+
+        var erased = await (await client.GetAsync($"/v1/deliveries/{pending.Id}", Ct)).ReadAsync(SmartApiJsonContext.Default.DeliveryResponse);
+        Assert.Equal("failed", erased.Status);
+        Assert.NotNull(erased.ErasedAt);
+        Assert.Contains("erased", erased.LastError, StringComparison.Ordinal);
+        Assert.Null(erased.NextAttemptAt);
+        await (await client.PostAsync($"/v1/deliveries/{pending.Id}/retry", null, Ct)).ProblemAsync(HttpStatusCode.Conflict, "delivery_erased");
+        var bulk = await (await client.PostJsonAsync("/v1/deliveries/retry", $$"""{"automationId":"{{automation.Id}}"}"""))
+            .ReadAsync(SmartApiJsonContext.Default.RetryDeliveriesResponse);
+        Assert.Equal((0, false), (bulk.Queued, bulk.More));
+        var recovered = await client.PostJsonAsync($"/v1/automations/{automation.Id}/recover", $$"""{"since":"{{pending.CreatedAt.AddMinutes(-1):O}}"}""");
+        Assert.True(recovered.IsSuccessStatusCode, await recovered.Content.ReadAsStringAsync(Ct));
+        var after = await (await client.GetAsync($"/v1/deliveries/{pending.Id}", Ct)).ReadAsync(SmartApiJsonContext.Default.DeliveryResponse);
+        Assert.Equal(("failed", erased.AttemptCount), (after.Status, after.AttemptCount));
+        Assert.Equal(after.AttemptCount, receiver.Count); // nothing more went out, blank or not
+    }
+
+    [Fact]
     public async Task Erase_again_is_safe_and_erases_nothing_twice()
     {
         var (_, client) = await App.CreateTenantAsync("devices:read", "devices:write", "events:read");

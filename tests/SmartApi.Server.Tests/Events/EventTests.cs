@@ -103,7 +103,7 @@ public class EventTests(AppFixture fixture) : ServerTest(fixture)
         var types = await (await App.Admin.GetAsync("/v1/event-types", Ct)).ReadAsync(SmartApiJsonContext.Default.PageEventTypeResponse);
         string[] expected =
         [
-            "device.created", "device.updated", "device.deleted", "device.erased", "device.online", "device.offline", "device.switched",
+            "device.created", "device.updated", "device.deleted", "device.erased", "device.credentials_rotated", "device.online", "device.offline", "device.switched",
             "device.button_pressed", "device.overload", "device.power.threshold_exceeded", "device.power.threshold_cleared",
             "device.energy.counter_reset", "device.energy.reported", "energy.budget_exceeded", "command.succeeded", "command.failed", "command.expired",
             "automation.test", "automation.disabled", "automation.webhook.failing", "automation.webhook.recovered", "automation.scheduled",

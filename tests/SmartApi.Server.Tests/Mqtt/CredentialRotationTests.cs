@@ -38,6 +38,30 @@ public sealed class CredentialRotationTests
     }
 
     [Fact]
+    public async Task Rotating_credentials_appends_device_credentials_rotated_with_the_key_and_never_the_password()
+    {
+        var port = FreePort();
+        await using var app = await StartAsync(port);
+        var (device, password) = await CreateDeviceAsync(app.Admin);
+
+        var credentials = await (await app.Admin.PostAsync($"/v1/devices/{device.Id}/rotate-credentials", null, Ct))
+            .ReadAsync(SmartApiJsonContext.Default.DeviceCredentials);
+        var events = (await (await app.Admin.GetAsync($"/v1/events?deviceId={device.Id}&types=device.credentials_rotated", Ct))
+            .ReadAsync(SmartApiJsonContext.Default.PageEventResponse)).Data;
+        var keys = await (await app.Admin.GetAsync("/v1/api-keys", Ct)).Content.ReadAsStringAsync(Ct);
+
+        var rotated = Assert.Single(events);
+        Assert.Equal(device.Id, rotated.Data.GetProperty("deviceId").GetString());
+        Assert.Equal(device.Serial, rotated.Data.GetProperty("serial").GetString());
+        Assert.InRange(rotated.Data.GetProperty("rotatedAt").GetDateTimeOffset(), rotated.CreatedAt.AddSeconds(-1), rotated.CreatedAt.AddSeconds(1));
+        var by = rotated.Data.GetProperty("rotatedBy").GetString()!;
+        Assert.StartsWith("key_", by);
+        Assert.Contains(by, keys); // the admin key that asked
+        Assert.DoesNotContain(credentials.MqttPassword, rotated.Data.GetRawText());
+        Assert.DoesNotContain(password, rotated.Data.GetRawText());
+    }
+
+    [Fact]
     public async Task Another_organizations_device_or_an_unknown_one_is_not_found_and_keeps_its_password()
     {
         var port = FreePort();

@@ -84,6 +84,41 @@ public sealed class MosquittoProvisioningTests
     }
 
     [Fact]
+    public async Task A_rotation_rebuilds_the_role_so_an_acl_added_at_the_broker_does_not_survive_and_a_repeat_applies_cleanly()
+    {
+        await using var broker = await MosquittoBroker.StartWithDynamicSecurityAsync(Admin, AdminPassword);
+        if (broker is null)
+        {
+            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", "CI must have mosquitto with its dynamic-security plugin");
+            Assert.Skip("mosquitto or its dynamic-security plugin is not installed; provisioning not tested");
+        }
+        await using var app = await SmartApiApplication.StartAsync(Settings(broker.Address));
+        var store = app.Services.GetRequiredService<ISmartApiStore>();
+        var device = await SmartApiApplication.CreateDeviceAsync(app.Admin);
+        var other = await SmartApiApplication.CreateDeviceAsync(app.Admin);
+        await AppliedAsync(store);
+        // Drift at the broker: an operator widens the device's role to every device's topics.
+        var widened = await ControlAsync(broker.Address, $$"""
+            {"commands":[{"command":"addRoleACL","rolename":"smartapi-device-{{device.Serial}}","acltype":"publishClientSend","topic":"devices/#","allow":true,"priority":5}]}
+            """);
+
+        string password = "";
+        for (var i = 0; i < 2; i++)
+        {
+            password = (await (await app.Admin.PostAsync($"/v1/devices/{device.Id}/rotate-credentials", null, Ct))
+                .ReadAsync(SmartApiJsonContext.Default.DeviceCredentials)).MqttPassword;
+            Assert.Empty(await AppliedAsync(store));
+        }
+        using var client = await ConnectAsync(broker.Address, device.Serial, password);
+        var own = await client.PublishStringAsync(DeviceTopics.For(device.Serial, DeviceTopics.Telemetry), """{"powerW":1}""", MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken: Ct);
+        var others = await client.PublishStringAsync(DeviceTopics.For(other.Serial, DeviceTopics.Telemetry), """{"powerW":1}""", MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken: Ct);
+
+        Assert.DoesNotContain("error", widened, StringComparison.Ordinal);
+        Assert.True(own.IsSuccess, own.ReasonCode.ToString());
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, others.ReasonCode);
+    }
+
+    [Fact]
     public async Task A_device_created_while_the_broker_is_down_is_created_and_its_account_job_waits_for_a_retry()
     {
         var down = new Uri($"mqtt://127.0.0.1:{FreePort()}");
@@ -119,6 +154,23 @@ public sealed class MosquittoProvisioningTests
     /// <summary>Until no account job is pending: every create, rotation and delete so far has reached the broker.</summary>
     private static Task<IReadOnlyList<BrokerAccountJob>> AppliedAsync(ISmartApiStore store) =>
         UntilAsync(() => store.ListBrokerAccountJobsAsync(10, Ct), jobs => jobs.Count == 0, 20_000);
+
+    /// <summary>One dynamic-security command list sent as the broker's admin; the plugin's answer as JSON text.</summary>
+    private static async Task<string> ControlAsync(Uri broker, string commands)
+    {
+        using var admin = new MqttClientFactory().CreateMqttClient();
+        var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        admin.ApplicationMessageReceivedAsync += e =>
+        {
+            answer.TrySetResult(e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await admin.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(broker.Host, broker.Port).WithClientId("test-admin")
+            .WithCredentials(Admin, AdminPassword).WithProtocolVersion(MqttProtocolVersion.V500).Build(), Ct);
+        await admin.SubscribeAsync("$CONTROL/dynamic-security/v1/response", MqttQualityOfServiceLevel.AtLeastOnce, Ct);
+        await admin.PublishStringAsync("$CONTROL/dynamic-security/v1", commands, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken: Ct);
+        return await answer.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+    }
 
     private static MqttClientOptions Options(Uri broker, string serial, string password) => new MqttClientOptionsBuilder()
         .WithTcpServer(broker.Host, broker.Port).WithClientId(serial).WithCredentials(serial, password)

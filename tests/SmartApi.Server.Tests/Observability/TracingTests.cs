@@ -122,19 +122,60 @@ public sealed class TracingTests
     }
 
     [Fact]
-    public async Task With_no_otel_variables_nothing_listens_and_webhooks_carry_no_traceparent()
+    public async Task With_no_otel_variables_nothing_listens_and_webhooks_carry_no_traceparent_not_even_a_stored_custom_one()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         await using var app = await SmartApiApplication.StartAsync(AllowLoopback);
         var (_, client) = await app.CreateTenantAsync("devices:write", "automations:read", "automations:write");
-        await CreateAutomationAsync(client, receiver.Url, events: "\"device.created\"");
+        var automation = await CreateAutomationAsync(client, receiver.Url, events: "\"device.created\"", extra: ""","headers":{"X-Tenant":"acme"}""");
+        await PlantTraceContextHeadersAsync(app, automation.Id);
 
         await SmartApiApplication.CreateDeviceAsync(client);
         var request = await receiver.NextAsync();
 
         Assert.False(Tracing.Source.HasListeners());
         Assert.Equal("", request.Header("traceparent"));
+        Assert.Equal("", request.Header("tracestate"));
+        Assert.Equal("acme", request.Header("X-Tenant"));
         Assert.Null(app.Services.GetService<TracerProvider>());
+    }
+
+    [Fact]
+    public async Task A_stored_custom_traceparent_is_replaced_by_the_attempts_own_when_tracing_is_on()
+    {
+        var spans = new SpanCollection();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = await SmartApiApplication.StartAsync(AllowLoopback,
+            configure: builder => builder.Services.AddOpenTelemetry().WithTracing(t => t.AddSmartApiSources().AddInMemoryExporter(spans)));
+        var (_, client) = await app.CreateTenantAsync("devices:write", "automations:read", "automations:write");
+        var automation = await CreateAutomationAsync(client, receiver.Url, events: "\"device.created\"", extra: ""","headers":{"X-Tenant":"acme"}""");
+        await PlantTraceContextHeadersAsync(app, automation.Id);
+
+        await SmartApiApplication.CreateDeviceAsync(client);
+        var request = await receiver.NextAsync();
+
+        Assert.True(ActivityContext.TryParse(request.Header("traceparent"), null, out var sent), request.Header("traceparent"));
+        Assert.NotEqual(PlantedTraceParent, request.Header("traceparent"));
+        var attempt = await spans.WaitForAsync(s => s.OperationName == "webhook.deliver" && s.TraceId == sent.TraceId);
+        Assert.Equal(attempt.SpanId, sent.SpanId);
+        Assert.DoesNotContain("planted", request.Header("tracestate"), StringComparison.Ordinal);
+        Assert.Equal("acme", request.Header("X-Tenant"));
+    }
+
+    private const string PlantedTraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+    /// <summary>
+    /// What a webhook saved before validation refused trace context headers looks like: a custom
+    /// traceparent and tracestate stored (in clear, as an earlier version kept values) beside X-Tenant.
+    /// </summary>
+    private static async Task PlantTraceContextHeadersAsync(SmartApiApplication app, string automationId)
+    {
+        var store = app.Services.GetRequiredService<SmartApi.Storage.ISmartApiStore>();
+        var webhook = Assert.Single(await store.ListWebhooksAsync(automationId, Ct));
+        var planted = webhook.HeadersJson.TrimEnd('}') + $$""","traceparent":"{{PlantedTraceParent}}","tracestate":"planted=1"}""";
+        Assert.True(await store.WriteAsync(tx => tx.ReplaceWebhookHeadersAsync(webhook.Id, webhook.HeadersJson, planted), Ct));
+        // Saving an automation drops the routing snapshot, so the next append's hand-off reads the planted row.
+        await CreateAutomationAsync(app.Admin, new Uri("http://127.0.0.1:9/unrelated"), events: "\"command.expired\"");
     }
 
     /// <summary>The exporter's list, safe to read while the server's threads add to it.</summary>

@@ -118,6 +118,26 @@ public sealed class CustomHeaderTests(WebhookAppFixture fixture) : IClassFixture
         await response.ProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
     }
 
+    [Theory]
+    [InlineData("traceparent")]
+    [InlineData("TraceState")]
+    public async Task A_trace_context_header_is_refused_it_is_the_servers(string name)
+    {
+        var (_, client) = await App.CreateTenantAsync("automations:read", "automations:write");
+        var created = await client.PostJsonAsync("/v1/automations", $$$"""
+            {"name":"x","trigger":{"events":["*"]},"actions":[{"type":"webhook","url":"http://127.0.0.1:9/hook","headers":{"{{{name}}}":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}}]}
+            """);
+        var automation = await CreateAutomationAsync(client, new Uri("http://127.0.0.1:9/hook"));
+        var patched = await client.PatchJsonAsync($"/v1/automations/{automation.Id}", $$$"""
+            {"actions":[{"type":"webhook","url":"http://127.0.0.1:9/hook","headers":{"{{{name}}}":"x"}}]}
+            """);
+
+        var problem = await created.ProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        Assert.Contains(name, problem.GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("is set by the server", problem.GetRawText(), StringComparison.Ordinal);
+        await patched.ProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+    }
+
     [Fact]
     public async Task Values_stored_in_clear_by_an_earlier_version_are_encrypted_at_start_and_still_sent()
     {

@@ -31,6 +31,8 @@ public sealed class WebhookEventTests
             new DeviceChangedData("dev_1", 1, "DT31-000123", "Kaffeemaschine ☕ Zürich") },
         { "device.erased", """{"deviceId":"dev_1","sequence":4,"erasureId":"era_1","erasedBy":"key_1"}""",
             new DeviceErasedData("dev_1", 4, "era_1", "key_1") },
+        { "device.credentials_rotated", """{"deviceId":"dev_1","sequence":5,"serial":"DT31-000123","rotatedAt":"2026-11-25T17:46:08Z","rotatedBy":"key_1"}""",
+            new DeviceCredentialsRotatedData("dev_1", 5, "DT31-000123", new DateTimeOffset(2026, 11, 25, 17, 46, 8, TimeSpan.Zero), "key_1") },
         { "device.online", """{"deviceId":"dev_1","sequence":2,"reason":"connected","lastSeenAt":"2026-11-25T17:46:08Z"}""",
             new DeviceConnectivityData("dev_1", 2, "connected", new DateTimeOffset(2026, 11, 25, 17, 46, 8, TimeSpan.Zero)) },
         { "device.offline", """{"deviceId":"dev_1","sequence":3,"reason":"keepalive_timeout","lastSeenAt":null}""",
@@ -90,7 +92,7 @@ public sealed class WebhookEventTests
     [Fact]
     public void WebhookEventTypes_All_HasEveryCatalogTypeOnce()
     {
-        Assert.Equal(22, WebhookEventTypes.All.Count);
+        Assert.Equal(23, WebhookEventTypes.All.Count);
         Assert.Equal(WebhookEventTypes.All.Count, WebhookEventTypes.All.Distinct().Count());
         foreach (var type in WebhookEventTypes.All)
         {

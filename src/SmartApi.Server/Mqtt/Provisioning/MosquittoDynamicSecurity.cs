@@ -21,12 +21,14 @@ internal sealed partial class MosquittoDynamicSecurity(IOptions<MqttOptions> opt
     public const string RolePrefix = "smartapi-device-";
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(10);
 
-    // Errors that mean "already as wanted": the account or role is absent before a (re)create or after a delete.
+    // Errors that mean "already as wanted": the account or role is absent before a (re)create or
+    // after a delete. Only the two deletes may answer so; an upsert rebuilds the role from nothing
+    // (its ACLs inside createRole), so no "already exists" answer is ever tolerated, and an error
+    // text the plugin words differently fails the job visibly rather than hiding a wrong ACL.
     private static readonly HashSet<(string Command, string Error)> Tolerated =
     [
         ("deleteClient", "Client not found"),
         ("deleteRole", "Role not found"),
-        ("createRole", "Role already exists"),
     ];
 
     private static readonly string[] AclTypes = ["publishClientSend", "publishClientReceive", "subscribePattern"];
@@ -50,22 +52,23 @@ internal sealed partial class MosquittoDynamicSecurity(IOptions<MqttOptions> opt
             json.WriteStartObject();
             json.WriteStartArray("commands");
             Command(json, "deleteClient", correlation, ("username", serial));
-            if (password is null)
+            Command(json, "deleteRole", correlation, ("rolename", role));
+            if (password is not null)
             {
-                Command(json, "deleteRole", correlation, ("rolename", role));
-            }
-            else
-            {
-                Command(json, "createRole", correlation, ("rolename", role));
+                // A fresh role with exactly its ACLs, whatever an earlier job or an operator left.
+                Begin(json, "createRole", correlation);
+                json.WriteString("rolename", role);
+                json.WriteStartArray("acls");
                 foreach (var acl in AclTypes)
                 {
-                    Begin(json, "addRoleACL", correlation);
-                    json.WriteString("rolename", role);
+                    json.WriteStartObject();
                     json.WriteString("acltype", acl);
                     json.WriteString("topic", prefix);
                     json.WriteBoolean("allow", true);
                     json.WriteEndObject();
                 }
+                json.WriteEndArray();
+                json.WriteEndObject();
                 Begin(json, "createClient", correlation);
                 json.WriteString("username", serial);
                 json.WriteString("password", password);
@@ -95,8 +98,7 @@ internal sealed partial class MosquittoDynamicSecurity(IOptions<MqttOptions> opt
             foreach (var response in responses.EnumerateArray())
             {
                 var command = response.TryGetProperty("command", out var c) ? c.GetString() ?? "" : "";
-                if (response.TryGetProperty("error", out var e) && e.GetString() is { } error && !Tolerated.Contains((command, error))
-                    && !(command == "addRoleACL" && error.Contains("already", StringComparison.OrdinalIgnoreCase)))
+                if (response.TryGetProperty("error", out var e) && e.GetString() is { } error && !Tolerated.Contains((command, error)))
                 {
                     throw new BrokerProvisioningException($"{command} for {serial}: {error}");
                 }

@@ -66,6 +66,11 @@ internal sealed class WebhookSender(
         var headers = request.Headers;
         foreach (var (name, value) in custom)
         {
+            if (Tracing.IsTraceContextHeader(name))
+            {
+                // Saved before validation refused them: the trace context is only ever the server's.
+                continue;
+            }
             headers.TryAddWithoutValidation(name, value);
             sent.Add(name, RequestHeaderLog.Masked);
         }
@@ -84,10 +89,7 @@ internal sealed class WebhookSender(
         }
         if (activity is not null)
         {
-            // The attempt's own context: the receiver's trace continues this one. Ours replaces a
-            // custom header of the same name; the signature covers neither.
-            headers.Remove(Tracing.TraceParentHeader);
-            headers.Remove(Tracing.TraceStateHeader);
+            // The attempt's own context: the receiver's trace continues this one; the signature does not cover it.
             Add(Tracing.TraceParentHeader, activity.Id!);
             if (activity.TraceStateString is { } state)
             {
