@@ -23,7 +23,7 @@ namespace SmartApi.Benchmarks;
 
 /// <summary>Options of the <c>deliveries</c> command.</summary>
 internal sealed record DeliveryLoadOptions(int Events, int Writers, int Rate, int Seconds, int Runs, bool Verify, int Devices, bool HttpClientLogs, int PerTransaction,
-    IReadOnlyList<string> Stores, string? Postgres, int Warmup)
+    IReadOnlyList<string> Stores, string? Postgres, int Warmup, int Receivers = 0, int Dead = 0, int ProbeInterval = 5)
 {
     public static DeliveryLoadOptions Parse(string[] args)
     {
@@ -44,6 +44,11 @@ internal sealed record DeliveryLoadOptions(int Events, int Writers, int Rate, in
                 // Events delivered before the counted runs (not counted).
                 "--warmup" => options with { Warmup = Next() },
                 "--no-verify" => options with { Verify = false },
+                // Circuit mode (CircuitLoad): this many webhook automations, one receiver path each, of
+                // which --dead point at a closed port; alternated with a run where all are healthy.
+                "--receivers" => options with { Receivers = Next() },
+                "--dead" => options with { Dead = Next() },
+                "--probe-interval" => options with { ProbeInterval = Next() },
                 // Which set-ups run, one after the other in this process: sqlite, postgres (one node),
                 // postgres2 (two nodes in this process on one database; appends go through the first).
                 "--stores" => options with { Stores = args[++i].Split(',') },
@@ -68,10 +73,14 @@ internal sealed record DeliveryLoadOptions(int Events, int Writers, int Rate, in
 /// </summary>
 internal static class DeliveryLoad
 {
-    private const string AdminKey = "sk_bench_admin_key_0123456789_abcdefghijklmnopqrstuvwxyz";
+    internal const string AdminKey = "sk_bench_admin_key_0123456789_abcdefghijklmnopqrstuvwxyz";
 
     public static async Task<int> RunAsync(DeliveryLoadOptions options)
     {
+        if (options.Receivers > 0)
+        {
+            return await CircuitLoad.RunAsync(options);
+        }
         var medians = new List<(string Store, double Median)>();
         var failures = 0;
         foreach (var store in options.Stores)
@@ -164,7 +173,7 @@ internal static class DeliveryLoad
         }
     }
 
-    private static async Task<WebApplication> StartServerAsync(string directory, bool httpClientLogs, IReadOnlyDictionary<string, string?> storage)
+    internal static async Task<WebApplication> StartServerAsync(string directory, bool httpClientLogs, IReadOnlyDictionary<string, string?> storage)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Benchmark", ContentRootPath = AppContext.BaseDirectory });
         var settings = new Dictionary<string, string?>
@@ -302,7 +311,7 @@ internal static class DeliveryLoad
     }
 
     /// <summary>Several events in one transaction, so that generating them outruns delivering them.</summary>
-    private static async Task AppendBatchAsync(
+    internal static async Task AppendBatchAsync(
         ISmartApiStore store, EventFactory events, string organizationId, string[] deviceIds, int first, int count, ConcurrentDictionary<string, long> pending)
     {
         var batch = new NewEvent[count];

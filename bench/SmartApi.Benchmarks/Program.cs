@@ -53,6 +53,7 @@ static int Usage()
                SmartApi.Benchmarks micro  [BenchmarkDotNet arguments, default --filter '*']
                SmartApi.Benchmarks verify [more BenchmarkDotNet arguments]
                SmartApi.Benchmarks deliveries [--events 20000] [--rate 500] [--seconds 20] [--runs 3] [--no-verify] [--stores sqlite,postgres,postgres2] [--postgres <connection string>]
+               [--receivers 200 --dead 100 [--probe-interval 5]]  (circuit mode, SQLite)
                SmartApi.Benchmarks mqtt     [--devices 1000] [--seconds 10] [--runs 3] [--in-flight 1] [--client lean|full] [--in-process] [--warmup 30] [--watched 100]
                SmartApi.Benchmarks commands [--devices 10] [--commands 500] [--runs 3]
                SmartApi.Benchmarks energy   [--devices 1000]

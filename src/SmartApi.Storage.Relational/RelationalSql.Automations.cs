@@ -43,7 +43,7 @@ internal abstract partial class RelationalSql
     public const string DisableWebhook =
         "UPDATE webhooks SET status = 'disabled', disabled_reason = @reason WHERE id = @id AND status = 'active'";
     public const string FailWebhookDeliveries =
-        "UPDATE deliveries SET status = 'failed', last_error = @error, lease_owner = NULL, lease_expires_at = NULL, updated_at = @at " +
+        "UPDATE deliveries SET status = 'failed', last_error = @error, lease_owner = NULL, lease_expires_at = NULL, held_reason = NULL, updated_at = @at " +
         "WHERE webhook_id = @id AND status = 'pending'";
     public const string InsertSecret =
         "INSERT INTO automation_secrets (id, automation_id, ciphertext, created_at, expires_at) VALUES (@Id, @AutomationId, @Ciphertext, @CreatedAt, @ExpiresAt)";
@@ -54,11 +54,12 @@ internal abstract partial class RelationalSql
         "WHERE automation_id = @automation AND (expires_at IS NULL OR expires_at > @now) ORDER BY id DESC";
     protected const string DeliveryColumns =
         "id, organization_id, automation_id, webhook_id, event_id, event_type, device_id, status, attempts, next_attempt_at, last_status_code, last_error, created_at, updated_at, held_reason";
+    // Queued now: whatever held it before (an open circuit, a rate limit) is no longer why it waits.
     public const string RetryDelivery =
-        "UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, lease_expires_at = NULL, held_reason = NULL, updated_at = @now " +
         "WHERE organization_id = @org AND id = @id AND erased_at IS NULL";
     public const string RecoverDeliveries =
-        "UPDATE deliveries SET status = 'pending', next_attempt_at = @now, updated_at = @now WHERE id IN (" +
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = @now, held_reason = NULL, updated_at = @now WHERE id IN (" +
         "SELECT id FROM deliveries WHERE organization_id = @org AND automation_id = @automation AND status = 'failed' " +
         "AND erased_at IS NULL AND created_at >= @since ORDER BY id LIMIT @limit)";
     // The delivery log shows erasure; the engine's claims (DeliveryColumns) need not read it.

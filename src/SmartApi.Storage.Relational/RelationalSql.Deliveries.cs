@@ -15,7 +15,7 @@ internal abstract partial class RelationalSql
 
     /// <summary>Queues again up to @limit failed deliveries matching <paramref name="conditions"/>, oldest first.</summary>
     public static string RetryFailedDeliveries(string conditions) =>
-        "UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, lease_expires_at = NULL, held_reason = NULL, updated_at = @now " +
         "WHERE id IN (SELECT id" + FailedDeliveries + conditions + " ORDER BY id LIMIT @limit)";
 
     /// <summary>1 when a failed delivery matches <paramref name="conditions"/>, else 0.</summary>

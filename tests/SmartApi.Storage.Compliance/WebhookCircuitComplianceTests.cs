@@ -78,4 +78,30 @@ public abstract class WebhookCircuitComplianceTests : OutboxComplianceTests
 
         Assert.Null((await DeliveryAsync(organization.Id, delivery.Id)).HeldReason);
     }
+
+    [Fact]
+    public async Task RetryDelivery_OfAHeldDelivery_ClearsTheHeldReason_AndSoDoesFailingItWithItsWebhook()
+    {
+        var organization = await CreateOrganizationAsync();
+        var (_, webhook) = await CreateAutomationAsync(organization.Id);
+        await AppendAsync(NewEvent(organization.Id));
+        await AppendAsync(NewEvent(organization.Id));
+        var claimed = (await ClaimAsync()).Select(c => c.Delivery.Id).ToList();
+        await WriteAsync(tx => tx.ReleaseDeliveriesAsync(claimed, Time.GetUtcNow().AddSeconds(30), HeldReason.CircuitOpen));
+
+        // Queued by hand: it waits for nothing now, so the log must not say it is held.
+        Assert.True(await WriteAsync(tx => tx.RetryDeliveryAsync(organization.Id, claimed[0], Time.GetUtcNow())));
+        var retried = await DeliveryAsync(organization.Id, claimed[0]);
+        Assert.Equal((DeliveryStatus.Pending, (string?)null), (retried.Status, retried.HeldReason));
+        Assert.Equal(HeldReason.CircuitOpen, (await DeliveryAsync(organization.Id, claimed[1])).HeldReason);
+
+        // Failed without an attempt when the webhook is disabled: held no more, also after a retry of it.
+        await WriteAsync(tx => tx.ReleaseDeliveriesAsync([claimed[0]], Time.GetUtcNow().AddSeconds(30), HeldReason.RateLimit));
+        Assert.True(await WriteAsync(tx => tx.DisableWebhookAsync(webhook.Id, "gone", Time.GetUtcNow())));
+        foreach (var id in claimed)
+        {
+            var failed = await DeliveryAsync(organization.Id, id);
+            Assert.Equal((DeliveryStatus.Failed, (string?)null), (failed.Status, failed.HeldReason));
+        }
+    }
 }
