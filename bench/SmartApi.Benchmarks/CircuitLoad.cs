@@ -129,8 +129,9 @@ internal static class CircuitLoad
                 await Task.Delay(100);
             }
             var deadAttemptsSql = $"SELECT COUNT(*) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.automation_id IN ({deadList})";
-            // Deliveries that passed the gate before their circuit opened wait for the dead host's lane and are
-            // still attempted after it (the gate is checked before the lane wait): let that backlog drain first.
+            // Deliveries that passed the gate before their circuit opened wait for the dead host's lane; the gate's
+            // second check after the lane wait holds them, but attempts already in flight still end after the
+            // opening: let that backlog drain first, and count what it still sent.
             var opening = await ScalarAsync(database, deadAttemptsSql);
             while (dead > 0 && await ScalarAsync(database, $"SELECT COUNT(*) FROM deliveries WHERE lease_owner IS NOT NULL AND automation_id IN ({deadList})") > 0)
             {

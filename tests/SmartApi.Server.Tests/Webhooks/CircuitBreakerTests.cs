@@ -133,6 +133,64 @@ public sealed class CircuitBreakerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deliveries_waiting_in_the_lane_when_the_circuit_opens_are_held_and_the_receiver_gets_only_probes()
+    {
+        await using var app = await RetryTests.StartAppAsync(_time, settings: new Dictionary<string, string?>
+        {
+            // One request at a time to the receiver: the burst queues in its lane, past the gate's first check.
+            ["SmartApi:Webhooks:MaxConcurrencyPerHost"] = "1",
+            // No retry within the test: every request after the burst is a probe.
+            ["SmartApi:Webhooks:RetrySchedule:0"] = "01:00:00",
+        });
+        var (_, client) = await app.CreateTenantAsync("events:read", "automations:read", "automations:write");
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var firstAnswer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        receiver.Respond = async (number, context) =>
+        {
+            if (number == 1)
+            {
+                // The first request holds the lane until the whole burst waits behind it.
+                await firstAnswer.Task.WaitAsync(TimeSpan.FromSeconds(10), context.RequestAborted);
+            }
+            context.Response.StatusCode = 503;
+        };
+        var automation = await CreateAutomationAsync(client, receiver.Url, "\"automation.test\"",
+            extra: ""","circuitBreaker":{"failureThreshold":5,"probeIntervalSeconds":10}""");
+        var ids = new List<string>();
+        for (var i = 0; i < 50; i++)
+        {
+            var test = await (await client.PostAsync($"/v1/automations/{automation.Id}/test", null, Ct)).ReadAsync(SmartApiJsonContext.Default.AutomationTestResponse);
+            ids.Add(Assert.Single(test.DeliveryIds));
+        }
+        await WaitForAsync(() => receiver.Count >= 1);
+        // Each delivery is dispatched at its commit; the clock stands still, so the gate's copy of the closed circuit stays fresh.
+        await Task.Delay(300, Ct);
+        Assert.Equal(1, receiver.Count);
+        firstAnswer.SetResult();
+
+        var burst = new List<DeliveryResponse>();
+        foreach (var id in ids)
+        {
+            burst.Add(await DeliveryWhenAsync(client, id, d => d.AttemptCount > 0 || d.HeldBy == "circuit_open"));
+        }
+        // Five failures open the circuit; the 45 behind them in the lane are held, not sent.
+        Assert.Equal(5, receiver.Count);
+        Assert.Equal(5, burst.Count(d => d.AttemptCount == 1));
+        Assert.Equal(45, burst.Count(d => (d.Status, d.AttemptCount, d.HeldBy) == ("pending", 0, "circuit_open")));
+        var open = Assert.Single((await (await client.GetAsync($"/v1/automations/{automation.Id}", Ct)).ReadAsync(SmartApiJsonContext.Default.AutomationResponse)).Actions).Circuit!;
+        Assert.Equal(("open", 5), (open.State, open.FailureStreak));
+
+        // Then one probe per interval, with 45 deliveries due at each.
+        for (var interval = 1; interval <= 2; interval++)
+        {
+            await AdvanceAsync(TimeSpan.FromSeconds(10));
+            await WaitForAsync(() => receiver.Count >= 5 + interval);
+            await Task.Delay(300, Ct);
+            Assert.Equal(5 + interval, receiver.Count);
+        }
+    }
+
+    [Fact]
     public async Task A_rate_limit_spaces_requests_over_virtual_time_without_failing_any()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

@@ -33,9 +33,7 @@ internal sealed partial class DeliveryDispatcher(
 
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _lanes = new(StringComparer.OrdinalIgnoreCase);
-    // An attempt's result, or (without one) a delivery the gate held: postponed until Held, not attempted.
-    private readonly Channel<(ClaimedDelivery Claimed, AttemptResult? Result, (DateTimeOffset Until, string Reason)? Held)> _outcomes =
-        Channel.CreateUnbounded<(ClaimedDelivery, AttemptResult?, (DateTimeOffset, string)?)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Finished> _outcomes = Channel.CreateUnbounded<Finished>(new UnboundedChannelOptions { SingleReader = true });
     private readonly WakeSignal _signal = new();
     private readonly WaitingLeases _waiting = new();
     private int _inFlight;
@@ -138,15 +136,14 @@ internal sealed partial class DeliveryDispatcher(
     {
         try
         {
-            AttemptResult result;
+            Finished finished;
             if (claimed.Webhook.Status != WebhookStatus.Active)
             {
-                result = new AttemptResult(time.GetUtcNow(), null, 0, $"Not sent: the webhook is {claimed.Webhook.Status}.", null, null);
+                finished = new(claimed, new AttemptResult(time.GetUtcNow(), null, 0, $"Not sent: the webhook is {claimed.Webhook.Status}.", null, null), null);
             }
             else if (await gate.CheckAsync(claimed, cancellationToken) is { } held)
             {
-                await _outcomes.Writer.WriteAsync((claimed, null, held), CancellationToken.None);
-                return;
+                finished = new(claimed, null, held);
             }
             else
             {
@@ -156,16 +153,17 @@ internal sealed partial class DeliveryDispatcher(
                 {
                     return;
                 }
-                try
-                {
-                    result = await sender.SendAsync(claimed, cancellationToken);
-                }
-                finally
-                {
-                    lane.Release();
-                }
+                finished = await SendHoldingLaneAsync(claimed, lane, cancellationToken);
             }
-            await _outcomes.Writer.WriteAsync((claimed, result, null), CancellationToken.None);
+            try
+            {
+                await _outcomes.Writer.WriteAsync(finished, CancellationToken.None);
+            }
+            catch
+            {
+                finished.Lane?.Release();
+                throw;
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -178,6 +176,33 @@ internal sealed partial class DeliveryDispatcher(
         finally
         {
             Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    /// <summary>
+    /// Sends a delivery that holds its lane, unless its circuit opened while it waited for the lane (ADR 041).
+    /// A failure that may open the circuit keeps the lane until its outcome is recorded and this node's
+    /// gate knows the circuit, so the deliveries behind it in the lane see an opening before they send.
+    /// </summary>
+    private async Task<Finished> SendHoldingLaneAsync(ClaimedDelivery claimed, SemaphoreSlim lane, CancellationToken cancellationToken)
+    {
+        var keep = false;
+        try
+        {
+            if (await gate.RecheckAsync(claimed, cancellationToken) is { } held)
+            {
+                return new(claimed, null, held);
+            }
+            var result = await sender.SendAsync(claimed, cancellationToken);
+            keep = !result.Succeeded && gate.MayOpen(claimed.Webhook.Id);
+            return new(claimed, result, null, keep ? lane : null);
+        }
+        finally
+        {
+            if (!keep)
+            {
+                lane.Release();
+            }
         }
     }
 
@@ -251,7 +276,7 @@ internal sealed partial class DeliveryDispatcher(
 
     private async Task RecordOutcomesAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<(ClaimedDelivery Claimed, AttemptResult? Result, (DateTimeOffset Until, string Reason)? Held)>(MaxClaim);
+        var batch = new List<Finished>(MaxClaim);
         while (await _outcomes.Reader.WaitToReadAsync(CancellationToken.None))
         {
             batch.Clear();
@@ -327,8 +352,22 @@ internal sealed partial class DeliveryDispatcher(
                 // Not recorded: the leases lapse and the deliveries are sent again (at least once).
                 Log.RecordFailed(logger, batch.Count, ex);
             }
+            finally
+            {
+                // After the gate took the circuits: the next delivery in a failed attempt's lane sees an opening.
+                foreach (var item in batch)
+                {
+                    item.Lane?.Release();
+                }
+            }
         }
     }
+
+    /// <summary>
+    /// An attempt's result, or (without one) a delivery the gate held: postponed until <see cref="Held"/>, not
+    /// attempted. <see cref="Lane"/> is a failed attempt's lane, released once the outcome is recorded.
+    /// </summary>
+    private readonly record struct Finished(ClaimedDelivery Claimed, AttemptResult? Result, (DateTimeOffset Until, string Reason)? Held, SemaphoreSlim? Lane = null);
 
     private (DeliveryOutcome Outcome, string? DisableReason, ClaimedDelivery Claimed) Decide(ClaimedDelivery claimed, AttemptResult result, DateTimeOffset now)
     {
