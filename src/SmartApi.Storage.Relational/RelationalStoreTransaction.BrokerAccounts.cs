@@ -21,4 +21,7 @@ internal abstract partial class RelationalStoreTransaction
 
     public async ValueTask<bool> RetryBrokerAccountJobAsync(long id, string owner, DateTimeOffset dueAt, string error) =>
         await ExecuteAsync(RelationalSql.RetryBrokerAccountJob, new { id, owner, due = Ms.Of(dueAt), error = error.Length > 500 ? error[..500] : error }) == 1;
+
+    public async ValueTask<IReadOnlyList<string>> FindDeviceSerialsAsync(IReadOnlyCollection<string> serials) =>
+        serials.Count == 0 ? [] : [.. await QueryAsync<string>(Dialect.FindDeviceSerials, new { serials = Dialect.IdList(serials) })];
 }

@@ -113,8 +113,10 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
             UpdatedAt = Ms.Of(device.UpdatedAt),
         });
 
-    public virtual ValueTask UpdateDevicePresenceAsync(Device device) =>
-        UpdateDeviceRowAsync(device.Id, dialect.UpdateDevicePresence, new
+    public virtual async ValueTask<bool> UpdateDevicePresenceAsync(Device device)
+    {
+        var sql = device.Online ? dialect.UpdateDevicePresence : dialect.MarkDeviceOffline;
+        var reserved = await ExecuteScalarAsync<long?>(sql, new
         {
             device.Id,
             device.OrganizationId,
@@ -122,6 +124,12 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
             LastSeenAt = Ms.Of(device.LastSeenAt),
             UpdatedAt = Ms.Of(device.UpdatedAt),
         });
+        if (reserved is { } sequence)
+        {
+            ReservedSequences[device.Id] = sequence;
+        }
+        return reserved is not null;
+    }
 
     // SQLite's device cache sees this change through its update hook (not an own update) and drops the row.
     public virtual ValueTask UpdateDeviceSettingsAsync(Device device) =>

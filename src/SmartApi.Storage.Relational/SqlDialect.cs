@@ -79,6 +79,11 @@ internal abstract partial class SqlDialect
         "UPDATE devices SET online = @Online, last_seen_at = @LastSeenAt, " +
         "updated_at = CASE WHEN online = @Online THEN updated_at ELSE @UpdatedAt END, sequence = sequence + 1 " +
         "WHERE organization_id = @OrganizationId AND id = @Id RETURNING sequence";
+    // A disconnect's write decides on the row itself, not on the caller's read: a reconnect committed since
+    // (on another node) moved last_seen_at past the disconnect, or another unit already wrote offline.
+    public string MarkDeviceOffline => field ??=
+        "UPDATE devices SET online = @Online, last_seen_at = @LastSeenAt, updated_at = @UpdatedAt, sequence = sequence + 1 " +
+        "WHERE organization_id = @OrganizationId AND id = @Id AND " + IsTrue("online") + " AND (last_seen_at IS NULL OR last_seen_at <= @LastSeenAt) RETURNING sequence";
     public string UpdateDeviceSettings => field ??=
         "UPDATE devices SET name = @Name, tags = " + JsonParameter("@Tags") + ", power_on_state = @PowerOnState, updated_at = @UpdatedAt, sequence = sequence + 1 " +
         "WHERE organization_id = @OrganizationId AND id = @Id RETURNING sequence";

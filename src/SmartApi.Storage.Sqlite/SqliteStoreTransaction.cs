@@ -104,9 +104,10 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         return ValueTask.CompletedTask;
     }
 
-    public override ValueTask UpdateDevicePresenceAsync(Device device)
+    public override ValueTask<bool> UpdateDevicePresenceAsync(Device device)
     {
-        var statement = RawStatement.For(connection, Dialect.UpdateDevicePresence, PresenceParameters)
+        var sql = device.Online ? Dialect.UpdateDevicePresence : Dialect.MarkDeviceOffline;
+        var statement = RawStatement.For(connection, sql, PresenceParameters)
             .Bind(0, device.Id)
             .Bind(1, device.OrganizationId)
             .Bind(2, device.Online)
@@ -116,8 +117,9 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         {
             ReservedSequences[device.Id] = reserved;
             deviceCache.PresenceUpdated(device);
+            return ValueTask.FromResult(true);
         }
-        return ValueTask.CompletedTask;
+        return ValueTask.FromResult(false);
     }
 
     /// <summary>Runs a device-row update the cache follows itself, so the update hook leaves the cache alone.</summary>

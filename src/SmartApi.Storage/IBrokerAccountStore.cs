@@ -21,13 +21,22 @@ public interface IBrokerAccountTransaction
 
     /// <summary>Releases a failed job until <paramref name="dueAt"/>, counting the attempt and keeping the error.</summary>
     ValueTask<bool> RetryBrokerAccountJobAsync(long id, string owner, DateTimeOffset dueAt, string error);
+
+    /// <summary>Which of <paramref name="serials"/> are a device's, in any organization (the start-up reconcile's check before it removes an account).</summary>
+    ValueTask<IReadOnlyList<string>> FindDeviceSerialsAsync(IReadOnlyCollection<string> serials);
 }
 
-/// <summary>Reads of the broker account jobs (operators, tests).</summary>
+/// <summary>Reads of the broker account jobs (operators, tests) and of the devices they are for.</summary>
 public interface IBrokerAccountStore
 {
     /// <summary>Every pending job in id order, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<BrokerAccountJob>> ListBrokerAccountJobsAsync(int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// How many devices, in every organization, have a serial not in <paramref name="accounts"/> (the broker's
+    /// accounts) and no pending upsert job: devices that cannot connect until their credentials are rotated.
+    /// </summary>
+    Task<long> CountDevicesWithoutBrokerAccountAsync(IReadOnlyCollection<string> accounts, CancellationToken cancellationToken = default);
 }
 
 public enum BrokerAccountAction

@@ -47,8 +47,11 @@ public interface IDeviceTransaction
     /// Writes what a connect or disconnect owns: <c>Online</c> and <c>LastSeenAt</c>, and <c>UpdatedAt</c> only when
     /// <c>Online</c> changes; takes the next sequence number as <see cref="UpdateDeviceAsync"/> does. Every other
     /// column keeps what is stored.
+    /// A disconnect (<c>Online</c> false, <c>LastSeenAt</c> = when it left) is written only while the stored device is
+    /// online and not seen after that time, so a reconnect committed since the caller's read (on another node) wins.
+    /// False when nothing was written (and no sequence number was taken).
     /// </summary>
-    ValueTask UpdateDevicePresenceAsync(Device device);
+    ValueTask<bool> UpdateDevicePresenceAsync(Device device);
     /// <summary>
     /// Writes only what a user edits (name, tags, power-on state) and <c>UpdatedAt</c>, and takes the next sequence
     /// number as <see cref="UpdateDeviceAsync"/> does. The switch, online and last-seen columns keep what is stored,

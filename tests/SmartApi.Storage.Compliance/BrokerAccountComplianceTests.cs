@@ -67,6 +67,28 @@ public abstract class BrokerAccountComplianceTests : StorageComplianceTests
     }
 
     [Fact]
+    public async Task The_reconcile_finds_which_serials_are_devices_and_counts_the_devices_without_an_account()
+    {
+        var first = await CreateOrganizationAsync("First");
+        var second = await CreateOrganizationAsync("Second");
+        await CreateDeviceAsync(first.Id, "SER-KEPT");
+        await CreateDeviceAsync(second.Id, "SER-ORPHAN");
+        await CreateDeviceAsync(second.Id, "SER-PENDING");
+        await WriteAsync(tx => tx.EnqueueBrokerAccountJobAsync("SER-PENDING", BrokerAccountAction.Upsert, [1], Time.GetUtcNow()));
+
+        var found = await WriteAsync(tx => tx.FindDeviceSerialsAsync(["SER-KEPT", "SER-STRAY", "SER-ORPHAN"]));
+        var none = await WriteAsync(tx => tx.FindDeviceSerialsAsync([]));
+        var without = await Store.CountDevicesWithoutBrokerAccountAsync(["SER-KEPT", "SER-STRAY"], Token);
+        var withoutAny = await Store.CountDevicesWithoutBrokerAccountAsync([], Token);
+
+        Assert.Equal(["SER-KEPT", "SER-ORPHAN"], found.Order(StringComparer.Ordinal));
+        Assert.Empty(none);
+        // SER-ORPHAN only: SER-PENDING gets its account from its pending upsert.
+        Assert.Equal(1L, without);
+        Assert.Equal(2L, withoutAny);
+    }
+
+    [Fact]
     public async Task A_new_password_hash_replaces_the_old_one_only_in_the_devices_organization()
     {
         var organization = await CreateOrganizationAsync();

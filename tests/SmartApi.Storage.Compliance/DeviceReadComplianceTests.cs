@@ -105,6 +105,34 @@ public abstract class DeviceReadComplianceTests : StorageComplianceTests
         Assert.Equal(("Kettle", "kitchen", false, again, gone), (offline!.Name, offline.Tags["room"], offline.Online, offline.LastSeenAt, offline.UpdatedAt));
     }
 
+    // Read, other write, write: the end of a grace period reads the device online, a reconnect commits (on another node), then the disconnect's write.
+    [Fact]
+    public async Task UpdateDevicePresence_OfflineFromAReadAReconnectOvertook_WritesNothingAndTheDeviceStaysOnline()
+    {
+        var organization = await CreateOrganizationAsync();
+        var device = await CreateDeviceAsync(organization.Id);
+        var connected = Time.GetUtcNow().AddMinutes(1);
+        await WriteAsync(tx => tx.UpdateDevicePresenceAsync(device with { Online = true, LastSeenAt = connected, UpdatedAt = connected }));
+        var disconnectedAt = Time.GetUtcNow().AddMinutes(2);
+        var stale = (await ReadInUnitAsync(device))!;
+        var reconnected = Time.GetUtcNow().AddMinutes(3);
+        await WriteAsync(tx => tx.UpdateDevicePresenceAsync(stale with { Online = true, LastSeenAt = reconnected, UpdatedAt = reconnected }));
+
+        var overtaken = await WriteAsync(tx => tx.UpdateDevicePresenceAsync(stale with { Online = false, LastSeenAt = disconnectedAt, UpdatedAt = Time.GetUtcNow().AddMinutes(4) }));
+        var read = await ReadInUnitAsync(device);
+        // Its own disconnect, later, is written once: a second end of grace (another node's) finds it offline already.
+        var left = Time.GetUtcNow().AddMinutes(5);
+        var gone = Time.GetUtcNow().AddMinutes(6);
+        var first = await WriteAsync(tx => tx.UpdateDevicePresenceAsync(read! with { Online = false, LastSeenAt = left, UpdatedAt = gone }));
+        var second = await WriteAsync(tx => tx.UpdateDevicePresenceAsync(read! with { Online = false, LastSeenAt = left, UpdatedAt = gone.AddMinutes(1) }));
+        var offline = await Store.GetDeviceAsync(organization.Id, device.Id, Token);
+
+        Assert.False(overtaken);
+        Assert.Equal((true, reconnected), (read!.Online, read.LastSeenAt));
+        Assert.Equal((true, false), (first, second));
+        Assert.Equal((false, left, gone), (offline!.Online, offline.LastSeenAt, offline.UpdatedAt));
+    }
+
     // The other order: the PATCH's read, a switch report committed, then the PATCH's write.
     [Fact]
     public async Task UpdateDeviceSettings_FromAReadATargetedSwitchOvertook_KeepsTheSwitch()

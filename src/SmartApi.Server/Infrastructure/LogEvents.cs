@@ -76,4 +76,8 @@ internal static class LogEvents
     public const int BrokerAuthRefused = 2214;
 
     public const int RetentionOrganizationPruned = 2215;
+
+    public const int BrokerReconcileRemoving = 2270;
+    public const int BrokerDevicesWithoutAccount = 2271;
+    public const int BrokerReconcileFailed = 2272;
 }

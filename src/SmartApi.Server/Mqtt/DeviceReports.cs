@@ -110,7 +110,11 @@ internal sealed class DeviceReports(ISmartApiStore store, EventFactory events, T
                 return false;
             }
             var now = time.GetUtcNow();
-            await tx.UpdateDevicePresenceAsync(current with { Online = false, LastSeenAt = disconnectedAt, UpdatedAt = now });
+            // The read above may be stale: a reconnect committed since on another node keeps the device online.
+            if (!await tx.UpdateDevicePresenceAsync(current with { Online = false, LastSeenAt = disconnectedAt, UpdatedAt = now }))
+            {
+                return false;
+            }
             await tx.AppendEventAsync(events.Create(WebhookEventTypes.DeviceOffline, device.OrganizationId,
                 new DeviceConnectivityData(device.DeviceId, EventFactory.AssignedOnAppend, reason, disconnectedAt)));
             return true;

@@ -23,6 +23,7 @@ internal static class MqttGatewayRegistration
         services.AddSingleton<DeviceMessageRate>();
         services.AddSingleton<BrokerAccounts>();
         services.AddSingleton<MosquittoDynamicSecurity>();
+        services.AddSingleton<BrokerAccountReconcile>();
         services.AddSingleton<BrokerAuthLimiter>();
         services.TryAddSingleton<IMessageRateLimits, OrganizationMessageRateLimits>();
         services.AddSingleton<MqttTransport>(sp =>

@@ -1,10 +1,13 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using SmartApi.Contracts;
+using SmartApi.Server.Infrastructure;
 using SmartApi.Storage;
 using SmartApi.Testing;
 using static SmartApi.Server.Tests.Mqtt.MqttTestKit;
@@ -119,6 +122,70 @@ public sealed class MosquittoProvisioningTests
     }
 
     [Fact]
+    public async Task At_start_accounts_without_a_device_are_removed_and_devices_without_an_account_are_reported_in_one_line()
+    {
+        await using var broker = await MosquittoBroker.StartWithDynamicSecurityAsync(Admin, AdminPassword);
+        if (broker is null)
+        {
+            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", "CI must have mosquitto with its dynamic-security plugin");
+            Assert.Skip("mosquitto or its dynamic-security plugin is not installed; provisioning not tested");
+        }
+        var data = Directory.CreateTempSubdirectory("smartapi-test-").FullName;
+        try
+        {
+            // Before provisioning is turned on: two devices without accounts.
+            DeviceResponse orphan, kept;
+            await using (var before = await SmartApiApplication.StartAsync(dataDirectory: data))
+            {
+                orphan = await SmartApiApplication.CreateDeviceAsync(before.Admin);
+                kept = await SmartApiApplication.CreateDeviceAsync(before.Admin);
+            }
+            // At the broker: an account of the server's naming for one of them and for a device that is gone, a
+            // role left alone, and an operator's client of another naming.
+            var seeded = await ControlAsync(broker.Address, $$"""
+                {"commands":[
+                {"command":"createRole","rolename":"smartapi-device-{{kept.Serial}}","acls":[{"acltype":"publishClientSend","topic":"devices/{{kept.Serial}}/#","allow":true}]},
+                {"command":"createClient","username":"{{kept.Serial}}","password":"{{kept.Credentials!.MqttPassword}}","clientid":"{{kept.Serial}}","roles":[{"rolename":"smartapi-device-{{kept.Serial}}"}]},
+                {"command":"createRole","rolename":"smartapi-device-DT31-GONE-1"},
+                {"command":"createClient","username":"DT31-GONE-1","password":"gone-password","roles":[{"rolename":"smartapi-device-DT31-GONE-1"}]},
+                {"command":"createRole","rolename":"smartapi-device-DT31-GONE-2"},
+                {"command":"createClient","username":"operator-tool","password":"operator-password"}]}
+                """);
+            using var logs = new LogLines();
+
+            await using var app = await SmartApiApplication.StartAsync(Settings(broker.Address), dataDirectory: data, configure: b => b.Logging.AddProvider(logs));
+            var store = app.Services.GetRequiredService<ISmartApiStore>();
+            // The reconcile queues its deletes before it reports; then they are applied like any job.
+            var warnings = await UntilAsync(() => Task.FromResult(logs.Of(LogEvents.BrokerDevicesWithoutAccount)), lines => lines.Count > 0, 20_000);
+            await AppliedAsync(store);
+            var listed = await ListAsync(broker.Address);
+            var gone = await RefusalAsync(broker.Address, "DT31-GONE-1", "gone-password");
+            using var survivor = await ConnectAsync(broker.Address, kept.Serial, kept.Credentials.MqttPassword);
+            // The fix the line names.
+            var rotated = await (await app.Admin.PostAsync($"/v1/devices/{orphan.Id}/rotate-credentials", null, Ct)).ReadAsync(SmartApiJsonContext.Default.DeviceCredentials);
+            await AppliedAsync(store);
+            using var fixedOrphan = await ConnectAsync(broker.Address, orphan.Serial, rotated.MqttPassword);
+
+            Assert.DoesNotContain("error", seeded, StringComparison.Ordinal);
+            Assert.Contains("NotAuthorized", gone);
+            Assert.DoesNotContain("DT31-GONE-1", listed, StringComparison.Ordinal);
+            Assert.DoesNotContain("DT31-GONE-2", listed, StringComparison.Ordinal);
+            Assert.Contains("\"operator-tool\"", listed, StringComparison.Ordinal);
+            Assert.Contains($"\"smartapi-device-{kept.Serial}\"", listed, StringComparison.Ordinal);
+            Assert.True(survivor.IsConnected);
+            var warning = Assert.Single(warnings);
+            Assert.StartsWith("1 devices have no account at the broker", warning, StringComparison.Ordinal);
+            Assert.EndsWith("rotate their credentials: POST /v1/devices/{id}/rotate-credentials", warning, StringComparison.Ordinal);
+            Assert.True(fixedOrphan.IsConnected);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_device_created_while_the_broker_is_down_is_created_and_its_account_job_waits_for_a_retry()
     {
         var down = new Uri($"mqtt://127.0.0.1:{FreePort()}");
@@ -155,21 +222,40 @@ public sealed class MosquittoProvisioningTests
     private static Task<IReadOnlyList<BrokerAccountJob>> AppliedAsync(ISmartApiStore store) =>
         UntilAsync(() => store.ListBrokerAccountJobsAsync(10, Ct), jobs => jobs.Count == 0, 20_000);
 
-    /// <summary>One dynamic-security command list sent as the broker's admin; the plugin's answer as JSON text.</summary>
-    private static async Task<string> ControlAsync(Uri broker, string commands)
+    /// <summary>The broker's clients and roles, as the plugin lists them (JSON text).</summary>
+    private static Task<string> ListAsync(Uri broker)
+    {
+        var correlation = "test-" + Guid.NewGuid().ToString("N");
+        return ControlAsync(broker, $$"""
+            {"commands":[{"command":"listClients","correlationData":"{{correlation}}"},{"command":"listRoles","correlationData":"{{correlation}}"}]}
+            """, correlation);
+    }
+
+    /// <summary>
+    /// One dynamic-security command list sent as the broker's admin; the plugin's answer as JSON text (the first
+    /// answer containing <paramref name="marker"/>: a server's answers go to the same topic).
+    /// </summary>
+    private static async Task<string> ControlAsync(Uri broker, string commands, string? marker = null)
     {
         using var admin = new MqttClientFactory().CreateMqttClient();
         var answer = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         admin.ApplicationMessageReceivedAsync += e =>
         {
-            answer.TrySetResult(e.ApplicationMessage.ConvertPayloadToString());
+            var text = e.ApplicationMessage.ConvertPayloadToString();
+            if (marker is null || text.Contains(marker, StringComparison.Ordinal))
+            {
+                answer.TrySetResult(text);
+            }
             return Task.CompletedTask;
         };
-        await admin.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(broker.Host, broker.Port).WithClientId("test-admin")
-            .WithCredentials(Admin, AdminPassword).WithProtocolVersion(MqttProtocolVersion.V500).Build(), Ct);
+        // A client id per call and a clean disconnect: polled calls never take over each other's session.
+        await admin.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(broker.Host, broker.Port).WithClientId("test-admin-" + Guid.NewGuid().ToString("N")[..8])
+            .WithCredentials(Admin, AdminPassword).WithProtocolVersion(MqttProtocolVersion.V500).WithTimeout(TimeSpan.FromSeconds(10)).Build(), Ct);
         await admin.SubscribeAsync("$CONTROL/dynamic-security/v1/response", MqttQualityOfServiceLevel.AtLeastOnce, Ct);
         await admin.PublishStringAsync("$CONTROL/dynamic-security/v1", commands, MqttQualityOfServiceLevel.AtLeastOnce, cancellationToken: Ct);
-        return await answer.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var text = await answer.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await admin.DisconnectAsync(cancellationToken: Ct);
+        return text;
     }
 
     private static MqttClientOptions Options(Uri broker, string serial, string password) => new MqttClientOptionsBuilder()
@@ -194,6 +280,30 @@ public sealed class MosquittoProvisioningTests
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return ex.Message + " " + ex.InnerException?.Message;
+        }
+    }
+
+    /// <summary>The server's log lines by event id (the test host logs warnings and above).</summary>
+    private sealed class LogLines : ILoggerProvider
+    {
+        private readonly ConcurrentQueue<(int Id, string Message)> _lines = new();
+
+        public IReadOnlyList<string> Of(int eventId) => [.. _lines.Where(l => l.Id == eventId).Select(l => l.Message)];
+
+        public ILogger CreateLogger(string categoryName) => new Logger(_lines);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ConcurrentQueue<(int Id, string Message)> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                lines.Enqueue((eventId.Id, formatter(state, exception)));
         }
     }
 }

@@ -14,6 +14,7 @@ internal sealed partial class BrokerAccountWorker(
     ISmartApiStore store,
     BrokerAccounts accounts,
     MosquittoDynamicSecurity broker,
+    BrokerAccountReconcile reconcile,
     SecretProtector protector,
     TimeProvider time,
     IOptions<MqttOptions> options,
@@ -31,9 +32,26 @@ internal sealed partial class BrokerAccountWorker(
         {
             return;
         }
+        // The start-up reconcile, repeated with the jobs' growing delay until it has run once.
+        DateTimeOffset? reconcileDue = time.GetUtcNow();
+        var reconcileFailures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             var applied = 0;
+            if (reconcileDue is { } due && time.GetUtcNow() >= due)
+            {
+                try
+                {
+                    await reconcile.RunAsync(stoppingToken);
+                    reconcileDue = null;
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    var delay = RetryDelay(reconcileFailures++);
+                    Log.ReconcileFailed(logger, delay, ex);
+                    reconcileDue = time.GetUtcNow() + delay;
+                }
+            }
             try
             {
                 applied = await RunOnceAsync(stoppingToken);
@@ -90,5 +108,9 @@ internal sealed partial class BrokerAccountWorker(
 
         [LoggerMessage(EventId = LogEvents.BrokerAccountRoundFailed, Level = LogLevel.Error, Message = "Broker account round failed")]
         public static partial void RoundFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = LogEvents.BrokerReconcileFailed, Level = LogLevel.Warning,
+            Message = "Broker account reconcile failed; retrying in {Delay}")]
+        public static partial void ReconcileFailed(ILogger logger, TimeSpan delay, Exception exception);
     }
 }

@@ -83,26 +83,93 @@ internal sealed partial class MosquittoDynamicSecurity(IOptions<MqttOptions> opt
             json.WriteEndArray();
             json.WriteEndObject();
         }
+        var responses = await SendAsync(client, correlation, buffer.ToArray(), cancellationToken);
+        foreach (var response in responses.EnumerateArray())
+        {
+            var command = response.TryGetProperty("command", out var c) ? c.GetString() ?? "" : "";
+            if (response.TryGetProperty("error", out var e) && e.GetString() is { } error && !Tolerated.Contains((command, error)))
+            {
+                throw new BrokerProvisioningException($"{command} for {serial}: {error}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The accounts at the broker that follow this server's naming: the serials of the <c>smartapi-device-*</c>
+    /// roles (<see cref="BrokerAccountListing.Managed"/>), and those of them whose client exists too
+    /// (<see cref="BrokerAccountListing.Accounts"/>: a device with these can connect). Other clients, such as
+    /// the server's own or an operator's, are not the server's and are left out.
+    /// </summary>
+    public async Task<BrokerAccountListing> ListAccountsAsync(CancellationToken cancellationToken)
+    {
+        var client = await ConnectedAsync(cancellationToken);
+        var correlation = Guid.NewGuid().ToString("N");
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("commands");
+            // Without "verbose" the plugin lists names only; without "count" it lists them all.
+            Begin(json, "listClients", correlation);
+            json.WriteEndObject();
+            Begin(json, "listRoles", correlation);
+            json.WriteEndObject();
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        var responses = await SendAsync(client, correlation, buffer.ToArray(), cancellationToken);
+        var clients = new HashSet<string>(StringComparer.Ordinal);
+        var managed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var response in responses.EnumerateArray())
+        {
+            var command = response.TryGetProperty("command", out var c) ? c.GetString() ?? "" : "";
+            if (response.TryGetProperty("error", out var e) && e.GetString() is { } error)
+            {
+                throw new BrokerProvisioningException($"{command}: {error}");
+            }
+            var isClients = command == "listClients";
+            if (!response.TryGetProperty("data", out var data) || !data.TryGetProperty(isClients ? "clients" : "roles", out var names)
+                || names.ValueKind != JsonValueKind.Array)
+            {
+                throw new BrokerProvisioningException($"unexpected answer to {command} from the dynamic-security plugin");
+            }
+            foreach (var name in names.EnumerateArray())
+            {
+                if (name.ValueKind != JsonValueKind.String)
+                {
+                    continue;
+                }
+                var text = name.GetString()!;
+                if (isClients)
+                {
+                    clients.Add(text);
+                }
+                else if (text.StartsWith(RolePrefix, StringComparison.Ordinal) && text.Length > RolePrefix.Length)
+                {
+                    managed.Add(text[RolePrefix.Length..]);
+                }
+            }
+        }
+        var accounts = new HashSet<string>(managed, StringComparer.Ordinal);
+        accounts.IntersectWith(clients);
+        return new BrokerAccountListing(managed, accounts);
+    }
+
+    /// <summary>Publishes one command list and waits for the plugin's answers to it (the <c>responses</c> array).</summary>
+    private async Task<JsonElement> SendAsync(IMqttClient client, string correlation, byte[] payload, CancellationToken cancellationToken)
+    {
         var answer = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[correlation] = answer;
         try
         {
-            var message = new MqttApplicationMessageBuilder().WithTopic(ControlTopic).WithPayload(buffer.ToArray())
+            var message = new MqttApplicationMessageBuilder().WithTopic(ControlTopic).WithPayload(payload)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
             var published = await client.PublishAsync(message, cancellationToken);
             if (!published.IsSuccess)
             {
                 throw new BrokerProvisioningException($"the broker refused the control message ({published.ReasonCode}); does the server's account have the dynamic-security admin role?");
             }
-            var responses = await answer.Task.WaitAsync(AnswerTimeout, cancellationToken);
-            foreach (var response in responses.EnumerateArray())
-            {
-                var command = response.TryGetProperty("command", out var c) ? c.GetString() ?? "" : "";
-                if (response.TryGetProperty("error", out var e) && e.GetString() is { } error && !Tolerated.Contains((command, error)))
-                {
-                    throw new BrokerProvisioningException($"{command} for {serial}: {error}");
-                }
-            }
+            return await answer.Task.WaitAsync(AnswerTimeout, cancellationToken);
         }
         catch (TimeoutException)
         {
@@ -175,11 +242,18 @@ internal sealed partial class MosquittoDynamicSecurity(IOptions<MqttOptions> opt
         try
         {
             using var document = JsonDocument.Parse(e.ApplicationMessage.Payload);
-            if (document.RootElement.TryGetProperty("responses", out var responses) && responses.ValueKind == JsonValueKind.Array
-                && responses.GetArrayLength() > 0 && responses[0].TryGetProperty("correlationData", out var correlation)
-                && correlation.GetString() is { } id && _pending.TryGetValue(id, out var answer))
+            if (document.RootElement.TryGetProperty("responses", out var responses) && responses.ValueKind == JsonValueKind.Array)
             {
-                answer.TrySetResult(responses.Clone());
+                // Every command of a list carries the list's correlation; any answer that has it names the list.
+                foreach (var response in responses.EnumerateArray())
+                {
+                    if (response.ValueKind == JsonValueKind.Object && response.TryGetProperty("correlationData", out var correlation)
+                        && correlation.ValueKind == JsonValueKind.String && _pending.TryGetValue(correlation.GetString()!, out var answer))
+                    {
+                        answer.TrySetResult(responses.Clone());
+                        break;
+                    }
+                }
             }
         }
         catch (JsonException)
@@ -197,3 +271,7 @@ internal sealed partial class MosquittoDynamicSecurity(IOptions<MqttOptions> opt
 }
 
 internal sealed class BrokerProvisioningException(string message) : Exception(message);
+
+/// <param name="Managed">Serials with a <c>smartapi-device-</c> role at the broker: accounts this server made.</param>
+/// <param name="Accounts">Those of them whose client exists as well.</param>
+internal sealed record BrokerAccountListing(IReadOnlySet<string> Managed, IReadOnlySet<string> Accounts);
