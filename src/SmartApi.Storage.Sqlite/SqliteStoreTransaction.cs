@@ -90,15 +90,8 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
     // The gateway's writes, per switch report and per connect: prepared like UpdateDevice, and the cached row takes the written columns.
     public override ValueTask UpdateDeviceSwitchAsync(Device device)
     {
-        var statement = RawStatement.For(connection, Dialect.UpdateDeviceSwitch, SwitchParameters)
-            .Bind(0, device.Id)
-            .Bind(1, device.OrganizationId)
-            .Bind(2, device.Switch)
-            .Bind(3, Ms.Of(device.LastSeenAt))
-            .Bind(4, Ms.Of(device.UpdatedAt));
-        if (OwnUpdate(statement) is { } reserved)
+        if (UpdateGatewayColumns(RawStatement.For(connection, Dialect.UpdateDeviceSwitch, SwitchParameters).Bind(2, device.Switch), device))
         {
-            ReservedSequences[device.Id] = reserved;
             deviceCache.SwitchUpdated(device);
         }
         return ValueTask.CompletedTask;
@@ -107,19 +100,28 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
     public override ValueTask<bool> UpdateDevicePresenceAsync(Device device)
     {
         var sql = device.Online ? Dialect.UpdateDevicePresence : Dialect.MarkDeviceOffline;
-        var statement = RawStatement.For(connection, sql, PresenceParameters)
+        var updated = UpdateGatewayColumns(RawStatement.For(connection, sql, PresenceParameters).Bind(2, device.Online), device);
+        if (updated)
+        {
+            deviceCache.PresenceUpdated(device);
+        }
+        return ValueTask.FromResult(updated);
+    }
+
+    // Both gateway writes bind (id, organization, their own column at 2, last seen, updated) and reserve the row's sequence when they change it.
+    private bool UpdateGatewayColumns(RawStatement statement, Device device)
+    {
+        statement
             .Bind(0, device.Id)
             .Bind(1, device.OrganizationId)
-            .Bind(2, device.Online)
             .Bind(3, Ms.Of(device.LastSeenAt))
             .Bind(4, Ms.Of(device.UpdatedAt));
-        if (OwnUpdate(statement) is { } reserved)
+        if (OwnUpdate(statement) is not { } reserved)
         {
-            ReservedSequences[device.Id] = reserved;
-            deviceCache.PresenceUpdated(device);
-            return ValueTask.FromResult(true);
+            return false;
         }
-        return ValueTask.FromResult(false);
+        ReservedSequences[device.Id] = reserved;
+        return true;
     }
 
     /// <summary>Runs a device-row update the cache follows itself, so the update hook leaves the cache alone.</summary>
