@@ -119,6 +119,7 @@ internal static class DeliveryLoad
         await using var receiver = await IDeliveryReceiver.StartAsync(options.Verify, options.ReceiverProcess);
         var database = await BenchDatabase.CreateAsync(storeName, options.Postgres, directory);
         var app = await StartServerAsync(directory, options.HttpClientLogs, database.Settings, engine: !options.AppendOnly);
+        await database.ExperimentAsync();
         // A second node: its own server (and dispatcher) on the same database, in this process.
         var second = storeName == "postgres2" ? await StartServerAsync(Directory.CreateTempSubdirectory("smartapi-bench-node2-").FullName, options.HttpClientLogs, database.Settings) : null;
         try
@@ -156,13 +157,13 @@ internal static class DeliveryLoad
             // counted run still cost twice the CPU per delivery of the later ones, and with 10,000 the
             // first 30,000-event run after it still spent ~40 % of the process's CPU in the JIT
             // (perf: libclrjit), at 2.8x the CPU per delivery of the run after it. Hence 30,000.
-            await ThroughputAsync(store, events, receiver, organizationId, deviceIds, options.Warmup, options.Writers, options.PerTransaction, databasePath, print: false, options.AppendOnly);
+            await ThroughputAsync(store, events, receiver, organizationId, deviceIds, options.Warmup, options.Writers, options.PerTransaction, databasePath, print: false, options.AppendOnly, database.ServerProcessorTime);
             Console.WriteLine($"warm-up done, load average {AppendLoad.LoadAverage()}");
 
             var rates = new List<double>();
             for (var run = 1; run <= options.Runs; run++)
             {
-                var rate = await ThroughputAsync(store, events, receiver, organizationId, deviceIds, options.Events, options.Writers, options.PerTransaction, databasePath, print: true, options.AppendOnly);
+                var rate = await ThroughputAsync(store, events, receiver, organizationId, deviceIds, options.Events, options.Writers, options.PerTransaction, databasePath, print: true, options.AppendOnly, database.ServerProcessorTime);
                 rates.Add(rate);
             }
             rates.Sort();
@@ -229,7 +230,7 @@ internal static class DeliveryLoad
     /// <summary>Appends <paramref name="count"/> events from concurrent tasks and times them until all are received; returns deliveries/s.</summary>
     private static async Task<double> ThroughputAsync(
         ISmartApiStore store, EventFactory events, IDeliveryReceiver receiver, string organizationId, string[] deviceIds,
-        int count, int writers, int perTransaction, Func<Task<string>> databasePath, bool print, bool appendOnly)
+        int count, int writers, int perTransaction, Func<Task<string>> databasePath, bool print, bool appendOnly, Func<TimeSpan>? databaseCpu)
     {
         var pending = new ConcurrentDictionary<string, long>();
         await receiver.ExpectAsync(pending);
@@ -237,6 +238,7 @@ internal static class DeliveryLoad
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var receiverCpuBefore = receiver.ProcessorTime;
+        var databaseCpuBefore = databaseCpu?.Invoke();
         var start = Stopwatch.GetTimestamp();
         var appenders = Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
         {
@@ -252,10 +254,11 @@ internal static class DeliveryLoad
         {
             process.Refresh();
             var cpuPerEvent = (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / count;
+            var postgresPerEvent = databaseCpu?.Invoke() - databaseCpuBefore is { } p ? $"; PostgreSQL processes {p.TotalMicroseconds / count:N0} µs per event" : "";
             if (print)
             {
                 Console.WriteLine($"run: appended {count:N0} in {appended.TotalSeconds:N2} s = {count / appended.TotalSeconds:N0} events/s with their deliveries written (none sent); " +
-                    $"process CPU {cpuPerEvent:N0} µs per event (appending alone)");
+                    $"process CPU {cpuPerEvent:N0} µs per event (appending alone){postgresPerEvent}");
             }
             return count / appended.TotalSeconds;
         }
@@ -268,16 +271,22 @@ internal static class DeliveryLoad
         // CPU time does not depend on how much of the cores other sessions take, unlike the rate.
         var cpuPerDelivery = (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / count;
         var receiverCpu = receiver.ProcessorTime - receiverCpuBefore is { } r ? $"; receiver process {r.TotalMicroseconds / count:N0} µs per delivery" : "";
+        // (Read after the outcomes are recorded, below, so their statements count.)
+        var postgresCpu = "";
         var times = received.Select(r => r.ReceivedAt).Order().ToArray();
         var total = Stopwatch.GetElapsedTime(start, times[^1]).TotalSeconds;
         // The middle 80 %: the steady state, without the ramp-up and the tail.
         var steady = 0.8 * count / Stopwatch.GetElapsedTime(times[count / 10], times[count * 9 / 10]).TotalSeconds;
         var statuses = await databasePath();
+        if (databaseCpu?.Invoke() - databaseCpuBefore is { } database)
+        {
+            postgresCpu = $"; PostgreSQL processes {database.TotalMicroseconds / count:N0} µs per delivery (to the outcomes)";
+        }
         if (print)
         {
             Console.WriteLine($"run: appended {count:N0} in {appended.TotalSeconds:N2} s ({count / appended.TotalSeconds:N0} events/s); " +
                 $"all received after {total:N2} s = {count / total:N0} deliveries/s overall, {steady:N0}/s in the middle 80 %; " +
-                $"process CPU {cpuPerDelivery:N0} µs per delivery ({(receiverCpu.Length == 0 ? "appending + server + receiver" : "appending + server")}){receiverCpu}; deliveries table: {statuses}");
+                $"process CPU {cpuPerDelivery:N0} µs per delivery ({(receiverCpu.Length == 0 ? "appending + server + receiver" : "appending + server")}){receiverCpu}{postgresCpu}; deliveries table: {statuses}");
         }
         if (!statuses.StartsWith("succeeded=", StringComparison.Ordinal) || statuses.Contains(' ', StringComparison.Ordinal))
         {
