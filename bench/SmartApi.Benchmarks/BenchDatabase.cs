@@ -26,6 +26,12 @@ internal sealed class BenchDatabase : IAsyncDisposable
     /// <summary>Waits until no delivery is pending, then the counts per status.</summary>
     public Func<Task<string>> Outcomes { get; }
 
+    /// <summary>
+    /// The CPU time of the PostgreSQL cluster's processes so far (the postmaster, its live children and
+    /// those it reaped), when the cluster is <c>.ci/postgres.sh</c>'s (SMARTAPI_CI_POSTGRES_DIR); null otherwise.
+    /// </summary>
+    public Func<TimeSpan>? ServerProcessorTime { get; private init; }
+
     public static async Task<BenchDatabase> CreateAsync(string store, string? postgres, string directory)
     {
         if (store == "sqlite")
@@ -56,7 +62,64 @@ internal sealed class BenchDatabase : IAsyncDisposable
             ["SmartApi:Storage:ConnectionString"] = connectionString,
             ["SmartApi:Webhooks:EncryptionKey"] = Convert.ToBase64String(new byte[32]),
         };
-        return new BenchDatabase(settings, () => DeliveryLoad.WaitForOutcomesAsync(new NpgsqlConnection(connectionString)), postgres, schema);
+        return new BenchDatabase(settings, () => DeliveryLoad.WaitForOutcomesAsync(new NpgsqlConnection(connectionString)), postgres, schema)
+        {
+            ServerProcessorTime = Environment.GetEnvironmentVariable("SMARTAPI_CI_POSTGRES_DIR") is { Length: > 0 } dir
+                && File.Exists(Path.Combine(dir, "data", "postmaster.pid"))
+                ? () => ClusterProcessorTime(int.Parse(File.ReadLines(Path.Combine(dir, "data", "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture))
+                : null,
+        };
+    }
+
+    /// <summary>utime + stime of the postmaster and its children from /proc, plus cutime + cstime of the postmaster (exited backends).</summary>
+    private static TimeSpan ClusterProcessorTime(int postmaster)
+    {
+        long ticks = 0;
+        foreach (var path in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(path), out var pid))
+            {
+                continue;
+            }
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(path, "stat"));
+            }
+            catch (IOException)
+            {
+                continue; // gone meanwhile
+            }
+            // After the command's closing parenthesis: state, ppid, ... utime (14th field), stime, cutime, cstime.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ppid = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            if (pid == postmaster || ppid == postmaster)
+            {
+                ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+                if (pid == postmaster)
+                {
+                    ticks += long.Parse(fields[13], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[14], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ
+    }
+
+    /// <summary>
+    /// Runs SMARTAPI_BENCH_POSTGRES_SQL in the run's schema once the server has migrated it: to measure a
+    /// schema change (an index or a constraint less) before writing its migration. Nothing without it.
+    /// </summary>
+    public async Task ExperimentAsync()
+    {
+        if (_adminConnectionString is null || Environment.GetEnvironmentVariable("SMARTAPI_BENCH_POSTGRES_SQL") is not { Length: > 0 } sql)
+        {
+            return;
+        }
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_adminConnectionString) { SearchPath = _schema }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+        Console.WriteLine("schema experiment: " + sql);
     }
 
     public async ValueTask DisposeAsync()

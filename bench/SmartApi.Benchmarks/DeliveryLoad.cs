@@ -5,25 +5,25 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Hosting;
 using SmartApi.Contracts;
 using SmartApi.Server.Events;
 using SmartApi.Server.Infrastructure;
+using SmartApi.Server.Webhooks.Delivery;
 using SmartApi.Storage;
-using SmartApi.Webhooks;
 
 namespace SmartApi.Benchmarks;
 
 /// <summary>Options of the <c>deliveries</c> command.</summary>
 internal sealed record DeliveryLoadOptions(int Events, int Writers, int Rate, int Seconds, int Runs, bool Verify, int Devices, bool HttpClientLogs, int PerTransaction,
-    IReadOnlyList<string> Stores, string? Postgres, int Warmup, int Receivers = 0, int Dead = 0, int ProbeInterval = 5)
+    IReadOnlyList<string> Stores, string? Postgres, int Warmup, int Receivers = 0, int Dead = 0, int ProbeInterval = 5,
+    bool ReceiverProcess = false, bool AppendOnly = false, bool Floor = false)
 {
     public static DeliveryLoadOptions Parse(string[] args)
     {
@@ -57,6 +57,12 @@ internal sealed record DeliveryLoadOptions(int Events, int Writers, int Rate, in
                 // The shipped appsettings log each webhook request at Information (IHttpClientFactory's
                 // handlers, 4 lines per delivery); this turns those categories down to Warning.
                 "--no-http-client-logs" => options with { HttpClientLogs = false },
+                // The receiver in a child process: its CPU is then reported apart from the server's.
+                "--receiver-process" => options with { ReceiverProcess = true },
+                // Appends only (the engine does not run; the deliveries are written as for it): the CPU of appending.
+                "--append-only" => options with { AppendOnly = true },
+                // No server and no database: the same signed POSTs straight to the receiver, and SQLite's commits alone (DeliveryFloor).
+                "--floor" => options with { Floor = true },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
@@ -81,6 +87,10 @@ internal static class DeliveryLoad
         {
             return await CircuitLoad.RunAsync(options);
         }
+        if (options.Floor)
+        {
+            return await DeliveryFloor.RunAsync(options);
+        }
         var medians = new List<(string Store, double Median)>();
         var failures = 0;
         foreach (var store in options.Stores)
@@ -103,12 +113,13 @@ internal static class DeliveryLoad
         Console.WriteLine($"== {storeName} ==");
         Console.WriteLine($"deliveries: throughput {options.Events:N0} events x {options.Runs} runs ({options.Writers} appending tasks, {options.PerTransaction} events per transaction, {options.Devices} devices); " +
             $"latency {options.Rate}/s for {options.Seconds} s; receiver verifies signatures: {options.Verify}; " +
-            $"HttpClient request logs (as shipped): {options.HttpClientLogs}; " +
+            $"HttpClient request logs (as shipped): {options.HttpClientLogs}; receiver in a child process: {options.ReceiverProcess}; append only: {options.AppendOnly}; " +
             $"{Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}, load average {AppendLoad.LoadAverage()}");
         var directory = Directory.CreateTempSubdirectory("smartapi-bench-deliveries-").FullName;
-        await using var receiver = await Receiver.StartAsync(options.Verify);
+        await using var receiver = await IDeliveryReceiver.StartAsync(options.Verify, options.ReceiverProcess);
         var database = await BenchDatabase.CreateAsync(storeName, options.Postgres, directory);
-        var app = await StartServerAsync(directory, options.HttpClientLogs, database.Settings);
+        var app = await StartServerAsync(directory, options.HttpClientLogs, database.Settings, engine: !options.AppendOnly);
+        await database.ExperimentAsync();
         // A second node: its own server (and dispatcher) on the same database, in this process.
         var second = storeName == "postgres2" ? await StartServerAsync(Directory.CreateTempSubdirectory("smartapi-bench-node2-").FullName, options.HttpClientLogs, database.Settings) : null;
         try
@@ -129,28 +140,39 @@ internal static class DeliveryLoad
                 Actions: [new AutomationActionRequest("webhook", Url: receiver.Url)]), SmartApiJsonContext.Default.AutomationRequest);
             created.EnsureSuccessStatusCode();
             var automation = (await created.Content.ReadFromJsonAsync(SmartApiJsonContext.Default.AutomationResponse))!;
-            receiver.UseSecret(automation.Actions[0].Secret ?? throw new InvalidOperationException("no secret in the create response"));
+            await receiver.UseSecretAsync(automation.Actions[0].Secret ?? throw new InvalidOperationException("no secret in the create response"));
 
             var store = app.Services.GetRequiredService<ISmartApiStore>();
             var events = app.Services.GetRequiredService<EventFactory>();
             var databasePath = database.Outcomes;
             var deviceIds = devices.Select(d => d.Id).ToArray();
+            // Without the engine the appends still write each delivery leased and hand it over, as for the engine; the hand-off drops them.
+            using var dropped = options.AppendOnly ? store.LeaseQueuedDeliveries("bench-append-only", TimeSpan.FromHours(1), _ => { }) : null;
+            if (options.AppendOnly)
+            {
+                databasePath = () => Task.FromResult("not sent (append only)");
+            }
 
             // Warm-up (tiered JIT, connections, SQLite cache), not counted: with 2,000 events the first
             // counted run still cost twice the CPU per delivery of the later ones, and with 10,000 the
             // first 30,000-event run after it still spent ~40 % of the process's CPU in the JIT
             // (perf: libclrjit), at 2.8x the CPU per delivery of the run after it. Hence 30,000.
-            await ThroughputAsync(store, events, receiver, organizationId, deviceIds, options.Warmup, options.Writers, options.PerTransaction, databasePath, print: false);
+            await ThroughputAsync(store, events, receiver, organizationId, deviceIds, options.Warmup, options.Writers, options.PerTransaction, databasePath, print: false, options.AppendOnly, database.ServerProcessorTime);
             Console.WriteLine($"warm-up done, load average {AppendLoad.LoadAverage()}");
 
             var rates = new List<double>();
             for (var run = 1; run <= options.Runs; run++)
             {
-                var rate = await ThroughputAsync(store, events, receiver, organizationId, deviceIds, options.Events, options.Writers, options.PerTransaction, databasePath, print: true);
+                var rate = await ThroughputAsync(store, events, receiver, organizationId, deviceIds, options.Events, options.Writers, options.PerTransaction, databasePath, print: true, options.AppendOnly, database.ServerProcessorTime);
                 rates.Add(rate);
             }
             rates.Sort();
             var median = rates[rates.Count / 2];
+            if (options.AppendOnly)
+            {
+                Console.WriteLine($"append-only median: {median:N0} events/s with their deliveries written, load average {AppendLoad.LoadAverage()}");
+                return (median, 0);
+            }
             Console.WriteLine($"throughput median: {median:N0} signed deliveries/s (target >= 5,000: {(median >= 5_000 ? "met" : "NOT met")}), load average {AppendLoad.LoadAverage()}");
 
             await LatencyAsync(store, events, receiver, organizationId, deviceIds, options.Rate, options.Seconds, databasePath);
@@ -173,7 +195,7 @@ internal static class DeliveryLoad
         }
     }
 
-    internal static async Task<WebApplication> StartServerAsync(string directory, bool httpClientLogs, IReadOnlyDictionary<string, string?> storage)
+    internal static async Task<WebApplication> StartServerAsync(string directory, bool httpClientLogs, IReadOnlyDictionary<string, string?> storage, bool engine = true)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Benchmark", ContentRootPath = AppContext.BaseDirectory });
         var settings = new Dictionary<string, string?>
@@ -195,6 +217,10 @@ internal static class DeliveryLoad
         // The server's own appsettings.json (copied to the output) applies otherwise, as in production.
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddSmartApi();
+        if (!engine)
+        {
+            builder.Services.Remove(builder.Services.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(DeliveryDispatcher)));
+        }
         var app = builder.Build();
         app.MapSmartApi();
         await app.StartAsync();
@@ -203,14 +229,16 @@ internal static class DeliveryLoad
 
     /// <summary>Appends <paramref name="count"/> events from concurrent tasks and times them until all are received; returns deliveries/s.</summary>
     private static async Task<double> ThroughputAsync(
-        ISmartApiStore store, EventFactory events, Receiver receiver, string organizationId, string[] deviceIds,
-        int count, int writers, int perTransaction, Func<Task<string>> databasePath, bool print)
+        ISmartApiStore store, EventFactory events, IDeliveryReceiver receiver, string organizationId, string[] deviceIds,
+        int count, int writers, int perTransaction, Func<Task<string>> databasePath, bool print, bool appendOnly, Func<TimeSpan>? databaseCpu)
     {
         var pending = new ConcurrentDictionary<string, long>();
-        receiver.Expect(pending);
+        await receiver.ExpectAsync(pending);
         var next = -1;
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
+        var receiverCpuBefore = receiver.ProcessorTime;
+        var databaseCpuBefore = databaseCpu?.Invoke();
         var start = Stopwatch.GetTimestamp();
         var appenders = Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
         {
@@ -222,6 +250,18 @@ internal static class DeliveryLoad
         })).ToArray();
         await Task.WhenAll(appenders);
         var appended = Stopwatch.GetElapsedTime(start);
+        if (appendOnly)
+        {
+            process.Refresh();
+            var cpuPerEvent = (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / count;
+            var postgresPerEvent = databaseCpu?.Invoke() - databaseCpuBefore is { } p ? $"; PostgreSQL processes {p.TotalMicroseconds / count:N0} µs per event" : "";
+            if (print)
+            {
+                Console.WriteLine($"run: appended {count:N0} in {appended.TotalSeconds:N2} s = {count / appended.TotalSeconds:N0} events/s with their deliveries written (none sent); " +
+                    $"process CPU {cpuPerEvent:N0} µs per event (appending alone){postgresPerEvent}");
+            }
+            return count / appended.TotalSeconds;
+        }
         var received = await receiver.WaitForAsync(count, TimeSpan.FromSeconds(120));
         if (received.Count < count)
         {
@@ -230,16 +270,23 @@ internal static class DeliveryLoad
         process.Refresh();
         // CPU time does not depend on how much of the cores other sessions take, unlike the rate.
         var cpuPerDelivery = (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / count;
+        var receiverCpu = receiver.ProcessorTime - receiverCpuBefore is { } r ? $"; receiver process {r.TotalMicroseconds / count:N0} µs per delivery" : "";
+        // (Read after the outcomes are recorded, below, so their statements count.)
+        var postgresCpu = "";
         var times = received.Select(r => r.ReceivedAt).Order().ToArray();
         var total = Stopwatch.GetElapsedTime(start, times[^1]).TotalSeconds;
         // The middle 80 %: the steady state, without the ramp-up and the tail.
         var steady = 0.8 * count / Stopwatch.GetElapsedTime(times[count / 10], times[count * 9 / 10]).TotalSeconds;
         var statuses = await databasePath();
+        if (databaseCpu?.Invoke() - databaseCpuBefore is { } database)
+        {
+            postgresCpu = $"; PostgreSQL processes {database.TotalMicroseconds / count:N0} µs per delivery (to the outcomes)";
+        }
         if (print)
         {
             Console.WriteLine($"run: appended {count:N0} in {appended.TotalSeconds:N2} s ({count / appended.TotalSeconds:N0} events/s); " +
                 $"all received after {total:N2} s = {count / total:N0} deliveries/s overall, {steady:N0}/s in the middle 80 %; " +
-                $"process CPU {cpuPerDelivery:N0} µs per delivery (appending + server + receiver); deliveries table: {statuses}");
+                $"process CPU {cpuPerDelivery:N0} µs per delivery ({(receiverCpu.Length == 0 ? "appending + server + receiver" : "appending + server")}){receiverCpu}{postgresCpu}; deliveries table: {statuses}");
         }
         if (!statuses.StartsWith("succeeded=", StringComparison.Ordinal) || statuses.Contains(' ', StringComparison.Ordinal))
         {
@@ -249,11 +296,11 @@ internal static class DeliveryLoad
     }
 
     private static async Task LatencyAsync(
-        ISmartApiStore store, EventFactory events, Receiver receiver, string organizationId, string[] deviceIds,
+        ISmartApiStore store, EventFactory events, IDeliveryReceiver receiver, string organizationId, string[] deviceIds,
         int rate, int seconds, Func<Task<string>> databasePath)
     {
         var pending = new ConcurrentDictionary<string, long>();
-        receiver.Expect(pending);
+        await receiver.ExpectAsync(pending);
         var count = rate * seconds;
         var commits = new double[count];
         var appends = new List<Task>(count);
@@ -362,102 +409,4 @@ internal static class DeliveryLoad
 
     private static double Percentile(double[] sorted, double p) =>
         sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
-
-    /// <summary>A minimal loopback webhook receiver: verifies X-Signature, records the receipt time per X-Event-Id, answers 200.</summary>
-    private sealed class Receiver : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private readonly bool _verify;
-        private volatile WebhookVerifier? _verifier;
-        private volatile ConcurrentDictionary<string, long> _expected = new();
-        private ConcurrentQueue<(long CreatedAt, long ReceivedAt)> _received = new();
-        private long _duplicates;
-        private long _rejected;
-
-        private Receiver(WebApplication app, bool verify)
-        {
-            _app = app;
-            _verify = verify;
-        }
-
-        public string Url { get; private set; } = "";
-        public long Duplicates => Interlocked.Read(ref _duplicates);
-        public long Rejected => Interlocked.Read(ref _rejected);
-
-        public static async Task<Receiver> StartAsync(bool verify)
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            var app = builder.Build();
-            var receiver = new Receiver(app, verify);
-            app.MapPost("/hook", receiver.HandleAsync);
-            await app.StartAsync();
-            receiver.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/hook";
-            return receiver;
-        }
-
-        public void UseSecret(string secret) => _verifier = new WebhookVerifier(new WebhookSecret(secret));
-
-        /// <summary>Starts a new measurement: receipts of these event ids are recorded, others only answered.</summary>
-        public void Expect(ConcurrentDictionary<string, long> expected)
-        {
-            _received = new ConcurrentQueue<(long, long)>();
-            _expected = expected;
-        }
-
-        public async Task<IReadOnlyCollection<(long CreatedAt, long ReceivedAt)>> WaitForAsync(int count, TimeSpan timeout)
-        {
-            var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-            while (_received.Count < count && Stopwatch.GetTimestamp() < deadline)
-            {
-                await Task.Delay(10);
-            }
-            return _received;
-        }
-
-        private async Task HandleAsync(HttpContext context)
-        {
-            var receivedAt = Stopwatch.GetTimestamp();
-            var length = (int)(context.Request.ContentLength ?? 0);
-            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-            try
-            {
-                var read = 0;
-                int n;
-                while (read < length && (n = await context.Request.Body.ReadAsync(buffer.AsMemory(read, length - read))) > 0)
-                {
-                    read += n;
-                }
-                if (_verify && !(_verifier?.Verify(context.Request.Headers[WebhookHeaders.Signature].ToString(), buffer.AsSpan(0, read)).IsValid ?? false))
-                {
-                    Interlocked.Increment(ref _rejected);
-                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                    return;
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-            var eventId = context.Request.Headers[WebhookHeaders.EventId].ToString();
-            var expected = _expected;
-            if (expected.TryRemove(eventId, out var createdAt))
-            {
-                _received.Enqueue((createdAt, receivedAt));
-            }
-            else if (eventId.StartsWith("evt_", StringComparison.Ordinal) && !expected.IsEmpty)
-            {
-                // Either a repeat of one already received or an event from before this measurement.
-                Interlocked.Increment(ref _duplicates);
-            }
-            context.Response.StatusCode = StatusCodes.Status200OK;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
 }

@@ -24,6 +24,7 @@ return args switch
     ["micro", .. var rest] => RunMicro(rest),
     ["verify", .. var rest] => RunMicro(["--filter", "*" + nameof(WebhookVerifyBenchmarks) + "*", .. rest]),
     ["deliveries", .. var rest] => await DeliveryLoad.RunAsync(DeliveryLoadOptions.Parse(rest)),
+    ["deliveries-receiver", .. var rest] => await DeliveryReceiver.ChildAsync(rest),
     ["mqtt", .. var rest] => await MqttLoad.TelemetryAsync(MqttLoadOptions.Parse(rest, new(Devices: 1000, Seconds: 10, Runs: 3, InFlight: 1, Commands: 0))),
     ["mqtt-devices", .. var rest] => await MqttFleet.ChildAsync(rest),
     ["soak", .. var rest] => await Soak.RunAsync(SoakOptions.Parse(rest)),
@@ -52,7 +53,7 @@ static int Usage()
                SmartApi.Benchmarks ceiling   [--writers 32 (units per commit)] [--seconds 10] [--devices 100]
                SmartApi.Benchmarks micro  [BenchmarkDotNet arguments, default --filter '*']
                SmartApi.Benchmarks verify [more BenchmarkDotNet arguments]
-               SmartApi.Benchmarks deliveries [--events 20000] [--rate 500] [--seconds 20] [--runs 3] [--no-verify] [--stores sqlite,postgres,postgres2] [--postgres <connection string>]
+               SmartApi.Benchmarks deliveries [--events 20000] [--rate 500] [--seconds 20] [--runs 3] [--no-verify] [--receiver-process] [--append-only] [--floor] [--stores sqlite,postgres,postgres2] [--postgres <connection string>]
                [--receivers 200 --dead 100 [--probe-interval 5]]  (circuit mode, SQLite)
                SmartApi.Benchmarks mqtt     [--devices 1000] [--seconds 10] [--runs 3] [--in-flight 1] [--client lean|full] [--in-process] [--warmup 30] [--watched 100]
                SmartApi.Benchmarks commands [--devices 10] [--commands 500] [--runs 3]
