@@ -45,6 +45,9 @@ public sealed partial class PostgresSmartApiStore : RelationalSmartApiStore, ISm
     public Task<T> WriteAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>
         _writer.EnqueueAsync(work, cancellationToken);
 
+    public Task<T> WriteDeferredAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>
+        _writer.EnqueueAsync(work, cancellationToken, deferred: true);
+
     public async Task PruneMeasurementsAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);

@@ -39,8 +39,8 @@ internal sealed class PostgresWriter : IAsyncDisposable
         _queue.Start();
     }
 
-    public Task<T> EnqueueAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken) =>
-        _queue.EnqueueAsync(work, cancellationToken);
+    public Task<T> EnqueueAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken, bool deferred = false) =>
+        _queue.EnqueueAsync(work, cancellationToken, deferred);
 
     private async Task CommitAsync(List<WriteUnit> batch)
     {

@@ -69,7 +69,12 @@ public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmar
     internal int WalRewinds => _writer?.Rewinds ?? 0;
 
     public Task<T> WriteAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>
-        (_writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.")).EnqueueAsync(work, cancellationToken);
+        Writer.EnqueueAsync(work, cancellationToken);
+
+    public Task<T> WriteDeferredAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>
+        Writer.EnqueueAsync(work, cancellationToken, deferred: true);
+
+    private SqliteWriter Writer => _writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.");
 
     // The reads below run on every request, message or stream poll: they take a pooled reader
     // whose prepared statements are kept (see CommandCache), where Dapper would compile the

@@ -41,8 +41,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _queue.Start();
     }
 
-    public Task<T> EnqueueAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken) =>
-        _queue.EnqueueAsync(work, cancellationToken);
+    public Task<T> EnqueueAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken, bool deferred = false) =>
+        _queue.EnqueueAsync(work, cancellationToken, deferred);
 
     /// <summary>How often a checkpoint between commits copied the whole log back, so the next commit rewound it.</summary>
     public int Rewinds => Volatile.Read(ref _rewinds);

@@ -8,22 +8,32 @@ namespace SmartApi.Storage;
 /// <paramref name="loops"/> loops each take whatever has gathered (up to <paramref name="maxBatch"/>
 /// units, cancelled ones dropped) and hand it to the provider's commit. A caller's task completes
 /// when the provider completes or fails its unit.
+/// A deferred unit (<see cref="ISmartApiStore.WriteDeferredAsync"/>) does not start a commit of its own at once: it
+/// waits up to <paramref name="linger"/> (<see cref="DeferredLinger"/> unless a test sets it) for a prompt unit to share its commit with. At a light load, where every
+/// commit holds one unit, that saves the commit a delivery's outcome would otherwise cost.
 /// </summary>
-internal sealed class GroupCommitQueue(int maxBatch, int loops, Func<List<WriteUnit>, Task> commit) : IAsyncDisposable
+internal sealed class GroupCommitQueue(int maxBatch, int loops, Func<List<WriteUnit>, Task> commit, TimeSpan? linger = null) : IAsyncDisposable
 {
+    /// <summary>
+    /// How long deferred units wait for a prompt one. Wall-clock time, not the store's <see cref="TimeProvider"/>: a
+    /// batching window like a socket's, which must pass under a test's frozen clock too.
+    /// </summary>
+    public static readonly TimeSpan DeferredLinger = TimeSpan.FromMilliseconds(10);
+
+    private readonly TimeSpan _linger = linger ?? DeferredLinger;
     private readonly Channel<WriteUnit> _queue = Channel.CreateUnbounded<WriteUnit>(new UnboundedChannelOptions { SingleReader = loops == 1 });
     private Task[] _loops = [];
 
     /// <summary>Starts the loops (after the provider is ready to commit).</summary>
     public void Start() => _loops = Enumerable.Range(0, loops).Select(_ => Task.Run(RunAsync)).ToArray();
 
-    public Task<T> EnqueueAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken)
+    public Task<T> EnqueueAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken, bool deferred = false)
     {
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<T>(cancellationToken);
         }
-        var unit = new WriteUnit<T>(work, cancellationToken, StorageTracing.StartWrite());
+        var unit = new WriteUnit<T>(work, cancellationToken, StorageTracing.StartWrite()) { IsDeferred = deferred };
         if (!_queue.Writer.TryWrite(unit))
         {
             throw new ObjectDisposedException(nameof(GroupCommitQueue), "The store is shutting down.");
@@ -38,12 +48,10 @@ internal sealed class GroupCommitQueue(int maxBatch, int loops, Func<List<WriteU
         while (await reader.WaitToReadAsync())
         {
             batch.Clear();
-            while (batch.Count < maxBatch && reader.TryRead(out var unit))
+            var prompt = Take(reader, batch);
+            if (!prompt && batch.Count is > 0 and var count && count < maxBatch)
             {
-                if (!unit.IsCancelled)
-                {
-                    batch.Add(unit);
-                }
+                prompt = await LingerAsync(reader, batch);
             }
             if (batch.Count > 0)
             {
@@ -65,6 +73,49 @@ internal sealed class GroupCommitQueue(int maxBatch, int loops, Func<List<WriteU
         }
     }
 
+    /// <summary>Moves what has gathered into <paramref name="batch"/>; true when a prompt unit is among it.</summary>
+    private bool Take(ChannelReader<WriteUnit> reader, List<WriteUnit> batch)
+    {
+        var prompt = false;
+        while (batch.Count < maxBatch && reader.TryRead(out var unit))
+        {
+            if (!unit.IsCancelled)
+            {
+                batch.Add(unit);
+                prompt |= !unit.IsDeferred;
+            }
+        }
+        return prompt;
+    }
+
+    /// <summary>
+    /// With only deferred units in hand, waits until a prompt unit arrives, the batch is full or the linger has
+    /// passed since they were taken, whichever comes first, taking what arrives meanwhile.
+    /// </summary>
+    private async Task<bool> LingerAsync(ChannelReader<WriteUnit> reader, List<WriteUnit> batch)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (batch.Count < maxBatch)
+        {
+            var left = _linger - Stopwatch.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+            {
+                return false;
+            }
+            var arrived = reader.WaitToReadAsync().AsTask();
+            if (await Task.WhenAny(arrived, Task.Delay(left)) != arrived || !await arrived)
+            {
+                // The linger passed, or the queue was completed (shutting down): commit what is in hand.
+                return false;
+            }
+            if (Take(reader, batch))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Takes no more units and waits for the queued ones to be committed.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -78,6 +129,8 @@ internal abstract class WriteUnit
 {
     /// <summary>Whether the caller gave up before the unit ran (the caller's task is then cancelled).</summary>
     public abstract bool IsCancelled { get; }
+    /// <summary>Whether the unit may wait for a prompt one to share its commit (<see cref="GroupCommitQueue.DeferredLinger"/>).</summary>
+    public bool IsDeferred { get; init; }
     public abstract bool IsDone { get; }
     public abstract Task RunAsync(IStoreTransaction transaction);
     /// <summary>The unit's transaction committed: the caller gets the unit's result.</summary>

@@ -33,6 +33,13 @@ public partial interface ISmartApiStore :
     /// </summary>
     Task<T> WriteAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="WriteAsync{T}"/> for work whose caller can wait a few milliseconds more (a delivery's outcome):
+    /// instead of a commit of its own, it joins the next commit of prompt work, or commits after a short linger
+    /// when none comes. Committed as durably; only later.
+    /// </summary>
+    Task<T> WriteDeferredAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default);
+
     /// <summary>Raised once after each commit of this node's writer that a background worker may be waiting for (see <see cref="StoreCommit"/>).</summary>
     event Action<StoreCommit>? Committed;
 }

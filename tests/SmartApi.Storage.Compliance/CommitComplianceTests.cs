@@ -47,6 +47,24 @@ public abstract class CommitComplianceTests : OutboxComplianceTests
     }
 
     [Fact]
+    public async Task WriteDeferred_AloneOrBesideAPromptUnit_CommitsBothAndPublishesTheirEvents()
+    {
+        var organization = await CreateOrganizationAsync();
+        var appended = 0;
+        Store.Committed += commit => Interlocked.Add(ref appended, commit.EventsAppended);
+
+        var events = new[] { NewEvent(organization.Id, "device.online"), NewEvent(organization.Id, "device.offline"), NewEvent(organization.Id, "device.online") };
+        await Store.WriteDeferredAsync(async tx => { await tx.AppendEventAsync(events[0]); return true; });
+        var deferred = Store.WriteDeferredAsync(async tx => { await tx.AppendEventAsync(events[1]); return true; });
+        var prompt = WriteAsync(tx => tx.AppendEventAsync(events[2]));
+        await Task.WhenAll(deferred, prompt);
+
+        var ids = (await Store.ListEventsAsync(organization.Id, new EventFilter(), new PageRequest(null, 10))).Items.Select(e => e.Id).ToList();
+        Assert.Equal(events.Select(e => e.Id).Order(), ids.Order());
+        Assert.Equal(3, Volatile.Read(ref appended));
+    }
+
+    [Fact]
     public async Task InsertApiKey_IdTaken_ThrowsDuplicateKey()
     {
         var organization = await CreateOrganizationAsync();
