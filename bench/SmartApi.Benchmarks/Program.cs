@@ -11,6 +11,8 @@ using SmartApi.Benchmarks;
 // energy: a device-year of 1-minute samples and a fleet's month of rollups, timing local daily buckets on SQLite;
 // export: measurement export rows/s (one device-year, CSV and Parquet) and the server's peak working set during a 10-million-row export;
 // export-profile: where an export's time goes without HTTP (bare read, store read, CSV, Parquet) on SQLite and PostgreSQL;
+// connections: N idle MQTT devices (a child process: connections-devices) against the server in a child process (connections-server):
+// memory and CPU per idle device, memory after they leave, connect and reconnect-storm rates, MQTT 3.1.1 and 5;
 // console: the web console's devices page in chromium under a fleet's state changes (devices in a child process: console-devices).
 // A simulated fleet for demos is `smart simulate` (src/SmartApi.Cli).
 // BENCH_TRACING=1 runs the server with tracing on, exporting over OTLP to a loopback sink (OtlpSink).
@@ -29,6 +31,9 @@ return args switch
     ["mqtt-devices", .. var rest] => await MqttFleet.ChildAsync(rest),
     ["soak", .. var rest] => await Soak.RunAsync(SoakOptions.Parse(rest)),
     ["soak-server", .. var rest] => await Soak.ServerAsync(rest),
+    ["connections", .. var rest] => await Connections.RunAsync(ConnectionsOptions.Parse(rest)),
+    ["connections-server", .. var rest] => await Connections.ServerAsync(rest),
+    ["connections-devices", .. var rest] => await ConnectionsFleet.ChildAsync(rest),
     ["console", .. var rest] => await ConsoleLoad.RunAsync(ConsoleLoadOptions.Parse(rest)),
     ["console-devices", .. var rest] => await ConsoleFleet.ChildAsync(rest),
     ["energy", .. var rest] => await EnergyLoad.RunAsync(rest),
@@ -59,6 +64,7 @@ static int Usage()
                SmartApi.Benchmarks commands [--devices 10] [--commands 500] [--runs 3]
                SmartApi.Benchmarks energy   [--devices 1000]
                SmartApi.Benchmarks soak     [--minutes 30] [--devices 1000] [--rate 500] [--switchers 100] [--telemetry-seconds 10] [--sample-seconds 60]
+               SmartApi.Benchmarks connections [--devices 19000] [--hold-seconds 30] [--concurrency 64] [--keep-alive 60] [--protocols 3.1.1,5] [--server-env KEY=VALUE]... [--data DIR]
                SmartApi.Benchmarks export   [--rows 525600] [--big-rows 10000000] [--runs 3]
                SmartApi.Benchmarks export-profile [--rows 525600] [--runs 3] [--postgres <connection string>]
                SmartApi.Benchmarks console  [--devices 1000] [--rate 100] [--minutes 5] [--runs 3] [--probe-seconds 2] [--sample-seconds 30]

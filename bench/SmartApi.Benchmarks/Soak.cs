@@ -244,29 +244,43 @@ internal static class Soak
     {
         private readonly Process _process;
 
-        private ServerProcess(Process process, string directory, int httpPort, int mqttPort)
+        private readonly bool _ownsDirectory;
+
+        private ServerProcess(Process process, string directory, int httpPort, int mqttPort, bool ownsDirectory)
         {
             _process = process;
+            _ownsDirectory = ownsDirectory;
             Directory = directory;
             BaseAddress = new Uri($"http://127.0.0.1:{httpPort}");
             MqttPort = mqttPort;
         }
 
         public string Directory { get; }
+        public int Id => _process.Id;
         public Uri BaseAddress { get; }
         public int MqttPort { get; }
 
-        public static async Task<ServerProcess> StartAsync()
+        /// <summary>
+        /// Starts <paramref name="command"/> (<c>soak-server</c> or another harness's server child) on a
+        /// data directory of its own, or on <paramref name="directory"/> (kept afterwards), with extra
+        /// environment variables (runtime settings such as <c>DOTNET_GCConserveMemory</c>).
+        /// </summary>
+        public static async Task<ServerProcess> StartAsync(string command = "soak-server", string? directory = null, IReadOnlyDictionary<string, string>? environment = null)
         {
-            var directory = System.IO.Directory.CreateTempSubdirectory("smartapi-soak-").FullName;
+            var ownsDirectory = directory is null;
+            directory ??= System.IO.Directory.CreateTempSubdirectory("smartapi-soak-").FullName;
             var (http, mqtt) = (FreePort(), FreePort());
             var self = Environment.ProcessPath!;
             var start = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true };
+            foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            {
+                start.Environment[key] = value;
+            }
             if (Path.GetFileNameWithoutExtension(self) == "dotnet")
             {
                 start.ArgumentList.Add(typeof(Soak).Assembly.Location);
             }
-            foreach (var arg in new[] { "soak-server", directory, http.ToString(CultureInfo.InvariantCulture), mqtt.ToString(CultureInfo.InvariantCulture) })
+            foreach (var arg in new[] { command, directory, http.ToString(CultureInfo.InvariantCulture), mqtt.ToString(CultureInfo.InvariantCulture) })
             {
                 start.ArgumentList.Add(arg);
             }
@@ -278,7 +292,7 @@ internal static class Soak
             {
                 throw new InvalidOperationException($"the soak server exited with {process.ExitCode}");
             }
-            return new ServerProcess(process, directory, http, mqtt);
+            return new ServerProcess(process, directory, http, mqtt, ownsDirectory);
         }
 
         /// <summary>VmRSS of the server process (the working set), in MB.</summary>
@@ -286,6 +300,14 @@ internal static class Soak
         {
             _process.Refresh();
             return _process.WorkingSet64 / 1024.0 / 1024.0;
+        }
+
+        /// <summary>Sends one line to the server's standard input and returns its one-line answer.</summary>
+        public async Task<string> AskAsync(string line)
+        {
+            await _process.StandardInput.WriteLineAsync(line);
+            await _process.StandardInput.FlushAsync();
+            return await _process.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("the server process stopped");
         }
 
         /// <summary>CPU time the server process used so far (user and system).</summary>
@@ -311,7 +333,10 @@ internal static class Soak
             }
             await _process.WaitForExitAsync();
             _process.Dispose();
-            System.IO.Directory.Delete(Directory, recursive: true);
+            if (_ownsDirectory)
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
         }
     }
 

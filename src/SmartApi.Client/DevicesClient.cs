@@ -32,6 +32,14 @@ public sealed class DevicesClient
         _transport.GetAsync(new Query("v1/devices").Add("online", online).Add("tag", tag).Add("limit", limit).Add("after", after).ToString(),
             SmartApiJsonContext.Default.PageDeviceResponse, cancellationToken);
 
+    /// <summary>How many devices match the filters (<c>GET /v1/devices/count</c>), counted by the server in one query.</summary>
+    /// <param name="online">Count only connected (true) or disconnected (false) devices.</param>
+    /// <param name="tag">Count only devices with this tag: <c>key</c> or <c>key:value</c>.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public async Task<long> CountAsync(bool? online = null, string? tag = null, CancellationToken cancellationToken = default) =>
+        (await _transport.GetAsync(new Query("v1/devices/count").Add("online", online).Add("tag", tag).ToString(),
+            SmartApiJsonContext.Default.DeviceCount, cancellationToken).ConfigureAwait(false)).Count;
+
     /// <summary>Every device matching the filters, oldest first.</summary>
     public IAsyncEnumerable<DeviceResponse> ListAsync(bool? online = null, string? tag = null, int? pageSize = null, CancellationToken cancellationToken = default) =>
         SmartApiTransport.PagesAsync((cursor, ct) => ListPageAsync(online, tag, pageSize, cursor, ct), null, cancellationToken);

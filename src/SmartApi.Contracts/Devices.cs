@@ -37,6 +37,10 @@ public sealed record DeviceSettings(PowerOnState PowerOnState);
 /// <summary>MQTT credentials of a device, shown once at creation.</summary>
 public sealed record DeviceCredentials(string MqttUsername, string MqttPassword);
 
+/// <summary>Answer of <c>GET /v1/devices/count</c>: how many devices match the filters.</summary>
+/// <param name="Count">Devices of the organization matching the filters, counted when asked.</param>
+public sealed record DeviceCount(long Count);
+
 /// <summary>The latest measurement a device reported.</summary>
 /// <param name="Ts">When the device took it.</param>
 /// <param name="PowerW">Active power in watts.</param>

@@ -30,6 +30,7 @@ namespace SmartApi.Contracts;
 [JsonSerializable(typeof(DeviceResponse))]
 [JsonSerializable(typeof(DeviceErasureResponse))]
 [JsonSerializable(typeof(Page<DeviceResponse>))]
+[JsonSerializable(typeof(DeviceCount))]
 [JsonSerializable(typeof(DeviceCredentials))]
 [JsonSerializable(typeof(BrokerAuthRequest))]
 [JsonSerializable(typeof(BrokerAclRequest))]

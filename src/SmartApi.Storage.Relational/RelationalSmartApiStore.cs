@@ -135,16 +135,7 @@ public abstract partial class RelationalSmartApiStore : IAsyncDisposable
 
     public async Task<PageResult<Device>> ListDevicesAsync(string organizationId, DeviceFilter filter, PageRequest page, CancellationToken cancellationToken = default)
     {
-        var sql = Dialect.ListDevices;
-        if (filter.Online is not null)
-        {
-            sql += RelationalSql.OnlineFilter;
-        }
-        if (filter.TagKey is not null)
-        {
-            sql += filter.TagValue is null ? Dialect.TagPresentFilter : Dialect.TagFilter;
-        }
-        sql += RelationalSql.OrderByIdLimit;
+        var sql = Dialect.ListDevices + DeviceFilterSql(filter) + RelationalSql.OrderByIdLimit;
         await using var connection = await OpenReadConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<DeviceRow>(sql, new
         {
@@ -157,6 +148,23 @@ public abstract partial class RelationalSmartApiStore : IAsyncDisposable
         });
         return PageResult.From(rows.Select(r => r.ToEntity()), page.Limit);
     }
+
+    public async Task<long> CountDevicesAsync(string organizationId, DeviceFilter filter, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReadConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(RelationalSql.CountDevices + DeviceFilterSql(filter), new
+        {
+            org = organizationId,
+            online = filter.Online,
+            tagKey = filter.TagKey,
+            tagValue = filter.TagValue,
+        });
+    }
+
+    /// <summary>The list's and the count's filter conditions (after a WHERE on the organization).</summary>
+    private string DeviceFilterSql(DeviceFilter filter) =>
+        (filter.Online is null ? "" : RelationalSql.OnlineFilter) +
+        (filter.TagKey is null ? "" : filter.TagValue is null ? Dialect.TagPresentFilter : Dialect.TagFilter);
 
     public virtual async Task<IReadOnlyList<Device>> FindDevicesBySerialAsync(string serial, CancellationToken cancellationToken = default)
     {

@@ -48,6 +48,8 @@ internal abstract partial class RelationalSql
     public const string TouchApiKey =
         "UPDATE api_keys SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at <= @at - @granularity)";
     public const string OnlineFilter = " AND online = @online";
+    // Answered from ix_devices_organization (organization_id, id) alone when unfiltered; with a filter, from the organization's rows only.
+    public const string CountDevices = "SELECT COUNT(*) FROM devices WHERE organization_id = @org";
     public const string OrderByIdLimit = " ORDER BY id LIMIT @limit";
     public const string DeleteDevice = "DELETE FROM devices WHERE organization_id = @org AND id = @id";
     public const string DeleteDeviceMeasurements = "DELETE FROM measurements WHERE device_id = @id";

@@ -7,6 +7,9 @@ public interface IDeviceStore
     Task<Device?> FindDeviceBySerialAsync(string organizationId, string serial, CancellationToken cancellationToken = default);
     Task<PageResult<Device>> ListDevicesAsync(string organizationId, DeviceFilter filter, PageRequest page, CancellationToken cancellationToken = default);
 
+    /// <summary>How many of the organization's devices match <paramref name="filter"/> (the list's filters), in one query.</summary>
+    Task<long> CountDevicesAsync(string organizationId, DeviceFilter filter, CancellationToken cancellationToken = default);
+
     /// <summary>The organization's devices among <paramref name="ids"/>, in id order, in one query; ids of no device of the organization are left out.</summary>
     Task<IReadOnlyList<Device>> GetDevicesAsync(string organizationId, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
 

@@ -31,6 +31,9 @@ public sealed class CommandTests(CliFixture fixture) : CliTest(fixture)
         Assert.Contains("Kettle", table.Out, StringComparison.Ordinal);
         var limited = Json(await Fixture.RunAsync(key, "devices", "list", "--limit", "1", "--json"));
         Assert.Equal(id, Assert.Single(limited.EnumerateArray()).GetProperty("id").GetString());
+        var counted = await Fixture.RunAsync(key, "devices", "count", "--tag", "room:kitchen");
+        Assert.Equal((0, "1"), (counted.ExitCode, counted.Out.Trim()));
+        Assert.Equal(2, Json(await Fixture.RunAsync(key, "devices", "count", "--online", "false", "--json")).GetProperty("count").GetInt64());
 
         var shown = await Fixture.RunAsync(key, "devices", "get", id);
         Assert.Contains("Coffee machine", shown.Out, StringComparison.Ordinal);

@@ -30,6 +30,7 @@ public sealed class OpenApiCoverageTests(ClientFixture fixture) : ClientTest(fix
         ["GetApiKey"] = (c, ct) => c.ApiKeys.GetAsync(Id, ct),
         ["RevokeApiKey"] = (c, ct) => c.ApiKeys.RevokeAsync(Id, cancellationToken: ct),
         ["ListDevices"] = (c, ct) => c.Devices.ListPageAsync(cancellationToken: ct),
+        ["CountDevices"] = (c, ct) => c.Devices.CountAsync(cancellationToken: ct),
         ["CreateDevice"] = (c, ct) => c.Devices.CreateAsync(new("DT31-" + Guid.NewGuid().ToString("N")[..10], "coverage"), cancellationToken: ct),
         ["GetDevice"] = (c, ct) => c.Devices.GetAsync(Dev, ct),
         ["UpdateDevice"] = (c, ct) => c.Devices.UpdateAsync(Dev, new(Name: "n"), ct),

@@ -74,6 +74,8 @@ public sealed class ResourceTests(ClientFixture fixture) : ClientTest(fixture)
         // Paging as IAsyncEnumerable walks every page.
         Assert.Equal(devices.Select(d => d.Id), await client.Devices.ListAsync(pageSize: 2, cancellationToken: Ct).Select(d => d.Id).ToListAsync(Ct));
         Assert.Equal(3, await client.Devices.ListAsync(tag: "room:kitchen", cancellationToken: Ct).CountAsync(Ct));
+        Assert.Equal(3, await client.Devices.CountAsync(tag: "room:kitchen", cancellationToken: Ct));
+        Assert.Equal(0, await client.Devices.CountAsync(online: true, cancellationToken: Ct));
         var page = await client.Devices.ListPageAsync(limit: 2, cancellationToken: Ct);
         Assert.True(page.HasMore);
 

@@ -184,6 +184,27 @@ public abstract class DeviceComplianceTests : StorageComplianceTests
     }
 
     [Fact]
+    public async Task CountDevices_Filters_CountWhatTheListReturnsInTheOrganizationOnly()
+    {
+        var organization = await CreateOrganizationAsync();
+        var other = await CreateOrganizationAsync("Other");
+        await CreateDeviceAsync(organization.Id, online: true, tags: new Dictionary<string, string> { ["room"] = "a" });
+        await CreateDeviceAsync(organization.Id, online: false, tags: new Dictionary<string, string> { ["room"] = "a" });
+        await CreateDeviceAsync(organization.Id, online: true, tags: new Dictionary<string, string> { ["room"] = "b" });
+        await CreateDeviceAsync(organization.Id, online: false);
+        await CreateDeviceAsync(other.Id, online: true, tags: new Dictionary<string, string> { ["room"] = "a" });
+
+        Assert.Equal(4, await Store.CountDevicesAsync(organization.Id, new DeviceFilter(), Token));
+        Assert.Equal(2, await Store.CountDevicesAsync(organization.Id, new DeviceFilter(Online: true), Token));
+        Assert.Equal(2, await Store.CountDevicesAsync(organization.Id, new DeviceFilter(Online: false), Token));
+        Assert.Equal(3, await Store.CountDevicesAsync(organization.Id, new DeviceFilter(TagKey: "room"), Token));
+        Assert.Equal(2, await Store.CountDevicesAsync(organization.Id, new DeviceFilter(TagKey: "room", TagValue: "a"), Token));
+        Assert.Equal(1, await Store.CountDevicesAsync(organization.Id, new DeviceFilter(true, "room", "a"), Token));
+        Assert.Equal(0, await Store.CountDevicesAsync(organization.Id, new DeviceFilter(TagKey: "room", TagValue: "c"), Token));
+        Assert.Equal(1, await Store.CountDevicesAsync(other.Id, new DeviceFilter(), Token));
+    }
+
+    [Fact]
     public async Task ListDevices_FilterWithPaging_PagesOverMatchesOnly()
     {
         var organization = await CreateOrganizationAsync();

@@ -4,8 +4,7 @@ using Spectre.Console;
 
 namespace SmartApi.Cli.Commands;
 
-/// <summary><c>smart devices list|get|create|switch|erase</c>.</summary>
-/// <summary><c>smart devices list|get|create|rotate-credentials|switch</c>.</summary>
+/// <summary><c>smart devices list|count|get|create|rotate-credentials|switch|erase</c>.</summary>
 internal static class DeviceCommands
 {
     public static Command Create(CliHost host)
@@ -32,6 +31,20 @@ internal static class DeviceCommands
                     d.Measurement?.PowerW is { } watts ? $"{watts:0.#} W" : "-", CliContext.Time(d.LastSeenAt));
             }
             context.Console.Write(table);
+            return ExitCodes.Success;
+        }));
+
+        command.Subcommands.Add(new Command("count", "Count devices (the list's filters) without listing them.").With(online, tag).Runs(host, async (context, ct) =>
+        {
+            var count = await context.Client.Devices.CountAsync(context.Parse.GetValue(online), context.Parse.GetValue(tag), ct);
+            if (context.Json)
+            {
+                context.WriteJson(new DeviceCount(count), SmartApiJsonContext.Default.DeviceCount);
+            }
+            else
+            {
+                context.Console.WriteLine(count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
             return ExitCodes.Success;
         }));
 

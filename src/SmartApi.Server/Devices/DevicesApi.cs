@@ -16,6 +16,8 @@ internal static class DevicesApi
 
         var read = devices.MapGroup("").RequireScope(Scopes.DevicesRead);
         read.MapGet("/", List).WithName("ListDevices").WithSummary("List devices, newest last, with optional filters.");
+        read.MapGet("/count", Count).WithName("CountDevices")
+            .WithSummary("Count devices matching the list's filters (online, tag) without paging through them.");
         read.MapGet("/{id}", Get).WithName("GetDevice").WithSummary("Get a device with its state and latest measurement.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         read.MapGet("/{id}/commands", ListCommands).WithName("ListDeviceCommands").WithSummary("List a device's commands.")
@@ -88,18 +90,43 @@ internal static class DevicesApi
         {
             return problem!;
         }
-        TagSelector? selector = null;
-        if (tag is not null)
+        if (!TryFilter(online, tag, out var filter, out problem))
         {
-            var errors = new ValidationErrors();
-            selector = DeviceValidation.Tag(tag, "tag", errors);
-            if (errors.Any)
-            {
-                return errors.ToProblem();
-            }
+            return problem!;
         }
-        var result = await store.ListDevicesAsync(user.Caller().OrganizationId, new DeviceFilter(online, selector?.Key, selector?.Value), page, cancellationToken);
+        var result = await store.ListDevicesAsync(user.Caller().OrganizationId, filter, page, cancellationToken);
         return TypedResults.Ok(Paging.ToPage(result, d => d.ToResponse(), d => d.Id));
+    }
+
+    /// <param name="online">Count only devices that are (true) or are not (false) connected.</param>
+    /// <param name="tag">Count only devices with this tag: <c>key</c> (any value) or <c>key:value</c>.</param>
+    private static async Task<Results<Ok<DeviceCount>, ProblemHttpResult>> Count(
+        ClaimsPrincipal user, ISmartApiStore store, bool? online, string? tag, CancellationToken cancellationToken)
+    {
+        if (!TryFilter(online, tag, out var filter, out var problem))
+        {
+            return problem!;
+        }
+        return TypedResults.Ok(new DeviceCount(await store.CountDevicesAsync(user.Caller().OrganizationId, filter, cancellationToken)));
+    }
+
+    private static bool TryFilter(bool? online, string? tag, out DeviceFilter filter, out ProblemHttpResult? problem)
+    {
+        filter = new DeviceFilter(online);
+        problem = null;
+        if (tag is null)
+        {
+            return true;
+        }
+        var errors = new ValidationErrors();
+        var selector = DeviceValidation.Tag(tag, "tag", errors);
+        if (errors.Any)
+        {
+            problem = errors.ToProblem();
+            return false;
+        }
+        filter = filter with { TagKey = selector?.Key, TagValue = selector?.Value };
+        return true;
     }
 
     private static async Task<Results<Ok<DeviceResponse>, ProblemHttpResult>> Get(

@@ -31,6 +31,8 @@ internal sealed partial class EmbeddedBroker(
     ILoggerFactory loggerFactory,
     ILogger<EmbeddedBroker> logger) : MqttTransport
 {
+    internal const int WriterBufferSize = 256;
+    internal const int WriterBufferSizeMax = 4096;
     private const string DeviceKey = "smartapi.device";
     private const string IdentityKey = "smartapi.identity";
     private const string RateKey = "smartapi.rate";
@@ -55,8 +57,15 @@ internal sealed partial class EmbeddedBroker(
             .WithoutDefaultEndpoint()
             .WithPersistentSessions(false)
             .WithDefaultCommunicationTimeout(settings.ConnectTimeout);
+        var serverOptions = builder.Build();
+        // Every connection owns a packet writer buffer of this initial size for its whole life, and
+        // shrinks back only to the maximum after a bigger packet: MQTTnet's 4 KB and 64 KB were most
+        // of an idle device's cost. What the broker sends a device (CONNACK, PUBACK, PINGRESP, a
+        // command, its settings) fits 256 bytes; a larger packet grows the buffer for that packet.
+        serverOptions.WriterBufferSize = WriterBufferSize;
+        serverOptions.WriterBufferSizeMax = WriterBufferSizeMax;
         var connections = new MqttConnectionHandler();
-        var server = new MqttServerFactory().CreateMqttServer(builder.Build(), [connections]);
+        var server = new MqttServerFactory().CreateMqttServer(serverOptions, [connections]);
         server.ValidatingConnectionAsync += ValidateAsync;
         server.ClientConnectedAsync += ConnectedAsync;
         server.ClientDisconnectedAsync += DisconnectedAsync;

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.Devices;
@@ -14,6 +15,8 @@ internal static class MqttGatewayRegistration
     {
         services.AddValidatedOptions<MqttOptions, MqttOptionsValidator>(MqttOptions.Section);
         services.AddValidatedOptions<EnergyReportOptions, EnergyReportOptionsValidator>(EnergyReportOptions.Section);
+        // One transport options object serves Kestrel's HTTP listener and the broker's (PipelineListener).
+        services.AddOptions<SocketTransportOptions>().Configure<IOptions<MqttOptions>>((socket, mqtt) => socket.Backlog = Math.Max(socket.Backlog, mqtt.Value.ListenBacklog));
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<DeviceSettingsChanges>();
         services.AddSingleton<DeviceDirectory>();

@@ -53,6 +53,14 @@ internal sealed class MqttOptions
 
     public bool ProvisionsMosquitto => string.Equals(Provisioning, ProvisioningMosquitto, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Connections the kernel may hold waiting to be accepted on the server's listening sockets. A
+    /// fleet reconnecting at once (a broker restart) overflows Kestrel's default of 512, and each
+    /// overflowed connect waits for TCP's retransmission (1 s, then 3 s, 7 s...). Linux caps it at
+    /// <c>net.core.somaxconn</c> (4096 by default).
+    /// </summary>
+    public int ListenBacklog { get; set; } = 4096;
+
     /// <summary>How long a device's credentials are cached after a lookup.</summary>
     public TimeSpan CredentialCacheDuration { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -100,6 +108,7 @@ internal sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
         failures.Between("Mqtt:OfflineGracePeriod", options.OfflineGracePeriod, TimeSpan.Zero, TimeSpan.FromHours(1));
         failures.Within("Mqtt:MaxConnectPacketSize", options.MaxConnectPacketSize, 256, 65536, " bytes");
         failures.Within("Mqtt:MaxPacketSize", options.MaxPacketSize, 1024, MqttOptions.MaxPacketSizeLimit, " bytes");
+        failures.Within("Mqtt:ListenBacklog", options.ListenBacklog, 16, 65535, " connections");
         failures.Between("Mqtt:ConnectTimeout", options.ConnectTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
         if (!double.IsFinite(options.MessageRate) || options.MessageRate is <= 0 or > 100_000)
         {

@@ -105,6 +105,38 @@ public class DeviceTests(AppFixture fixture) : ServerTest(fixture)
         Assert.Equal(5, offline.Data.Count);
     }
 
+    [Fact]
+    public async Task Count_answers_what_the_list_filters_select_in_the_callers_organization_only()
+    {
+        var (_, client) = await App.CreateTenantAsync("devices:read", "devices:write");
+        var (_, other) = await App.CreateTenantAsync("devices:read", "devices:write");
+        for (var i = 0; i < 5; i++)
+        {
+            await SmartApiApplication.CreateDeviceAsync(client, tags: new Dictionary<string, string> { ["room"] = i % 2 == 0 ? "kitchen" : "cellar" });
+        }
+        await SmartApiApplication.CreateDeviceAsync(other, tags: new Dictionary<string, string> { ["room"] = "kitchen" });
+
+        async Task<long> CountAsync(HttpClient caller, string query) =>
+            (await (await caller.GetAsync("/v1/devices/count" + query, Ct)).ReadAsync(SmartApiJsonContext.Default.DeviceCount)).Count;
+
+        Assert.Equal(5, await CountAsync(client, ""));
+        Assert.Equal(3, await CountAsync(client, "?tag=room:kitchen"));
+        Assert.Equal(5, await CountAsync(client, "?tag=room"));
+        Assert.Equal(0, await CountAsync(client, "?tag=room:garage"));
+        Assert.Equal(0, await CountAsync(client, "?online=true"));
+        Assert.Equal(3, await CountAsync(client, "?online=false&tag=room:kitchen"));
+        Assert.Equal(1, await CountAsync(other, ""));
+    }
+
+    [Theory]
+    [InlineData("online=maybe", "invalid_parameter")]
+    [InlineData("tag=:x", "validation_failed")]
+    public async Task Bad_count_parameters_are_400(string query, string code)
+    {
+        var response = await App.Admin.GetAsync($"/v1/devices/count?{query}", Ct);
+        await response.ProblemAsync(HttpStatusCode.BadRequest, code);
+    }
+
     [Theory]
     [InlineData("limit=0", "validation_failed")]
     [InlineData("limit=501", "validation_failed")]

@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SmartApi.Contracts;
 
@@ -17,6 +19,7 @@ public sealed class HostTests
     [InlineData("SmartApi:Mqtt:MaxPacketSize", "300000000", "SmartApi:Mqtt:MaxPacketSize")]
     [InlineData("SmartApi:Mqtt:ConnectTimeout", "00:00:00", "SmartApi:Mqtt:ConnectTimeout")]
     [InlineData("SmartApi:Mqtt:MessageRate", "0", "SmartApi:Mqtt:MessageRate")]
+    [InlineData("SmartApi:Mqtt:ListenBacklog", "1", "SmartApi:Mqtt:ListenBacklog")]
     [InlineData("SmartApi:Mqtt:MessageBurst", "0", "SmartApi:Mqtt:MessageBurst")]
     [InlineData("SmartApi:Webhooks:AllowedNetworks:0", "10.0.0.0/99", "SmartApi:Webhooks:AllowedNetworks")]
     [InlineData("SmartApi:Webhooks:Timeout", "00:00:00", "SmartApi:Webhooks:Timeout")]
@@ -25,6 +28,17 @@ public sealed class HostTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
             SmartApiApplication.StartAsync(new Dictionary<string, string?> { [key] = value }));
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_socket_transport_queues_a_reconnect_storm_instead_of_kestrels_512()
+    {
+        await using (var defaults = await SmartApiApplication.StartAsync())
+        {
+            Assert.Equal(4096, defaults.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.Backlog);
+        }
+        await using var configured = await SmartApiApplication.StartAsync(new Dictionary<string, string?> { ["SmartApi:Mqtt:ListenBacklog"] = "8192" });
+        Assert.Equal(8192, configured.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.Backlog);
     }
 
     [Fact]
