@@ -109,7 +109,12 @@ internal sealed class CsvTableWriter : TableWriter
 
     private async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
-        _output.Advance(_used);
+        // Only after GetMemory: Kestrel's response writer rejects an Advance, even of 0, that follows a flush, so
+        // the closing flush of an export whose last row had just flushed broke the connection.
+        if (_used > 0)
+        {
+            _output.Advance(_used);
+        }
         _used = 0;
         _unflushed = 0;
         _chunk = default;
