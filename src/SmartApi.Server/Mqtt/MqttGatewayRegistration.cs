@@ -16,7 +16,16 @@ internal static class MqttGatewayRegistration
         services.AddValidatedOptions<MqttOptions, MqttOptionsValidator>(MqttOptions.Section);
         services.AddValidatedOptions<EnergyReportOptions, EnergyReportOptionsValidator>(EnergyReportOptions.Section);
         // One transport options object serves Kestrel's HTTP listener and the broker's (PipelineListener).
-        services.AddOptions<SocketTransportOptions>().Configure<IOptions<MqttOptions>>((socket, mqtt) => socket.Backlog = Math.Max(socket.Backlog, mqtt.Value.ListenBacklog));
+        // Read from configuration, not IOptions<MqttOptions>: resolving that here validated it before every other
+        // section, out of ConfigurationErrors' order. A value out of range is reported by MqttOptionsValidator.
+        services.AddOptions<SocketTransportOptions>().Configure<IConfiguration>((socket, configuration) =>
+        {
+            var configured = configuration[$"{MqttOptions.Section}:{nameof(MqttOptions.ListenBacklog)}"];
+            var backlog = int.TryParse(configured, System.Globalization.CultureInfo.InvariantCulture, out var value) && value is >= 16 and <= 65535
+                ? value
+                : new MqttOptions().ListenBacklog;
+            socket.Backlog = Math.Max(socket.Backlog, backlog);
+        });
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<DeviceSettingsChanges>();
         services.AddSingleton<DeviceDirectory>();
