@@ -281,13 +281,6 @@ internal sealed class DeviceProcess(Process process) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await process.StandardInput.WriteLineAsync("quit");
-        await process.StandardInput.FlushAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (!process.HasExited)
-        {
-            process.Kill();
-        }
-        process.Dispose();
+        await ChildProcess.StopAsync(process, TimeSpan.FromSeconds(60));
     }
 }

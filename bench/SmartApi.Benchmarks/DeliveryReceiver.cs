@@ -319,14 +319,7 @@ internal sealed class ChildReceiver(Process process, string url) : IDeliveryRece
 
     public async ValueTask DisposeAsync()
     {
-        await process.StandardInput.WriteLineAsync("quit");
-        await process.StandardInput.FlushAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (!process.HasExited)
-        {
-            process.Kill();
-        }
-        process.Dispose();
+        await ChildProcess.StopAsync(process, TimeSpan.FromSeconds(30));
         _io.Dispose();
     }
 }

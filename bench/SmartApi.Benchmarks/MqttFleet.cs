@@ -316,13 +316,6 @@ internal sealed class FleetProcess(Process process) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await process.StandardInput.WriteLineAsync("quit");
-        await process.StandardInput.FlushAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (!process.HasExited)
-        {
-            process.Kill();
-        }
-        process.Dispose();
+        await ChildProcess.StopAsync(process, TimeSpan.FromSeconds(30));
     }
 }
