@@ -26,6 +26,8 @@ internal static class ConnectionsFleet
 {
     private static readonly byte[] PingRequest = [0xC0, 0x00];
     private static readonly byte[] Disconnect = [0xE0, 0x00];
+    private const int SolIp = 0;
+    private const int IpBindAddressNoPort = 24;
 
     /// <summary>
     /// <c>connections-devices --port P --level 4|5 --keep-alive S</c>: credentials on stdin (serial and
@@ -133,6 +135,14 @@ internal static class ConnectionsFleet
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         try
         {
+            // Without IP_BIND_ADDRESS_NO_PORT, bind() picks the port itself by searching the bound
+            // ports of that address: with thousands bound that search took the fleet's two cores
+            // (inet_bind2_bucket_* in the kernel) and capped connects near 200/s, the fleet's limit
+            // rather than the server's. With it the port is chosen at connect, per destination.
+            if (OperatingSystem.IsLinux())
+            {
+                socket.SetRawSocketOption(SolIp, IpBindAddressNoPort, BitConverter.GetBytes(1));
+            }
             socket.Bind(new IPEndPoint(source, 0));
             await socket.ConnectAsync(server, timeout.Token);
             await socket.SendAsync(connect, SocketFlags.None, timeout.Token);
