@@ -19,8 +19,11 @@ internal readonly record struct ConnectWave(int Connected, int Failed, TimeSpan 
 /// apart from the server's. Raw MQTT on sockets, the least a device can hold: a CONNECT (3.1.1 or 5,
 /// user name and password, clean session, the keep-alive given), its CONNACK, then one PINGREQ per
 /// keep-alive period (spread over the fleet) and whatever the server answers drained unread.
-/// Each wave binds its sockets to another loopback source address (127.0.0.N), so the previous
-/// wave's TIME_WAIT ports do not exhaust the ephemeral range (28,000 ports by default) in a storm.
+/// Every device of a wave has a loopback source address of its own (127.N.x.y, N the wave), so the
+/// previous wave's TIME_WAIT ports do not exhaust the ephemeral range (28,000 ports by default), and
+/// the kernel's search for a free port finds one at the first try: on one shared address that
+/// search grows with the ports in use and took the fleet's two cores in a storm, so the harness,
+/// not the server, set the rate.
 /// </summary>
 internal static class ConnectionsFleet
 {
@@ -60,17 +63,17 @@ internal static class ConnectionsFleet
             if (parts[0] == "connect")
             {
                 var concurrency = int.Parse(parts[1], CultureInfo.InvariantCulture);
-                var source = new IPAddress([127, 0, 0, byte.Parse(parts[2], CultureInfo.InvariantCulture)]);
+                var waveNumber = byte.Parse(parts[2], CultureInfo.InvariantCulture);
                 var failed = 0;
                 var started = Stopwatch.GetTimestamp();
                 if (concurrency > 0)
                 {
                     await Parallel.ForEachAsync(Enumerable.Range(0, packets.Length), new ParallelOptions { MaxDegreeOfParallelism = concurrency },
-                        async (i, _) => sockets[i] = await ConnectAsync(server, source, packets[i]) ?? Failed());
+                        async (i, _) => sockets[i] = await ConnectAsync(server, SourceAddress(waveNumber, i), packets[i]) ?? Failed());
                 }
                 else
                 {
-                    await Task.WhenAll(Enumerable.Range(0, packets.Length).Select(async i => sockets[i] = await ConnectAsync(server, source, packets[i]) ?? Failed()));
+                    await Task.WhenAll(Enumerable.Range(0, packets.Length).Select(async i => sockets[i] = await ConnectAsync(server, SourceAddress(waveNumber, i), packets[i]) ?? Failed()));
                 }
                 var elapsed = Stopwatch.GetElapsedTime(started);
                 wave = new CancellationTokenSource();
@@ -105,6 +108,14 @@ internal static class ConnectionsFleet
                 wave = null;
             }
         }
+    }
+
+    /// <summary>Device <paramref name="index"/>'s source address in a wave: 127.wave.x.y, then the next second octet every 65,535 devices.</summary>
+    private static IPAddress SourceAddress(byte wave, int index)
+    {
+        var (block, host) = Math.DivRem(index, 65_535);
+        host++;
+        return new IPAddress([127, (byte)(wave + 16 * block), (byte)(host >> 8), (byte)host]);
     }
 
     private static void Close(Socket?[] sockets)
@@ -262,7 +273,7 @@ internal sealed class DeviceProcess(Process process) : IAsyncDisposable
         new(await FleetProcess.StartChildAsync(["connections-devices", "--port", port.ToString(CultureInfo.InvariantCulture),
             "--level", level.ToString(CultureInfo.InvariantCulture), "--keep-alive", keepAlive.ToString(CultureInfo.InvariantCulture)], credentials));
 
-    /// <summary>Connects every device, <paramref name="concurrency"/> at a time (0: all at once), from 127.0.0.<paramref name="source"/>.</summary>
+    /// <summary>Connects every device, <paramref name="concurrency"/> at a time (0: all at once), from 127.<paramref name="source"/>.x.y, an address per device.</summary>
     public async Task<ConnectWave> ConnectAsync(int concurrency, int source)
     {
         var parts = (await AskAsync(FormattableString.Invariant($"connect {concurrency} {source}"))).Split(' ');
