@@ -15,7 +15,7 @@ namespace SmartApi.Benchmarks;
 /// <summary>Options of the <c>connections</c> command.</summary>
 internal sealed record ConnectionsOptions(
     int Devices = 19_000, int HoldSeconds = 30, int Concurrency = 64, int KeepAlive = 60, string[]? Protocols = null, Dictionary<string, string>? ServerEnvironment = null,
-    string? Data = null)
+    string? Data = null, int SettleSeconds = 40)
 {
     public static ConnectionsOptions Parse(string[] args)
     {
@@ -31,6 +31,7 @@ internal sealed record ConnectionsOptions(
                 case "--keep-alive": options = options with { KeepAlive = Next() }; break;
                 case "--protocols": options = options with { Protocols = args[++i].Split(',') }; break;
                 case "--data": options = options with { Data = args[++i] }; break;
+                case "--settle-seconds": options = options with { SettleSeconds = Next() }; break;
                 case "--server-env":
                     var (key, value) = args[++i].Split('=', 2) is [var k, var v] ? (k, v) : throw new ArgumentException("--server-env takes KEY=VALUE");
                     options.ServerEnvironment![key] = value;
@@ -132,6 +133,14 @@ internal static class Connections
         Console.WriteLine($"  10 s after: {after}");
         var collected = await SnapshotAsync(server, "collect");
         Console.WriteLine($"  after a full GC: {collected}");
+        if (options.SettleSeconds > 0)
+        {
+            // Past the offline grace period (30 s by default): each device's pending-offline timer has fired.
+            await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds));
+            var settled = await SnapshotAsync(server, "collect");
+            Console.WriteLine(FormattableString.Invariant(
+                $"  {options.SettleSeconds} s later, after a full GC: {settled}; above the start {(settled.WorkingSet - baseline.WorkingSet) / n / 1024.0:F1} KB working set, {(settled.Heap - baseline.Heap) / n / 1024.0:F1} KB managed heap per device"));
+        }
 
         var storm = await fleet.ConnectAsync(concurrency: 0, source: 3);
         Console.WriteLine(FormattableString.Invariant($"  reconnect storm (all at once): {storm}"));

@@ -64,7 +64,7 @@ static int Usage()
                SmartApi.Benchmarks commands [--devices 10] [--commands 500] [--runs 3]
                SmartApi.Benchmarks energy   [--devices 1000]
                SmartApi.Benchmarks soak     [--minutes 30] [--devices 1000] [--rate 500] [--switchers 100] [--telemetry-seconds 10] [--sample-seconds 60]
-               SmartApi.Benchmarks connections [--devices 19000] [--hold-seconds 30] [--concurrency 64] [--keep-alive 60] [--protocols 3.1.1,5] [--server-env KEY=VALUE]... [--data DIR]
+               SmartApi.Benchmarks connections [--devices 19000] [--hold-seconds 30] [--concurrency 64] [--keep-alive 60] [--protocols 3.1.1,5] [--server-env KEY=VALUE]... [--data DIR] [--settle-seconds 40]
                SmartApi.Benchmarks export   [--rows 525600] [--big-rows 10000000] [--runs 3]
                SmartApi.Benchmarks export-profile [--rows 525600] [--runs 3] [--postgres <connection string>]
                SmartApi.Benchmarks console  [--devices 1000] [--rate 100] [--minutes 5] [--runs 3] [--probe-seconds 2] [--sample-seconds 30]
