@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.ApiKeys;
@@ -14,7 +13,13 @@ namespace SmartApi.Server.Infrastructure;
 /// client address for requests without a valid key, so a flood of wrong keys is limited too.
 /// Runs after authentication and before authorization and every endpoint: a rejected request
 /// costs no storage work. Answers carry the RateLimit-Policy and RateLimit fields of
-/// draft-ietf-httpapi-ratelimit-headers-11.
+/// draft-ietf-httpapi-ratelimit-headers-11. Endpoints marked <c>DisableRateLimiting()</c>
+/// (probes, scrapes, documentation) pass untouched.
+/// The buckets are <see cref="TokenBucket"/>s refilled when asked, not ASP.NET Core's rate
+/// limiting middleware: its partitioned limiters (ours and the middleware's own for endpoint
+/// policies) each woke the thread pool ten times a second, most of an idle server's CPU. They
+/// read the wall clock (<see cref="TimeProvider.System"/>), as the library did, so a test's fake
+/// clock does not starve them.
 /// </summary>
 internal sealed class RequestRateLimits
 {
@@ -24,22 +29,25 @@ internal sealed class RequestRateLimits
     private readonly OrganizationLimits _limits;
     private readonly int _anonymousPerSecond;
     private readonly int _anonymousBurst;
+    private readonly TimeProvider _time = TimeProvider.System;
+    private readonly ConcurrentDictionary<Partition, TokenBucket> _buckets = new();
     private readonly ConcurrentDictionary<(bool Key, int Quota, int Window), string> _policies = new();
+    private long _nextSweep;
 
     public RequestRateLimits(OrganizationLimits limits, IOptions<LimitOptions> options)
     {
         _limits = limits;
         _anonymousPerSecond = options.Value.AnonymousRequestsPerSecond;
         _anonymousBurst = options.Value.AnonymousRequestBurst;
-        Limiter = PartitionedRateLimiter.Create<HttpContext, Partition>(PartitionOf);
     }
 
-    public PartitionedRateLimiter<HttpContext> Limiter { get; }
-
-    /// <summary>One bucket per key (or address) and limit values: a changed limit starts a new bucket, the old one is dropped when idle.</summary>
+    /// <summary>One bucket per key (or address) and limit values: a changed limit starts a new bucket, the old one is dropped when full.</summary>
     internal readonly record struct Partition(string? KeyId, IPAddress? Address, int PerSecond, int Burst);
 
-    /// <summary>Middleware before the limiter: loads the caller's organization limits into the cache the (synchronous) partitioner reads.</summary>
+    /// <summary>Buckets tracked (for tests).</summary>
+    internal int Count => _buckets.Count;
+
+    /// <summary>Middleware before the limiter: loads the caller's organization limits into the cache the limiter reads.</summary>
     public Task LoadLimitsAsync(HttpContext context, RequestDelegate next)
     {
         if (context.User.Identity is CallerIdentity identity && _limits.TryGetCached(identity.Caller.OrganizationId) is null)
@@ -55,33 +63,57 @@ internal sealed class RequestRateLimits
         await next(context);
     }
 
-    /// <summary>Middleware after the limiter: tells an admitted caller what is left.</summary>
-    public Task AddHeadersAsync(HttpContext context, RequestDelegate next)
+    /// <summary>The limiter: takes the caller's token and says what is left, or answers 429.</summary>
+    public Task LimitAsync(HttpContext context, RequestDelegate next)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<DisableRateLimitingAttribute>() is null)
+        if (context.GetEndpoint()?.Metadata.GetMetadata<DisableRateLimitingAttribute>() is not null)
         {
-            var partition = PartitionOf(context).PartitionKey;
-            var available = Limiter.GetStatistics(context)?.CurrentAvailablePermits ?? partition.Burst;
-            var missing = Math.Max(0, partition.Burst - available);
-            WriteHeaders(context.Response.Headers, partition, available, (int)Math.Ceiling((double)missing / partition.PerSecond));
+            return next(context);
         }
+        var partition = PartitionOf(context);
+        var now = _time.GetTimestamp();
+        var frequency = _time.TimestampFrequency;
+        Sweep(now, frequency);
+        var bucket = _buckets.GetOrAdd(partition, static (p, now) => new TokenBucket(p.PerSecond, p.Burst, now), now);
+        if (!bucket.TryTake(now, frequency, out var left))
+        {
+            return RejectAsync(context, partition, Math.Max(1, (int)Math.Ceiling(bucket.SecondsUntil(1, now, frequency))));
+        }
+        var available = (int)Math.Floor(left);
+        var missing = Math.Max(0, partition.Burst - available);
+        WriteHeaders(context.Response.Headers, partition, available, (int)Math.Ceiling((double)missing / partition.PerSecond));
         return next(context);
     }
 
     /// <summary>429 problem+json with Retry-After and the RateLimit fields.</summary>
-    public async ValueTask OnRejectedAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
+    private async Task RejectAsync(HttpContext context, Partition partition, int retryAfter)
     {
-        var context = rejected.HttpContext;
-        var partition = PartitionOf(context).PartitionKey;
-        var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait)
-            ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))
-            : Math.Max(1, (int)Math.Ceiling(1.0 / partition.PerSecond));
         context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         WriteHeaders(context.Response.Headers, partition, 0, retryAfter);
         var who = partition.KeyId is null ? "this client address without a valid API key" : "this API key";
         await Problems.Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests",
                 $"The request rate of {who} is limited to {partition.PerSecond}/s (burst {partition.Burst}): retry after {retryAfter} s.")
             .ExecuteAsync(context);
+    }
+
+    /// <summary>
+    /// At most once a minute, forgets full buckets: a full bucket is what a new one would be, so
+    /// nothing is lost, and the table stays as small as the callers that were busy lately.
+    /// </summary>
+    private void Sweep(long now, long frequency)
+    {
+        var next = Volatile.Read(ref _nextSweep);
+        if (now < next || Interlocked.CompareExchange(ref _nextSweep, now + 60 * frequency, next) != next)
+        {
+            return;
+        }
+        foreach (var (partition, bucket) in _buckets)
+        {
+            if (bucket.IsFull(now, frequency))
+            {
+                _buckets.TryRemove(partition, out _);
+            }
+        }
     }
 
     private void WriteHeaders(IHeaderDictionary headers, Partition partition, long remaining, int reset)
@@ -94,31 +126,13 @@ internal sealed class RequestRateLimits
             $"\"{(isKey ? KeyPolicy : AddressPolicy)}\";r={remaining};t={reset}");
     }
 
-    private RateLimitPartition<Partition> PartitionOf(HttpContext context)
+    private Partition PartitionOf(HttpContext context)
     {
-        Partition key;
         if (context.User.Identity is CallerIdentity identity)
         {
             var limits = _limits.TryGetCached(identity.Caller.OrganizationId) ?? _limits.Defaults;
-            key = new Partition(identity.Caller.KeyId, null, limits.RequestsPerSecond, limits.RequestBurst);
+            return new Partition(identity.Caller.KeyId, null, limits.RequestsPerSecond, limits.RequestBurst);
         }
-        else
-        {
-            key = new Partition(null, context.Connection.RemoteIpAddress, _anonymousPerSecond, _anonymousBurst);
-        }
-        return RateLimitPartition.GetTokenBucketLimiter(key, static p => Bucket(p.PerSecond, p.Burst));
+        return new Partition(null, context.Connection.RemoteIpAddress, _anonymousPerSecond, _anonymousBurst);
     }
-
-    /// <summary>
-    /// Refilled by the partitioned limiter's own 100 ms timer (AutoReplenishment off: no timer per
-    /// bucket); a rate that does not split into tenths is refilled once a second instead.
-    /// </summary>
-    private static TokenBucketRateLimiterOptions Bucket(int perSecond, int burst) => new()
-    {
-        TokenLimit = burst,
-        TokensPerPeriod = perSecond % 10 == 0 ? perSecond / 10 : perSecond,
-        ReplenishmentPeriod = perSecond % 10 == 0 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1),
-        QueueLimit = 0,
-        AutoReplenishment = false,
-    };
 }

@@ -73,8 +73,7 @@ internal static class SmartApiHosting
         // Before authorization: a caller over its rate gets 429 before any other work (a wrong key's 401 included).
         var rateLimits = app.Services.GetRequiredService<RequestRateLimits>();
         app.Use(rateLimits.LoadLimitsAsync);
-        app.UseRateLimiter();
-        app.Use(rateLimits.AddHeadersAsync);
+        app.Use(rateLimits.LimitAsync);
         app.UseAuthorization();
         app.UsePortalAccess();
         app.Use(IdempotencyFilter.BufferBodyAsync);

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using SmartApi.Contracts;
@@ -74,22 +73,16 @@ internal static partial class BrokerAuthApi
 }
 
 /// <summary>The shared secret (compared in constant time) and the rate limit of the broker endpoints.</summary>
-internal sealed class BrokerAuthLimiter(IOptions<MqttOptions> options) : IDisposable
+internal sealed class BrokerAuthLimiter(IOptions<MqttOptions> options)
 {
     private readonly byte[] _secretHash = SHA256.HashData(Encoding.UTF8.GetBytes(options.Value.BrokerAuthSecret ?? ""));
-    private readonly TokenBucketRateLimiter _limiter = new(new TokenBucketRateLimiterOptions
-    {
-        TokenLimit = options.Value.BrokerAuthRequestsPerSecond,
-        TokensPerPeriod = options.Value.BrokerAuthRequestsPerSecond,
-        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-        QueueLimit = 0,
-    });
+    // Refilled when asked (no timer), from the wall clock as before.
+    private readonly TokenBucket _limiter = new(options.Value.BrokerAuthRequestsPerSecond, options.Value.BrokerAuthRequestsPerSecond, TimeProvider.System.GetTimestamp());
 
     /// <summary>A problem to answer instead of the endpoint, or null to go on.</summary>
     public ProblemHttpResult? Check(HttpContext context)
     {
-        using var lease = _limiter.AttemptAcquire();
-        if (!lease.IsAcquired)
+        if (!_limiter.TryTake(TimeProvider.System.GetTimestamp(), TimeProvider.System.TimestampFrequency))
         {
             context.Response.Headers.RetryAfter = "1";
             return Problems.Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests",
@@ -102,6 +95,4 @@ internal sealed class BrokerAuthLimiter(IOptions<MqttOptions> options) : IDispos
             : Problems.Create(StatusCodes.Status401Unauthorized, "broker_secret_invalid", "Unauthorized",
                 $"The {BrokerAuthApi.SecretHeader} header is missing or does not match SmartApi:Mqtt:BrokerAuthSecret.");
     }
-
-    public void Dispose() => _limiter.Dispose();
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using SmartApi.Server.Infrastructure;
 using SmartApi.Server.Organizations;
 
 namespace SmartApi.Server.Mqtt;
@@ -34,8 +35,8 @@ internal sealed class OrganizationMessageRateLimits(OrganizationLimits limits, I
 
 /// <summary>
 /// One token bucket per device, kept by device id so that reconnecting does not refill it. The
-/// bucket is looked up once per connection and kept with the session; taking a token is a lock
-/// and a few arithmetic operations, no allocation. Hand-rolled rather than
+/// bucket (<see cref="TokenBucket"/>) is looked up once per connection and kept with the session.
+/// Hand-rolled rather than
 /// System.Threading.RateLimiting's <c>TokenBucketRateLimiter</c>: that one reads the system clock
 /// (not the <see cref="TimeProvider"/>, so tests could not drive it), replenishes from a timer per
 /// limiter (or a partitioned limiter's sweep of every device ten times a second), and allocates a
@@ -43,22 +44,22 @@ internal sealed class OrganizationMessageRateLimits(OrganizationLimits limits, I
 /// </summary>
 internal sealed class DeviceMessageRate(IMessageRateLimits limits, DevicePresence presence, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TokenBucket> _buckets = new(StringComparer.Ordinal);
     private long _nextSweep;
 
     /// <summary>The device's bucket, with its organization's current rate.</summary>
-    public async ValueTask<Bucket> BucketAsync(DeviceIdentity device, CancellationToken cancellationToken)
+    public async ValueTask<TokenBucket> BucketAsync(DeviceIdentity device, CancellationToken cancellationToken)
     {
         var limit = await limits.ForOrganizationAsync(device.OrganizationId, cancellationToken);
         var now = time.GetTimestamp();
         Sweep(now);
-        var bucket = _buckets.GetOrAdd(device.DeviceId, static (_, state) => new Bucket(state.limit, state.now), (limit, now));
-        bucket.Set(limit);
+        var bucket = _buckets.GetOrAdd(device.DeviceId, static (_, state) => new TokenBucket(state.limit.PerSecond, state.limit.Burst, state.now), (limit, now));
+        bucket.Set(limit.PerSecond, limit.Burst);
         return bucket;
     }
 
     /// <summary>Takes one message's token; false when the device is over its rate.</summary>
-    public bool TryTake(Bucket bucket) => bucket.TryTake(time.GetTimestamp(), time.TimestampFrequency);
+    public bool TryTake(TokenBucket bucket) => bucket.TryTake(time.GetTimestamp(), time.TimestampFrequency);
 
     /// <summary>Buckets tracked (for tests).</summary>
     internal int Count => _buckets.Count;
@@ -80,58 +81,6 @@ internal sealed class DeviceMessageRate(IMessageRateLimits limits, DevicePresenc
             if (bucket.IsFull(now, time.TimestampFrequency) && !presence.IsConnected(deviceId))
             {
                 _buckets.TryRemove(deviceId, out _);
-            }
-        }
-    }
-
-    internal sealed class Bucket(MessageRateLimit limit, long now)
-    {
-        private readonly Lock _lock = new();
-        private double _perSecond = limit.PerSecond;
-        private double _burst = limit.Burst;
-        private double _tokens = limit.Burst;
-        private long _refilled = now;
-
-        public void Set(MessageRateLimit limit)
-        {
-            lock (_lock)
-            {
-                _perSecond = limit.PerSecond;
-                _burst = limit.Burst;
-                _tokens = Math.Min(_tokens, _burst);
-            }
-        }
-
-        public bool TryTake(long now, long frequency)
-        {
-            lock (_lock)
-            {
-                Refill(now, frequency);
-                if (_tokens < 1)
-                {
-                    return false;
-                }
-                _tokens -= 1;
-                return true;
-            }
-        }
-
-        public bool IsFull(long now, long frequency)
-        {
-            lock (_lock)
-            {
-                Refill(now, frequency);
-                return _tokens >= _burst;
-            }
-        }
-
-        private void Refill(long now, long frequency)
-        {
-            // A clock stepping back refills nothing (and does not drain either).
-            if (now > _refilled)
-            {
-                _tokens = Math.Min(_burst, _tokens + (now - _refilled) * _perSecond / frequency);
-                _refilled = now;
             }
         }
     }

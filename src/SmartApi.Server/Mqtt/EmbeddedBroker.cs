@@ -164,7 +164,7 @@ internal sealed partial class EmbeddedBroker(
     }
 
     /// <summary>The device's token bucket, and whether its PUBACK can carry a reason code (MQTT 5).</summary>
-    private sealed record RateState(DeviceMessageRate.Bucket Bucket, bool HasReasonCodes);
+    private sealed record RateState(TokenBucket Bucket, bool HasReasonCodes);
 
     public override async Task RemoveDeviceAsync(string serial, CancellationToken cancellationToken)
     {

@@ -11,13 +11,6 @@ internal static class OrganizationsRegistration
         services.AddSingleton<OrganizationService>();
         services.AddSingleton<OrganizationLimits>();
         services.AddSingleton<RequestRateLimits>();
-        services.AddRateLimiter(_ => { });
-        services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>().Configure<RequestRateLimits>((o, limits) =>
-        {
-            o.GlobalLimiter = limits.Limiter;
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.OnRejected = limits.OnRejectedAsync;
-        });
         return services;
     }
 }

@@ -1,0 +1,53 @@
+using SmartApi.Server.Infrastructure;
+
+namespace SmartApi.Server.Tests.Infrastructure;
+
+/// <summary>The lazily refilled token bucket behind the device, request and broker endpoint rates (timestamps at 1,000 per second).</summary>
+public sealed class TokenBucketTests
+{
+    private const long Frequency = 1_000;
+
+    [Fact]
+    public void A_full_bucket_gives_its_burst_then_refuses_until_time_refills_it()
+    {
+        var bucket = new TokenBucket(perSecond: 2, burst: 3, now: 0);
+        Assert.True(bucket.IsFull(0, Frequency));
+        for (var i = 2; i >= 0; i--)
+        {
+            Assert.True(bucket.TryTake(0, Frequency, out var left));
+            Assert.Equal(i, left);
+        }
+        Assert.False(bucket.TryTake(0, Frequency, out var none));
+        Assert.Equal(0, none);
+        Assert.Equal(0.5, bucket.SecondsUntil(1, 0, Frequency));
+        Assert.False(bucket.TryTake(499, Frequency)); // 0.998 of a token
+        Assert.True(bucket.TryTake(500, Frequency));
+        Assert.False(bucket.IsFull(500, Frequency));
+        Assert.True(bucket.IsFull(2_000, Frequency)); // 1.5 s at 2/s: full again, never above the burst
+        Assert.Equal(0, bucket.SecondsUntil(3, 2_000, Frequency));
+        Assert.True(bucket.TryTake(10_000, Frequency, out var afterIdle));
+        Assert.Equal(2, afterIdle);
+    }
+
+    [Fact]
+    public void A_clock_stepping_back_neither_refills_nor_drains()
+    {
+        var bucket = new TokenBucket(perSecond: 1, burst: 1, now: 5_000);
+        Assert.True(bucket.TryTake(5_000, Frequency));
+        Assert.False(bucket.TryTake(1_000, Frequency));
+        Assert.False(bucket.TryTake(5_999, Frequency));
+        Assert.True(bucket.TryTake(6_000, Frequency));
+    }
+
+    [Fact]
+    public void New_limits_keep_the_tokens_there_up_to_the_new_burst()
+    {
+        var bucket = new TokenBucket(perSecond: 10, burst: 10, now: 0);
+        bucket.Set(perSecond: 1, burst: 2);
+        Assert.True(bucket.TryTake(0, Frequency));
+        Assert.True(bucket.TryTake(0, Frequency));
+        Assert.False(bucket.TryTake(0, Frequency));
+        Assert.Equal(1, bucket.SecondsUntil(1, 0, Frequency));
+        Assert.Equal(2, bucket.SecondsUntil(5, 0, Frequency)); // asked for more than the burst: until full
+    }
+}
