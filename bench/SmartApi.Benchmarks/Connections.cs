@@ -114,13 +114,17 @@ internal static class Connections
         await Task.Delay(TimeSpan.FromSeconds(5));
         var cpuBefore = server.Cpu();
         var clock = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(options.HoldSeconds));
+        await Task.Delay(TimeSpan.FromSeconds(options.HoldSeconds / 2.0));
+        // The second half alone: the first still has the tiered JIT recompiling what the wave warmed up.
+        var (cpuHalf, half) = (server.Cpu(), clock.Elapsed);
+        await Task.Delay(TimeSpan.FromSeconds(options.HoldSeconds / 2.0));
         var idleCpu = (server.Cpu() - cpuBefore) / clock.Elapsed * 100;
+        var lateCpu = (server.Cpu() - cpuHalf) / (clock.Elapsed - half) * 100;
         var held = await SnapshotAsync(server);
         var n = connect.Connected;
         var perDevice = FormattableString.Invariant(
             $"{(held.WorkingSet - baseline.WorkingSet) / n / 1024.0:F1} KB working set, {(held.Private - baseline.Private) / n / 1024.0:F1} KB private, {(held.Heap - baseline.Heap) / n / 1024.0:F1} KB managed heap");
-        Console.WriteLine(FormattableString.Invariant($"  idle: {held}; per device {perDevice}; idle CPU {idleCpu:F1} % of a core over {options.HoldSeconds} s"));
+        Console.WriteLine(FormattableString.Invariant($"  idle: {held}; per device {perDevice}; idle CPU {idleCpu:F1} % of a core over {options.HoldSeconds} s, {lateCpu:F2} % over its second half"));
         // What the connections keep alive, apart from garbage the last collection left (server GC's gen0 budget is tens of MB).
         var live = await SnapshotAsync(server, "collect");
         Console.WriteLine(FormattableString.Invariant(
