@@ -97,13 +97,14 @@ internal sealed class RequestRateLimits
     }
 
     /// <summary>
-    /// At most once a minute, forgets full buckets: a full bucket is what a new one would be, so
-    /// nothing is lost, and the table stays as small as the callers that were busy lately.
+    /// At most every 10 s (on a request), forgets full buckets: a full bucket is what a new one
+    /// would be, so nothing is lost, and the table stays as small as the callers of the last
+    /// seconds (a flood from many addresses included), as the library's idle limit of 10 s kept it.
     /// </summary>
     private void Sweep(long now, long frequency)
     {
         var next = Volatile.Read(ref _nextSweep);
-        if (now < next || Interlocked.CompareExchange(ref _nextSweep, now + 60 * frequency, next) != next)
+        if (now < next || Interlocked.CompareExchange(ref _nextSweep, now + 10 * frequency, next) != next)
         {
             return;
         }
