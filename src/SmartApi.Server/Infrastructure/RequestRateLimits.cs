@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.ApiKeys;
@@ -10,7 +11,8 @@ namespace SmartApi.Server.Infrastructure;
 
 /// <summary>
 /// The request rate limit: a token bucket per API key (its organization's limits), and one per
-/// client address for requests without a valid key, so a flood of wrong keys is limited too.
+/// client address (an IPv6 client's /64) for requests without a valid key, so a flood of wrong
+/// keys is limited too.
 /// Runs after authentication and before authorization and every endpoint: a rejected request
 /// costs no storage work. Answers carry the RateLimit-Policy and RateLimit fields of
 /// draft-ietf-httpapi-ratelimit-headers-11. Endpoints marked <c>DisableRateLimiting()</c>
@@ -134,6 +136,27 @@ internal sealed class RequestRateLimits
             var limits = _limits.TryGetCached(identity.Caller.OrganizationId) ?? _limits.Defaults;
             return new Partition(identity.Caller.KeyId, null, limits.RequestsPerSecond, limits.RequestBurst);
         }
-        return new Partition(null, context.Connection.RemoteIpAddress, _anonymousPerSecond, _anonymousBurst);
+        return new Partition(null, ClientNetwork(context.Connection.RemoteIpAddress), _anonymousPerSecond, _anonymousBurst);
+    }
+
+    /// <summary>
+    /// The unit an anonymous caller is limited by: an IPv4 address (also when it arrives mapped into
+    /// IPv6 by a dual-stack socket), or an IPv6 address's /64 network, which one subscriber usually
+    /// holds whole: per address, a client could spread a flood over 2^64 addresses.
+    /// </summary>
+    internal static IPAddress? ClientNetwork(IPAddress? address)
+    {
+        if (address is null || address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address;
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4();
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes);
     }
 }

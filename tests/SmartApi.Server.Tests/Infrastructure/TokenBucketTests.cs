@@ -51,3 +51,20 @@ public sealed class TokenBucketTests
         Assert.Equal(2, bucket.SecondsUntil(5, 0, Frequency)); // asked for more than the burst: until full
     }
 }
+
+/// <summary>What an anonymous caller's request bucket is keyed by.</summary>
+public sealed class ClientNetworkTests
+{
+    [Theory]
+    [InlineData("203.0.113.7", "203.0.113.7")]
+    [InlineData("::ffff:203.0.113.7", "203.0.113.7")] // a dual-stack socket's view of an IPv4 client: its own bucket, not one /64 for all of IPv4
+    [InlineData("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::")]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:2::")]
+    [InlineData("2001:db8:1:3::1", "2001:db8:1:3::")]
+    [InlineData("::1", "::")]
+    public void Anonymous_callers_are_limited_per_IPv4_address_and_per_IPv6_64(string address, string expected) =>
+        Assert.Equal(System.Net.IPAddress.Parse(expected), RequestRateLimits.ClientNetwork(System.Net.IPAddress.Parse(address)));
+
+    [Fact]
+    public void No_address_stays_no_address() => Assert.Null(RequestRateLimits.ClientNetwork(null));
+}
