@@ -46,9 +46,6 @@ internal sealed class RequestRateLimits
     /// <summary>One bucket per key (or address) and limit values: a changed limit starts a new bucket, the old one is dropped when full.</summary>
     internal readonly record struct Partition(string? KeyId, IPAddress? Address, int PerSecond, int Burst);
 
-    /// <summary>Buckets tracked (for tests).</summary>
-    internal int Count => _buckets.Count;
-
     /// <summary>Middleware before the limiter: loads the caller's organization limits into the cache the limiter reads.</summary>
     public Task LoadLimitsAsync(HttpContext context, RequestDelegate next)
     {
