@@ -32,9 +32,9 @@ internal sealed class RequestRateLimits
     private readonly int _anonymousPerSecond;
     private readonly int _anonymousBurst;
     private readonly TimeProvider _time = TimeProvider.System;
-    private readonly ConcurrentDictionary<Partition, TokenBucket> _buckets = new();
+    // Swept at most every 10 s, as the library's idle limit of 10 s kept it.
+    private readonly TokenBucketTable<Partition> _buckets = new(TimeSpan.FromSeconds(10), TimeProvider.System);
     private readonly ConcurrentDictionary<(bool Key, int Quota, int Window), string> _policies = new();
-    private long _nextSweep;
 
     public RequestRateLimits(OrganizationLimits limits, IOptions<LimitOptions> options)
     {
@@ -72,8 +72,7 @@ internal sealed class RequestRateLimits
         var partition = PartitionOf(context);
         var now = _time.GetTimestamp();
         var frequency = _time.TimestampFrequency;
-        Sweep(now, frequency);
-        var bucket = _buckets.GetOrAdd(partition, static (p, now) => new TokenBucket(p.PerSecond, p.Burst, now), now);
+        var bucket = _buckets.Get(partition, partition.PerSecond, partition.Burst, now);
         if (!bucket.TryTake(now, frequency, out var left))
         {
             return RejectAsync(context, partition, Math.Max(1, (int)Math.Ceiling(bucket.SecondsUntil(1, now, frequency))));
@@ -93,27 +92,6 @@ internal sealed class RequestRateLimits
         await Problems.Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests",
                 $"The request rate of {who} is limited to {partition.PerSecond}/s (burst {partition.Burst}): retry after {retryAfter} s.")
             .ExecuteAsync(context);
-    }
-
-    /// <summary>
-    /// At most every 10 s (on a request), forgets full buckets: a full bucket is what a new one
-    /// would be, so nothing is lost, and the table stays as small as the callers of the last
-    /// seconds (a flood from many addresses included), as the library's idle limit of 10 s kept it.
-    /// </summary>
-    private void Sweep(long now, long frequency)
-    {
-        var next = Volatile.Read(ref _nextSweep);
-        if (now < next || Interlocked.CompareExchange(ref _nextSweep, now + 10 * frequency, next) != next)
-        {
-            return;
-        }
-        foreach (var (partition, bucket) in _buckets)
-        {
-            if (bucket.IsFull(now, frequency))
-            {
-                _buckets.TryRemove(partition, out _);
-            }
-        }
     }
 
     private void WriteHeaders(IHeaderDictionary headers, Partition partition, long remaining, int reset)

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace SmartApi.Server.Infrastructure;
 
 /// <summary>
@@ -73,6 +75,46 @@ internal sealed class TokenBucket(double perSecond, double burst, long now)
         {
             _tokens = Math.Min(_burst, _tokens + (now - _refilled) * _perSecond / frequency);
             _refilled = now;
+        }
+    }
+}
+
+/// <summary>
+/// Token buckets by key. A full bucket is what a new one would be, so at most once per sweep
+/// period (on a lookup, never from a timer) the full buckets whose key is not in use are
+/// forgotten: the table stays as small as the callers of the last period, a flood from many
+/// keys included.
+/// </summary>
+internal sealed class TokenBucketTable<TKey>(TimeSpan sweepPeriod, TimeProvider time, Func<TKey, bool>? inUse = null, IEqualityComparer<TKey>? comparer = null)
+    where TKey : notnull
+{
+    private readonly ConcurrentDictionary<TKey, TokenBucket> _buckets = new(comparer);
+    private readonly long _sweepTicks = (long)(sweepPeriod.TotalSeconds * time.TimestampFrequency);
+    private long _nextSweep;
+
+    /// <summary>Buckets tracked.</summary>
+    public int Count => _buckets.Count;
+
+    /// <summary>The key's bucket, a new full one when it has none (<paramref name="now"/> a timestamp of the table's clock).</summary>
+    public TokenBucket Get(TKey key, double perSecond, double burst, long now)
+    {
+        Sweep(now);
+        return _buckets.GetOrAdd(key, static (_, s) => new TokenBucket(s.perSecond, s.burst, s.now), (perSecond, burst, now));
+    }
+
+    private void Sweep(long now)
+    {
+        var next = Volatile.Read(ref _nextSweep);
+        if (now < next || Interlocked.CompareExchange(ref _nextSweep, now + _sweepTicks, next) != next)
+        {
+            return;
+        }
+        foreach (var (key, bucket) in _buckets)
+        {
+            if (bucket.IsFull(now, time.TimestampFrequency) && inUse?.Invoke(key) != true)
+            {
+                _buckets.TryRemove(key, out _);
+            }
         }
     }
 }

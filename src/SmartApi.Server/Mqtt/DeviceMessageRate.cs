@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using SmartApi.Server.Infrastructure;
 using SmartApi.Server.Organizations;
@@ -44,44 +43,18 @@ internal sealed class OrganizationMessageRateLimits(OrganizationLimits limits, I
 /// </summary>
 internal sealed class DeviceMessageRate(IMessageRateLimits limits, DevicePresence presence, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, TokenBucket> _buckets = new(StringComparer.Ordinal);
-    private long _nextSweep;
+    // Swept at most once a minute: the full buckets of devices that are not connected go.
+    private readonly TokenBucketTable<string> _buckets = new(TimeSpan.FromMinutes(1), time, presence.IsConnected, StringComparer.Ordinal);
 
     /// <summary>The device's bucket, with its organization's current rate.</summary>
     public async ValueTask<TokenBucket> BucketAsync(DeviceIdentity device, CancellationToken cancellationToken)
     {
         var limit = await limits.ForOrganizationAsync(device.OrganizationId, cancellationToken);
-        var now = time.GetTimestamp();
-        Sweep(now);
-        var bucket = _buckets.GetOrAdd(device.DeviceId, static (_, state) => new TokenBucket(state.limit.PerSecond, state.limit.Burst, state.now), (limit, now));
+        var bucket = _buckets.Get(device.DeviceId, limit.PerSecond, limit.Burst, time.GetTimestamp());
         bucket.Set(limit.PerSecond, limit.Burst);
         return bucket;
     }
 
     /// <summary>Takes one message's token; false when the device is over its rate.</summary>
     public bool TryTake(TokenBucket bucket) => bucket.TryTake(time.GetTimestamp(), time.TimestampFrequency);
-
-    /// <summary>Buckets tracked (for tests).</summary>
-    internal int Count => _buckets.Count;
-
-    /// <summary>
-    /// At most once a minute, forgets the full buckets of devices that are not connected: a full
-    /// bucket is what a new one would be, so nothing is lost, and the table stays as small as the
-    /// devices that were busy lately.
-    /// </summary>
-    private void Sweep(long now)
-    {
-        var next = Volatile.Read(ref _nextSweep);
-        if (now < next || Interlocked.CompareExchange(ref _nextSweep, now + 60 * time.TimestampFrequency, next) != next)
-        {
-            return;
-        }
-        foreach (var (deviceId, bucket) in _buckets)
-        {
-            if (bucket.IsFull(now, time.TimestampFrequency) && !presence.IsConnected(deviceId))
-            {
-                _buckets.TryRemove(deviceId, out _);
-            }
-        }
-    }
 }

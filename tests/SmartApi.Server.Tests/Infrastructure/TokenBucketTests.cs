@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using SmartApi.Server.Infrastructure;
 
 namespace SmartApi.Server.Tests.Infrastructure;
@@ -49,6 +50,35 @@ public sealed class TokenBucketTests
         Assert.False(bucket.TryTake(0, Frequency));
         Assert.Equal(1, bucket.SecondsUntil(1, 0, Frequency));
         Assert.Equal(2, bucket.SecondsUntil(5, 0, Frequency)); // asked for more than the burst: until full
+    }
+}
+
+/// <summary>The table of buckets by key: a full bucket not in use is forgotten at the next sweep, on a lookup.</summary>
+public sealed class TokenBucketTableTests
+{
+    [Fact]
+    public void Full_buckets_not_in_use_are_forgotten_once_per_sweep_period_and_the_rest_kept()
+    {
+        var time = new FakeTimeProvider();
+        var connected = new HashSet<string> { "online" };
+        var table = new TokenBucketTable<string>(TimeSpan.FromSeconds(10), time, connected.Contains, StringComparer.Ordinal);
+        var busy = table.Get("busy", perSecond: 1, burst: 100, time.GetTimestamp());
+        Assert.True(busy.TryTake(time.GetTimestamp(), time.TimestampFrequency)); // 99 of 100: refilled after 1 s
+        var idle = table.Get("idle", 1, 100, time.GetTimestamp());
+        var online = table.Get("online", 1, 100, time.GetTimestamp());
+        Assert.Same(busy, table.Get("busy", 1, 100, time.GetTimestamp()));
+        Assert.Equal(3, table.Count);
+
+        time.Advance(TimeSpan.FromSeconds(0.5)); // the first lookup swept (an empty table); the next sweep is due at 10 s
+        table.Get("other", 1, 100, time.GetTimestamp());
+        Assert.Equal(4, table.Count);
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(busy.TryTake(time.GetTimestamp(), time.TimestampFrequency)); // not full at the sweep
+        Assert.Same(busy, table.Get("busy", 1, 100, time.GetTimestamp()));
+        Assert.Equal(2, table.Count); // "idle" and "other" were full and not in use; "online" is in use
+        Assert.Same(online, table.Get("online", 1, 100, time.GetTimestamp()));
+        Assert.NotSame(idle, table.Get("idle", 1, 100, time.GetTimestamp())); // a new, full bucket: the same as the old one
     }
 }
 
