@@ -25,12 +25,6 @@ internal sealed partial class AutomationRunner(
     // The same one-pending-wake-up semaphore the delivery dispatcher uses, owned here.
     private readonly WakeSignal _wake = new();
 
-    public override void Dispose()
-    {
-        _wake.Dispose();
-        base.Dispose();
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         store.Committed += OnCommitted;

@@ -36,12 +36,6 @@ internal sealed partial class AutomationScheduler(
         await base.StartAsync(cancellationToken);
     }
 
-    public override void Dispose()
-    {
-        _wake.Dispose();
-        base.Dispose();
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Monotonic: measured with the wall clock, a step back would stop the refreshes for the step.

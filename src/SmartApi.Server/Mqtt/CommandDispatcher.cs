@@ -73,12 +73,6 @@ internal sealed partial class CommandDispatcher(
         }
     }
 
-    public override void Dispose()
-    {
-        _signal.Dispose();
-        base.Dispose();
-    }
-
     private void Wake(object? sender, EventArgs e) => _signal.Notify();
 
     private void OnCommitted(StoreCommit commit)

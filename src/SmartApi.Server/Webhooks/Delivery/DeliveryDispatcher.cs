@@ -102,12 +102,6 @@ internal sealed partial class DeliveryDispatcher(
         }
     }
 
-    public override void Dispose()
-    {
-        _signal.Dispose();
-        base.Dispose();
-    }
-
     private async Task<int> ClaimAndDispatchAsync(CancellationToken cancellationToken)
     {
         var room = Math.Min(MaxClaim, MaxInFlight - Volatile.Read(ref _inFlight));
