@@ -6,7 +6,9 @@ namespace SmartApi.Storage.Sqlite;
 /// Copies the WAL back into the database file beside the writer instead of inside its commits.
 /// SQLite's automatic checkpoint runs in whichever commit crosses the threshold, stalling the
 /// single writer; a PASSIVE checkpoint from another connection never blocks it. The interval is
-/// physical maintenance, not application time, so it runs on the real clock.
+/// physical maintenance, not application time, so it runs on the real clock. A pass that found the
+/// whole log copied back is not repeated until the writer commits again: an idle server runs no
+/// checkpoints.
 /// </summary>
 /// <remarks>
 /// A checkpoint beside the writer never lets the WAL start over under a steady write load: SQLite
@@ -28,11 +30,13 @@ internal sealed class Checkpointer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly SqliteConnection _connection;
     private readonly Action _requestRewind;
+    private readonly Func<long> _commits;
     private readonly long _rewindBytes;
     private readonly Task _loop;
 
-    public Checkpointer(string connectionString, Action requestRewind, long rewindBytes = DefaultRewindBytes)
+    public Checkpointer(string connectionString, Action requestRewind, Func<long> commits, long rewindBytes = DefaultRewindBytes)
     {
+        _commits = commits;
         _connection = new SqliteConnection(connectionString);
         _requestRewind = requestRewind;
         _rewindBytes = rewindBytes;
@@ -49,12 +53,21 @@ internal sealed class Checkpointer : IAsyncDisposable
             var rewindFrames = _rewindBytes / (long)(await pageSize.ExecuteScalarAsync(_stop.Token))!;
             using var checkpoint = _connection.CreateCommand();
             checkpoint.CommandText = Sql.PassiveCheckpoint;
+            // Commits as of the last pass that copied the whole log back: until the writer commits again there is nothing to do.
+            long? settledAt = null;
             while (!_stop.IsCancellationRequested)
             {
                 await Task.Delay(Interval, _stop.Token);
+                var commits = _commits();
+                if (commits == settledAt)
+                {
+                    continue;
+                }
                 try
                 {
-                    if (await LogFramesAsync(checkpoint, _stop.Token) >= rewindFrames)
+                    var (inLog, copied) = await PassAsync(checkpoint, _stop.Token);
+                    settledAt = inLog == copied ? commits : null;
+                    if (inLog >= rewindFrames)
                     {
                         _requestRewind();
                     }
@@ -70,11 +83,11 @@ internal sealed class Checkpointer : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a checkpoint; its row is (busy, frames in the log, frames copied back). Returns the frames in the log.</summary>
-    private static async Task<long> LogFramesAsync(SqliteCommand checkpoint, CancellationToken cancellationToken)
+    /// <summary>Runs a checkpoint; its row is (busy, frames in the log, frames copied back).</summary>
+    private static async Task<(long InLog, long Copied)> PassAsync(SqliteCommand checkpoint, CancellationToken cancellationToken)
     {
         await using var reader = await checkpoint.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? reader.GetInt64(1) : 0;
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(1), reader.GetInt64(2)) : (0, 0);
     }
 
     /// <summary>Stops, then folds the whole WAL into the database and truncates it.</summary>

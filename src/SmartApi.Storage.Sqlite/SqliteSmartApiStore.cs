@@ -62,7 +62,7 @@ public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmar
         await connection.ExecuteAsync(Sql.ReleaseDeliveryLeases);
         _writerConnection = connection;
         _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), HandOff, _time, Publish, Faults);
-        _checkpointer = new Checkpointer(_connectionString, _writer.RequestCheckpoint, _options.WalRewindBytes);
+        _checkpointer = new Checkpointer(_connectionString, _writer.RequestCheckpoint, () => _writer.Commits, _options.WalRewindBytes);
     }
 
     /// <summary>How often the writer's checkpoint let the WAL start over (tests, diagnostics).</summary>

@@ -25,6 +25,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private long _dataVersion = -1;
     private int _checkpointRequested;
     private int _rewinds;
+    private long _commits;
 
     public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, DeliveryHandOff handOff, TimeProvider time, Action<StoreCommit> onCommit,
         StorageFaults faults)
@@ -43,6 +44,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     public Task<T> EnqueueAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken, bool deferred = false) =>
         _queue.EnqueueAsync(work, cancellationToken, deferred);
+
+    /// <summary>Write transactions run so far (committed or not): the <see cref="Checkpointer"/> rests while it stays.</summary>
+    public long Commits => Volatile.Read(ref _commits);
 
     /// <summary>How often a checkpoint between commits copied the whole log back, so the next commit rewound it.</summary>
     public int Rewinds => Volatile.Read(ref _rewinds);
@@ -63,6 +67,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             await TryCommitAsync(batch, isolateUnits: true);
         }
+        Interlocked.Increment(ref _commits);
         if (Interlocked.Exchange(ref _checkpointRequested, 0) == 1)
         {
             await CheckpointAsync();
