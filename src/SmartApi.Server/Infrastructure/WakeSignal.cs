@@ -9,7 +9,7 @@ namespace SmartApi.Server.Infrastructure;
 /// A wait that times out is the common case of an idle server (every worker, every poll), so it
 /// costs one timer of the <see cref="TimeProvider"/> and one task, and throws nothing: a
 /// semaphore's timed-out wait with a linked cancellation source threw and caught an exception
-/// inside the runtime on every poll, a sizeable part of an idle server's CPU (ADR 053).
+/// inside the runtime on every poll, a sizeable part of an idle server's CPU (ADR 052).
 /// One worker waits on a signal at a time.
 /// </remarks>
 internal sealed class WakeSignal
