@@ -22,7 +22,7 @@ internal sealed partial class AutomationRunner(
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
-    // The same one-pending-wake-up semaphore the delivery dispatcher uses, owned here.
+    // The same one-pending-wake-up signal the delivery dispatcher uses, owned here.
     private readonly WakeSignal _wake = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

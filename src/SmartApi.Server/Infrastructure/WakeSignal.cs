@@ -43,6 +43,7 @@ internal sealed class WakeSignal
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         TaskCompletionSource waiter;
         lock (_lock)
         {
@@ -53,7 +54,6 @@ internal sealed class WakeSignal
             }
             waiter = _waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
-        cancellationToken.ThrowIfCancellationRequested();
         using (time.CreateTimer(static state => ((TaskCompletionSource)state!).TrySetResult(), waiter, timeout, Timeout.InfiniteTimeSpan))
         using (cancellationToken.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), waiter))
         {
