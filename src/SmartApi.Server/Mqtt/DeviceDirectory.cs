@@ -13,7 +13,9 @@ internal sealed record DeviceIdentity(string DeviceId, string OrganizationId, st
 /// <summary>
 /// Device credentials by serial, cached briefly: a fleet reconnecting after a broker restart costs
 /// one lookup per device, not one per attempt. Only found devices are cached, so a device created a
-/// moment ago can connect at once; a deleted one is refused once its entry ages out.
+/// moment ago can connect at once; a deleted one is refused once its entry ages out. Entries that
+/// aged out are dropped at most once per cache duration, on a lookup, so a fleet that left does not
+/// stay cached.
 /// </summary>
 internal sealed partial class DeviceDirectory(IDeviceStore store, TimeProvider time, IOptions<MqttOptions> options, ILogger<DeviceDirectory> logger)
 {
@@ -22,6 +24,8 @@ internal sealed partial class DeviceDirectory(IDeviceStore store, TimeProvider t
     // Moved by every Forget: a lookup that read the database before a deletion committed must not
     // cache its (stale) result after the deletion's Forget ran.
     private long _generation;
+    // When the next lookup drops the entries that aged out (UTC ticks).
+    private long _nextSweep;
 
     private sealed record Entry(IReadOnlyList<Device> Devices, DateTimeOffset ExpiresAt);
 
@@ -97,9 +101,13 @@ internal sealed partial class DeviceDirectory(IDeviceStore store, TimeProvider t
         return new DeviceIdentity(device.Id, device.OrganizationId, device.Serial);
     }
 
+    /// <summary>Serials cached.</summary>
+    internal int Count => _bySerial.Count;
+
     private async ValueTask<IReadOnlyList<Device>> LookupAsync(string serial, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        SweepAgedOut(now);
         if (_bySerial.TryGetValue(serial, out var entry) && entry.ExpiresAt > now)
         {
             return entry.Devices;
@@ -115,6 +123,22 @@ internal sealed partial class DeviceDirectory(IDeviceStore store, TimeProvider t
             _bySerial.TryRemove(serial, out _);
         }
         return devices;
+    }
+
+    private void SweepAgedOut(DateTimeOffset now)
+    {
+        var next = Interlocked.Read(ref _nextSweep);
+        if (now.UtcTicks < next || Interlocked.CompareExchange(ref _nextSweep, (now + options.Value.CredentialCacheDuration).UtcTicks, next) != next)
+        {
+            return;
+        }
+        foreach (var entry in _bySerial)
+        {
+            if (entry.Value.ExpiresAt <= now)
+            {
+                _bySerial.TryRemove(entry); // only if not replaced meanwhile
+            }
+        }
     }
 
     private static partial class Log

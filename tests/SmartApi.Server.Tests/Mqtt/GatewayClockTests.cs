@@ -41,6 +41,26 @@ public sealed class GatewayClockTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Credentials_that_aged_out_leave_the_cache_at_a_later_lookup()
+    {
+        var directory = _app.Services.GetRequiredService<DeviceDirectory>();
+        var (first, firstPassword) = await CreateDeviceAsync(_app.Admin);
+        var (second, secondPassword) = await CreateDeviceAsync(_app.Admin);
+        Assert.NotNull(await directory.AuthenticateAsync(first.Serial, firstPassword, Ct));
+        Assert.NotNull(await directory.AuthenticateAsync(second.Serial, secondPassword, Ct));
+        Assert.Equal(2, directory.Count);
+
+        _time.Advance(TimeSpan.FromSeconds(61)); // past the 1 min cache duration: both aged out, still held
+        Assert.Equal(2, directory.Count);
+        Assert.NotNull(await directory.AuthenticateAsync(first.Serial, firstPassword, Ct)); // read again, and the sweep drops the other
+
+        Assert.Equal(1, directory.Count);
+        Assert.Null(await directory.AuthenticateAsync(second.Serial, "wrong", Ct));
+        Assert.Null(await directory.AuthenticateAsync("no-such-serial", firstPassword, Ct));
+        Assert.Equal(2, directory.Count); // the second device re-read (found devices are cached); unknown serials never are
+    }
+
+    [Fact]
     public async Task A_command_no_device_takes_expires_after_the_ttl_with_an_event()
     {
         var (created, _) = await CreateDeviceAsync(_app.Admin);
