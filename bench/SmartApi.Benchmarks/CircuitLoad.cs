@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -318,27 +317,12 @@ internal static class CircuitLoad
         private async Task HandleAsync(HttpContext context)
         {
             var index = int.Parse((string)context.Request.RouteValues["index"]!, System.Globalization.CultureInfo.InvariantCulture);
-            var length = (int)(context.Request.ContentLength ?? 0);
-            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-            try
+            var verifiers = Volatile.Read(ref _verifiers);
+            if (!await DeliveryReceiver.ReadAndVerifyAsync(context, _verify, index < verifiers.Length ? verifiers[index] : null))
             {
-                var read = 0;
-                int n;
-                while (read < length && (n = await context.Request.Body.ReadAsync(buffer.AsMemory(read, length - read))) > 0)
-                {
-                    read += n;
-                }
-                var verifiers = Volatile.Read(ref _verifiers);
-                if (_verify && !(index < verifiers.Length && verifiers[index]?.Verify(context.Request.Headers[WebhookHeaders.Signature].ToString(), buffer.AsSpan(0, read)).IsValid == true))
-                {
-                    Interlocked.Increment(ref _rejected);
-                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                    return;
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
+                Interlocked.Increment(ref _rejected);
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return;
             }
             var eventId = context.Request.Headers[WebhookHeaders.EventId].ToString();
             if (_expected.TryRemove(eventId, out _))

@@ -105,9 +105,12 @@ internal sealed class DeliveryReceiver : IDeliveryReceiver
         return _received;
     }
 
-    private async Task HandleAsync(HttpContext context)
+    /// <summary>
+    /// Reads the whole body into a pooled buffer (as a receiver must before it answers) and, when
+    /// <paramref name="verify"/>, checks its X-Signature: false when it does not verify (no verifier yet included).
+    /// </summary>
+    internal static async Task<bool> ReadAndVerifyAsync(HttpContext context, bool verify, WebhookVerifier? verifier)
     {
-        var receivedAt = Stopwatch.GetTimestamp();
         var length = (int)(context.Request.ContentLength ?? 0);
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
         try
@@ -118,16 +121,22 @@ internal sealed class DeliveryReceiver : IDeliveryReceiver
             {
                 read += n;
             }
-            if (_verify && !(_verifier?.Verify(context.Request.Headers[WebhookHeaders.Signature].ToString(), buffer.AsSpan(0, read)).IsValid ?? false))
-            {
-                Interlocked.Increment(ref _rejected);
-                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                return;
-            }
+            return !verify || verifier?.Verify(context.Request.Headers[WebhookHeaders.Signature].ToString(), buffer.AsSpan(0, read)).IsValid == true;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var receivedAt = Stopwatch.GetTimestamp();
+        if (!await ReadAndVerifyAsync(context, _verify, _verifier))
+        {
+            Interlocked.Increment(ref _rejected);
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return;
         }
         var eventId = context.Request.Headers[WebhookHeaders.EventId].ToString();
         var expected = _expected;
