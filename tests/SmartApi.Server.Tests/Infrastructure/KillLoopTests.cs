@@ -148,6 +148,8 @@ public sealed class KillLoopTests
         Dictionary<string, string> Settings(int mqttPort) => new()
         {
             ["SmartApi__Webhooks__AllowPrivateNetworks"] = "true",
+            // The writers create devices until each kill: a quick machine passes the default 10,000 within the 20 cycles.
+            ["SmartApi__Limits__MaxDevices"] = "10000000",
             // Leases of 3 x 1 s + 5 s: deliveries a dead process held are sent again within seconds.
             ["SmartApi__Webhooks__Timeout"] = "00:00:01",
             ["SmartApi__Mqtt__Port"] = mqttPort.ToString(CultureInfo.InvariantCulture),
