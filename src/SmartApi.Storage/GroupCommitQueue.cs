@@ -1,18 +1,19 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace SmartApi.Storage;
 
 /// <summary>
-/// The callers' side of a provider's group commit: callers queue their units of work, and
-/// <paramref name="loops"/> loops each take whatever has gathered (up to <paramref name="maxBatch"/>
-/// units, cancelled ones dropped) and hand it to the provider's commit. A caller's task completes
-/// when the provider completes or fails its unit.
-/// A deferred unit (<see cref="ISmartApiStore.WriteDeferredAsync"/>) does not start a commit of its own at once: it
-/// waits up to <paramref name="linger"/> (<see cref="DeferredLinger"/> unless a test sets it) for a prompt unit to share its commit with. At a light load, where every
-/// commit holds one unit, that saves the commit a delivery's outcome would otherwise cost.
+/// The callers' side of a provider's group commit: callers queue their units of work, and the
+/// loops each take whatever has gathered (up to a batch of units, cancelled ones dropped) and hand it
+/// to the provider's commit. A caller's task completes when the provider completes or fails its unit.
+/// A deferred unit (<see cref="ISmartApiStore.WriteDeferredAsync"/>) does not start a commit of its own: it waits beside
+/// the queue until a prompt unit starts one, a batch of deferred units has gathered, or the linger
+/// (<see cref="DeferredLinger"/> unless a test sets it) has passed since the first of them came. At a light load, where every commit holds one unit, that saves the commit a delivery's outcome would otherwise
+/// cost; and a deferred unit wakes nothing when it comes, so it costs no thread wake-up of its own either.
 /// </summary>
-internal sealed class GroupCommitQueue(int maxBatch, int loops, Func<List<WriteUnit>, Task> commit, TimeSpan? linger = null) : IAsyncDisposable
+internal sealed class GroupCommitQueue : IAsyncDisposable
 {
     /// <summary>
     /// How long deferred units wait for a prompt one. Wall-clock time, not the store's <see cref="TimeProvider"/>: a
@@ -20,12 +21,38 @@ internal sealed class GroupCommitQueue(int maxBatch, int loops, Func<List<WriteU
     /// </summary>
     public static readonly TimeSpan DeferredLinger = TimeSpan.FromMilliseconds(10);
 
-    private readonly TimeSpan _linger = linger ?? DeferredLinger;
-    private readonly Channel<WriteUnit> _queue = Channel.CreateUnbounded<WriteUnit>(new UnboundedChannelOptions { SingleReader = loops == 1 });
-    private Task[] _loops = [];
+    private readonly int _maxBatch;
+    private readonly int _loops;
+    private readonly Func<List<WriteUnit>, Task> _commit;
+    private readonly TimeSpan _linger;
+    // Prompt units, and a null when deferred units should be committed without waiting for one.
+    private readonly Channel<WriteUnit?> _queue;
+    private readonly ConcurrentQueue<WriteUnit> _deferred = new();
+    // One timer for all deferred units, armed by the first that finds it idle: the linger costs one timer per window,
+    // not one per unit, and a window that a prompt unit ended early fires into an empty queue.
+    private readonly Timer _lingerTimer;
+    private int _deferredCount;
+    private int _lingering;
+    // Set under the lock on _deferred: a unit deferred after it would find no loop left to commit it.
+    private bool _closed;
+    private Task[] _loopTasks = [];
+
+    /// <param name="maxBatch">The most units one commit takes.</param>
+    /// <param name="loops">How many commits may run at once.</param>
+    /// <param name="commit">The provider's commit of a batch.</param>
+    /// <param name="linger">How long deferred units wait for a prompt one; <see cref="DeferredLinger"/> when null.</param>
+    public GroupCommitQueue(int maxBatch, int loops, Func<List<WriteUnit>, Task> commit, TimeSpan? linger = null)
+    {
+        _maxBatch = maxBatch;
+        _loops = loops;
+        _commit = commit;
+        _linger = linger ?? DeferredLinger;
+        _queue = Channel.CreateUnbounded<WriteUnit?>(new UnboundedChannelOptions { SingleReader = loops == 1 });
+        _lingerTimer = new Timer(static state => ((GroupCommitQueue)state!).LingerPassed(), this, Timeout.Infinite, Timeout.Infinite);
+    }
 
     /// <summary>Starts the loops (after the provider is ready to commit).</summary>
-    public void Start() => _loops = Enumerable.Range(0, loops).Select(_ => Task.Run(RunAsync)).ToArray();
+    public void Start() => _loopTasks = Enumerable.Range(0, _loops).Select(_ => Task.Run(RunAsync)).ToArray();
 
     public Task<T> EnqueueAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken, bool deferred = false)
     {
@@ -33,94 +60,118 @@ internal sealed class GroupCommitQueue(int maxBatch, int loops, Func<List<WriteU
         {
             return Task.FromCanceled<T>(cancellationToken);
         }
-        var unit = new WriteUnit<T>(work, cancellationToken, StorageTracing.StartWrite()) { IsDeferred = deferred };
-        if (!_queue.Writer.TryWrite(unit))
+        var unit = new WriteUnit<T>(work, cancellationToken, StorageTracing.StartWrite());
+        if (deferred ? !Defer(unit) : !_queue.Writer.TryWrite(unit))
         {
             throw new ObjectDisposedException(nameof(GroupCommitQueue), "The store is shutting down.");
         }
         return unit.Task;
     }
 
+    /// <summary>Puts the unit beside the queue; it starts a commit only when the batch it would fill is full.</summary>
+    private bool Defer(WriteUnit unit)
+    {
+        lock (_deferred)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+            _deferred.Enqueue(unit);
+        }
+        if (Interlocked.Increment(ref _deferredCount) >= _maxBatch)
+        {
+            _queue.Writer.TryWrite(null);
+        }
+        else if (Interlocked.Exchange(ref _lingering, 1) == 0)
+        {
+            _lingerTimer.Change(_linger, Timeout.InfiniteTimeSpan);
+        }
+        return true;
+    }
+
+    private void LingerPassed()
+    {
+        // A full fence before the look: a unit deferred while the timer was still armed is seen here, or it armed it again.
+        Interlocked.Exchange(ref _lingering, 0);
+        if (!_deferred.IsEmpty)
+        {
+            _queue.Writer.TryWrite(null);
+        }
+    }
+
     private async Task RunAsync()
     {
-        var batch = new List<WriteUnit>(maxBatch);
+        var batch = new List<WriteUnit>(_maxBatch);
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync())
         {
             batch.Clear();
-            var prompt = Take(reader, batch);
-            if (!prompt && batch.Count is > 0 and var count && count < maxBatch)
+            // The deferred units first: they have waited longest.
+            TakeDeferred(batch);
+            while (batch.Count < _maxBatch && reader.TryRead(out var unit))
             {
-                prompt = await LingerAsync(reader, batch);
-            }
-            if (batch.Count > 0)
-            {
-                try
+                if (unit is { IsCancelled: false })
                 {
-                    await commit(batch);
-                }
-                catch (Exception ex)
-                {
-                    // The provider's commit should fail its units itself; if it throws instead, the
-                    // loop must live on (or every later write would wait forever) and no caller of
-                    // this batch may be left waiting or be told it succeeded.
-                    foreach (var unit in batch.Where(u => !u.IsDone))
-                    {
-                        unit.Fail(ex);
-                    }
+                    batch.Add(unit);
                 }
             }
+            await CommitAsync(batch);
         }
+        // Shutting down: what was deferred is committed, not dropped.
+        do
+        {
+            batch.Clear();
+            TakeDeferred(batch);
+            await CommitAsync(batch);
+        }
+        while (batch.Count > 0);
     }
 
-    /// <summary>Moves what has gathered into <paramref name="batch"/>; true when a prompt unit is among it.</summary>
-    private bool Take(ChannelReader<WriteUnit> reader, List<WriteUnit> batch)
+    private void TakeDeferred(List<WriteUnit> batch)
     {
-        var prompt = false;
-        while (batch.Count < maxBatch && reader.TryRead(out var unit))
+        while (batch.Count < _maxBatch && _deferred.TryDequeue(out var unit))
         {
+            Interlocked.Decrement(ref _deferredCount);
             if (!unit.IsCancelled)
             {
                 batch.Add(unit);
-                prompt |= !unit.IsDeferred;
             }
         }
-        return prompt;
     }
 
-    /// <summary>
-    /// With only deferred units in hand, waits until a prompt unit arrives, the batch is full or the linger has
-    /// passed since they were taken, whichever comes first, taking what arrives meanwhile.
-    /// </summary>
-    private async Task<bool> LingerAsync(ChannelReader<WriteUnit> reader, List<WriteUnit> batch)
+    private async Task CommitAsync(List<WriteUnit> batch)
     {
-        var started = Stopwatch.GetTimestamp();
-        while (batch.Count < maxBatch)
+        if (batch.Count == 0)
         {
-            var left = _linger - Stopwatch.GetElapsedTime(started);
-            if (left <= TimeSpan.Zero)
+            return;
+        }
+        try
+        {
+            await _commit(batch);
+        }
+        catch (Exception ex)
+        {
+            // The provider's commit should fail its units itself; if it throws instead, the
+            // loop must live on (or every later write would wait forever) and no caller of
+            // this batch may be left waiting or be told it succeeded.
+            foreach (var unit in batch.Where(u => !u.IsDone))
             {
-                return false;
-            }
-            var arrived = reader.WaitToReadAsync().AsTask();
-            if (await Task.WhenAny(arrived, Task.Delay(left)) != arrived || !await arrived)
-            {
-                // The linger passed, or the queue was completed (shutting down): commit what is in hand.
-                return false;
-            }
-            if (Take(reader, batch))
-            {
-                return true;
+                unit.Fail(ex);
             }
         }
-        return false;
     }
 
-    /// <summary>Takes no more units and waits for the queued ones to be committed.</summary>
+    /// <summary>Takes no more units and waits for the queued and deferred ones to be committed.</summary>
     public async ValueTask DisposeAsync()
     {
+        lock (_deferred)
+        {
+            _closed = true;
+        }
         _queue.Writer.TryComplete();
-        await Task.WhenAll(_loops);
+        await Task.WhenAll(_loopTasks);
+        await _lingerTimer.DisposeAsync();
     }
 }
 
@@ -129,8 +180,6 @@ internal abstract class WriteUnit
 {
     /// <summary>Whether the caller gave up before the unit ran (the caller's task is then cancelled).</summary>
     public abstract bool IsCancelled { get; }
-    /// <summary>Whether the unit may wait for a prompt one to share its commit (<see cref="GroupCommitQueue.DeferredLinger"/>).</summary>
-    public bool IsDeferred { get; init; }
     public abstract bool IsDone { get; }
     public abstract Task RunAsync(IStoreTransaction transaction);
     /// <summary>The unit's transaction committed: the caller gets the unit's result.</summary>

@@ -4,7 +4,8 @@ namespace SmartApi.Storage.Sqlite.Tests;
 
 /// <summary>
 /// The deferral of <see cref="GroupCommitQueue"/> on its own, with a commit that records its batches: a deferred unit
-/// waits for a prompt one to share a commit, and commits alone once the linger has passed.
+/// waits for a prompt one to share a commit, commits alone once the linger has passed or a batch of them has gathered,
+/// and is committed, not dropped, when the queue is disposed.
 /// </summary>
 public sealed class GroupCommitQueueTests
 {
@@ -65,6 +66,52 @@ public sealed class GroupCommitQueueTests
         {
             Assert.Equal(2, _batches.Sum());
         }
+    }
+
+    [Fact]
+    public async Task Deferred_AFullBatchGathers_CommitsWithoutWaitingForTheLinger()
+    {
+        await using var queue = new GroupCommitQueue(maxBatch: 4, loops: 1, Commit, linger: TimeSpan.FromMinutes(5));
+        queue.Start();
+
+        var units = Enumerable.Range(1, 4).Select(i => queue.EnqueueAsync(_ => ValueTask.FromResult(i), CancellationToken.None, deferred: true)).ToList();
+
+        var results = await Task.WhenAll(units).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.Equal([1, 2, 3, 4], results);
+        lock (_batches)
+        {
+            Assert.Equal(4, _batches.Sum());
+        }
+    }
+
+    [Fact]
+    public async Task Deferred_AfterTheLingerPassed_WaitsForANewLingerNotNone()
+    {
+        var linger = TimeSpan.FromMilliseconds(200);
+        await using var queue = new GroupCommitQueue(maxBatch: 16, loops: 1, Commit, linger);
+        queue.Start();
+        Assert.Equal(1, await queue.EnqueueAsync(_ => ValueTask.FromResult(1), CancellationToken.None, deferred: true)
+            .WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+
+        // The timer fired for the first; the second arms it again rather than waiting forever for a prompt unit.
+        var started = Stopwatch.GetTimestamp();
+        Assert.Equal(2, await queue.EnqueueAsync(_ => ValueTask.FromResult(2), CancellationToken.None, deferred: true)
+            .WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        Assert.True(Stopwatch.GetElapsedTime(started) >= linger * 0.9);
+        lock (_batches)
+        {
+            Assert.Equal([1, 1], _batches);
+        }
+    }
+
+    [Fact]
+    public async Task Deferred_AfterDispose_IsRefused()
+    {
+        var queue = new GroupCommitQueue(maxBatch: 16, loops: 1, Commit, linger: TimeSpan.FromMinutes(5));
+        queue.Start();
+        await queue.DisposeAsync();
+
+        Assert.Throws<ObjectDisposedException>(() => { _ = queue.EnqueueAsync(_ => ValueTask.FromResult(1), CancellationToken.None, deferred: true); });
     }
 
     [Fact]
