@@ -90,7 +90,7 @@ internal sealed class TokenBucketTable<TKey>(TimeSpan sweepPeriod, TimeProvider 
 {
     private readonly ConcurrentDictionary<TKey, TokenBucket> _buckets = new(comparer);
     private readonly long _sweepTicks = (long)(sweepPeriod.TotalSeconds * time.TimestampFrequency);
-    private long _nextSweep;
+    private PeriodicTurn _sweep;
 
     /// <summary>Buckets tracked.</summary>
     public int Count => _buckets.Count;
@@ -104,8 +104,7 @@ internal sealed class TokenBucketTable<TKey>(TimeSpan sweepPeriod, TimeProvider 
 
     private void Sweep(long now)
     {
-        var next = Volatile.Read(ref _nextSweep);
-        if (now < next || Interlocked.CompareExchange(ref _nextSweep, now + _sweepTicks, next) != next)
+        if (!_sweep.TryTake(now, _sweepTicks))
         {
             return;
         }

@@ -24,8 +24,8 @@ internal sealed partial class DeviceDirectory(IDeviceStore store, TimeProvider t
     // Moved by every Forget: a lookup that read the database before a deletion committed must not
     // cache its (stale) result after the deletion's Forget ran.
     private long _generation;
-    // When the next lookup drops the entries that aged out (UTC ticks).
-    private long _nextSweep;
+    // The lookups' turn to drop the entries that aged out, at most once per cache duration (UTC ticks).
+    private PeriodicTurn _sweep;
 
     private sealed record Entry(IReadOnlyList<Device> Devices, DateTimeOffset ExpiresAt);
 
@@ -127,8 +127,7 @@ internal sealed partial class DeviceDirectory(IDeviceStore store, TimeProvider t
 
     private void SweepAgedOut(DateTimeOffset now)
     {
-        var next = Interlocked.Read(ref _nextSweep);
-        if (now.UtcTicks < next || Interlocked.CompareExchange(ref _nextSweep, (now + options.Value.CredentialCacheDuration).UtcTicks, next) != next)
+        if (!_sweep.TryTake(now.UtcTicks, options.Value.CredentialCacheDuration.Ticks))
         {
             return;
         }
