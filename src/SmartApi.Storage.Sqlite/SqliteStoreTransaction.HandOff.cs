@@ -18,20 +18,21 @@ internal sealed partial class SqliteStoreTransaction
     {
         var id = Ids.New("dlv");
         var webhook = handed.Takes(match.Ordered) && StoredAsWritten(data) ? await HandedWebhookAsync(match.WebhookId) : null;
-        await Command(Sql.InsertRoutedDelivery)
-            .With("@id", id)
-            .With("@org", newEvent.OrganizationId)
-            .With("@automation", match.AutomationId)
-            .With("@webhook", match.WebhookId)
-            .With("@event", newEvent.Id)
-            .With("@position", position)
-            .With("@type", newEvent.Type)
-            .With("@device", newEvent.DeviceId)
-            .With("@orderingKey", EventRouter.OrderingKey(match.WebhookId, match.Ordered, newEvent.DeviceId))
-            .With("@at", at)
-            .With("@leaseOwner", webhook is null ? null : handed.Owner)
-            .With("@leaseUntil", webhook is null ? null : handed.LeaseUntil)
-            .ExecuteNonQueryAsync();
+        // Once per delivery: bound by position on the raw statement (see RawStatement).
+        RawStatement.For(connection, Sql.InsertRoutedDelivery, RoutedDeliveryParameters)
+            .Bind(0, id)
+            .Bind(1, newEvent.OrganizationId)
+            .Bind(2, match.AutomationId)
+            .Bind(3, match.WebhookId)
+            .Bind(4, newEvent.Id)
+            .Bind(5, position)
+            .Bind(6, newEvent.Type)
+            .Bind(7, newEvent.DeviceId)
+            .Bind(8, EventRouter.OrderingKey(match.WebhookId, match.Ordered, newEvent.DeviceId))
+            .Bind(9, at)
+            .Bind(10, webhook is null ? null : handed.Owner)
+            .Bind(11, webhook is null ? null : handed.LeaseUntil)
+            .Execute();
         if (webhook is null)
         {
             QueuedDeliveries++;
@@ -39,6 +40,9 @@ internal sealed partial class SqliteStoreTransaction
         }
         handed.Add(DeliveryHandOff.Claimed(id, webhook, newEvent, position, data));
     }
+
+    private static readonly string[] RoutedDeliveryParameters =
+        ["@id", "@org", "@automation", "@webhook", "@event", "@position", "@type", "@device", "@orderingKey", "@at", "@leaseOwner", "@leaseUntil"];
 
     private async ValueTask<Webhook?> HandedWebhookAsync(string id)
     {
