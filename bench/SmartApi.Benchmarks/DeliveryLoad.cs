@@ -239,6 +239,7 @@ internal static class DeliveryLoad
         var cpuBefore = process.TotalProcessorTime;
         var receiverCpuBefore = receiver.ProcessorTime;
         var databaseCpuBefore = databaseCpu?.Invoke();
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
         var start = Stopwatch.GetTimestamp();
         var appenders = Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
         {
@@ -254,11 +255,12 @@ internal static class DeliveryLoad
         {
             process.Refresh();
             var cpuPerEvent = (process.TotalProcessorTime - cpuBefore).TotalMicroseconds / count;
+            var allocatedPerEvent = (GC.GetTotalAllocatedBytes() - allocatedBefore) / count;
             var postgresPerEvent = databaseCpu?.Invoke() - databaseCpuBefore is { } p ? $"; PostgreSQL processes {p.TotalMicroseconds / count:N0} µs per event" : "";
             if (print)
             {
                 Console.WriteLine($"run: appended {count:N0} in {appended.TotalSeconds:N2} s = {count / appended.TotalSeconds:N0} events/s with their deliveries written (none sent); " +
-                    $"process CPU {cpuPerEvent:N0} µs per event (appending alone){postgresPerEvent}");
+                    $"process CPU {cpuPerEvent:N0} µs and {allocatedPerEvent:N0} B allocated per event (appending alone){postgresPerEvent}");
             }
             return count / appended.TotalSeconds;
         }
@@ -278,6 +280,8 @@ internal static class DeliveryLoad
         // The middle 80 %: the steady state, without the ramp-up and the tail.
         var steady = 0.8 * count / Stopwatch.GetElapsedTime(times[count / 10], times[count * 9 / 10]).TotalSeconds;
         var statuses = await databasePath();
+        // After the outcomes are recorded (the statuses wait for them): every managed allocation of the run, receiver included.
+        var allocatedPerDelivery = (GC.GetTotalAllocatedBytes() - allocatedBefore) / count;
         if (databaseCpu?.Invoke() - databaseCpuBefore is { } database)
         {
             postgresCpu = $"; PostgreSQL processes {database.TotalMicroseconds / count:N0} µs per delivery (to the outcomes)";
@@ -286,7 +290,8 @@ internal static class DeliveryLoad
         {
             Console.WriteLine($"run: appended {count:N0} in {appended.TotalSeconds:N2} s ({count / appended.TotalSeconds:N0} events/s); " +
                 $"all received after {total:N2} s = {count / total:N0} deliveries/s overall, {steady:N0}/s in the middle 80 %; " +
-                $"process CPU {cpuPerDelivery:N0} µs per delivery ({(receiverCpu.Length == 0 ? "appending + server + receiver" : "appending + server")}){receiverCpu}{postgresCpu}; deliveries table: {statuses}");
+                $"process CPU {cpuPerDelivery:N0} µs per delivery ({(receiverCpu.Length == 0 ? "appending + server + receiver" : "appending + server")}){receiverCpu}{postgresCpu}; " +
+                $"{allocatedPerDelivery:N0} B allocated per delivery; deliveries table: {statuses}");
         }
         if (!statuses.StartsWith("succeeded=", StringComparison.Ordinal) || statuses.Contains(' ', StringComparison.Ordinal))
         {
