@@ -46,12 +46,16 @@ public sealed class ReceiverFaultTests
         huge.Respond = (_, context) => context.Response.Body.WriteAsync(OneMegabyte, context.RequestAborted).AsTask();
         endless.Respond = async (_, context) =>
         {
-            // A body that never ends: the attempt must not wait for its end (nor for the timeout).
+            // A body that never ends: the attempt must not wait for its end (nor for the timeout). A chunk
+            // per millisecond, not as fast as writes complete: such a loop keeps completing its flushes
+            // while the kernel's loopback buffers fill, and two of them held both thread-pool threads of
+            // this process (server, receivers and test) for the whole 2 s attempt timeout.
             try
             {
                 while (!context.RequestAborted.IsCancellationRequested)
                 {
                     await context.Response.Body.WriteAsync(Chunk, context.RequestAborted);
+                    await Task.Delay(TimeSpan.FromMilliseconds(1), context.RequestAborted);
                 }
             }
             catch (Exception ex) when (ex is OperationCanceledException or IOException)
