@@ -33,6 +33,8 @@ public sealed class BrokerLimitsFixture : IAsyncLifetime
             ["SmartApi:Mqtt:CertificatePath"] = certificate,
             ["SmartApi:Mqtt:CertificatePassword"] = CertificatePassword,
             ["SmartApi:Mqtt:ConnectTimeout"] = "00:00:02",
+            // A device cut off here is offline at once (the silent-device test), not after 30 s.
+            ["SmartApi:Mqtt:OfflineGracePeriod"] = "00:00:00",
         });
     }
 
@@ -118,6 +120,44 @@ public sealed class BrokerLimitsTests(BrokerLimitsFixture fixture) : IClassFixtu
         // SmartApi:Mqtt:ConnectTimeout is 2 s here (MQTTnet's own default was 100 s).
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(12));
         await MetricAtLeastAsync("connect_timeout", 1);
+    }
+
+    [Fact]
+    public async Task A_device_that_falls_silent_is_cut_off_after_its_keep_alive_and_shown_offline()
+    {
+        var (device, password) = await CreateDeviceAsync(fixture.App.Admin);
+        using var socket = new TcpClient();
+        await socket.ConnectAsync("127.0.0.1", fixture.Port, Ct);
+        var stream = socket.GetStream();
+
+        // MQTT 3.1.1 CONNECT with a keep-alive of 1 s, then silence: no PINGREQ ever follows.
+        await stream.WriteAsync(Connect(device.Serial, device.Serial, password, keepAliveSeconds: 1), Ct);
+        var connack = new byte[4];
+        await stream.ReadExactlyAsync(connack, Ct);
+        Assert.Equal(new byte[] { 0x20, 2, 0, 0 }, connack);
+        await UntilAsync(() => GetDeviceAsync(fixture.App.Admin, device.Id), d => d.Online);
+        var clock = Stopwatch.StartNew();
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(15));
+        var closed = await ClosedByServerAsync(stream, timeout.Token);
+
+        Assert.True(closed, "still open after 15 s");
+        // 1.5 keep-alive periods, found by the once-a-second scan: between 1.5 and about 2.5 s (slack for a loaded host).
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.4), TimeSpan.FromSeconds(10));
+        await EventAsync(fixture.App.Admin, device.Id, "device.offline");
+        Assert.False((await GetDeviceAsync(fixture.App.Admin, device.Id)).Online);
+    }
+
+    private static byte[] Connect(string clientId, string username, string password, ushort keepAliveSeconds)
+    {
+        var body = new List<byte> { 0, 4, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 4, 0b1100_0010, (byte)(keepAliveSeconds >> 8), (byte)keepAliveSeconds };
+        foreach (var field in new[] { clientId, username, password })
+        {
+            var bytes = Encoding.UTF8.GetBytes(field);
+            body.AddRange([(byte)(bytes.Length >> 8), (byte)bytes.Length, .. bytes]);
+        }
+        return [.. FixedHeader(0x10, body.Count), .. body];
     }
 
     private static async Task<Stream> OpenAsync(TcpClient socket, bool tls)
