@@ -66,31 +66,28 @@ internal sealed partial class SqliteStoreTransaction
     public async ValueTask CompleteDeliveriesAsync(IReadOnlyList<DeliveryOutcome> outcomes, DateTimeOffset now)
     {
         var at = Ms.Of(now);
-        // Once per attempt: bound by position on the raw statements (see RawStatement).
-        var insertAttempt = RawStatement.For(connection, Sql.InsertAttempt, AttemptParameters);
-        var complete = RawStatement.For(connection, Sql.CompleteDelivery, CompleteDeliveryParameters);
         foreach (var outcome in outcomes)
         {
             var attempt = outcome.Attempt;
-            insertAttempt
-                .Bind(0, outcome.DeliveryId)
-                .Bind(1, attempt.Number)
-                .Bind(2, Ms.Of(attempt.StartedAt))
-                .Bind(3, attempt.StatusCode)
-                .Bind(4, attempt.DurationMs)
-                .Bind(5, attempt.Error)
-                .Bind(6, attempt.ResponseBody)
-                .Bind(7, attempt.RequestHeadersJson)
-                .Execute();
-            complete
-                .Bind(0, outcome.DeliveryId)
-                .Bind(1, outcome.Status)
-                .Bind(2, attempt.Number)
-                .Bind(3, Ms.Of(outcome.NextAttemptAt))
-                .Bind(4, attempt.StatusCode)
-                .Bind(5, attempt.Error)
-                .Bind(6, at)
-                .Execute();
+            await Command(Sql.InsertAttempt)
+                .With("@delivery", outcome.DeliveryId)
+                .With("@number", attempt.Number)
+                .With("@startedAt", Ms.Of(attempt.StartedAt))
+                .With("@statusCode", attempt.StatusCode)
+                .With("@durationMs", attempt.DurationMs)
+                .With("@error", attempt.Error)
+                .With("@body", attempt.ResponseBody)
+                .With("@headers", attempt.RequestHeadersJson)
+                .ExecuteNonQueryAsync();
+            await Command(Sql.CompleteDelivery)
+                .With("@delivery", outcome.DeliveryId)
+                .With("@status", outcome.Status)
+                .With("@number", attempt.Number)
+                .With("@next", Ms.Of(outcome.NextAttemptAt))
+                .With("@statusCode", attempt.StatusCode)
+                .With("@error", attempt.Error)
+                .With("@at", at)
+                .ExecuteNonQueryAsync();
         }
         // Once per webhook, not per delivery: a batch often holds hundreds for one receiver. A
         // success anywhere in the batch clears failing_since (the receiver is up).
@@ -100,9 +97,6 @@ internal sealed partial class SqliteStoreTransaction
                 .With("@id", webhook.Key).With("@at", at).ExecuteNonQueryAsync();
         }
     }
-
-    private static readonly string[] AttemptParameters = ["@delivery", "@number", "@startedAt", "@statusCode", "@durationMs", "@error", "@body", "@headers"];
-    private static readonly string[] CompleteDeliveryParameters = ["@delivery", "@status", "@number", "@next", "@statusCode", "@error", "@at"];
 
     private static string IdList(IEnumerable<string> ids) =>
         System.Text.Json.JsonSerializer.Serialize(ids.ToArray(), StorageJsonContext.Default.StringArray);

@@ -10,9 +10,9 @@ namespace SmartApi.Storage.Sqlite;
 /// command does) cost more than running it. Reads on those paths are kept prepared commands
 /// (<see cref="CommandCache"/>: device and energy-state reads per telemetry message, the command
 /// claim and acknowledgement of a switch round trip, the outbox), and the per-event, per-sample
-/// and per-delivery writes (append, sequence, device update, measurement, energy state, the routed
-/// delivery, its attempt and completion) are bound by position on <see cref="RawStatement"/>,
-/// which skips the parameter lookups as well.
+/// and per-delivery writes (append, sequence, device update, measurement, energy state, the
+/// delivery an append routes) are bound by position on <see cref="RawStatement"/>, which skips
+/// the parameter lookups as well.
 /// </summary>
 internal sealed partial class SqliteStoreTransaction(CommandCache commands, SqliteTransaction transaction, IdGenerator ids, SubscriptionIndex subscriptionIndex,
     DeviceCache deviceCache, WebhookCache webhookCache, HandedBatch handed)
