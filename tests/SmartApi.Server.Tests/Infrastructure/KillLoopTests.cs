@@ -150,6 +150,10 @@ public sealed class KillLoopTests
             ["SmartApi__Webhooks__AllowPrivateNetworks"] = "true",
             // The writers create devices until each kill: a quick machine passes the default 10,000 within the 20 cycles.
             ["SmartApi__Limits__MaxDevices"] = "10000000",
+            // Each device publishes in a closed loop, as fast as PUBACKs come back: on a quiet machine that passes the
+            // default 200 messages/s per device, and QuotaExceeded is then the rate limit working, not a lost message.
+            ["SmartApi__Mqtt__MessageRate"] = "100000",
+            ["SmartApi__Mqtt__MessageBurst"] = "100000",
             // Leases of 3 x 1 s + 5 s: deliveries a dead process held are sent again within seconds.
             ["SmartApi__Webhooks__Timeout"] = "00:00:01",
             ["SmartApi__Mqtt__Port"] = mqttPort.ToString(CultureInfo.InvariantCulture),
