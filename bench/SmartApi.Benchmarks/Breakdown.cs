@@ -56,7 +56,7 @@ internal static class Breakdown
                 raw.ExecuteScalar();
             }
             Step("(reference: 1-column PK select, raw)");
-            var tx = new SqliteStoreTransaction(commands, transaction, ids, subscriptions, deviceCache, webhookCache, new SmartApi.Storage.Relational.HandedBatch(null, TimeProvider.System));
+            var tx = new SqliteStoreTransaction(commands, transaction, ids, subscriptions, deviceCache, webhookCache, new MeasurementInbox(), new SmartApi.Storage.Relational.HandedBatch(null, TimeProvider.System));
             var device = (await tx.GetDeviceAsync(bench.OrganizationId, deviceId))!;
             Step("get device");
             var updated = device with { Name = "n" + n, UpdatedAt = DateTimeOffset.UtcNow };

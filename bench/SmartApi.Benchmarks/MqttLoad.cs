@@ -265,7 +265,7 @@ internal static class MqttLoad
             await using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "smartapi.db")};Mode=ReadOnly");
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT COUNT(*) FROM measurements";
+            command.CommandText = "SELECT (SELECT COUNT(*) FROM measurements) + (SELECT COUNT(*) FROM measurement_inbox)";
             return (long)(await command.ExecuteScalarAsync())!;
         }
 

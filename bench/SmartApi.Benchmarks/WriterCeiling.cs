@@ -48,7 +48,7 @@ internal static class WriterCeiling
             while (clock.Elapsed < TimeSpan.FromSeconds(options.Seconds))
             {
                 using var transaction = connection.BeginTransaction(deferred: false);
-                var tx = new SqliteStoreTransaction(commands, transaction, ids, subscriptions, deviceCache, webhookCache, new SmartApi.Storage.Relational.HandedBatch(null, TimeProvider.System));
+                var tx = new SqliteStoreTransaction(commands, transaction, ids, subscriptions, deviceCache, webhookCache, new MeasurementInbox(), new SmartApi.Storage.Relational.HandedBatch(null, TimeProvider.System));
                 for (var i = 0; i < batch; i++, units++)
                 {
                     var deviceId = devices[units % devices.Length];

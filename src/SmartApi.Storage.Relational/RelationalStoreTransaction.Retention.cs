@@ -18,8 +18,11 @@ internal abstract partial class RelationalStoreTransaction
         await ExecuteAsync(RelationalSql.PruneOrganizationRuns,
             new { org = organizationId, cut = IdGenerator.Lowest("run", before), before = Ms.Of(before), limit = batchSize });
 
-    public async ValueTask<int> PruneOrganizationMeasurementsAsync(string organizationId, DateTimeOffset before, int batchSize) =>
-        await ExecuteAsync(RelationalSql.PruneOrganizationMeasurements, new { org = organizationId, before = Ms.Of(before), limit = batchSize });
+    public async ValueTask<int> PruneOrganizationMeasurementsAsync(string organizationId, DateTimeOffset before, int batchSize)
+    {
+        await ChangingMeasurementsAsync();
+        return await ExecuteAsync(RelationalSql.PruneOrganizationMeasurements, new { org = organizationId, before = Ms.Of(before), limit = batchSize });
+    }
 
     public async ValueTask<int> PruneOrganizationRollupsAsync(string organizationId, DateTimeOffset before, int batchSize)
     {

@@ -28,6 +28,9 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
     /// <summary>Called when the unit inserts a command: the writer wakes the command dispatcher after the commit.</summary>
     private protected abstract void CommandInserted();
 
+    /// <summary>Called before a statement reads or deletes measurements: a provider that stores samples elsewhere first moves them there.</summary>
+    private protected virtual ValueTask ChangingMeasurementsAsync() => ValueTask.CompletedTask;
+
     public async ValueTask InsertOrganizationAsync(Organization organization) =>
         await ExecuteAsync(RelationalSql.InsertOrganization, new { organization.Id, organization.Name, CreatedAt = Ms.Of(organization.CreatedAt), organization.TimeZone });
 
@@ -157,6 +160,7 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
         var deleted = await ExecuteAsync(RelationalSql.DeleteDevice, new { org = organizationId, id }) == 1;
         if (deleted)
         {
+            await ChangingMeasurementsAsync();
             await ExecuteAsync(RelationalSql.DeleteDeviceMeasurements, new { id });
             // A deleted device leaves no claim behind: its tariff no longer lists it.
             await ExecuteAsync(RelationalSql.DeleteTariffTarget, new { org = organizationId, target = "device:" + id });

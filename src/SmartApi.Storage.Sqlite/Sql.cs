@@ -18,8 +18,21 @@ internal abstract partial class Sql : RelationalSql
     public const string AppendEvent =
         "INSERT INTO events (id, organization_id, type, device_id, created_at, data, trace_parent) VALUES (@id, @org, @type, @device, @at, @data, @trace)";
 
+    private const string MeasurementColumns = "device_id, ts, power_w, voltage_v, current_a, temperature_c, total_wh, delta_wh";
+
+    /// <summary>Appends a sample to the inbox (see <see cref="MeasurementInbox"/>).</summary>
     public const string InsertMeasurement =
-        InsertMeasurementsInto + "VALUES (@device, @ts, @power, @voltage, @current, @temperature, @total, @delta) ON CONFLICT (device_id, ts) DO NOTHING";
+        "INSERT INTO measurement_inbox (" + MeasurementColumns + ") VALUES (@device, @ts, @power, @voltage, @current, @temperature, @total, @delta)";
+
+    /// <summary>
+    /// Moves the inbox into measurements in key order, so each device's page is written once. The
+    /// ingestor stores one sample per device and time; a second one would be dropped here as on a
+    /// direct insert. (<c>WHERE true</c>: an upsert's SELECT needs a WHERE to be parsed as one.)
+    /// A DELETE without WHERE lets SQLite drop the inbox's pages at once.
+    /// </summary>
+    public const string FoldMeasurementInbox =
+        InsertMeasurementsInto + "SELECT " + MeasurementColumns + " FROM measurement_inbox WHERE true ORDER BY device_id, ts " +
+        "ON CONFLICT (device_id, ts) DO NOTHING; DELETE FROM measurement_inbox";
 
     public const string AddEnergySlot =
         InsertEnergySlotsInto + "VALUES (@device, @slot, @org, @energy, @samples, @powerSum, @powerSeconds, @peak, @covered, @on)" + AccumulateEnergySlot;

@@ -19,6 +19,9 @@ public sealed partial class SqliteSmartApiStore
 
 internal sealed partial class SqliteStoreTransaction
 {
-    public async ValueTask<int> PruneMeasurementsAsync(long before, int batchSize) =>
-        await ExecuteAsync(Sql.PruneMeasurements, new { before, limit = batchSize });
+    public async ValueTask<int> PruneMeasurementsAsync(long before, int batchSize)
+    {
+        await ChangingMeasurementsAsync();
+        return await ExecuteAsync(Sql.PruneMeasurements, new { before, limit = batchSize });
+    }
 }

@@ -18,12 +18,14 @@ public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmar
     private SqliteConnection? _writerConnection;
     private SqliteWriter? _writer;
     private Checkpointer? _checkpointer;
+    private readonly MeasurementInbox _inbox;
 
     public SqliteSmartApiStore(SqliteStorageOptions options, TimeProvider time)
         : base(SqliteDialect.Instance, new SqliteStorageFaults())
     {
         _options = options;
         _time = time;
+        _inbox = new MeasurementInbox(options.MeasurementFoldAt);
         var builder = new SqliteConnectionStringBuilder(options.ConnectionString) { Pooling = true };
         if (builder.DataSource is { Length: > 0 } path && builder.Mode != SqliteOpenMode.Memory && !path.StartsWith(':'))
         {
@@ -60,8 +62,10 @@ public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmar
         // One node: no engine has run on this store yet, so every lease left was held by a process
         // that died (kill -9 mid-delivery). Due now, not when the lease would have lapsed.
         await connection.ExecuteAsync(Sql.ReleaseDeliveryLeases);
+        // Samples a crash left in the inbox: folded before anything reads measurements.
+        await connection.ExecuteAsync(Sql.FoldMeasurementInbox);
         _writerConnection = connection;
-        _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), HandOff, _time, Publish, Faults);
+        _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), HandOff, _time, Publish, Faults, _inbox);
         _checkpointer = new Checkpointer(_connectionString, _writer.RequestCheckpoint, () => _writer.Commits, _options.WalRewindBytes);
     }
 
@@ -73,6 +77,15 @@ public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmar
 
     public Task<T> WriteDeferredAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>
         Writer.EnqueueAsync(work, cancellationToken, deferred: true);
+
+    // Every sample acknowledged before the read is in measurements once this returns (see MeasurementInbox).
+    private protected override async ValueTask ReadingMeasurementsAsync(CancellationToken cancellationToken)
+    {
+        if (!_inbox.IsFolded)
+        {
+            _inbox.Folded(await WriteAsync(tx => ValueTask.FromResult(((SqliteStoreTransaction)tx).FoldMeasurementInbox()), cancellationToken));
+        }
+    }
 
     private SqliteWriter Writer => _writer ?? throw new InvalidOperationException("Call MigrateAsync before writing.");
 

@@ -10,4 +10,7 @@ public sealed class SqliteStorageOptions
 
     /// <summary>Size of the WAL at which the writer is asked to finish a checkpoint so that the log starts over.</summary>
     internal long WalRewindBytes { get; init; } = Checkpointer.DefaultRewindBytes;
+
+    /// <summary>Samples the measurement inbox holds before a telemetry batch folds it (ADR 053).</summary>
+    internal int MeasurementFoldAt { get; init; } = MeasurementInbox.DefaultFoldAt;
 }

@@ -15,7 +15,7 @@ namespace SmartApi.Storage.Sqlite;
 /// the parameter lookups as well.
 /// </summary>
 internal sealed partial class SqliteStoreTransaction(CommandCache commands, SqliteTransaction transaction, IdGenerator ids, SubscriptionIndex subscriptionIndex,
-    DeviceCache deviceCache, WebhookCache webhookCache, HandedBatch handed)
+    DeviceCache deviceCache, WebhookCache webhookCache, MeasurementInbox inbox, HandedBatch handed)
     : RelationalStoreTransaction(SqliteDialect.Instance, ids), IStoreTransaction
 {
     private readonly SqliteConnection connection = commands.Connection;
@@ -203,6 +203,28 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
                 .Bind(6, row.Sample.TotalWh)
                 .Bind(7, row.DeltaWh)
                 .Execute();
+        }
+        if (rows.Count > 0 && inbox.Appended(rows.Count))
+        {
+            FoldMeasurementInbox();
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Folds the inbox into measurements in this transaction; returns the append count it covers (see <see cref="MeasurementInbox"/>).</summary>
+    public long FoldMeasurementInbox()
+    {
+        var through = inbox.Folding();
+        Command(Sql.FoldMeasurementInbox).ExecuteNonQuery();
+        return through;
+    }
+
+    // A statement that reads or deletes measurements sees the samples still in the inbox too.
+    private protected override ValueTask ChangingMeasurementsAsync()
+    {
+        if (!inbox.IsFolded)
+        {
+            FoldMeasurementInbox();
         }
         return ValueTask.CompletedTask;
     }

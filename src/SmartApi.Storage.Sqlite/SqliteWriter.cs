@@ -19,6 +19,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly SubscriptionIndex _subscriptions = new();
     private readonly DeviceCache _devices = new();
     private readonly WebhookCache _webhooks = new();
+    private readonly MeasurementInbox _inbox;
     private readonly DeliveryHandOff _handOff;
     private readonly TimeProvider _time;
     private readonly StorageFaults _faults;
@@ -28,9 +29,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private long _commits;
 
     public SqliteWriter(SqliteConnection connection, int maxBatch, IdGenerator ids, DeliveryHandOff handOff, TimeProvider time, Action<StoreCommit> onCommit,
-        StorageFaults faults)
+        StorageFaults faults, MeasurementInbox inbox)
     {
         _faults = faults;
+        _inbox = inbox;
         _handOff = handOff;
         _time = time;
         _connection = connection;
@@ -110,7 +112,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             var changesBefore = failing ? await TotalChangesAsync(transaction) : 0;
             await DropCachesIfChangedElsewhereAsync(transaction);
             // The engine is read once: a batch leases to one owner.
-            context = new SqliteStoreTransaction(_commands, transaction, _ids, _subscriptions, _devices, _webhooks, new HandedBatch(_handOff.Current, _time));
+            context = new SqliteStoreTransaction(_commands, transaction, _ids, _subscriptions, _devices, _webhooks, _inbox, new HandedBatch(_handOff.Current, _time));
             var savepoints = isolateUnits && batch.Count > 1;
             foreach (var item in batch)
             {

@@ -10,9 +10,14 @@ internal sealed class SqliteTestDatabase : IDisposable
     public string Path => System.IO.Path.Combine(_directory, "x.db");
     public string ConnectionString => $"Data Source={Path}";
 
-    public async Task<SqliteSmartApiStore> OpenAsync(CancellationToken cancellationToken, TimeProvider? time = null, long? walRewindBytes = null)
+    public async Task<SqliteSmartApiStore> OpenAsync(CancellationToken cancellationToken, TimeProvider? time = null, long? walRewindBytes = null, int? measurementFoldAt = null)
     {
-        var options = new SqliteStorageOptions { ConnectionString = ConnectionString, WalRewindBytes = walRewindBytes ?? Checkpointer.DefaultRewindBytes };
+        var options = new SqliteStorageOptions
+        {
+            ConnectionString = ConnectionString,
+            WalRewindBytes = walRewindBytes ?? Checkpointer.DefaultRewindBytes,
+            MeasurementFoldAt = measurementFoldAt ?? MeasurementInbox.DefaultFoldAt,
+        };
         var store = new SqliteSmartApiStore(options, time ?? TimeProvider.System);
         await store.MigrateAsync(cancellationToken);
         return store;
