@@ -37,6 +37,9 @@ public sealed class PostgresRestartTests
             ["SmartApi__Webhooks__AllowPrivateNetworks"] = "true",
             // Leases of 3 x 1 s + 5 s: an outcome the outage kept from being recorded is sent again within seconds.
             ["SmartApi__Webhooks__Timeout"] = "00:00:01",
+            // The writers create devices in a closed loop with one key: on a fast host they outrun the 1,000/s per key.
+            ["SmartApi__Limits__RequestsPerSecond"] = "100000",
+            ["SmartApi__Limits__RequestBurst"] = "100000",
         };
         var clock = Stopwatch.StartNew();
         var received = new ConcurrentDictionary<string, TimeSpan>(StringComparer.Ordinal);
