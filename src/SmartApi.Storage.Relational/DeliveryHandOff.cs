@@ -15,9 +15,9 @@ internal sealed class DeliveryHandOff
     /// <summary>The engine a batch leases to, read once per batch; null when none is registered.</summary>
     public Registration? Current => Volatile.Read(ref _current);
 
-    public IDisposable Register(string owner, TimeSpan lease, Action<IReadOnlyList<ClaimedDelivery>> dispatch)
+    public IDisposable Register(string owner, TimeSpan lease, Action<IReadOnlyList<ClaimedDelivery>> dispatch, Func<bool> hasRoom)
     {
-        var registration = new Registration(this, owner, lease, dispatch);
+        var registration = new Registration(this, owner, lease, dispatch, hasRoom);
         Volatile.Write(ref _current, registration);
         return registration;
     }
@@ -34,10 +34,13 @@ internal sealed class DeliveryHandOff
         return new ClaimedDelivery(delivery, webhook, new StoredEvent(position, newEvent.Id, newEvent.OrganizationId, newEvent.Type, newEvent.DeviceId, at, data, TraceParent: newEvent.TraceParent));
     }
 
-    internal sealed class Registration(DeliveryHandOff handOff, string owner, TimeSpan lease, Action<IReadOnlyList<ClaimedDelivery>> dispatch) : IDisposable
+    internal sealed class Registration(DeliveryHandOff handOff, string owner, TimeSpan lease, Action<IReadOnlyList<ClaimedDelivery>> dispatch, Func<bool> hasRoom)
+        : IDisposable
     {
         public string Owner => owner;
         public TimeSpan Lease => lease;
+        /// <summary>Whether the engine takes more now; asked once per write batch.</summary>
+        public bool HasRoom() => hasRoom();
         public void Dispatch(IReadOnlyList<ClaimedDelivery> deliveries) => dispatch(deliveries);
 
         public void Dispose() => Interlocked.CompareExchange(ref handOff._current, null, this);
@@ -51,14 +54,16 @@ internal sealed class DeliveryHandOff
 /// </summary>
 internal sealed class HandedBatch(DeliveryHandOff.Registration? registration, TimeProvider time)
 {
+    // Asked once, as the batch starts: an engine that is full gets none of this batch's deliveries, which a claim takes once it has room.
+    private readonly bool _taking = registration?.HasRoom() == true;
     private List<ClaimedDelivery>? _deliveries;
     private long _leaseUntil;
 
     /// <summary>Who the batch leases to, or null: nothing is then leased and every delivery is claimed.</summary>
     public string? Owner => registration?.Owner;
 
-    /// <summary>Whether a routed delivery is handed: an engine takes them and its webhook is unordered.</summary>
-    public bool Takes(bool ordered) => registration is not null && !ordered;
+    /// <summary>Whether a routed delivery is handed: an engine with room takes them and its webhook is unordered.</summary>
+    public bool Takes(bool ordered) => _taking && !ordered;
 
     /// <summary>The lease of the batch's handed deliveries, in unix ms: from the first one written, for the engine's lease.</summary>
     public long LeaseUntil

@@ -32,8 +32,8 @@ public abstract partial class RelationalSmartApiStore : IAsyncDisposable
     /// <summary>The engine this store's writer hands the deliveries it queues to, if one is registered.</summary>
     private protected DeliveryHandOff HandOff { get; } = new();
 
-    public IDisposable LeaseQueuedDeliveries(string owner, TimeSpan lease, Action<IReadOnlyList<ClaimedDelivery>> dispatch) =>
-        HandOff.Register(owner, lease, dispatch);
+    public IDisposable LeaseQueuedDeliveries(string owner, TimeSpan lease, Action<IReadOnlyList<ClaimedDelivery>> dispatch, Func<bool>? hasRoom = null) =>
+        HandOff.Register(owner, lease, dispatch, hasRoom ?? (static () => true));
 
     /// <summary>Hands a commit to the subscribers; the provider's writer calls it (see <see cref="StoreCommit"/>).</summary>
     private protected void Publish(StoreCommit commit) => Committed?.Invoke(commit);

@@ -15,7 +15,9 @@ public interface IDeliveryLeaseSource
     /// <summary>
     /// From now until the returned registration is disposed, queued deliveries the provider hands off
     /// are leased to <paramref name="owner"/> for <paramref name="lease"/> and passed to
-    /// <paramref name="dispatch"/> (on the committing thread: it must not block).
+    /// <paramref name="dispatch"/> (on the committing thread: it must not block). A write batch that
+    /// starts while <paramref name="hasRoom"/> answers false hands nothing: its deliveries wait in the
+    /// outbox for a claim, so an engine that falls behind holds a bounded number in memory.
     /// </summary>
-    IDisposable LeaseQueuedDeliveries(string owner, TimeSpan lease, Action<IReadOnlyList<ClaimedDelivery>> dispatch);
+    IDisposable LeaseQueuedDeliveries(string owner, TimeSpan lease, Action<IReadOnlyList<ClaimedDelivery>> dispatch, Func<bool>? hasRoom = null);
 }

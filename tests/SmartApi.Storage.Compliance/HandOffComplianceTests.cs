@@ -12,7 +12,7 @@ public abstract class HandOffComplianceTests : OutboxComplianceTests
     private readonly ConcurrentQueue<ClaimedDelivery> _handed = new();
     private int _dispatches;
 
-    private IDisposable Register() =>
+    private IDisposable Register(Func<bool>? hasRoom = null) =>
         Store.LeaseQueuedDeliveries("node-a", Lease, deliveries =>
         {
             Interlocked.Increment(ref _dispatches);
@@ -20,7 +20,7 @@ public abstract class HandOffComplianceTests : OutboxComplianceTests
             {
                 _handed.Enqueue(delivery);
             }
-        });
+        }, hasRoom);
 
     [Fact]
     public async Task AppendEvent_EngineRegistered_HandsTheDeliveryLeasedAndAsAClaimWouldReturnIt()
@@ -76,6 +76,36 @@ public abstract class HandOffComplianceTests : OutboxComplianceTests
         {
             Store.Committed -= commits.Enqueue;
         }
+    }
+
+    [Fact]
+    public async Task AppendEvent_EngineWithoutRoom_IsNotLeasedAndGoesThroughClaims_UntilItHasRoomAgain()
+    {
+        var organization = await CreateOrganizationAsync();
+        await CreateAutomationAsync(organization.Id);
+        var room = false;
+        using var registration = Register(() => Volatile.Read(ref room));
+        var commits = new ConcurrentQueue<StoreCommit>();
+        Store.Committed += commits.Enqueue;
+        StoredEvent waiting;
+        try
+        {
+            waiting = await AppendAsync(NewEvent(organization.Id));
+        }
+        finally
+        {
+            Store.Committed -= commits.Enqueue;
+        }
+
+        Assert.Empty(_handed);
+        // Announced, so the engine claims it once sends have freed room.
+        Assert.Equal(1, Assert.Single(commits).DeliveriesQueued);
+        Assert.Equal(waiting.Id, Assert.Single(await ClaimAsync(owner: "node-a")).Event.Id);
+
+        Volatile.Write(ref room, true);
+        var handed = await AppendAsync(NewEvent(organization.Id));
+
+        Assert.Equal(handed.Id, Assert.Single(_handed).Event.Id);
     }
 
     [Fact]

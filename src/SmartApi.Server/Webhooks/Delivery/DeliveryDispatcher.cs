@@ -51,9 +51,12 @@ internal sealed partial class DeliveryDispatcher(
         {
             // The lease began when the batch was written, a little before its commit: count from half a timeout earlier.
             var leaseUntil = time.GetUtcNow() + LeaseDuration - Settings.Timeout / 2;
-            // Off the store's committing thread: starting hundreds of sends takes a while.
+            // Counted here, before the next batch asks for room; started off the store's committing thread (hundreds of sends take a while).
+            Interlocked.Add(ref _inFlight, deliveries.Count);
             _ = Task.Run(() => Dispatch(deliveries, leaseUntil, stoppingToken), CancellationToken.None);
-        });
+        },
+        // Full: the outbox keeps what arrives (durable, no memory), claimed as sends finish.
+        hasRoom: () => Volatile.Read(ref _inFlight) < MaxInFlight);
         var recording = Task.Run(() => RecordOutcomesAsync(stoppingToken), CancellationToken.None);
         var renewing = Task.Run(() => RenewLeasesAsync(stoppingToken), CancellationToken.None);
         // Monotonic: measured with the wall clock, a step back would freeze the gauge for the step.
@@ -113,6 +116,7 @@ internal sealed partial class DeliveryDispatcher(
         var now = time.GetUtcNow();
         var claimed = await store.WriteAsync(tx => tx.ClaimDeliveriesAsync(_owner, now, now + LeaseDuration, room), cancellationToken);
         _claimMayFindMore = claimed.Count == room;
+        Interlocked.Add(ref _inFlight, claimed.Count);
         Dispatch(claimed, now + LeaseDuration, cancellationToken);
         return claimed.Count;
     }
@@ -122,11 +126,14 @@ internal sealed partial class DeliveryDispatcher(
     // claimed again.
     private TimeSpan LeaseDuration => Settings.Timeout * 3 + TimeSpan.FromSeconds(5);
 
+    /// <summary>Deliveries sent, waiting for their lane or for their outcome's commit; at most about <see cref="MaxInFlight"/>.</summary>
+    internal int InFlight => Volatile.Read(ref _inFlight);
+
+    // The caller has counted them in _inFlight.
     private void Dispatch(IReadOnlyList<ClaimedDelivery> deliveries, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         foreach (var delivery in deliveries)
         {
-            Interlocked.Increment(ref _inFlight);
             _ = SendInLaneAsync(delivery, leaseUntil, cancellationToken);
         }
     }
