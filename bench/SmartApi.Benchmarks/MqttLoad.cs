@@ -100,8 +100,10 @@ internal static class MqttLoad
                 ? $"process CPU {cpu:N1} µs/msg (devices + server)"
                 : $"server CPU {cpu:N1} µs/msg, allocates {(GC.GetTotalAllocatedBytes() - allocatedBefore) / Math.Max(1, acked):N0} B/msg, " +
                   $"writes {(WrittenBytes() - writtenBefore) / Math.Max(1, acked):N0} B/msg; devices CPU {fleet.Cpu.TotalMicroseconds / Math.Max(1, acked):N1} µs/msg";
+            // The server's process (the harness's own share is small): issue 17 wants it under 512 MB at its targets.
             Console.WriteLine($"{(run == 0 ? "warm-up" : "run")}: {acked:N0} acknowledged in {fleet.Elapsed.TotalSeconds:N2} s = {rate:N0} msgs/s; " +
-                $"measurement rows added {persisted:N0} ({(persisted == acked ? "all persisted" : "MISMATCH")}); {split}; load average {AppendLoad.LoadAverage()}");
+                $"measurement rows added {persisted:N0} ({(persisted == acked ? "all persisted" : "MISMATCH")}); {split}; " +
+                $"working set {process.WorkingSet64 / 1_048_576:N0} MB (peak {process.PeakWorkingSet64 / 1_048_576:N0}); load average {AppendLoad.LoadAverage()}");
             if (kind == DeviceTopics.Telemetry && persisted != acked)
             {
                 throw new InvalidOperationException($"acknowledged {acked} but stored {persisted}");
@@ -116,7 +118,8 @@ internal static class MqttLoad
         rates.Sort();
         serverCpus.Sort();
         var median = rates[rates.Count / 2];
-        Console.WriteLine($"median: {median:N0} telemetry msgs/s persisted (target >= 20,000: {(median >= 20_000 ? "met" : "NOT met")}), " +
+        Console.WriteLine($"median: {median:N0} telemetry msgs/s persisted (target >= 20,000: {(median >= 20_000 ? "met" : "NOT met")}; " +
+            $"issue 17 >= 40,000: {(median >= 40_000 ? "met" : "NOT met")}), " +
             $"median {(local is null ? "server" : "process")} CPU {serverCpus[serverCpus.Count / 2]:N1} µs/msg, load average {AppendLoad.LoadAverage()}");
         if (local is not null)
         {
