@@ -78,12 +78,20 @@ public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmar
     public Task<T> WriteDeferredAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>
         Writer.EnqueueAsync(work, cancellationToken, deferred: true);
 
-    // Every sample acknowledged before the read is in measurements once this returns (see MeasurementInbox).
+    // Every sample acknowledged before the read is in measurements once this returns (see MeasurementInbox),
+    // unless writes fail (disk full): reads go on then, without the samples still in the inbox until a fold commits.
     private protected override async ValueTask ReadingMeasurementsAsync(CancellationToken cancellationToken)
     {
-        if (!_inbox.IsFolded)
+        if (_inbox.IsFolded)
+        {
+            return;
+        }
+        try
         {
             _inbox.Folded(await WriteAsync(tx => ValueTask.FromResult(((SqliteStoreTransaction)tx).FoldMeasurementInbox()), cancellationToken));
+        }
+        catch (Exception ex) when (Faults.IsUnavailable(ex))
+        {
         }
     }
 
