@@ -20,7 +20,7 @@ namespace SmartApi.Benchmarks;
 
 /// <summary>Options of the <c>mqtt</c> and <c>commands</c> commands.</summary>
 internal sealed record MqttLoadOptions(int Devices, int Seconds, int Runs, int InFlight, int Commands, bool InProcess = false, int Warmup = 30, int Watched = 100,
-    FleetClient Client = FleetClient.Lean)
+    FleetClient Client = FleetClient.Lean, int HistoryDays = 0)
 {
     public static MqttLoadOptions Parse(string[] args, MqttLoadOptions defaults)
     {
@@ -38,6 +38,7 @@ internal sealed record MqttLoadOptions(int Devices, int Seconds, int Runs, int I
                 "--in-process" => options with { InProcess = true },
                 "--warmup" => options with { Warmup = Next() },
                 "--watched" => options with { Watched = Next() },
+                "--history-days" => options with { HistoryDays = Next() },
                 "--client" => options with { Client = Enum.Parse<FleetClient>(args[++i], ignoreCase: true) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
@@ -66,6 +67,10 @@ internal static class MqttLoad
         await using var server = await BenchServer.StartAsync();
         var credentials = await server.ProvisionAsync(options.Devices);
         await server.WatchPowerAsync(options.Watched);
+        if (options.HistoryDays > 0)
+        {
+            Console.WriteLine($"history: {await server.AddRollupHistoryAsync(options.HistoryDays):N0} energy slot and hour rows of {options.HistoryDays} days before the samples");
+        }
         MqttFleet? local = null;
         FleetProcess? child = null;
         if (options.InProcess)
@@ -261,6 +266,54 @@ internal static class MqttLoad
             {
                 throw new InvalidOperationException($"creating the power trigger answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
             }
+        }
+
+        /// <summary>
+        /// The energy rollups (ADR 033) of <paramref name="days"/> before the fleet's samples (which start 2 h ago), written
+        /// straight into the file while the server is idle: as on a server that has run for that long, each device's
+        /// current slot and hour then sit on a page of their own, not on one page shared by all devices.
+        /// </summary>
+        public async Task<long> AddRollupHistoryAsync(int days)
+        {
+            const long SlotMs = 300_000, HourMs = 3_600_000;
+            var end = DateTimeOffset.UtcNow.AddHours(-3).ToUnixTimeMilliseconds() / HourMs * HourMs;
+            var start = end - days * 24 * HourMs;
+            await using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "smartapi.db")};Pooling=false");
+            await connection.OpenAsync();
+            var devices = new List<(string Id, string Org)>();
+            await using (var read = connection.CreateCommand())
+            {
+                read.CommandText = "SELECT id, organization_id FROM devices";
+                await using var reader = await read.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    devices.Add((reader.GetString(0), reader.GetString(1)));
+                }
+            }
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
+            long rows = 0;
+            foreach (var (table, key, step) in new[] { ("energy_slots", "slot", SlotMs), ("energy_hours", "hour", HourMs) })
+            {
+                await using var insert = connection.CreateCommand();
+                insert.Transaction = transaction;
+                insert.CommandText = $"INSERT INTO {table} (device_id, {key}, organization_id, energy_wh, samples, power_sum_w, power_seconds, peak_power_w, " +
+                    "covered_seconds, on_seconds) VALUES ($d, $t, $o, 1, 10, 1000, 300, 120, 300, 300)";
+                var d = insert.Parameters.Add("$d", SqliteType.Text);
+                var t = insert.Parameters.Add("$t", SqliteType.Integer);
+                var o = insert.Parameters.Add("$o", SqliteType.Text);
+                insert.Prepare();
+                foreach (var (id, org) in devices)
+                {
+                    (d.Value, o.Value) = (id, org);
+                    for (var at = start; at < end; at += step, rows++)
+                    {
+                        t.Value = at;
+                        await insert.ExecuteNonQueryAsync();
+                    }
+                }
+            }
+            await transaction.CommitAsync();
+            return rows;
         }
 
         public async Task<long> CountMeasurementsAsync()

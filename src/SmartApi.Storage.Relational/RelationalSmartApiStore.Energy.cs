@@ -11,6 +11,7 @@ public abstract partial class RelationalSmartApiStore
         {
             return [];
         }
+        await ReadingTelemetryAsync(cancellationToken);
         await using var connection = await OpenReadConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         if (deviceIds.Count == 1)
@@ -50,6 +51,7 @@ public abstract partial class RelationalSmartApiStore
             return [];
         }
         var (hours, slots) = SplitSegments(boundaries);
+        await ReadingTelemetryAsync(cancellationToken);
         await using var connection = await OpenReadConnectionAsync(cancellationToken);
         await using var transaction = Dialect.SumEnergySegmentsInTransaction ? await connection.BeginTransactionAsync(cancellationToken) : null;
         await using var command = connection.CreateCommand();

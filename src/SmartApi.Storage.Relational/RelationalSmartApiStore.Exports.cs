@@ -13,7 +13,7 @@ public abstract partial class RelationalSmartApiStore
         var devices = export.DeviceIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var from = Ms.Of(export.From);
         var to = Ms.Of(export.To);
-        await ReadingMeasurementsAsync(cancellationToken);
+        await ReadingTelemetryAsync(cancellationToken);
         // Each page is read whole and its connection returned before the rows are handed on, so a consumer
         // that writes slowly (a client on a slow link) never keeps a read open: on SQLite that would hold
         // the WAL from being checkpointed, on PostgreSQL it would pin a snapshot.

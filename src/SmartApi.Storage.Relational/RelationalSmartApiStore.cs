@@ -41,8 +41,8 @@ public abstract partial class RelationalSmartApiStore : IAsyncDisposable
     /// <summary>An open connection for one read, returned to its pool on dispose.</summary>
     private protected abstract Task<DbConnection> OpenReadConnectionAsync(CancellationToken cancellationToken);
 
-    /// <summary>Called before a read of measurements: a provider that stores samples elsewhere first moves them there.</summary>
-    private protected virtual ValueTask ReadingMeasurementsAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    /// <summary>Called before a read of measurements or energy rollups: a provider that stores telemetry elsewhere first moves it there.</summary>
+    private protected virtual ValueTask ReadingTelemetryAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>Stops the writer (units already queued still commit), then closes the connections.</summary>
     private protected abstract ValueTask DisposeResourcesAsync();
@@ -263,7 +263,7 @@ public abstract partial class RelationalSmartApiStore : IAsyncDisposable
         {
             return PageResult.From(Array.Empty<Measurement>(), page.Limit);
         }
-        await ReadingMeasurementsAsync(cancellationToken);
+        await ReadingTelemetryAsync(cancellationToken);
         await using var connection = await OpenReadConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<MeasurementRowData>(RelationalSql.ListMeasurements,
             new { device = deviceId, from = Math.Max(Ms.Of(from), after + 1), to = Ms.Of(to), limit = page.Limit + 1 });
@@ -272,7 +272,7 @@ public abstract partial class RelationalSmartApiStore : IAsyncDisposable
 
     public async Task<IReadOnlyList<MeasurementBucket>> AggregateMeasurementsAsync(string deviceId, DateTimeOffset from, DateTimeOffset to, TimeSpan bucket, CancellationToken cancellationToken = default)
     {
-        await ReadingMeasurementsAsync(cancellationToken);
+        await ReadingTelemetryAsync(cancellationToken);
         await using var connection = await OpenReadConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<BucketRow>(Dialect.AggregateMeasurements,
             new

@@ -8,7 +8,7 @@ internal abstract partial class RelationalStoreTransaction
     public async ValueTask<int> EraseDeviceMeasurementsAsync(string deviceId, int batchSize)
     {
         var parameters = new { device = deviceId, limit = batchSize };
-        await ChangingMeasurementsAsync();
+        await UsingTelemetryAsync();
         return await ExecuteAsync(RelationalSql.EraseMeasurements, parameters)
             + await ExecuteAsync(RelationalSql.EraseEnergySlots, parameters)
             + await ExecuteAsync(RelationalSql.EraseEnergyHours, parameters);

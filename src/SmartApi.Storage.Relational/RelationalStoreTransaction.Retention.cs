@@ -20,12 +20,13 @@ internal abstract partial class RelationalStoreTransaction
 
     public async ValueTask<int> PruneOrganizationMeasurementsAsync(string organizationId, DateTimeOffset before, int batchSize)
     {
-        await ChangingMeasurementsAsync();
+        await UsingTelemetryAsync();
         return await ExecuteAsync(RelationalSql.PruneOrganizationMeasurements, new { org = organizationId, before = Ms.Of(before), limit = batchSize });
     }
 
     public async ValueTask<int> PruneOrganizationRollupsAsync(string organizationId, DateTimeOffset before, int batchSize)
     {
+        await UsingTelemetryAsync();
         // Whole hours only, so an hour row and its four slots go together and never disagree.
         var ms = Ms.Of(before);
         var parameters = new { org = organizationId, before = ms - ((ms % HourMs) + HourMs) % HourMs, limit = batchSize };

@@ -28,8 +28,8 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
     /// <summary>Called when the unit inserts a command: the writer wakes the command dispatcher after the commit.</summary>
     private protected abstract void CommandInserted();
 
-    /// <summary>Called before a statement reads or deletes measurements: a provider that stores samples elsewhere first moves them there.</summary>
-    private protected virtual ValueTask ChangingMeasurementsAsync() => ValueTask.CompletedTask;
+    /// <summary>Called before a statement reads or deletes measurements or energy rollups: a provider that stores telemetry elsewhere first moves it there.</summary>
+    private protected virtual ValueTask UsingTelemetryAsync() => ValueTask.CompletedTask;
 
     public async ValueTask InsertOrganizationAsync(Organization organization) =>
         await ExecuteAsync(RelationalSql.InsertOrganization, new { organization.Id, organization.Name, CreatedAt = Ms.Of(organization.CreatedAt), organization.TimeZone });
@@ -160,7 +160,7 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
         var deleted = await ExecuteAsync(RelationalSql.DeleteDevice, new { org = organizationId, id }) == 1;
         if (deleted)
         {
-            await ChangingMeasurementsAsync();
+            await UsingTelemetryAsync();
             await ExecuteAsync(RelationalSql.DeleteDeviceMeasurements, new { id });
             // A deleted device leaves no claim behind: its tariff no longer lists it.
             await ExecuteAsync(RelationalSql.DeleteTariffTarget, new { org = organizationId, target = "device:" + id });
@@ -229,8 +229,11 @@ internal abstract partial class RelationalStoreTransaction(SqlDialect dialect, I
     public async ValueTask<bool> TryClaimEnergyReportAsync(DateTimeOffset periodStart, DateTimeOffset now) =>
         await ExecuteAsync(RelationalSql.ClaimEnergyReport, new { start = Ms.Of(periodStart), now = Ms.Of(now) }) == 1;
 
-    public async ValueTask<IReadOnlyList<DeviceEnergyTotal>> SumEnergySlotsAsync(DateTimeOffset from, DateTimeOffset to, string? organizationId = null) =>
-        [.. (await QueryAsync<DeviceEnergyRow>(organizationId is null ? dialect.SumEnergySlots : dialect.SumEnergySlotsOfOrganization,
+    public async ValueTask<IReadOnlyList<DeviceEnergyTotal>> SumEnergySlotsAsync(DateTimeOffset from, DateTimeOffset to, string? organizationId = null)
+    {
+        await UsingTelemetryAsync();
+        return [.. (await QueryAsync<DeviceEnergyRow>(organizationId is null ? dialect.SumEnergySlots : dialect.SumEnergySlotsOfOrganization,
             new { from = Ms.Of(from), to = Ms.Of(to), org = organizationId }))
             .Select(r => new DeviceEnergyTotal(r.DeviceId, r.OrganizationId, r.EnergyWh))];
+    }
 }

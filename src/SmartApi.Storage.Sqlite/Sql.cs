@@ -30,15 +30,21 @@ internal abstract partial class Sql : RelationalSql
     /// direct insert. (<c>WHERE true</c>: an upsert's SELECT needs a WHERE to be parsed as one.)
     /// A DELETE without WHERE lets SQLite drop the inbox's pages at once.
     /// </summary>
+    /// <para>
+    /// The slot changes are summed per slot and added to their rows (as the direct upsert did, one
+    /// batch after another), then each (device, hour) they touched is recomputed from its slots.
+    /// </para>
     public const string FoldMeasurementInbox =
         InsertMeasurementsInto + "SELECT " + MeasurementColumns + " FROM measurement_inbox WHERE true ORDER BY device_id, ts " +
-        "ON CONFLICT (device_id, ts) DO NOTHING; DELETE FROM measurement_inbox";
+        "ON CONFLICT (device_id, ts) DO NOTHING; DELETE FROM measurement_inbox; " +
+        InsertEnergySlotsInto + "SELECT device_id, slot, organization_id, " + EnergySums + " FROM energy_slot_inbox WHERE true " +
+        "GROUP BY device_id, slot, organization_id ORDER BY device_id, slot" + AccumulateEnergySlot + "; " +
+        InsertEnergyHoursInto + "SELECT s.device_id, t.hour, s.organization_id, " + SumSlotsOfHour +
+        "FROM (SELECT DISTINCT device_id, slot - (((slot % " + HourMilliseconds + ") + " + HourMilliseconds + ") % " + HourMilliseconds + ") AS hour " +
+        "FROM energy_slot_inbox) t JOIN energy_slots s ON s.device_id = t.device_id AND s.slot >= t.hour AND s.slot < t.hour + " + HourMilliseconds +
+        " WHERE true GROUP BY s.device_id, t.hour, s.organization_id ORDER BY s.device_id, t.hour" + ReplaceEnergyHour + "; DELETE FROM energy_slot_inbox";
 
-    public const string AddEnergySlot =
-        InsertEnergySlotsInto + "VALUES (@device, @slot, @org, @energy, @samples, @powerSum, @powerSeconds, @peak, @covered, @on)" + AccumulateEnergySlot;
-    // Once per (device, hour) a batch touched, after its slots.
-    public const string RecomputeEnergyHour =
-        InsertEnergyHoursInto + "SELECT s.device_id, @hour, s.organization_id, " + SumSlotsOfHour +
-        "FROM energy_slots s WHERE s.device_id = @device AND s.slot >= @hour AND s.slot < @hour + " + HourMilliseconds +
-        " GROUP BY s.device_id, s.organization_id" + ReplaceEnergyHour;
+    /// <summary>Appends one slot change of a telemetry batch to the inbox (see <see cref="MeasurementInbox"/>).</summary>
+    public const string AddEnergySlotToInbox =
+        "INSERT INTO energy_slot_inbox (" + EnergySlotColumns + ") VALUES (@device, @slot, @org, @energy, @samples, @powerSum, @powerSeconds, @peak, @covered, @on)";
 }

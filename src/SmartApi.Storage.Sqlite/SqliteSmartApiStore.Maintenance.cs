@@ -21,7 +21,7 @@ internal sealed partial class SqliteStoreTransaction
 {
     public async ValueTask<int> PruneMeasurementsAsync(long before, int batchSize)
     {
-        await ChangingMeasurementsAsync();
+        await UsingTelemetryAsync();
         return await ExecuteAsync(Sql.PruneMeasurements, new { before, limit = batchSize });
     }
 }

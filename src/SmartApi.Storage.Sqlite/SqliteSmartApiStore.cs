@@ -80,7 +80,7 @@ public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmar
 
     // Every sample acknowledged before the read is in measurements once this returns (see MeasurementInbox),
     // unless writes fail (disk full): reads go on then, without the samples still in the inbox until a fold commits.
-    private protected override async ValueTask ReadingMeasurementsAsync(CancellationToken cancellationToken)
+    private protected override async ValueTask ReadingTelemetryAsync(CancellationToken cancellationToken)
     {
         if (_inbox.IsFolded)
         {

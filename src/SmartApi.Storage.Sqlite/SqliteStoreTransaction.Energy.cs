@@ -4,16 +4,16 @@ internal sealed partial class SqliteStoreTransaction
 {
     private static readonly string[] EnergySlotParameters =
         ["@device", "@slot", "@org", "@energy", "@samples", "@powerSum", "@powerSeconds", "@peak", "@covered", "@on"];
-    private static readonly string[] EnergyHourParameters = ["@device", "@hour"];
 
-    // Once per (device, slot) of a telemetry batch: bound by position like the samples.
+    // Once per (device, slot) of a telemetry batch, bound by position like the samples: appended to
+    // the inbox, added to the slot's row and its hour recomputed when the inbox is folded (ADR 053).
     public ValueTask AddEnergySlotsAsync(IReadOnlyList<EnergySlotTotals> changes)
     {
         if (changes.Count == 0)
         {
             return ValueTask.CompletedTask;
         }
-        var statement = RawStatement.For(connection, Sql.AddEnergySlot, EnergySlotParameters);
+        var statement = RawStatement.For(connection, Sql.AddEnergySlotToInbox, EnergySlotParameters);
         foreach (var change in changes)
         {
             statement
@@ -29,11 +29,8 @@ internal sealed partial class SqliteStoreTransaction
                 .Bind(9, change.OnSeconds)
                 .Execute();
         }
-        var hour = RawStatement.For(connection, Sql.RecomputeEnergyHour, EnergyHourParameters);
-        foreach (var (device, start) in EnergyHours.Touched(changes))
-        {
-            hour.Bind(0, device).Bind(1, start).Execute();
-        }
+        // Counted as an append, not as samples: the inbox's size is reckoned in samples.
+        inbox.Appended(0);
         return ValueTask.CompletedTask;
     }
 }

@@ -220,7 +220,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
     }
 
     // A statement that reads or deletes measurements sees the samples still in the inbox too.
-    private protected override ValueTask ChangingMeasurementsAsync()
+    private protected override ValueTask UsingTelemetryAsync()
     {
         if (!inbox.IsFolded)
         {
