@@ -5,12 +5,14 @@ namespace SmartApi.Storage.Sqlite;
 /// (ADR 053). An insert into <c>measurements</c>, keyed by (device, time), rewrites a page per device
 /// per commit: with 1,000 devices sending, 9.5 KB of WAL and checkpoint per 80-byte sample. The
 /// inbox is appended in arrival order, a page per ~40 samples, and a fold moves it over sorted by
-/// device, so each device's page is written once per fold instead of once per commit.
+/// device, so each device's page is written once per fold instead of once per commit. A batch's
+/// energy slot changes wait beside it (<c>energy_slot_inbox</c>) for the same reason and are folded
+/// with it: the slots they add to and the hours recomputed from those (ADR 033).
 /// </summary>
 /// <remarks>
-/// Nothing reads the inbox: a read of measurements first makes sure every sample appended before it
+/// Nothing reads the inboxes: a read of measurements or rollups first makes sure everything appended before it
 /// is folded (<see cref="IsFolded"/>, then a fold unit through the writer), and a write that reads or
-/// deletes measurements (device deletion, erasure, retention) folds in its own transaction. A fold
+/// deletes them (device deletion, erasure, retention, the energy report) folds in its own transaction. A fold
 /// is also due once the inbox holds <see cref="FoldAt"/> samples, so it stays small: a fold holds the
 /// single writer for as long as it takes (about 90 ms for 32,768 samples of 1,000 devices). Samples left by a crash
 /// are folded when the store opens.
