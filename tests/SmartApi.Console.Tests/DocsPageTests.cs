@@ -55,8 +55,10 @@ public sealed class DocsPageTests(Browser browser)
         Assert.True(elsewhere.Count == 0, "Requests left the server: " + string.Join(", ", elsewhere));
         Assert.Contains(requests, r => r.AbsolutePath == "/openapi/v1.json");
 
-        // Scalar's dark mode (its toggle in the sidebar) keeps the contrast too.
+        // Scalar's dark mode (its toggle in the sidebar) keeps the contrast too. The client closes first: checked while it
+        // still fades out, its half-transparent controls read as near-black on black (a CI run failed so).
         await page.GetByRole(AriaRole.Button, new() { Name = "Close Client" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Close Client" })).ToBeHiddenAsync();
         await page.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("dark mode", System.Text.RegularExpressions.RegexOptions.IgnoreCase) }).First.ClickAsync();
         await Expect(page.Locator("body.dark-mode")).ToHaveCountAsync(1);
         await AssertAccessibleAsync(page);
@@ -106,8 +108,14 @@ public sealed class DocsPageTests(Browser browser)
     /// editor without a name, the response's "Copy code" button with an invalid ARIA value) is Scalar's
     /// markup, which no option or style of ours reaches.
     /// </summary>
+    /// <summary>Waits until no CSS transition or animation runs (a theme switch fades colours), at most 5 s.</summary>
+    private static async Task SettledAsync(IPage page) => await page.WaitForFunctionAsync(
+        "() => document.getAnimations().every(a => a.playState !== 'running')", null, new() { Timeout = 5_000 });
+
+    // Checked once nothing fades: colours mid-transition read as too little contrast (CI runs failed so).
     private static async Task AssertAccessibleAsync(IPage page, params string[] except)
     {
+        await SettledAsync(page);
         var axe = await page.RunAxe();
         var bad = axe.Violations.Where(v => v.Impact is "serious" or "critical" && !except.Contains(v.Id))
             .SelectMany(v => v.Nodes.Select(n => $"{v.Impact} {v.Id}: {n.Target} {string.Join(" | ", n.Any.Concat(n.All).Concat(n.None).Select(c => c.Message))}")).ToList();
