@@ -11,6 +11,7 @@ using SmartApi.Benchmarks;
 // energy: a device-year of 1-minute samples and a fleet's month of rollups, timing local daily buckets on SQLite;
 // export: measurement export rows/s (one device-year, CSV and Parquet) and the server's peak working set during a 10-million-row export;
 // export-profile: where an export's time goes without HTTP (bare read, store read, CSV, Parquet) on SQLite and PostgreSQL;
+// fold: how long a fold of the telemetry inboxes holds the SQLite writer (ADR 053);
 // connections: N idle MQTT devices (a child process: connections-devices) against the server in a child process (connections-server):
 // memory and CPU per idle device, memory after they leave, connect and reconnect-storm rates, MQTT 3.1.1 and 5;
 // console: the web console's devices page in chromium under a fleet's state changes (devices in a child process: console-devices).
@@ -39,6 +40,7 @@ return args switch
     ["energy", .. var rest] => await EnergyLoad.RunAsync(rest),
     ["export", .. var rest] => await ExportLoad.RunAsync(rest),
     ["export-profile", .. var rest] => await ExportProfile.RunAsync(rest),
+    ["fold", .. var rest] => await FoldCost.RunAsync(rest),
     ["commands", .. var rest] => await MqttLoad.CommandsAsync(MqttLoadOptions.Parse(rest, new(Devices: 10, Seconds: 0, Runs: 3, InFlight: 1, Commands: 500))),
     _ => Usage(),
 };
@@ -60,7 +62,8 @@ static int Usage()
                SmartApi.Benchmarks verify [more BenchmarkDotNet arguments]
                SmartApi.Benchmarks deliveries [--events 20000] [--rate 500] [--seconds 20] [--runs 3] [--no-verify] [--receiver-process] [--append-only] [--floor] [--stores sqlite,postgres,postgres2] [--postgres <connection string>]
                [--receivers 200 --dead 100 [--probe-interval 5]]  (circuit mode, SQLite)
-               SmartApi.Benchmarks mqtt     [--devices 1000] [--seconds 10] [--runs 3] [--in-flight 1] [--client lean|full] [--in-process] [--warmup 30] [--watched 100]
+               SmartApi.Benchmarks mqtt     [--devices 1000] [--seconds 10] [--runs 3] [--in-flight 1] [--client lean|full] [--in-process] [--warmup 30] [--watched 100] [--history-days 0]
+               SmartApi.Benchmarks fold     [--devices 1000] [--samples 32768] [--history-days 3] [--runs 5]
                SmartApi.Benchmarks commands [--devices 10] [--commands 500] [--runs 3]
                SmartApi.Benchmarks energy   [--devices 1000]
                SmartApi.Benchmarks soak     [--minutes 30] [--devices 1000] [--rate 500] [--switchers 100] [--telemetry-seconds 10] [--sample-seconds 60]
