@@ -62,7 +62,7 @@ public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmar
         // One node: no engine has run on this store yet, so every lease left was held by a process
         // that died (kill -9 mid-delivery). Due now, not when the lease would have lapsed.
         await connection.ExecuteAsync(Sql.ReleaseDeliveryLeases);
-        // Samples a crash left in the inbox: folded before anything reads measurements.
+        // What a crash left in the inboxes: folded before anything reads measurements or rollups.
         await connection.ExecuteAsync(Sql.FoldMeasurementInbox);
         _writerConnection = connection;
         _writer = new SqliteWriter(connection, _options.MaxBatchSize, new IdGenerator(_time), HandOff, _time, Publish, Faults, _inbox);
@@ -78,8 +78,8 @@ public sealed partial class SqliteSmartApiStore : RelationalSmartApiStore, ISmar
     public Task<T> WriteDeferredAsync<T>(Func<IStoreTransaction, ValueTask<T>> work, CancellationToken cancellationToken = default) =>
         Writer.EnqueueAsync(work, cancellationToken, deferred: true);
 
-    // Every sample acknowledged before the read is in measurements once this returns (see MeasurementInbox),
-    // unless writes fail (disk full): reads go on then, without the samples still in the inbox until a fold commits.
+    // Every sample acknowledged before the read is in measurements and the rollups once this returns (see MeasurementInbox),
+    // unless writes fail (disk full): reads go on then, without what is still in the inboxes until a fold commits.
     private protected override async ValueTask ReadingTelemetryAsync(CancellationToken cancellationToken)
     {
         if (_inbox.IsFolded)

@@ -211,7 +211,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Folds the inbox into measurements in this transaction; returns the append count it covers (see <see cref="MeasurementInbox"/>).</summary>
+    /// <summary>Folds the inboxes into measurements and the energy rollups in this transaction; returns the append count it covers (see <see cref="MeasurementInbox"/>).</summary>
     public long FoldMeasurementInbox()
     {
         var through = inbox.Folding();
@@ -219,7 +219,7 @@ internal sealed partial class SqliteStoreTransaction(CommandCache commands, Sqli
         return through;
     }
 
-    // A statement that reads or deletes measurements sees the samples still in the inbox too.
+    // A statement that reads or deletes measurements or rollups sees what still waits in the inboxes too.
     private protected override ValueTask UsingTelemetryAsync()
     {
         if (!inbox.IsFolded)
