@@ -13,8 +13,6 @@ namespace SmartApi.Benchmarks;
 /// </summary>
 internal static class FoldCost
 {
-    private const long SlotMs = 300_000, HourMs = 3_600_000;
-
     public static async Task<int> RunAsync(string[] args)
     {
         int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
@@ -27,8 +25,8 @@ internal static class FoldCost
                 new SqliteStorageOptions { ConnectionString = $"Data Source={path}", MeasurementFoldAt = int.MaxValue }, TimeProvider.System);
             await store.MigrateAsync();
             var devices = Enumerable.Range(0, deviceCount).Select(i => $"dev_01JBENCHFOLD{i:D13}").ToArray();
-            var end = DateTimeOffset.UtcNow.AddHours(-3).ToUnixTimeMilliseconds() / HourMs * HourMs;
-            await AddHistoryAsync(path, devices, end - days * 24 * HourMs, end);
+            var end = DateTimeOffset.UtcNow.AddHours(-3).ToUnixTimeMilliseconds() / RollupHistory.HourMs * RollupHistory.HourMs;
+            await RollupHistory.WriteAsync(path, [.. devices.Select(d => (d, "org_bench"))], end - days * 24 * RollupHistory.HourMs, end, samples: 200);
             Console.WriteLine($"fold: {deviceCount:N0} devices, {days} days of rollups and 200 samples each; {samples:N0} samples per fold; load average {AppendLoad.LoadAverage()}");
             var times = new List<double>();
             var ts = end + 1000;
@@ -43,7 +41,7 @@ internal static class FoldCost
                     {
                         rows.Add(new MeasurementRow(devices[appended % deviceCount], new Measurement(DateTimeOffset.FromUnixTimeMilliseconds(ts), 100, 230, 0.45, null, 0), 0.01));
                     }
-                    var slots = devices.Take(batch).Select(d => new EnergySlotTotals("org_bench", d, DateTimeOffset.FromUnixTimeMilliseconds(ts / SlotMs * SlotMs), 0.1, 4, 400, 4, 120, 4, 4)).ToList();
+                    var slots = devices.Take(batch).Select(d => new EnergySlotTotals("org_bench", d, DateTimeOffset.FromUnixTimeMilliseconds(ts / RollupHistory.SlotMs * RollupHistory.SlotMs), 0.1, 4, 400, 4, 120, 4, 4)).ToList();
                     changes += slots.Count;
                     await store.WriteAsync(async tx =>
                     {
@@ -69,37 +67,5 @@ internal static class FoldCost
             SqliteConnection.ClearAllPools();
             Directory.Delete(directory, recursive: true);
         }
-    }
-
-    // Written straight into the file while the store's writer is idle, as the mqtt harness's --history-days does.
-    private static async Task AddHistoryAsync(string path, string[] devices, long start, long end)
-    {
-        await using var connection = new SqliteConnection($"Data Source={path};Pooling=false");
-        await connection.OpenAsync();
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
-        foreach (var (sql, step) in new[]
-        {
-            ("INSERT INTO energy_slots (device_id, slot, organization_id, energy_wh, samples, power_sum_w, power_seconds, peak_power_w, covered_seconds, on_seconds) VALUES ($d, $t, 'org_bench', 1, 10, 1000, 300, 120, 300, 300)", SlotMs),
-            ("INSERT INTO energy_hours (device_id, hour, organization_id, energy_wh, samples, power_sum_w, power_seconds, peak_power_w, covered_seconds, on_seconds) VALUES ($d, $t, 'org_bench', 1, 10, 1000, 300, 120, 300, 300)", HourMs),
-            ("INSERT INTO measurements (device_id, ts, power_w, total_wh, delta_wh) VALUES ($d, $t, 100, 0, 0.01)", (end - start) / 200),
-        })
-        {
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = sql;
-            var d = insert.Parameters.Add("$d", SqliteType.Text);
-            var t = insert.Parameters.Add("$t", SqliteType.Integer);
-            insert.Prepare();
-            foreach (var device in devices)
-            {
-                d.Value = device;
-                for (var at = start; at < end; at += step)
-                {
-                    t.Value = at;
-                    await insert.ExecuteNonQueryAsync();
-                }
-            }
-        }
-        await transaction.CommitAsync();
     }
 }

@@ -268,21 +268,15 @@ internal static class MqttLoad
             }
         }
 
-        /// <summary>
-        /// The energy rollups (ADR 033) of <paramref name="days"/> before the fleet's samples (which start 2 h ago), written
-        /// straight into the file while the server is idle: as on a server that has run for that long, each device's
-        /// current slot and hour then sit on a page of their own, not on one page shared by all devices.
-        /// </summary>
+        /// <summary><paramref name="days"/> of energy rollups for every device, ending an hour before the fleet's samples (which start 2 h ago).</summary>
         public async Task<long> AddRollupHistoryAsync(int days)
         {
-            const long SlotMs = 300_000, HourMs = 3_600_000;
-            var end = DateTimeOffset.UtcNow.AddHours(-3).ToUnixTimeMilliseconds() / HourMs * HourMs;
-            var start = end - days * 24 * HourMs;
-            await using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "smartapi.db")};Pooling=false");
-            await connection.OpenAsync();
-            var devices = new List<(string Id, string Org)>();
-            await using (var read = connection.CreateCommand())
+            var path = Path.Combine(_directory, "smartapi.db");
+            var devices = new List<(string Id, string OrganizationId)>();
+            await using (var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=false"))
             {
+                await connection.OpenAsync();
+                await using var read = connection.CreateCommand();
                 read.CommandText = "SELECT id, organization_id FROM devices";
                 await using var reader = await read.ExecuteReaderAsync();
                 while (await reader.ReadAsync())
@@ -290,30 +284,8 @@ internal static class MqttLoad
                     devices.Add((reader.GetString(0), reader.GetString(1)));
                 }
             }
-            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
-            long rows = 0;
-            foreach (var (table, key, step) in new[] { ("energy_slots", "slot", SlotMs), ("energy_hours", "hour", HourMs) })
-            {
-                await using var insert = connection.CreateCommand();
-                insert.Transaction = transaction;
-                insert.CommandText = $"INSERT INTO {table} (device_id, {key}, organization_id, energy_wh, samples, power_sum_w, power_seconds, peak_power_w, " +
-                    "covered_seconds, on_seconds) VALUES ($d, $t, $o, 1, 10, 1000, 300, 120, 300, 300)";
-                var d = insert.Parameters.Add("$d", SqliteType.Text);
-                var t = insert.Parameters.Add("$t", SqliteType.Integer);
-                var o = insert.Parameters.Add("$o", SqliteType.Text);
-                insert.Prepare();
-                foreach (var (id, org) in devices)
-                {
-                    (d.Value, o.Value) = (id, org);
-                    for (var at = start; at < end; at += step, rows++)
-                    {
-                        t.Value = at;
-                        await insert.ExecuteNonQueryAsync();
-                    }
-                }
-            }
-            await transaction.CommitAsync();
-            return rows;
+            var end = DateTimeOffset.UtcNow.AddHours(-3).ToUnixTimeMilliseconds() / RollupHistory.HourMs * RollupHistory.HourMs;
+            return await RollupHistory.WriteAsync(path, devices, end - days * 24 * RollupHistory.HourMs, end);
         }
 
         public async Task<long> CountMeasurementsAsync()

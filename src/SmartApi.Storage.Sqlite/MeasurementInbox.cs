@@ -13,14 +13,14 @@ namespace SmartApi.Storage.Sqlite;
 /// Nothing reads the inboxes: a read of measurements or rollups first makes sure everything appended before it
 /// is folded (<see cref="IsFolded"/>, then a fold unit through the writer), and a write that reads or
 /// deletes them (device deletion, erasure, retention, the energy report) folds in its own transaction. A fold
-/// is also due once the inbox holds <see cref="FoldAt"/> samples, so it stays small: a fold holds the
+/// is also due once the inbox holds its threshold of samples (<see cref="DefaultFoldAt"/>), so it stays small: a fold holds the
 /// single writer for as long as it takes (`bench fold`: 92 ms for 32,768 samples of 1,000 devices). What a crash left
 /// is folded when the store opens.
 /// <para>
 /// Only the writer appends and folds. <see cref="Appended"/> counts the units that appended
 /// (committed or not), and a fold unit returns that count as it saw it; once that unit has committed,
 /// every sample acknowledged before the count was read is in <c>measurements</c>. The count of
-/// samples waiting is the writer's own estimate, for <see cref="FoldAt"/> only: a rolled-back unit
+/// samples waiting is the writer's own estimate, for the threshold only: a rolled-back unit
 /// makes it wrong until the next fold, which only moves that fold.
 /// </para>
 /// </remarks>
@@ -32,8 +32,6 @@ internal sealed class MeasurementInbox(int foldAt = MeasurementInbox.DefaultFold
     private long _appended;
     private long _folded;
     private int _waiting;
-
-    public int FoldAt => foldAt;
 
     /// <summary>Whether every append counted so far is in a committed fold (any thread).</summary>
     public bool IsFolded
